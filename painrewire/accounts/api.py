@@ -1,0 +1,94 @@
+"""JSON routes for login, the current user, accounts and the audit log."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Query, Request, Response
+from pydantic import BaseModel, ConfigDict
+
+from painrewire.accounts import audit
+from painrewire.accounts import service as accounts
+from painrewire.accounts.models import AuditAction
+from painrewire.accounts.schemas import LoginRequest, TokenRead, UserCreate, UserRead
+from painrewire.web.deps import CurrentAdmin, CurrentUser, SessionDep, SettingsDep, bearer_token
+from painrewire.web.routing import api_router
+
+router = api_router(tags=["accounts"])
+
+ERRORS = {401: {"description": "Not logged in"}, 403: {"description": "Not allowed"}}
+
+
+@router.post("/auth/login", response_model=TokenRead, summary="Log in and get a bearer token")
+def login(data: LoginRequest, session: SessionDep, settings: SettingsDep) -> TokenRead:
+    user = accounts.authenticate(session, settings, data.email, data.password)
+    started = accounts.start_session(session, settings, user, kind="api")
+    return TokenRead(
+        access_token=started.token,
+        expires_at=started.auth_session.expires_at,
+        user=UserRead.model_validate(user),
+    )
+
+
+@router.post("/auth/logout", status_code=204, summary="End this token's session", responses=ERRORS)
+def logout(request: Request, user: CurrentUser, session: SessionDep) -> Response:
+    token = bearer_token(request)
+    if token:
+        accounts.end_session(session, token)
+    return Response(status_code=204)
+
+
+@router.post("/auth/logout-everywhere", status_code=204, summary="End every session of this user", responses=ERRORS)
+def logout_everywhere(user: CurrentUser, session: SessionDep) -> Response:
+    accounts.end_all_sessions(session, user)
+    return Response(status_code=204)
+
+
+@router.get("/me", response_model=UserRead, summary="Who am I?", responses=ERRORS)
+def me(user: CurrentUser) -> UserRead:
+    return UserRead.model_validate(user)
+
+
+@router.post("/users", response_model=UserRead, status_code=201, summary="Create a clinician or admin", responses=ERRORS)
+def create_user(data: UserCreate, admin: CurrentAdmin, session: SessionDep) -> UserRead:
+    return UserRead.model_validate(accounts.create_user(session, admin, data))
+
+
+@router.get("/users", response_model=list[UserRead], summary="List accounts", responses=ERRORS)
+def list_users(admin: CurrentAdmin, session: SessionDep) -> list[UserRead]:
+    return [UserRead.model_validate(u) for u in accounts.list_users(session)]
+
+
+class AuditEventRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    at: datetime
+    actor_id: uuid.UUID | None
+    actor_role: str | None
+    action: AuditAction
+    resource_type: str
+    resource_id: str | None
+    patient_id: uuid.UUID | None
+    reason: str | None
+
+
+@router.get("/audit", response_model=list[AuditEventRead], summary="Search the audit log", responses=ERRORS)
+def search_audit(
+    admin: CurrentAdmin,
+    session: SessionDep,
+    patient_id: uuid.UUID | None = None,
+    actor_id: uuid.UUID | None = None,
+    action: AuditAction | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> list[AuditEventRead]:
+    events = audit.search(
+        session, patient_id=patient_id, actor_id=actor_id, action=action, since=since, until=until,
+        limit=limit, offset=offset,
+    )
+    return [AuditEventRead.model_validate(e) for e in events]

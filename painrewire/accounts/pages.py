@@ -1,0 +1,194 @@
+"""Pages for the public front, login, logout and the admin's account management."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+
+from painrewire.accounts import audit
+from painrewire.accounts import service as accounts
+from painrewire.accounts.models import AuditAction, Discipline, Role, User
+from painrewire.accounts.schemas import UserCreate
+from painrewire.config import Settings
+from painrewire.errors import Conflict, TooManyRequests, Unauthenticated
+from painrewire.patients import service as patients
+from painrewire.web.deps import (
+    CSRF_COOKIE,
+    SESSION_COOKIE,
+    CurrentAdmin,
+    CurrentUser,
+    OptionalUser,
+    SessionDep,
+    SettingsDep,
+)
+from painrewire.web.errors import readable_pydantic_errors
+from painrewire.web.routing import page_router
+from painrewire.web.templating import redirect, render
+
+router = page_router()
+
+HOME_BY_ROLE = {Role.PATIENT: "/patient", Role.CLINICIAN: "/clinician", Role.ADMIN: "/admin"}
+
+
+def safe_next(value: str | None) -> str | None:
+    """Only local paths, so a login link cannot send someone to another site."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return None
+
+
+def set_login_cookies(response: Response, settings: Settings, token: str) -> None:
+    """The session cookie, and a fresh CSRF token so nothing from before the login is reused."""
+    from painrewire.accounts.security import new_token
+
+    max_age = int(settings.session_hours * 3600)
+    response.set_cookie(
+        SESSION_COOKIE, token, max_age=max_age, httponly=True, samesite="lax", secure=settings.secure_cookies
+    )
+    response.set_cookie(CSRF_COOKIE, new_token(), httponly=True, samesite="lax", secure=settings.secure_cookies)
+
+
+@router.get("/", response_class=HTMLResponse)
+def landing(request: Request, user: OptionalUser) -> Response:
+    return render(request, "landing.html")
+
+
+@router.get("/home")
+def home(user: CurrentUser) -> RedirectResponse:
+    return redirect(HOME_BY_ROLE[user.role])
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, user: OptionalUser, next: str | None = None) -> Response:
+    return render(request, "login.html", {"next": safe_next(next), "email": ""})
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    email: Annotated[str, Form(max_length=254)] = "",
+    password: Annotated[str, Form(max_length=256)] = "",
+    next: Annotated[str | None, Form(max_length=500)] = None,
+) -> Response:
+    try:
+        user = accounts.authenticate(session, settings, email, password)
+    except (Unauthenticated, TooManyRequests) as exc:
+        # The failure counter must be kept, so commit here instead of letting the error roll it back.
+        session.commit()
+        status = 429 if isinstance(exc, TooManyRequests) else 401
+        return render(
+            request, "login.html", {"error": exc.message, "email": email, "next": safe_next(next)}, status_code=status
+        )
+    started = accounts.start_session(session, settings, user, kind="browser")
+    response = redirect(safe_next(next) or HOME_BY_ROLE[user.role])
+    set_login_cookies(response, settings, started.token)
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, session: SessionDep) -> RedirectResponse:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        accounts.end_session(session, token)
+    response = redirect("/login?logged_out=1")
+    response.delete_cookie(SESSION_COOKIE)
+    response.delete_cookie(CSRF_COOKIE)
+    return response
+
+
+@router.post("/logout-everywhere")
+def logout_everywhere(user: CurrentUser, session: SessionDep) -> RedirectResponse:
+    accounts.end_all_sessions(session, user)
+    response = redirect("/login?logged_out=1")
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/admin", response_class=HTMLResponse)
+def admin_home(request: Request, admin: CurrentAdmin, session: SessionDep) -> Response:
+    return render(
+        request,
+        "accounts/admin_home.html",
+        {
+            "users": accounts.list_users(session),
+            "unassigned": patients.patients_without_care_team(session, admin),
+            "clinicians": accounts.list_clinicians(session),
+        },
+    )
+
+
+@router.get("/admin/clinicians/new", response_class=HTMLResponse)
+def new_clinician_form(request: Request, admin: CurrentAdmin) -> Response:
+    return render(request, "accounts/new_clinician.html", {"disciplines": list(Discipline), "form": {}})
+
+
+@router.post("/admin/clinicians/new", response_class=HTMLResponse)
+def create_clinician(
+    request: Request,
+    admin: CurrentAdmin,
+    session: SessionDep,
+    email: Annotated[str, Form(max_length=254)] = "",
+    full_name: Annotated[str, Form(max_length=200)] = "",
+    password: Annotated[str, Form(max_length=256)] = "",
+    role: Annotated[str, Form(max_length=20)] = "clinician",
+    discipline: Annotated[str, Form(max_length=40)] = "",
+) -> Response:
+    form = {"email": email, "full_name": full_name, "role": role, "discipline": discipline}
+    try:
+        data = UserCreate.model_validate(
+            {**form, "password": password, "discipline": discipline or None}
+        )
+        user = accounts.create_user(session, admin, data)
+    except ValidationError as exc:
+        return render(
+            request,
+            "accounts/new_clinician.html",
+            {"errors": readable_pydantic_errors(exc), "form": form, "disciplines": list(Discipline)},
+            status_code=422,
+        )
+    except Conflict as exc:
+        return render(
+            request,
+            "accounts/new_clinician.html",
+            {"errors": [exc.message], "form": form, "disciplines": list(Discipline)},
+            status_code=409,
+        )
+    return redirect(f"/admin?created={user.id}")
+
+
+@router.get("/admin/audit", response_class=HTMLResponse)
+def audit_page(
+    request: Request,
+    admin: CurrentAdmin,
+    session: SessionDep,
+    patient_id: Annotated[uuid.UUID | None, Query()] = None,
+    actor_id: Annotated[uuid.UUID | None, Query()] = None,
+    action: Annotated[AuditAction | None, Query()] = None,
+    since: Annotated[datetime | None, Query()] = None,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+) -> Response:
+    per_page = 100
+    events = audit.search(
+        session, patient_id=patient_id, actor_id=actor_id, action=action, since=since,
+        limit=per_page, offset=(page - 1) * per_page,
+    )
+    names = {u.id: u.full_name for u in accounts.list_users(session)}
+    return render(
+        request,
+        "accounts/audit.html",
+        {
+            "events": events, "names": names, "actions": list(AuditAction), "page": page,
+            "filters": {"patient_id": patient_id or "", "actor_id": actor_id or "", "action": action or ""},
+        },
+    )
+
+
+def user_label(user: User) -> str:
+    return f"{user.full_name} ({user.discipline_label or user.role.value})"

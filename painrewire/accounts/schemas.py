@@ -1,0 +1,58 @@
+"""API shapes for accounts."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
+
+from painrewire.accounts.models import Discipline, Role
+from painrewire.accounts.security import MIN_PASSWORD_LENGTH
+
+
+class UserCreate(BaseModel):
+    email: EmailStr
+    full_name: str = Field(min_length=1, max_length=200)
+    password: str = Field(min_length=MIN_PASSWORD_LENGTH, max_length=256)
+    role: Role
+    discipline: Discipline | None = None
+
+    @field_validator("full_name")
+    @classmethod
+    def _strip(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("full name must not be blank")
+        return value
+
+    @model_validator(mode="after")
+    def _discipline_only_for_clinicians(self) -> UserCreate:
+        if self.role == Role.CLINICIAN and self.discipline is None:
+            raise ValueError("a clinician needs a discipline")
+        if self.role != Role.CLINICIAN and self.discipline is not None:
+            raise ValueError("only clinicians have a discipline")
+        return self
+
+
+class UserRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    email: str
+    full_name: str
+    role: Role
+    discipline: Discipline | None
+    is_active: bool
+
+
+class LoginRequest(BaseModel):
+    email: str = Field(min_length=1, max_length=254)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class TokenRead(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_at: datetime
+    user: UserRead

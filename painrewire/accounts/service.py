@@ -1,0 +1,148 @@
+"""Accounts: create users, check passwords with lock-out, start and end login sessions."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from painrewire.accounts import audit
+from painrewire.accounts.models import AuditAction, AuthSession, Discipline, Role, User
+from painrewire.accounts.schemas import UserCreate
+from painrewire.accounts.security import hash_password, new_token, token_digest, verify_password
+from painrewire.config import Settings
+from painrewire.db import utcnow
+from painrewire.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthenticated
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def create_user(session: Session, actor: User | None, data: UserCreate, *, trusted: bool = False) -> User:
+    """Create an account. Admins create clinicians and admins; anyone may create their own patient account.
+
+    Clinicians create patients through the patients service. ``trusted`` is for the command line and the
+    demo set-up, whose operator owns the database.
+    """
+    is_admin = actor is not None and actor.role == Role.ADMIN
+    if data.role in (Role.CLINICIAN, Role.ADMIN) and not (is_admin or trusted):
+        raise Forbidden("Only an administrator can create clinician or administrator accounts.")
+    email = normalise_email(str(data.email))
+    if session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise Conflict(f"An account with the email {email} already exists.")
+    user = User(
+        email=email,
+        full_name=data.full_name,
+        password_hash=hash_password(data.password),
+        role=data.role,
+        discipline=data.discipline,
+    )
+    try:
+        with session.begin_nested():
+            session.add(user)
+            session.flush()
+    except IntegrityError as exc:
+        raise Conflict(f"An account with the email {email} already exists.") from exc
+    return user
+
+
+def get_user(session: Session, user_id: uuid.UUID) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("No such account.")
+    return user
+
+
+def list_clinicians(session: Session, *, discipline: Discipline | None = None) -> list[User]:
+    stmt = select(User).where(User.role == Role.CLINICIAN, User.is_active.is_(True)).order_by(User.full_name)
+    if discipline is not None:
+        stmt = stmt.where(User.discipline == discipline)
+    return list(session.scalars(stmt))
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.role, User.full_name)))
+
+
+@dataclass(frozen=True)
+class Login:
+    user: User
+    token: str
+    auth_session: AuthSession
+
+
+def authenticate(session: Session, settings: Settings, email: str, password: str) -> User:
+    """Check a password; repeated failures lock the account for a while, doubling each time."""
+    now = utcnow()
+    user = session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is not None and user.locked_until is not None and user.locked_until > now:
+        wait = int((user.locked_until - now).total_seconds()) + 1
+        raise TooManyRequests(
+            f"Too many failed attempts. Try again in {wait} seconds.", retry_after_seconds=wait
+        )
+    if user is None or not verify_password(user.password_hash, password) or not user.is_active:
+        if user is not None:
+            user.failed_logins += 1
+            over = user.failed_logins - settings.login_max_failures
+            if over >= 0:
+                user.locked_until = now + timedelta(minutes=settings.login_lockout_minutes * (2 ** min(over, 10)))
+            audit.record(session, user, AuditAction.LOGIN_FAILED, "user", resource_id=user.id)
+        raise Unauthenticated("The email or password is not right.", keep_changes=True)
+    user.failed_logins = 0
+    user.locked_until = None
+    return user
+
+
+def start_session(session: Session, settings: Settings, user: User, *, kind: str) -> Login:
+    """A fresh random token for each login, so a token seen before login is never reused (no fixation)."""
+    token = new_token()
+    auth_session = AuthSession(
+        token_hash=token_digest(token),
+        user_id=user.id,
+        kind=kind,
+        expires_at=utcnow() + timedelta(hours=settings.session_hours),
+    )
+    session.add(auth_session)
+    audit.record(session, user, AuditAction.LOGIN, "user", resource_id=user.id)
+    session.flush()
+    return Login(user=user, token=token, auth_session=auth_session)
+
+
+def resolve_session(session: Session, token: str) -> User | None:
+    """The user behind a live token, or None when it is unknown, revoked or expired."""
+    row = session.execute(
+        select(AuthSession, User)
+        .join(User, User.id == AuthSession.user_id)
+        .where(AuthSession.token_hash == token_digest(token))
+    ).first()
+    if row is None:
+        return None
+    auth_session, user = row
+    now = utcnow()
+    if auth_session.revoked_at is not None or auth_session.expires_at <= now or not user.is_active:
+        return None
+    return user
+
+
+def end_session(session: Session, token: str) -> None:
+    """Log out this browser or token."""
+    auth_session = session.scalar(select(AuthSession).where(AuthSession.token_hash == token_digest(token)))
+    if auth_session is not None and auth_session.revoked_at is None:
+        auth_session.revoked_at = utcnow()
+        audit.record(session, None, AuditAction.LOGOUT, "user", resource_id=auth_session.user_id)
+
+
+def end_all_sessions(session: Session, user: User) -> int:
+    """Log out everywhere: revoke every live session of the user."""
+    result = session.execute(
+        update(AuthSession)
+        .where(AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    audit.record(session, user, AuditAction.LOGOUT, "user", resource_id=user.id, reason="everywhere")
+    return int(getattr(result, "rowcount", 0) or 0)

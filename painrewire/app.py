@@ -1,0 +1,75 @@
+"""The FastAPI application factory: settings, database, middleware, error mapping and every domain's routes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+from sqlalchemy.orm import Session, sessionmaker
+
+from painrewire import __version__
+from painrewire.config import Settings, get_settings
+from painrewire.db import get_engine, session_factory
+from painrewire.web import errors
+from painrewire.web.middleware import SecurityMiddleware
+
+PACKAGE_DIR = Path(__file__).parent
+
+
+def _routers() -> list:  # type: ignore[type-arg]
+    from painrewire.accounts import api as accounts_api
+    from painrewire.accounts import pages as accounts_pages
+    from painrewire.patients import api as patients_api
+    from painrewire.patients import pages as patients_pages
+
+    return [accounts_api.router, accounts_pages.router, patients_api.router, patients_pages.router]
+
+
+def _static_dirs() -> dict[str, Path]:
+    """Each domain may ship browser assets in a ``static/`` folder, served at ``/static/<domain>``."""
+    dirs = {"/static/app": PACKAGE_DIR / "web" / "static"}
+    for folder in sorted(PACKAGE_DIR.glob("**/static")):
+        if folder.parent.name != "web" and folder.is_dir():
+            dirs[f"/static/{folder.parent.name}"] = folder
+    return dirs
+
+
+def create_app(settings: Settings | None = None, *, sessions: sessionmaker[Session] | None = None) -> FastAPI:
+    """Build the app; tests pass their own session factory so each test runs in a rolled-back transaction."""
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="PainRewire",
+        version=__version__,
+        summary="A pain clinic's platform for treating chronic back pain by retraining the brain.",
+        openapi_url="/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.session_factory = sessions or session_factory(get_engine(settings.database_url))
+
+    errors.install(app)
+    app.add_middleware(SecurityMiddleware, secure_cookies=settings.secure_cookies)
+    for url, folder in _static_dirs().items():
+        app.mount(url, StaticFiles(directory=folder), name=url.strip("/").replace("/", "-"))
+    for router in _routers():
+        app.include_router(router)
+
+    @app.get("/healthz", tags=["health"], summary="Is the service up and its database reachable?")
+    def healthz() -> JSONResponse:
+        try:
+            with app.state.session_factory() as session:
+                session.execute(text("SELECT 1"))
+        except Exception:
+            return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
+        return JSONResponse({"status": "ok", "database": "ok", "version": __version__})
+
+    return app
+
+
+def create_default_app() -> FastAPI:
+    """Entry point for ``uvicorn --factory`` with several workers."""
+    return create_app()

@@ -1,0 +1,68 @@
+"""Settings from the environment (prefix ``PAINREWIRE_``), one object for the whole process."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEVELOPMENT_SECRET = "development-only-secret-change-me"
+
+
+class Settings(BaseSettings):
+    """What a clinic configures: database, secret, its name, time zone and emergency contacts."""
+
+    model_config = SettingsConfigDict(env_prefix="PAINREWIRE_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = Field(default_factory=lambda: f"sqlite:///{Path.cwd() / 'painrewire.sqlite3'}")
+    secret_key: str = DEVELOPMENT_SECRET
+    session_hours: float = Field(default=12.0, gt=0, le=24 * 30)
+    cookie_secure: bool | None = None
+    base_url: str = "http://127.0.0.1:8000"
+    redis_url: str | None = None
+
+    clinic_name: str = "PainRewire Back Pain Clinic"
+    clinic_phone: str = "+44 20 7946 0000"
+    clinic_timezone: str = "Europe/London"
+    emergency_number: str = "999"
+    crisis_line: str = "Samaritans 116 123 (free, 24 hours) — your clinic can change this line"
+
+    login_max_failures: int = Field(default=5, ge=1)
+    login_lockout_minutes: float = Field(default=1.0, gt=0)
+
+    @field_validator("clinic_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"clinic_timezone must be an IANA zone name such as Europe/London, got {value!r}") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_default_secret_in_production(self) -> Settings:
+        if self.environment == "production" and self.secret_key == DEVELOPMENT_SECRET:
+            raise ValueError("PAINREWIRE_SECRET_KEY must be set to a long random value in production")
+        return self
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies carry the Secure flag in production unless told otherwise."""
+        if self.cookie_secure is not None:
+            return self.cookie_secure
+        return self.environment == "production"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.clinic_timezone)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process's settings, read once."""
+    return Settings()

@@ -1,0 +1,99 @@
+"""A demo clinic: one admin, one clinician of each discipline, and patients with some history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from painrewire.accounts import service as accounts
+from painrewire.accounts.models import Discipline, Role, User
+from painrewire.accounts.schemas import UserCreate
+from painrewire.db import get_engine, session_scope
+from painrewire.patients import service as patients
+from painrewire.patients.models import Patient
+from painrewire.patients.schemas import PatientCreate
+
+DEMO_PASSWORD = "painrewire-demo"
+DOMAIN = "demo.painrewire.org"
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    role: str
+    email: str
+    description: str
+
+
+@dataclass
+class DemoClinic:
+    admin: User
+    clinicians: dict[Discipline, User]
+    patients: dict[str, Patient]
+
+
+CLINICIANS = [
+    (Discipline.PAIN_SPECIALIST, "Dr Amara Okafor", "amara.okafor"),
+    (Discipline.PHYSICAL_THERAPIST, "Sam Lindqvist", "sam.lindqvist"),
+    (Discipline.PSYCHOLOGIST, "Dr Priya Raman", "priya.raman"),
+    (Discipline.NEUROFEEDBACK_PRACTITIONER, "Tomás Herrera", "tomas.herrera"),
+]
+
+PATIENTS = [
+    ("maria", "Maria Gonzalez", date(1979, 3, 14), "Eight weeks into the program, improving"),
+    ("james", "James Whitfield", date(1965, 11, 2), "Just started: intake and baseline done"),
+    ("aisha", "Aisha Bello", date(1990, 6, 21), "Flare-up this week: worsening diary"),
+    ("li", "Li Wei", date(1984, 1, 9), "New patient: nothing filled in yet"),
+]
+
+
+def build_demo_clinic(session: Session) -> DemoClinic:
+    """Accounts and care teams; each module's demo history is added by `create_demo_clinic`."""
+    admin = accounts.create_user(
+        session,
+        None,
+        UserCreate(email=f"admin@{DOMAIN}", full_name="Robin Front-Desk", password=DEMO_PASSWORD, role=Role.ADMIN),
+        trusted=True,
+    )
+    clinicians = {
+        discipline: accounts.create_user(
+            session,
+            admin,
+            UserCreate(
+                email=f"{slug}@{DOMAIN}",
+                full_name=name,
+                password=DEMO_PASSWORD,
+                role=Role.CLINICIAN,
+                discipline=discipline,
+            ),
+        )
+        for discipline, name, slug in CLINICIANS
+    }
+    lead = clinicians[Discipline.PAIN_SPECIALIST]
+    team = [c.id for c in clinicians.values()]
+    demo_patients = {
+        key: patients.create_patient(
+            session,
+            lead,
+            PatientCreate(
+                email=f"{key}@{DOMAIN}",
+                full_name=name,
+                password=DEMO_PASSWORD,
+                date_of_birth=born,
+                care_team=team if key != "li" else [],
+            ),
+        )
+        for key, name, born, _ in PATIENTS
+    }
+    return DemoClinic(admin=admin, clinicians=clinicians, patients=demo_patients)
+
+
+def create_demo_clinic(database_url: str) -> list[DemoLogin]:
+    """Fill an empty, migrated database with the demo clinic and return the logins to print."""
+    with session_scope(get_engine(database_url)) as session:
+        build_demo_clinic(session)
+    logins = [DemoLogin("admin", f"admin@{DOMAIN}", "front desk: accounts, care teams, audit log")]
+    logins += [DemoLogin("clinician", f"{slug}@{DOMAIN}", d.label) for d, _, slug in CLINICIANS]
+    logins += [DemoLogin("patient", f"{key}@{DOMAIN}", story) for key, _, _, story in PATIENTS]
+    return logins

@@ -1,0 +1,101 @@
+"""The one permission check for patient data, used by every domain.
+
+A patient sees only their own record; a clinician only the patients on their care team; an admin manages
+accounts and reads health data only through an audited path that names a reason. Whatever an actor may not
+see does not exist for them (404), so nobody can probe which records exist.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import Select, false, select
+from sqlalchemy.orm import Session, joinedload
+
+from painrewire.accounts import audit
+from painrewire.accounts.models import AuditAction, Role, User
+from painrewire.errors import Forbidden, NotFound
+from painrewire.patients.models import CareTeamMember, Patient
+
+NOT_FOUND_MESSAGE = "No such patient, or you are not on this patient's care team."
+
+
+def visible_patient_ids(actor: User) -> Select[tuple[uuid.UUID]]:
+    """The ids of the patients this actor may see, as a sub-select to filter any patient-data query."""
+    if actor.role == Role.PATIENT:
+        return select(Patient.id).where(Patient.user_id == actor.id)
+    if actor.role == Role.CLINICIAN:
+        return select(CareTeamMember.patient_id).where(CareTeamMember.clinician_id == actor.id)
+    return select(Patient.id).where(false())
+
+
+def visible_patients(actor: User) -> Select[tuple[Patient]]:
+    """Patients this actor may see, with their accounts loaded."""
+    return (
+        select(Patient)
+        .where(Patient.id.in_(visible_patient_ids(actor)))
+        .options(joinedload(Patient.user))
+    )
+
+
+def patient_for(
+    session: Session,
+    actor: User,
+    patient_id: uuid.UUID,
+    *,
+    action: AuditAction = AuditAction.READ,
+    resource_type: str = "patient",
+    resource_id: uuid.UUID | str | None = None,
+    reason: str | None = None,
+) -> Patient:
+    """Load a patient the actor may act on, and audit the access in the same transaction.
+
+    An admin gets health data only by giving a ``reason``, which the audit row keeps.
+    """
+    if actor.role == Role.ADMIN:
+        if not reason or not reason.strip():
+            raise Forbidden("An administrator must give a reason to open a patient's health record.")
+        stmt = select(Patient).where(Patient.id == patient_id).options(joinedload(Patient.user))
+    else:
+        stmt = visible_patients(actor).where(Patient.id == patient_id)
+    patient = session.scalar(stmt)
+    if patient is None:
+        raise NotFound(NOT_FOUND_MESSAGE)
+    audit.record(
+        session,
+        actor,
+        action,
+        resource_type,
+        resource_id=resource_id if resource_id is not None else patient.id,
+        patient_id=patient.id,
+        reason=reason.strip() if reason else None,
+    )
+    return patient
+
+
+def own_patient(
+    session: Session,
+    actor: User,
+    *,
+    action: AuditAction = AuditAction.READ,
+    resource_type: str = "patient",
+) -> Patient:
+    """The logged-in patient's own record (audited like any other access)."""
+    if actor.role != Role.PATIENT:
+        raise Forbidden("This page is for patients.")
+    patient = session.scalar(select(Patient).where(Patient.user_id == actor.id).options(joinedload(Patient.user)))
+    if patient is None:
+        raise NotFound("Your patient record was not found.")
+    audit.record(session, actor, action, resource_type, resource_id=patient.id, patient_id=patient.id)
+    return patient
+
+
+def is_on_care_team(session: Session, clinician: User, patient_id: uuid.UUID) -> bool:
+    return (
+        session.scalar(
+            select(CareTeamMember.id).where(
+                CareTeamMember.patient_id == patient_id, CareTeamMember.clinician_id == clinician.id
+            )
+        )
+        is not None
+    )

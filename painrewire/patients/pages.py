@@ -1,0 +1,168 @@
+"""Pages: sign-up, the patient's home and record, the clinician's caseload and patient overview."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import Form, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+
+from painrewire.accounts import service as accounts
+from painrewire.accounts.models import Role
+from painrewire.accounts.pages import set_login_cookies
+from painrewire.errors import Conflict, InvalidInput
+from painrewire.patients import access
+from painrewire.patients import service as patients
+from painrewire.patients.schemas import PatientCreate, SignUp
+from painrewire.web import panels
+from painrewire.web.deps import CurrentAdmin, CurrentClinician, CurrentPatientUser, OptionalUser, SessionDep, SettingsDep
+from painrewire.web.errors import readable_pydantic_errors
+from painrewire.web.routing import page_router
+from painrewire.web.templating import redirect, render
+
+router = page_router()
+
+
+@router.get("/signup", response_class=HTMLResponse)
+def signup_form(request: Request, user: OptionalUser) -> Response:
+    return render(request, "patients/signup.html", {"form": {}})
+
+
+@router.post("/signup", response_class=HTMLResponse)
+def signup(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    email: Annotated[str, Form(max_length=254)] = "",
+    full_name: Annotated[str, Form(max_length=200)] = "",
+    password: Annotated[str, Form(max_length=256)] = "",
+    date_of_birth: Annotated[str, Form(max_length=20)] = "",
+    timezone: Annotated[str, Form(max_length=64)] = "Europe/London",
+) -> Response:
+    form = {"email": email, "full_name": full_name, "date_of_birth": date_of_birth, "timezone": timezone}
+    try:
+        data = SignUp.model_validate({**form, "password": password, "date_of_birth": date_of_birth or None})
+        patient = patients.sign_up(session, data)
+    except ValidationError as exc:
+        errors = readable_pydantic_errors(exc)
+        return render(request, "patients/signup.html", {"errors": errors, "form": form}, status_code=422)
+    except Conflict as exc:
+        return render(request, "patients/signup.html", {"errors": [exc.message], "form": form}, status_code=409)
+    started = accounts.start_session(session, settings, patient.user, kind="browser")
+    response = redirect("/patient?welcome=1")
+    set_login_cookies(response, settings, started.token)
+    return response
+
+
+@router.get("/patient", response_class=HTMLResponse)
+def patient_home(request: Request, user: CurrentPatientUser, session: SessionDep) -> Response:
+    patient = access.own_patient(session, user)
+    return render(
+        request,
+        "patients/patient_home.html",
+        {
+            "patient": patient,
+            "care_team": patients.care_team(session, patient),
+            "panels": panels.patient_home_panels(session, user, patient),
+        },
+    )
+
+
+@router.get("/patient/record", response_class=HTMLResponse)
+def patient_record(request: Request, user: CurrentPatientUser, session: SessionDep) -> Response:
+    patient = access.own_patient(session, user)
+    return render(
+        request, "patients/record.html", {"patient": patient, "care_team": patients.care_team(session, patient)}
+    )
+
+
+@router.get("/clinician", response_class=HTMLResponse)
+def clinician_home(request: Request, user: CurrentClinician, session: SessionDep) -> Response:
+    return render(request, "patients/clinician_home.html", {"patients": patients.list_patients(session, user, limit=500)})
+
+
+@router.get("/clinician/patients/new", response_class=HTMLResponse)
+def new_patient_form(request: Request, user: CurrentClinician, session: SessionDep) -> Response:
+    return render(
+        request, "patients/new_patient.html", {"form": {}, "clinicians": accounts.list_clinicians(session)}
+    )
+
+
+@router.post("/clinician/patients/new", response_class=HTMLResponse)
+def create_patient(
+    request: Request,
+    user: CurrentClinician,
+    session: SessionDep,
+    email: Annotated[str, Form(max_length=254)] = "",
+    full_name: Annotated[str, Form(max_length=200)] = "",
+    password: Annotated[str, Form(max_length=256)] = "",
+    date_of_birth: Annotated[str, Form(max_length=20)] = "",
+    phone: Annotated[str, Form(max_length=40)] = "",
+    timezone: Annotated[str, Form(max_length=64)] = "Europe/London",
+    care_team: Annotated[list[str] | None, Form()] = None,
+) -> Response:
+    form = {"email": email, "full_name": full_name, "date_of_birth": date_of_birth, "phone": phone, "timezone": timezone}
+    try:
+        data = PatientCreate.model_validate(
+            {
+                **form,
+                "password": password,
+                "date_of_birth": date_of_birth or None,
+                "phone": phone or None,
+                "care_team": care_team or [],
+            }
+        )
+        patient = patients.create_patient(session, user, data)
+    except ValidationError as exc:
+        errors = readable_pydantic_errors(exc)
+    except (Conflict, InvalidInput) as exc:
+        errors = [exc.message]
+    else:
+        return redirect(f"/clinician/patients/{patient.id}?created=1")
+    return render(
+        request,
+        "patients/new_patient.html",
+        {"errors": errors, "form": form, "clinicians": accounts.list_clinicians(session)},
+        status_code=422,
+    )
+
+
+@router.get("/clinician/patients/{patient_id}", response_class=HTMLResponse)
+def patient_overview(request: Request, patient_id: uuid.UUID, user: CurrentClinician, session: SessionDep) -> Response:
+    patient = access.patient_for(session, user, patient_id)
+    team = patients.care_team(session, patient)
+    on_team = {m.clinician_id for m in team}
+    return render(
+        request,
+        "patients/overview.html",
+        {
+            "patient": patient,
+            "care_team": team,
+            "others": [c for c in accounts.list_clinicians(session) if c.id not in on_team],
+            "panels": panels.clinician_patient_panels(session, user, patient),
+        },
+    )
+
+
+@router.post("/clinician/patients/{patient_id}/care-team", response_class=HTMLResponse)
+def add_care_team_member(
+    patient_id: uuid.UUID,
+    user: CurrentClinician,
+    session: SessionDep,
+    clinician_id: Annotated[uuid.UUID, Form()],
+) -> Response:
+    patients.add_to_care_team(session, user, patient_id, clinician_id)
+    return redirect(f"/clinician/patients/{patient_id}")
+
+
+@router.post("/admin/patients/{patient_id}/care-team", response_class=HTMLResponse)
+def admin_assign_care_team(
+    patient_id: uuid.UUID,
+    admin: CurrentAdmin,
+    session: SessionDep,
+    clinician_id: Annotated[uuid.UUID, Form()],
+) -> Response:
+    patients.add_to_care_team(session, admin, patient_id, clinician_id)
+    return redirect("/admin")

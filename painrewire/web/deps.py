@@ -1,0 +1,127 @@
+"""Request dependencies: the unit of work, the logged-in actor by role, and CSRF protection."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from painrewire.accounts import service as accounts
+from painrewire.accounts.models import Role, User
+from painrewire.accounts.security import tokens_match
+from painrewire.config import Settings
+from painrewire.db import finish_failed_unit
+from painrewire.errors import Forbidden, Unauthenticated
+
+SESSION_COOKIE = "pr_session"
+CSRF_COOKIE = "pr_csrf"
+CSRF_HEADER = "x-csrf-token"
+CSRF_FIELD = "csrf_token"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data", "text/plain")
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One transaction per request: committed before the response is sent, rolled back on any error."""
+    session: Session = request.app.state.session_factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException as exc:
+        finish_failed_unit(session, exc)
+        raise
+    finally:
+        session.close()
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def get_settings_dep(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    return None
+
+
+def optional_user(request: Request, session: SessionDep) -> User | None:
+    """The logged-in user from a bearer token or the session cookie, or None."""
+    token = bearer_token(request) or request.cookies.get(SESSION_COOKIE)
+    user = accounts.resolve_session(session, token) if token else None
+    request.state.user = user
+    return user
+
+
+OptionalUser = Annotated[User | None, Depends(optional_user)]
+
+
+def current_user(user: OptionalUser) -> User:
+    if user is None:
+        raise Unauthenticated("Please log in to continue.")
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def _require(role: Role, message: str):  # type: ignore[no-untyped-def]
+    def dependency(user: CurrentUser) -> User:
+        if user.role != role:
+            raise Forbidden(message)
+        return user
+
+    return dependency
+
+
+CurrentPatientUser = Annotated[User, Depends(_require(Role.PATIENT, "This is for patients."))]
+CurrentClinician = Annotated[User, Depends(_require(Role.CLINICIAN, "This is for clinicians."))]
+CurrentAdmin = Annotated[User, Depends(_require(Role.ADMIN, "This is for administrators."))]
+
+
+def staff_user(user: CurrentUser) -> User:
+    if user.role not in (Role.CLINICIAN, Role.ADMIN):
+        raise Forbidden("This is for clinic staff.")
+    return user
+
+
+CurrentStaff = Annotated[User, Depends(staff_user)]
+
+
+async def verify_csrf(request: Request) -> None:
+    """Unsafe requests that a browser could send from another site must echo the CSRF cookie.
+
+    That is every form post (forms can be posted cross-site) and every request carrying the session cookie.
+    Bearer-token API calls, and cookie-less JSON calls (a cross-site page cannot send JSON without a CORS
+    pre-flight, which this app never grants), carry no ambient authority and need no token.
+    """
+    if request.method not in UNSAFE_METHODS or bearer_token(request):
+        return
+    content_type = request.headers.get("content-type", "")
+    is_form = content_type.startswith(FORM_TYPES)
+    if not is_form and SESSION_COOKIE not in request.cookies:
+        return
+    expected = request.cookies.get(CSRF_COOKIE)
+    given = request.headers.get(CSRF_HEADER)
+    if given is None:
+        if content_type.startswith(FORM_TYPES[:2]):
+            form = await request.form()
+            value = form.get(CSRF_FIELD)
+            given = value if isinstance(value, str) else None
+    if not expected or not given or not tokens_match(expected, given):
+        raise Forbidden(
+            "This form has expired or was not sent from PainRewire. Reload the page and try again."
+        )
+
+
+CSRF = Depends(verify_csrf)

@@ -1,0 +1,108 @@
+"""One table from domain errors to HTTP status, rendered as JSON for the API and as a page for people."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from painrewire.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    TooManyRequests,
+    Unauthenticated,
+)
+from painrewire.web.templating import render
+
+logger = logging.getLogger(__name__)
+
+STATUS: dict[type[DomainError], int] = {
+    NotFound: 404,
+    Forbidden: 403,
+    Unauthenticated: 401,
+    Conflict: 409,
+    InvalidInput: 422,
+    TooManyRequests: 429,
+}
+
+HTTP_MESSAGES = {
+    404: "There is no page here.",
+    405: "That action is not available here.",
+    413: "What you sent is too large.",
+}
+
+
+def status_for(exc: DomainError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]  # type: ignore[index]
+    return 400
+
+
+def wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path in ("/healthz", "/openapi.json")
+
+
+def error_response(request: Request, status: int, error: str, detail: str | list[str]) -> Response:
+    if wants_json(request):
+        return JSONResponse({"error": error, "detail": detail}, status_code=status)
+    if status == 401:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+    messages = detail if isinstance(detail, list) else [detail]
+    return render(request, "error.html", {"status": status, "messages": messages}, status_code=status)
+
+
+def _field_name(loc: tuple[int | str, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "form", "header", "cookie")]
+    return ".".join(parts) or "input"
+
+
+def readable_validation_errors(exc: RequestValidationError | ValidationError) -> list[str]:
+    """Pydantic's errors as sentences a person can act on: the field, then what is wrong."""
+    messages = []
+    for err in exc.errors():
+        msg = str(err.get("msg", "is not valid"))
+        msg = msg.removeprefix("Value error, ")
+        messages.append(f"{_field_name(tuple(err.get('loc', ())))}: {msg}")
+    return messages
+
+
+readable_pydantic_errors = readable_validation_errors
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> Response:
+        response = error_response(request, status_for(exc), type(exc).__name__, exc.message)
+        if isinstance(exc, TooManyRequests):
+            response.headers["Retry-After"] = str(exc.retry_after_seconds)
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        return error_response(request, 422, "InvalidInput", readable_validation_errors(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        detail = exc.detail if isinstance(exc.detail, str) else HTTP_MESSAGES.get(exc.status_code, "Not possible.")
+        if exc.status_code in HTTP_MESSAGES and detail in ("Not Found", "Method Not Allowed"):
+            detail = HTTP_MESSAGES[exc.status_code]
+        response = error_response(request, exc.status_code, "HTTPError", detail)
+        for key, value in (exc.headers or {}).items():
+            response.headers[key] = value
+        return response
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        # Only the exception type and route: messages may carry health data.
+        logger.error("unexpected %s on %s %s", type(exc).__name__, request.method, request.url.path)
+        return error_response(request, 500, "ServerError", "Something went wrong on our side. Please try again.")

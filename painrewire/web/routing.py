@@ -1,0 +1,21 @@
+"""Router factories: every router gets CSRF protection, so no route can forget it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from painrewire.web.deps import CSRF
+
+API_PREFIX = "/api/v1"
+
+
+def api_router(*, tags: list[str], **kwargs: Any) -> APIRouter:
+    """A JSON router mounted under ``/api/v1``."""
+    return APIRouter(prefix=API_PREFIX, tags=list(tags), dependencies=[CSRF], **kwargs)
+
+
+def page_router(**kwargs: Any) -> APIRouter:
+    """An HTML router; its routes stay out of the OpenAPI schema."""
+    return APIRouter(dependencies=[CSRF], include_in_schema=False, **kwargs)
