@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
@@ -19,7 +19,7 @@ from painrewire.web.middleware import SecurityMiddleware
 PACKAGE_DIR = Path(__file__).parent
 
 
-def _routers() -> list:  # type: ignore[type-arg]
+def _routers() -> list[APIRouter]:
     from painrewire.accounts import api as accounts_api
     from painrewire.accounts import pages as accounts_pages
     from painrewire.patients import api as patients_api

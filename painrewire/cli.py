@@ -34,7 +34,9 @@ def _database_url(url: str | None) -> str:
 
 @db_app.command("upgrade")
 def db_upgrade(
-    database_url: Annotated[str | None, typer.Option(help="Defaults to PAINREWIRE_DATABASE_URL or ./painrewire.sqlite3")] = None,
+    database_url: Annotated[
+        str | None, typer.Option(help="Defaults to PAINREWIRE_DATABASE_URL or ./painrewire.sqlite3")
+    ] = None,
     revision: Annotated[str, typer.Option(help="Target revision")] = "head",
 ) -> None:
     """Create or upgrade the database to the newest schema."""
@@ -46,7 +48,9 @@ def db_upgrade(
     try:
         migrate.upgrade(url, revision)
     except OperationalError as exc:
-        raise fail(f"could not reach the database ({exc.orig.__class__.__name__}); check PAINREWIRE_DATABASE_URL") from exc
+        raise fail(
+            f"could not reach the database ({exc.orig.__class__.__name__}); check PAINREWIRE_DATABASE_URL"
+        ) from exc
     typer.echo(f"Database is at revision {', '.join(sorted(migrate.current_heads(url)))}.")
 
 
@@ -55,7 +59,9 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on")] = 8000,
     workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes")] = 1,
-    migrate_first: Annotated[bool, typer.Option("--migrate/--no-migrate", help="Upgrade the database first")] = True,
+    migrate_first: Annotated[
+        bool, typer.Option("--migrate/--no-migrate", help="Upgrade the database first")
+    ] = True,
 ) -> None:
     """Serve the clinic over HTTP."""
     import uvicorn
@@ -66,7 +72,9 @@ def serve(
     if migrate_first:
         migrate.upgrade(settings.database_url)
     if workers > 1 and settings.database_url.startswith("sqlite") and not settings.redis_url:
-        typer.echo("Note: several workers share live neurofeedback traffic only through Redis (PAINREWIRE_REDIS_URL).")
+        typer.echo(
+            "Note: several workers share live neurofeedback traffic only through Redis (PAINREWIRE_REDIS_URL)."
+        )
     uvicorn.run(
         "painrewire.app:create_default_app",
         factory=True,
@@ -85,7 +93,9 @@ def create_user(
     role: Annotated[str, typer.Option(help="patient, clinician or admin")],
     discipline: Annotated[
         str | None,
-        typer.Option(help="For clinicians: pain_specialist, physical_therapist, psychologist, neurofeedback_practitioner"),
+        typer.Option(
+            help="For clinicians: pain_specialist, physical_therapist, psychologist, neurofeedback_practitioner"
+        ),
     ] = None,
     password: Annotated[str | None, typer.Option(help="Asked for when not given", hide_input=True)] = None,
     database_url: Annotated[str | None, typer.Option(help="Defaults to PAINREWIRE_DATABASE_URL")] = None,
@@ -107,11 +117,19 @@ def create_user(
     try:
         with session_scope(get_engine(url)) as session:
             if role == Role.PATIENT.value:
-                patient = patients.sign_up(session, SignUp(email=email, full_name=full_name, password=password))
+                patient = patients.sign_up(
+                    session, SignUp(email=email, full_name=full_name, password=password)
+                )
                 user_id = patient.user_id
             else:
                 data = UserCreate.model_validate(
-                    {"email": email, "full_name": full_name, "password": password, "role": role, "discipline": discipline}
+                    {
+                        "email": email,
+                        "full_name": full_name,
+                        "password": password,
+                        "role": role,
+                        "discipline": discipline,
+                    }
                 )
                 # Whoever runs the command line owns the database.
                 user = accounts.create_user(session, None, data, trusted=True)

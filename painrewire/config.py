@@ -41,7 +41,9 @@ class Settings(BaseSettings):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"clinic_timezone must be an IANA zone name such as Europe/London, got {value!r}") from exc
+            raise ValueError(
+                f"clinic_timezone must be an IANA zone name such as Europe/London, got {value!r}"
+            ) from exc
         return value
 
     @model_validator(mode="after")

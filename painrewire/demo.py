@@ -13,7 +13,7 @@ from painrewire.accounts.schemas import UserCreate
 from painrewire.db import get_engine, session_scope
 from painrewire.patients import service as patients
 from painrewire.patients.models import Patient
-from painrewire.patients.schemas import PatientCreate
+from painrewire.patients.schemas import PatientCreate, SignUp
 
 DEMO_PASSWORD = "painrewire-demo"
 DOMAIN = "demo.painrewire.org"
@@ -44,8 +44,9 @@ PATIENTS = [
     ("maria", "Maria Gonzalez", date(1979, 3, 14), "Eight weeks into the program, improving"),
     ("james", "James Whitfield", date(1965, 11, 2), "Just started: intake and baseline done"),
     ("aisha", "Aisha Bello", date(1990, 6, 21), "Flare-up this week: worsening diary"),
-    ("li", "Li Wei", date(1984, 1, 9), "New patient: nothing filled in yet"),
+    ("li", "Li Wei", date(1984, 1, 9), "Signed up online: waiting for a care team"),
 ]
+SELF_REGISTERED = "li"
 
 
 def build_demo_clinic(session: Session) -> DemoClinic:
@@ -53,7 +54,9 @@ def build_demo_clinic(session: Session) -> DemoClinic:
     admin = accounts.create_user(
         session,
         None,
-        UserCreate(email=f"admin@{DOMAIN}", full_name="Robin Front-Desk", password=DEMO_PASSWORD, role=Role.ADMIN),
+        UserCreate(
+            email=f"admin@{DOMAIN}", full_name="Robin Front-Desk", password=DEMO_PASSWORD, role=Role.ADMIN
+        ),
         trusted=True,
     )
     clinicians = {
@@ -72,8 +75,15 @@ def build_demo_clinic(session: Session) -> DemoClinic:
     }
     lead = clinicians[Discipline.PAIN_SPECIALIST]
     team = [c.id for c in clinicians.values()]
-    demo_patients = {
-        key: patients.create_patient(
+    demo_patients: dict[str, Patient] = {}
+    for key, name, born, _ in PATIENTS:
+        if key == SELF_REGISTERED:
+            demo_patients[key] = patients.sign_up(
+                session,
+                SignUp(email=f"{key}@{DOMAIN}", full_name=name, password=DEMO_PASSWORD, date_of_birth=born),
+            )
+            continue
+        demo_patients[key] = patients.create_patient(
             session,
             lead,
             PatientCreate(
@@ -81,11 +91,9 @@ def build_demo_clinic(session: Session) -> DemoClinic:
                 full_name=name,
                 password=DEMO_PASSWORD,
                 date_of_birth=born,
-                care_team=team if key != "li" else [],
+                care_team=team,
             ),
         )
-        for key, name, born, _ in PATIENTS
-    }
     return DemoClinic(admin=admin, clinicians=clinicians, patients=demo_patients)
 
 

@@ -14,11 +14,11 @@ from painrewire.accounts import service as accounts
 from painrewire.accounts.models import AuditAction
 from painrewire.accounts.schemas import LoginRequest, TokenRead, UserCreate, UserRead
 from painrewire.web.deps import CurrentAdmin, CurrentUser, SessionDep, SettingsDep, bearer_token
-from painrewire.web.routing import api_router
+from painrewire.web.routing import api_router, error_responses
 
 router = api_router(tags=["accounts"])
 
-ERRORS = {401: {"description": "Not logged in"}, 403: {"description": "Not allowed"}}
+ERRORS = error_responses(401, 403, 409, 422)
 
 
 @router.post("/auth/login", response_model=TokenRead, summary="Log in and get a bearer token")
@@ -40,7 +40,9 @@ def logout(request: Request, user: CurrentUser, session: SessionDep) -> Response
     return Response(status_code=204)
 
 
-@router.post("/auth/logout-everywhere", status_code=204, summary="End every session of this user", responses=ERRORS)
+@router.post(
+    "/auth/logout-everywhere", status_code=204, summary="End every session of this user", responses=ERRORS
+)
 def logout_everywhere(user: CurrentUser, session: SessionDep) -> Response:
     accounts.end_all_sessions(session, user)
     return Response(status_code=204)
@@ -51,7 +53,13 @@ def me(user: CurrentUser) -> UserRead:
     return UserRead.model_validate(user)
 
 
-@router.post("/users", response_model=UserRead, status_code=201, summary="Create a clinician or admin", responses=ERRORS)
+@router.post(
+    "/users",
+    response_model=UserRead,
+    status_code=201,
+    summary="Create a clinician or admin",
+    responses=ERRORS,
+)
 def create_user(data: UserCreate, admin: CurrentAdmin, session: SessionDep) -> UserRead:
     return UserRead.model_validate(accounts.create_user(session, admin, data))
 
@@ -88,7 +96,13 @@ def search_audit(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[AuditEventRead]:
     events = audit.search(
-        session, patient_id=patient_id, actor_id=actor_id, action=action, since=since, until=until,
-        limit=limit, offset=offset,
+        session,
+        patient_id=patient_id,
+        actor_id=actor_id,
+        action=action,
+        since=since,
+        until=until,
+        limit=limit,
+        offset=offset,
     )
     return [AuditEventRead.model_validate(e) for e in events]

@@ -92,7 +92,9 @@ class AuditEvent(IdMixin, Base):
     __table_args__ = (Index("ix_audit_events_patient_at", "patient_id", "at"),)
 
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    actor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
     actor_role: Mapped[str | None] = mapped_column(String(16))
     action: Mapped[AuditAction] = mapped_column(_enum(AuditAction, "audit_action"))
     resource_type: Mapped[str] = mapped_column(String(64))

@@ -50,7 +50,9 @@ def set_login_cookies(response: Response, settings: Settings, token: str) -> Non
     response.set_cookie(
         SESSION_COOKIE, token, max_age=max_age, httponly=True, samesite="lax", secure=settings.secure_cookies
     )
-    response.set_cookie(CSRF_COOKIE, new_token(), httponly=True, samesite="lax", secure=settings.secure_cookies)
+    response.set_cookie(
+        CSRF_COOKIE, new_token(), httponly=True, samesite="lax", secure=settings.secure_cookies
+    )
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -84,7 +86,10 @@ def login(
         session.commit()
         status = 429 if isinstance(exc, TooManyRequests) else 401
         return render(
-            request, "login.html", {"error": exc.message, "email": email, "next": safe_next(next)}, status_code=status
+            request,
+            "login.html",
+            {"error": exc.message, "email": email, "next": safe_next(next)},
+            status_code=status,
         )
     started = accounts.start_session(session, settings, user, kind="browser")
     response = redirect(safe_next(next) or HOME_BY_ROLE[user.role])
@@ -142,9 +147,7 @@ def create_clinician(
 ) -> Response:
     form = {"email": email, "full_name": full_name, "role": role, "discipline": discipline}
     try:
-        data = UserCreate.model_validate(
-            {**form, "password": password, "discipline": discipline or None}
-        )
+        data = UserCreate.model_validate({**form, "password": password, "discipline": discipline or None})
         user = accounts.create_user(session, admin, data)
     except ValidationError as exc:
         return render(
@@ -176,15 +179,23 @@ def audit_page(
 ) -> Response:
     per_page = 100
     events = audit.search(
-        session, patient_id=patient_id, actor_id=actor_id, action=action, since=since,
-        limit=per_page, offset=(page - 1) * per_page,
+        session,
+        patient_id=patient_id,
+        actor_id=actor_id,
+        action=action,
+        since=since,
+        limit=per_page,
+        offset=(page - 1) * per_page,
     )
     names = {u.id: u.full_name for u in accounts.list_users(session)}
     return render(
         request,
         "accounts/audit.html",
         {
-            "events": events, "names": names, "actions": list(AuditAction), "page": page,
+            "events": events,
+            "names": names,
+            "actions": list(AuditAction),
+            "page": page,
             "filters": {"patient_id": patient_id or "", "actor_id": actor_id or "", "action": action or ""},
         },
     )

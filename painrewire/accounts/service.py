@@ -90,7 +90,9 @@ def authenticate(session: Session, settings: Settings, email: str, password: str
             user.failed_logins += 1
             over = user.failed_logins - settings.login_max_failures
             if over >= 0:
-                user.locked_until = now + timedelta(minutes=settings.login_lockout_minutes * (2 ** min(over, 10)))
+                user.locked_until = now + timedelta(
+                    minutes=settings.login_lockout_minutes * (2 ** min(over, 10))
+                )
             audit.record(session, user, AuditAction.LOGIN_FAILED, "user", resource_id=user.id)
         raise Unauthenticated("The email or password is not right.", keep_changes=True)
     user.failed_logins = 0

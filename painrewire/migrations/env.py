@@ -32,11 +32,11 @@ def run_migrations_online() -> None:
         return
     engine = create_engine(_url(), poolclass=pool.NullPool)
     with engine.connect() as connection:
-        if connection.dialect.name == "sqlite":
-            connection.exec_driver_sql("PRAGMA journal_mode=WAL")
         context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
         with context.begin_transaction():
             context.run_migrations()
+        connection.commit()
+    engine.dispose()
 
 
 if context.is_offline_mode():

@@ -20,7 +20,7 @@ from painrewire.patients.models import CareTeamMember, Patient
 NOT_FOUND_MESSAGE = "No such patient, or you are not on this patient's care team."
 
 
-def visible_patient_ids(actor: User) -> Select[tuple[uuid.UUID]]:
+def visible_patient_ids(actor: User) -> Select[uuid.UUID]:
     """The ids of the patients this actor may see, as a sub-select to filter any patient-data query."""
     if actor.role == Role.PATIENT:
         return select(Patient.id).where(Patient.user_id == actor.id)
@@ -29,13 +29,9 @@ def visible_patient_ids(actor: User) -> Select[tuple[uuid.UUID]]:
     return select(Patient.id).where(false())
 
 
-def visible_patients(actor: User) -> Select[tuple[Patient]]:
+def visible_patients(actor: User) -> Select[Patient]:
     """Patients this actor may see, with their accounts loaded."""
-    return (
-        select(Patient)
-        .where(Patient.id.in_(visible_patient_ids(actor)))
-        .options(joinedload(Patient.user))
-    )
+    return select(Patient).where(Patient.id.in_(visible_patient_ids(actor))).options(joinedload(Patient.user))
 
 
 def patient_for(
@@ -83,7 +79,9 @@ def own_patient(
     """The logged-in patient's own record (audited like any other access)."""
     if actor.role != Role.PATIENT:
         raise Forbidden("This page is for patients.")
-    patient = session.scalar(select(Patient).where(Patient.user_id == actor.id).options(joinedload(Patient.user)))
+    patient = session.scalar(
+        select(Patient).where(Patient.user_id == actor.id).options(joinedload(Patient.user))
+    )
     if patient is None:
         raise NotFound("Your patient record was not found.")
     audit.record(session, actor, action, resource_type, resource_id=patient.id, patient_id=patient.id)

@@ -10,15 +10,11 @@ from fastapi import Query, Response
 from painrewire.patients import service as patients
 from painrewire.patients.schemas import CareTeamAdd, PatientCreate, PatientRead, SignUp
 from painrewire.web.deps import CurrentStaff, CurrentUser, SessionDep
-from painrewire.web.routing import api_router
+from painrewire.web.routing import api_router, error_responses
 
 router = api_router(tags=["patients"])
 
-ERRORS = {
-    401: {"description": "Not logged in"},
-    403: {"description": "Not allowed"},
-    404: {"description": "No such patient on your care team"},
-}
+ERRORS = error_responses(401, 403, 404, 409, 422)
 
 
 @router.post("/signup", response_model=PatientRead, status_code=201, summary="Sign up as a new patient")
@@ -26,22 +22,31 @@ def sign_up(data: SignUp, session: SessionDep) -> PatientRead:
     return patients.to_read(session, patients.sign_up(session, data))
 
 
-@router.get("/patients", response_model=list[PatientRead], summary="List the patients you may see", responses=ERRORS)
+@router.get(
+    "/patients", response_model=list[PatientRead], summary="List the patients you may see", responses=ERRORS
+)
 def list_patients(
     user: CurrentUser,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[PatientRead]:
-    return [patients.to_read(session, p) for p in patients.list_patients(session, user, limit=limit, offset=offset)]
+    return [
+        patients.to_read(session, p)
+        for p in patients.list_patients(session, user, limit=limit, offset=offset)
+    ]
 
 
-@router.post("/patients", response_model=PatientRead, status_code=201, summary="Register a patient", responses=ERRORS)
+@router.post(
+    "/patients", response_model=PatientRead, status_code=201, summary="Register a patient", responses=ERRORS
+)
 def create_patient(data: PatientCreate, staff: CurrentStaff, session: SessionDep) -> PatientRead:
     return patients.to_read(session, patients.create_patient(session, staff, data))
 
 
-@router.get("/patients/{patient_id}", response_model=PatientRead, summary="Read a patient's record", responses=ERRORS)
+@router.get(
+    "/patients/{patient_id}", response_model=PatientRead, summary="Read a patient's record", responses=ERRORS
+)
 def get_patient(
     patient_id: uuid.UUID,
     user: CurrentUser,
@@ -52,9 +57,14 @@ def get_patient(
 
 
 @router.post(
-    "/patients/{patient_id}/care-team", status_code=201, summary="Add a clinician to the care team", responses=ERRORS
+    "/patients/{patient_id}/care-team",
+    status_code=201,
+    summary="Add a clinician to the care team",
+    responses=ERRORS,
 )
-def add_to_care_team(patient_id: uuid.UUID, data: CareTeamAdd, staff: CurrentStaff, session: SessionDep) -> Response:
+def add_to_care_team(
+    patient_id: uuid.UUID, data: CareTeamAdd, staff: CurrentStaff, session: SessionDep
+) -> Response:
     patients.add_to_care_team(session, staff, patient_id, data.clinician_id)
     return Response(status_code=201)
 

@@ -10,14 +10,20 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from painrewire.accounts import service as accounts
-from painrewire.accounts.models import Role
 from painrewire.accounts.pages import set_login_cookies
 from painrewire.errors import Conflict, InvalidInput
 from painrewire.patients import access
 from painrewire.patients import service as patients
 from painrewire.patients.schemas import PatientCreate, SignUp
 from painrewire.web import panels
-from painrewire.web.deps import CurrentAdmin, CurrentClinician, CurrentPatientUser, OptionalUser, SessionDep, SettingsDep
+from painrewire.web.deps import (
+    CurrentAdmin,
+    CurrentClinician,
+    CurrentPatientUser,
+    OptionalUser,
+    SessionDep,
+    SettingsDep,
+)
 from painrewire.web.errors import readable_pydantic_errors
 from painrewire.web.routing import page_router
 from painrewire.web.templating import redirect, render
@@ -49,7 +55,9 @@ def signup(
         errors = readable_pydantic_errors(exc)
         return render(request, "patients/signup.html", {"errors": errors, "form": form}, status_code=422)
     except Conflict as exc:
-        return render(request, "patients/signup.html", {"errors": [exc.message], "form": form}, status_code=409)
+        return render(
+            request, "patients/signup.html", {"errors": [exc.message], "form": form}, status_code=409
+        )
     started = accounts.start_session(session, settings, patient.user, kind="browser")
     response = redirect("/patient?welcome=1")
     set_login_cookies(response, settings, started.token)
@@ -74,13 +82,19 @@ def patient_home(request: Request, user: CurrentPatientUser, session: SessionDep
 def patient_record(request: Request, user: CurrentPatientUser, session: SessionDep) -> Response:
     patient = access.own_patient(session, user)
     return render(
-        request, "patients/record.html", {"patient": patient, "care_team": patients.care_team(session, patient)}
+        request,
+        "patients/record.html",
+        {"patient": patient, "care_team": patients.care_team(session, patient)},
     )
 
 
 @router.get("/clinician", response_class=HTMLResponse)
 def clinician_home(request: Request, user: CurrentClinician, session: SessionDep) -> Response:
-    return render(request, "patients/clinician_home.html", {"patients": patients.list_patients(session, user, limit=500)})
+    return render(
+        request,
+        "patients/clinician_home.html",
+        {"patients": patients.list_patients(session, user, limit=500)},
+    )
 
 
 @router.get("/clinician/patients/new", response_class=HTMLResponse)
@@ -103,7 +117,13 @@ def create_patient(
     timezone: Annotated[str, Form(max_length=64)] = "Europe/London",
     care_team: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
-    form = {"email": email, "full_name": full_name, "date_of_birth": date_of_birth, "phone": phone, "timezone": timezone}
+    form = {
+        "email": email,
+        "full_name": full_name,
+        "date_of_birth": date_of_birth,
+        "phone": phone,
+        "timezone": timezone,
+    }
     try:
         data = PatientCreate.model_validate(
             {
@@ -130,7 +150,9 @@ def create_patient(
 
 
 @router.get("/clinician/patients/{patient_id}", response_class=HTMLResponse)
-def patient_overview(request: Request, patient_id: uuid.UUID, user: CurrentClinician, session: SessionDep) -> Response:
+def patient_overview(
+    request: Request, patient_id: uuid.UUID, user: CurrentClinician, session: SessionDep
+) -> Response:
     patient = access.patient_for(session, user, patient_id)
     team = patients.care_team(session, patient)
     on_team = {m.clinician_id for m in team}

@@ -63,7 +63,11 @@ def sign_up(session: Session, data: SignUp) -> Patient:
         UserCreate(email=data.email, full_name=data.full_name, password=data.password, role=Role.PATIENT),
     )
     patient = Patient(
-        user=user, user_id=user.id, date_of_birth=data.date_of_birth, timezone=data.timezone, created_by_id=user.id
+        user=user,
+        user_id=user.id,
+        date_of_birth=data.date_of_birth,
+        timezone=data.timezone,
+        created_by_id=user.id,
     )
     session.add(patient)
     session.flush()
@@ -73,11 +77,15 @@ def sign_up(session: Session, data: SignUp) -> Patient:
 
 def list_patients(session: Session, actor: User, *, limit: int = 100, offset: int = 0) -> list[Patient]:
     """The actor's patients (a clinician's caseload; a patient's own record), by name."""
-    stmt = access.visible_patients(actor).join(Patient.user).order_by(User.full_name).limit(limit).offset(offset)
-    return list(session.scalars(stmt).unique())
+    stmt = (
+        access.visible_patients(actor).join(Patient.user).order_by(User.full_name).limit(limit).offset(offset)
+    )
+    return list(session.scalars(stmt).unique().all())
 
 
-def get_patient(session: Session, actor: User, patient_id: uuid.UUID, *, reason: str | None = None) -> Patient:
+def get_patient(
+    session: Session, actor: User, patient_id: uuid.UUID, *, reason: str | None = None
+) -> Patient:
     return access.patient_for(session, actor, patient_id, reason=reason)
 
 
@@ -104,7 +112,9 @@ def to_read(session: Session, patient: Patient) -> PatientRead:
     )
 
 
-def add_to_care_team(session: Session, actor: User, patient_id: uuid.UUID, clinician_id: uuid.UUID) -> CareTeamMember:
+def add_to_care_team(
+    session: Session, actor: User, patient_id: uuid.UUID, clinician_id: uuid.UUID
+) -> CareTeamMember:
     """A clinician on the team, or an admin, adds a clinician to a patient's care team."""
     if actor.role == Role.PATIENT:
         raise Forbidden("Patients cannot change their care team; ask the clinic.")
@@ -125,7 +135,9 @@ def add_to_care_team(session: Session, actor: User, patient_id: uuid.UUID, clini
     return member
 
 
-def remove_from_care_team(session: Session, actor: User, patient_id: uuid.UUID, clinician_id: uuid.UUID) -> None:
+def remove_from_care_team(
+    session: Session, actor: User, patient_id: uuid.UUID, clinician_id: uuid.UUID
+) -> None:
     """Take a clinician off a care team (a patient always keeps at least one clinician once assigned)."""
     if actor.role == Role.PATIENT:
         raise Forbidden("Patients cannot change their care team; ask the clinic.")

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from painrewire.accounts import service as accounts
-from painrewire.accounts.models import Role, User
+from painrewire.accounts.models import Discipline, Role, User
 from painrewire.accounts.security import tokens_match
 from painrewire.config import Settings
 from painrewire.db import finish_failed_unit
@@ -55,11 +57,26 @@ def bearer_token(request: Request) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class Viewer:
+    """What the page layout shows of the logged-in user; a plain copy, still readable after a rollback."""
+
+    id: uuid.UUID
+    full_name: str
+    role: Role
+    discipline: Discipline | None
+    discipline_label: str
+
+    @classmethod
+    def of(cls, user: User) -> Viewer:
+        return cls(user.id, user.full_name, user.role, user.discipline, user.discipline_label)
+
+
 def optional_user(request: Request, session: SessionDep) -> User | None:
     """The logged-in user from a bearer token or the session cookie, or None."""
     token = bearer_token(request) or request.cookies.get(SESSION_COOKIE)
     user = accounts.resolve_session(session, token) if token else None
-    request.state.user = user
+    request.state.user = Viewer.of(user) if user else None
     return user
 
 
@@ -113,11 +130,10 @@ async def verify_csrf(request: Request) -> None:
         return
     expected = request.cookies.get(CSRF_COOKIE)
     given = request.headers.get(CSRF_HEADER)
-    if given is None:
-        if content_type.startswith(FORM_TYPES[:2]):
-            form = await request.form()
-            value = form.get(CSRF_FIELD)
-            given = value if isinstance(value, str) else None
+    if given is None and content_type.startswith(FORM_TYPES[:2]):
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        given = value if isinstance(value, str) else None
     if not expected or not given or not tokens_match(expected, given):
         raise Forbidden(
             "This form has expired or was not sent from PainRewire. Reload the page and try again."

@@ -43,7 +43,7 @@ HTTP_MESSAGES = {
 def status_for(exc: DomainError) -> int:
     for cls in type(exc).__mro__:
         if cls in STATUS:
-            return STATUS[cls]  # type: ignore[index]
+            return STATUS[cls]
     return 400
 
 
@@ -93,7 +93,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        detail = exc.detail if isinstance(exc.detail, str) else HTTP_MESSAGES.get(exc.status_code, "Not possible.")
+        detail = (
+            exc.detail if isinstance(exc.detail, str) else HTTP_MESSAGES.get(exc.status_code, "Not possible.")
+        )
         if exc.status_code in HTTP_MESSAGES and detail in ("Not Found", "Method Not Allowed"):
             detail = HTTP_MESSAGES[exc.status_code]
         response = error_response(request, exc.status_code, "HTTPError", detail)
@@ -105,4 +107,6 @@ def install(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> Response:
         # Only the exception type and route: messages may carry health data.
         logger.error("unexpected %s on %s %s", type(exc).__name__, request.method, request.url.path)
-        return error_response(request, 500, "ServerError", "Something went wrong on our side. Please try again.")
+        return error_response(
+            request, 500, "ServerError", "Something went wrong on our side. Please try again."
+        )

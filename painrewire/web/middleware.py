@@ -52,7 +52,7 @@ class SecurityMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_body_bytes:
-                    raise _BodyTooLarge
+                    raise _BodyTooLargeError
             return message
 
         async def send_with_headers(message: Message) -> None:
@@ -76,11 +76,11 @@ class SecurityMiddleware:
 
         try:
             await self.app(scope, limited_receive, send_with_headers)
-        except _BodyTooLarge:
+        except _BodyTooLargeError:
             await _too_large(send)
 
 
-class _BodyTooLarge(Exception):
+class _BodyTooLargeError(Exception):
     pass
 
 

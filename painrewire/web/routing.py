@@ -19,3 +19,18 @@ def api_router(*, tags: list[str], **kwargs: Any) -> APIRouter:
 def page_router(**kwargs: Any) -> APIRouter:
     """An HTML router; its routes stay out of the OpenAPI schema."""
     return APIRouter(dependencies=[CSRF], include_in_schema=False, **kwargs)
+
+
+ERROR_DESCRIPTIONS = {
+    401: "Not logged in",
+    403: "Not allowed",
+    404: "Not found, or not yours to see",
+    409: "Clashes with what is stored",
+    422: "Input not valid; each message names the field",
+    429: "Too many attempts",
+}
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses=`` for the domain errors a route can answer with."""
+    return {code: {"description": ERROR_DESCRIPTIONS[code]} for code in codes}

@@ -10,8 +10,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
-from painrewire.accounts.models import Role, User
-from painrewire.web.deps import CSRF_FIELD
+from painrewire.accounts.models import Role
+from painrewire.web.deps import CSRF_FIELD, Viewer
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
@@ -19,7 +19,11 @@ NAV: dict[Role | None, list[tuple[str, str]]] = {
     None: [("/", "Home"), ("/book", "Book now"), ("/login", "Log in"), ("/signup", "Sign up")],
     Role.PATIENT: [("/patient", "Today"), ("/patient/record", "My record")],
     Role.CLINICIAN: [("/clinician", "Caseload"), ("/clinician/patients/new", "New patient")],
-    Role.ADMIN: [("/admin", "Accounts"), ("/admin/clinicians/new", "New clinician"), ("/admin/audit", "Audit log")],
+    Role.ADMIN: [
+        ("/admin", "Accounts"),
+        ("/admin/clinicians/new", "New clinician"),
+        ("/admin/audit", "Audit log"),
+    ],
 }
 
 
@@ -31,7 +35,7 @@ def register_nav(role: Role | None, href: str, label: str) -> None:
 
 
 def _context(request: Request) -> dict[str, Any]:
-    user: User | None = getattr(request.state, "user", None)
+    user: Viewer | None = getattr(request.state, "user", None)
     return {
         "current_user": user,
         "csrf_token": getattr(request.state, "csrf_token", ""),
@@ -45,7 +49,9 @@ templates = Jinja2Templates(directory=str(TEMPLATES_DIR), context_processors=[_c
 templates.env.globals["quote"] = quote
 
 
-def render(request: Request, name: str, context: dict[str, Any] | None = None, *, status_code: int = 200) -> HTMLResponse:
+def render(
+    request: Request, name: str, context: dict[str, Any] | None = None, *, status_code: int = 200
+) -> HTMLResponse:
     """Render one page."""
     return templates.TemplateResponse(request, name, context or {}, status_code=status_code)
 

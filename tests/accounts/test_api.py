@@ -13,18 +13,25 @@ from tests.fixtures.factories import PASSWORD, create_user
 
 
 class TestLogin:
-    def test_wrong_password_is_refused_with_a_readable_message(self, client: TestClient, session: Session) -> None:
+    def test_wrong_password_is_refused_with_a_readable_message(
+        self, client: TestClient, session: Session
+    ) -> None:
         user = create_user(session, role=Role.PATIENT)
         response = client.post("/api/v1/auth/login", json={"email": user.email, "password": "not it"})
         assert response.status_code == 401
-        assert response.json() == {"error": "Unauthenticated", "detail": "The email or password is not right."}
+        assert response.json() == {
+            "error": "Unauthenticated",
+            "detail": "The email or password is not right.",
+        }
 
     def test_unknown_email_gets_the_same_answer_as_a_wrong_password(self, client: TestClient) -> None:
         response = client.post("/api/v1/auth/login", json={"email": "nobody@example.org", "password": "x"})
         assert response.status_code == 401
         assert response.json()["detail"] == "The email or password is not right."
 
-    def test_login_returns_a_token_that_identifies_the_user(self, client: TestClient, session: Session) -> None:
+    def test_login_returns_a_token_that_identifies_the_user(
+        self, client: TestClient, session: Session
+    ) -> None:
         user = create_user(session, role=Role.CLINICIAN)
         response = client.post("/api/v1/auth/login", json={"email": user.email.upper(), "password": PASSWORD})
         assert response.status_code == 200
@@ -34,10 +41,14 @@ class TestLogin:
         assert me.json()["email"] == user.email
         assert me.json()["role"] == "clinician"
 
-    def test_each_login_gets_a_new_token_and_only_its_hash_is_stored(self, client: TestClient, session: Session) -> None:
+    def test_each_login_gets_a_new_token_and_only_its_hash_is_stored(
+        self, client: TestClient, session: Session
+    ) -> None:
         user = create_user(session, role=Role.PATIENT)
         tokens = [
-            client.post("/api/v1/auth/login", json={"email": user.email, "password": PASSWORD}).json()["access_token"]
+            client.post("/api/v1/auth/login", json={"email": user.email, "password": PASSWORD}).json()[
+                "access_token"
+            ]
             for _ in range(2)
         ]
         assert tokens[0] != tokens[1]
@@ -50,16 +61,19 @@ class TestLogin:
     ) -> None:
         user = create_user(session, role=Role.PATIENT)
         for _ in range(5):
-            assert client.post("/api/v1/auth/login", json={"email": user.email, "password": "bad"}).status_code == 401
+            assert (
+                client.post("/api/v1/auth/login", json={"email": user.email, "password": "bad"}).status_code
+                == 401
+            )
         locked = client.post("/api/v1/auth/login", json={"email": user.email, "password": PASSWORD})
         assert locked.status_code == 429
         assert "Try again in" in locked.json()["detail"]
         assert int(locked.headers["Retry-After"]) > 0
         session.expire_all()
         failures = session.scalar(
-            select(func.count()).select_from(AuditEvent).where(
-                AuditEvent.actor_id == user.id, AuditEvent.action == AuditAction.LOGIN_FAILED
-            )
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.actor_id == user.id, AuditEvent.action == AuditAction.LOGIN_FAILED)
         )
         assert failures == 5
 
@@ -102,16 +116,28 @@ class TestCreateUser:
         assert response.status_code in (401, 422)
         response = client.post(
             "/api/v1/users",
-            json={"email": "c@example.org", "full_name": "C", "password": "long enough pw", "role": "clinician",
-                  "discipline": "psychologist"},
+            json={
+                "email": "c@example.org",
+                "full_name": "C",
+                "password": "long enough pw",
+                "role": "clinician",
+                "discipline": "psychologist",
+            },
         )
         assert response.status_code == 401
 
-    def test_clinician_cannot_create_clinicians(self, as_user: Callable[..., TestClient], clinician: User) -> None:
+    def test_clinician_cannot_create_clinicians(
+        self, as_user: Callable[..., TestClient], clinician: User
+    ) -> None:
         response = as_user(clinician).post(
             "/api/v1/users",
-            json={"email": "c@example.org", "full_name": "C", "password": "long enough pw", "role": "clinician",
-                  "discipline": "psychologist"},
+            json={
+                "email": "c@example.org",
+                "full_name": "C",
+                "password": "long enough pw",
+                "role": "clinician",
+                "discipline": "psychologist",
+            },
         )
         assert response.status_code == 403
 
@@ -120,8 +146,13 @@ class TestCreateUser:
     ) -> None:
         response = as_user(admin).post(
             "/api/v1/users",
-            json={"email": "New.Psych@Example.org", "full_name": " Dr New ", "password": "long enough pw",
-                  "role": "clinician", "discipline": "psychologist"},
+            json={
+                "email": "New.Psych@Example.org",
+                "full_name": " Dr New ",
+                "password": "long enough pw",
+                "role": "clinician",
+                "discipline": "psychologist",
+            },
         )
         assert response.status_code == 201, response.text
         body = response.json()
@@ -131,10 +162,17 @@ class TestCreateUser:
         stored = session.scalar(select(User).where(User.email == "new.psych@example.org"))
         assert stored is not None and stored.password_hash.startswith("$argon2id$")
 
-    def test_clinician_without_discipline_is_refused(self, as_user: Callable[..., TestClient], admin: User) -> None:
+    def test_clinician_without_discipline_is_refused(
+        self, as_user: Callable[..., TestClient], admin: User
+    ) -> None:
         response = as_user(admin).post(
             "/api/v1/users",
-            json={"email": "x@example.org", "full_name": "X", "password": "long enough pw", "role": "clinician"},
+            json={
+                "email": "x@example.org",
+                "full_name": "X",
+                "password": "long enough pw",
+                "role": "clinician",
+            },
         )
         assert response.status_code == 422
         assert "a clinician needs a discipline" in " ".join(response.json()["detail"])
@@ -153,7 +191,8 @@ class TestCreateUser:
 
     def test_short_password_is_refused(self, as_user: Callable[..., TestClient], admin: User) -> None:
         response = as_user(admin).post(
-            "/api/v1/users", json={"email": "z@example.org", "full_name": "Z", "password": "short", "role": "admin"}
+            "/api/v1/users",
+            json={"email": "z@example.org", "full_name": "Z", "password": "short", "role": "admin"},
         )
         assert response.status_code == 422
         assert any(m.startswith("password:") for m in response.json()["detail"])

@@ -1,0 +1,124 @@
+"""Browser tests: a real server process on a free loopback port, driven by Debian's Chromium via Playwright."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from painrewire import migrate
+from painrewire.demo import DEMO_PASSWORD, create_demo_clinic
+from tests.conftest import drop_database, new_empty_database
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    url: str
+    database_url: str
+    password: str = DEMO_PASSWORD
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(database_url: str, log: Path, **env: str) -> tuple[subprocess.Popen[bytes], str]:
+    port = _free_port()
+    environment = {
+        **os.environ,
+        "PAINREWIRE_DATABASE_URL": database_url,
+        "PAINREWIRE_ENVIRONMENT": "test",
+        **env,
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "painrewire", "serve", "--port", str(port), "--no-migrate"],
+        env=environment,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited early:\n{log.read_text()}")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return process, url
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError(f"server did not answer /healthz within 30 s:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="session")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The demo clinic, migrated and seeded exactly as `painrewire demo` does, served by `painrewire serve`."""
+    folder = tmp_path_factory.mktemp("e2e")
+    url, token = new_empty_database(folder, "e2e")
+    migrate.upgrade(url)
+    create_demo_clinic(url)
+    process, base = start_server(url, folder / "server.log")
+    try:
+        yield LiveServer(url=base, database_url=url)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        drop_database(url, token)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def phone(browser):  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def log_in(page, server: LiveServer, email: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{server.url}/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(server.password)
+    page.get_by_role("button", name="Log in").click()
