@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
@@ -20,12 +22,14 @@ PACKAGE_DIR = Path(__file__).parent
 
 
 def _routers() -> list[APIRouter]:
-    from painrewire.accounts import api as accounts_api
-    from painrewire.accounts import pages as accounts_pages
-    from painrewire.patients import api as patients_api
-    from painrewire.patients import pages as patients_pages
-
-    return [accounts_api.router, accounts_pages.router, patients_api.router, patients_pages.router]
+    """Every domain's ``api.py`` and ``pages.py`` router, found by name so a new domain needs no edit here."""
+    routers: list[APIRouter] = []
+    for module in pkgutil.walk_packages([str(PACKAGE_DIR)], prefix="painrewire."):
+        if module.name.rsplit(".", 1)[-1] in ("api", "pages"):
+            router = getattr(importlib.import_module(module.name), "router", None)
+            if isinstance(router, APIRouter):
+                routers.append(router)
+    return routers
 
 
 def _static_dirs() -> dict[str, Path]:

@@ -25,7 +25,10 @@ class Panel:
 PatientPanel = Callable[[Session, User, Patient], Panel | None]
 ClinicianPatientPanel = Callable[[Session, User, Patient], Panel | None]
 
+ClinicianHomePanel = Callable[[Session, User], Panel | None]
+
 _patient_home: list[PatientPanel] = []
+_clinician_home: list[ClinicianHomePanel] = []
 _clinician_patient: list[ClinicianPatientPanel] = []
 
 
@@ -41,6 +44,18 @@ def clinician_patient_panel(provider: ClinicianPatientPanel) -> ClinicianPatient
     if provider not in _clinician_patient:
         _clinician_patient.append(provider)
     return provider
+
+
+def clinician_home_panel(provider: ClinicianHomePanel) -> ClinicianHomePanel:
+    """Register a panel for the clinician's home page (their whole caseload)."""
+    if provider not in _clinician_home:
+        _clinician_home.append(provider)
+    return provider
+
+
+def clinician_home_panels(session: Session, user: User) -> list[Panel]:
+    found = [p for p in (provider(session, user) for provider in _clinician_home) if p is not None]
+    return sorted(found, key=lambda p: p.order)
 
 
 def _collect(providers: list[PatientPanel], session: Session, user: User, patient: Patient) -> list[Panel]:

@@ -1,0 +1,137 @@
+"""API shapes for intake, questionnaires and safety alerts."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from painrewire.assessments.models import AlertKind, AssignmentStatus
+
+
+class Onset(enum.StrEnum):
+    INJURY = "injury"
+    GRADUAL = "gradual"
+    STRESS = "stress"
+    UNKNOWN = "unknown"
+
+
+class PainLocation(enum.StrEnum):
+    LOWER_BACK = "lower_back"
+    UPPER_BACK = "upper_back"
+    WHOLE_BACK = "whole_back"
+    NECK_AND_BACK = "neck_and_back"
+
+
+CHRONIC_WEEKS = 12
+
+
+class IntakeCreate(BaseModel):
+    pain_duration_weeks: int = Field(ge=0, le=5200, description="How long the back pain has lasted, in weeks")
+    onset: Onset
+    pain_location: PainLocation
+    leg_pain: bool = False
+    average_pain_last_week: int = Field(ge=0, le=10, description="Average pain over the last week, 0-10")
+    history: str = Field(default="", max_length=4000)
+    previous_treatments: str = Field(default="", max_length=4000)
+    goals: str = Field(default="", max_length=2000)
+    red_flags: dict[str, bool] = Field(
+        description="Every red-flag question id answered yes (true) or no (false)"
+    )
+
+
+class RedFlagRead(BaseModel):
+    question_id: str
+    condition: str
+    urgency: str
+    message: str
+
+
+class IntakeRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    patient_id: uuid.UUID
+    created_at: datetime
+    pain_duration_weeks: int
+    chronic: bool
+    onset: str
+    pain_location: str
+    leg_pain: bool
+    average_pain_last_week: int
+    history: str
+    previous_treatments: str
+    goals: str
+    red_flags: list[dict[str, Any]]
+    red_flag_version: str
+
+
+class ResponseCreate(BaseModel):
+    answers: list[int | None] = Field(
+        max_length=100, description="Answers in item order; null for not answered"
+    )
+    declined_items: list[int] = Field(
+        default_factory=list, max_length=100, description="1-based items declined"
+    )
+
+
+class ResponseRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    patient_id: uuid.UUID
+    instrument_id: str
+    scoring_version: str
+    completed_at: datetime
+    answers: list[int | None]
+    declined_items: list[int]
+    total: float | None
+    band: str | None
+    subscales: dict[str, float]
+    flags: list[str]
+    valid: bool
+    messages: list[str]
+
+
+class AssignmentCreate(BaseModel):
+    instrument_id: str = Field(min_length=1, max_length=32)
+    due_on: date | None = None
+
+
+class AssignmentRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    patient_id: uuid.UUID
+    instrument_id: str
+    due_on: date | None
+    status: AssignmentStatus
+    created_at: datetime
+
+
+class AlertRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    patient_id: uuid.UUID
+    kind: AlertKind
+    urgency: str
+    summary: str
+    raised_at: datetime
+    acknowledged_at: datetime | None
+    acknowledgement_note: str | None
+
+
+class AlertAcknowledge(BaseModel):
+    note: str = Field(min_length=3, max_length=4000, description="What was done; kept with the alert")
+
+
+class SubmissionRead(BaseModel):
+    """What happened when answers were submitted: the record, and any safety alerts it raised."""
+
+    response: ResponseRead | None = None
+    intake: IntakeRead | None = None
+    alerts: list[AlertRead]
