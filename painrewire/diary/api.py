@@ -1,0 +1,43 @@
+"""JSON routes for the pain diary."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from painrewire.diary import service as diary
+from painrewire.diary.schemas import DiaryEntryRead, DiaryEntryWrite, PracticeRead
+from painrewire.web.deps import CurrentUser, SessionDep
+from painrewire.web.routing import api_router, error_responses
+
+router = api_router(tags=["diary"])
+ERRORS = error_responses(401, 403, 404, 409, 422)
+
+
+@router.put(
+    "/patients/{patient_id}/diary/{day}",
+    response_model=DiaryEntryRead,
+    summary="Fill or change the diary entry of a day (earlier versions are kept)",
+    responses=ERRORS,
+)
+def save_entry(
+    patient_id: uuid.UUID, day: date, data: DiaryEntryWrite, user: CurrentUser, session: SessionDep
+) -> DiaryEntryRead:
+    return DiaryEntryRead.model_validate(diary.save_entry(session, user, patient_id, day, data))
+
+
+@router.get(
+    "/patients/{patient_id}/diary",
+    response_model=list[DiaryEntryRead],
+    summary="Diary entries in a date range, with the practice logged each day",
+    responses=ERRORS,
+)
+def list_entries(
+    patient_id: uuid.UUID, start: date, end: date, user: CurrentUser, session: SessionDep
+) -> list[DiaryEntryRead]:
+    return [
+        DiaryEntryRead.model_validate(day.entry).model_copy(
+            update={"practice": [PracticeRead.model_validate(p) for p in day.practice]}
+        )
+        for day in diary.entries(session, user, patient_id, start=start, end=end)
+    ]

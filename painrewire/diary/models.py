@@ -1,0 +1,48 @@
+"""The pain diary: one entry per patient per day; every later change keeps the version it replaced."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from painrewire.db import Base, IdMixin, TimestampMixin, utcnow
+
+
+class DiaryEntry(IdMixin, TimestampMixin, Base):
+    __tablename__ = "diary_entries"
+    __table_args__ = (
+        UniqueConstraint("patient_id", "day"),
+        Index("ix_diary_entries_day", "day"),
+    )
+
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    day: Mapped[date]
+    pain_now: Mapped[int]
+    average_pain: Mapped[int]
+    interference: Mapped[int]
+    mood: Mapped[int]
+    sleep_quality: Mapped[int]
+    activity_minutes: Mapped[int] = mapped_column(default=0)
+    triggers: Mapped[list[str]] = mapped_column(JSON, default=list)
+    note: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revision: Mapped[int] = mapped_column(default=1)
+
+
+class DiaryEntryRevision(IdMixin, Base):
+    """The values an entry held before a change, with who changed it and when."""
+
+    __tablename__ = "diary_entry_revisions"
+
+    entry_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("diary_entries.id", ondelete="CASCADE"), index=True
+    )
+    revision: Mapped[int]
+    values: Mapped[dict[str, Any]] = mapped_column(JSON)
+    replaced_at: Mapped[datetime] = mapped_column(default=utcnow)
+    replaced_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    same_day: Mapped[bool]

@@ -1,0 +1,167 @@
+"""The pain diary: save a day's entry (keeping every replaced version), read a range, see what is missing."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from painrewire.accounts.models import AuditAction, User
+from painrewire.db import utcnow
+from painrewire.diary.models import DiaryEntry, DiaryEntryRevision
+from painrewire.diary.schemas import DiaryEntryWrite
+from painrewire.errors import Conflict, InvalidInput
+from painrewire.patients import access
+from painrewire.patients.models import Patient
+from painrewire.programs.models import PracticeLog
+
+FIELDS = (
+    "pain_now",
+    "average_pain",
+    "interference",
+    "mood",
+    "sleep_quality",
+    "activity_minutes",
+    "triggers",
+    "note",
+)
+MAX_RANGE_DAYS = 731
+
+
+def local_today(patient: Patient, now: datetime | None = None) -> date:
+    """The calendar day where the patient lives: a diary day is the patient's day, not the server's."""
+    return (now or utcnow()).astimezone(ZoneInfo(patient.timezone)).date()
+
+
+def save_entry(
+    session: Session,
+    actor: User,
+    patient_id: uuid.UUID,
+    day: date,
+    data: DiaryEntryWrite,
+    *,
+    now: datetime | None = None,
+) -> DiaryEntry:
+    """Create the day's entry, or change it; the replaced values are kept with who and when."""
+    patient = access.patient_for(
+        session, actor, patient_id, action=AuditAction.UPDATE, resource_type="diary_entry"
+    )
+    today = local_today(patient, now)
+    if day > today:
+        raise InvalidInput(
+            f"{day.isoformat()} is in the future; the diary can be filled up to today.", field="day"
+        )
+    entry = session.scalar(
+        select(DiaryEntry).where(DiaryEntry.patient_id == patient.id, DiaryEntry.day == day)
+    )
+    values = data.model_dump()
+    if entry is None:
+        entry = DiaryEntry(patient_id=patient.id, day=day, **values)
+        try:
+            with session.begin_nested():
+                session.add(entry)
+                session.flush()
+        except IntegrityError as exc:
+            raise Conflict(
+                "This day's entry was saved at the same moment elsewhere; reload and try again."
+            ) from exc
+        return entry
+    session.add(
+        DiaryEntryRevision(
+            entry_id=entry.id,
+            revision=entry.revision,
+            values={f: getattr(entry, f) for f in FIELDS},
+            replaced_by_id=actor.id,
+            same_day=day == today,
+        )
+    )
+    for name, value in values.items():
+        setattr(entry, name, value)
+    entry.revision += 1
+    entry.updated_at = now or utcnow()
+    session.flush()
+    return entry
+
+
+@dataclass(frozen=True)
+class DiaryDay:
+    entry: DiaryEntry
+    practice: list[PracticeLog]
+
+
+def entries(
+    session: Session, actor: User, patient_id: uuid.UUID, *, start: date, end: date
+) -> list[DiaryDay]:
+    """Entries from ``start`` to ``end`` inclusive, oldest first, each with the practice logged that day."""
+    if end < start:
+        raise InvalidInput("The end date is before the start date.")
+    if (end - start).days > MAX_RANGE_DAYS:
+        raise InvalidInput(f"Ask for at most {MAX_RANGE_DAYS} days at a time.")
+    patient = access.patient_for(session, actor, patient_id, resource_type="diary_entry")
+    practice = practice_by_day(session, patient, start=start, end=end)
+    return [DiaryDay(e, practice.get(e.day, [])) for e in entries_for(session, patient, start=start, end=end)]
+
+
+def entries_for(session: Session, patient: Patient, *, start: date, end: date) -> list[DiaryEntry]:
+    """The same, for a patient whose access was already checked and audited."""
+    stmt = (
+        select(DiaryEntry)
+        .where(DiaryEntry.patient_id == patient.id, DiaryEntry.day >= start, DiaryEntry.day <= end)
+        .order_by(DiaryEntry.day)
+    )
+    return list(session.scalars(stmt))
+
+
+def all_entries(session: Session, patient: Patient) -> list[DiaryEntry]:
+    """Every entry of a patient whose access was already checked, oldest first (for outcomes and charts)."""
+    return list(
+        session.scalars(
+            select(DiaryEntry).where(DiaryEntry.patient_id == patient.id).order_by(DiaryEntry.day)
+        )
+    )
+
+
+def entry_for_day(session: Session, patient: Patient, day: date) -> DiaryEntry | None:
+    return session.scalar(
+        select(DiaryEntry).where(DiaryEntry.patient_id == patient.id, DiaryEntry.day == day)
+    )
+
+
+def revisions(session: Session, entry: DiaryEntry) -> list[DiaryEntryRevision]:
+    return list(
+        session.scalars(
+            select(DiaryEntryRevision)
+            .where(DiaryEntryRevision.entry_id == entry.id)
+            .order_by(DiaryEntryRevision.revision)
+        )
+    )
+
+
+def practice_by_day(
+    session: Session, patient: Patient, *, start: date, end: date
+) -> dict[date, list[PracticeLog]]:
+    """Practice logged by the programs, grouped by day: the diary shows it without the patient typing it."""
+    logs = session.scalars(
+        select(PracticeLog)
+        .where(PracticeLog.patient_id == patient.id, PracticeLog.day >= start, PracticeLog.day <= end)
+        .order_by(PracticeLog.completed_at)
+    )
+    grouped: dict[date, list[PracticeLog]] = defaultdict(list)
+    for log in logs:
+        grouped[log.day].append(log)
+    return dict(grouped)
+
+
+def missing_today(session: Session, patient: Patient, *, now: datetime | None = None) -> bool:
+    return entry_for_day(session, patient, local_today(patient, now)) is None
+
+
+def recent_window(patient: Patient, days: int = 14, *, now: datetime | None = None) -> tuple[date, date]:
+    end = local_today(patient, now)
+    return end - timedelta(days=days - 1), end

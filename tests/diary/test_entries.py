@@ -1,0 +1,212 @@
+"""The pain diary: one entry per day in the patient's own time zone, edits kept, practice filled in, access checked."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from painrewire.accounts.models import AuditAction, AuditEvent, User
+from painrewire.diary import service as diary
+from painrewire.diary.models import DiaryEntry, DiaryEntryRevision
+from painrewire.diary.schemas import DiaryEntryWrite
+from painrewire.patients.models import Patient
+from painrewire.programs.models import Module, PracticeLog
+from tests.fixtures.factories import CSRF
+
+
+def entry(**overrides: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "pain_now": 5,
+        "average_pain": 6,
+        "interference": 4,
+        "mood": 6,
+        "sleep_quality": 5,
+        "activity_minutes": 30,
+        "triggers": ["stress"],
+        "note": "Long meeting.",
+    }
+    values.update(overrides)
+    return values
+
+
+class TestSaveEntry:
+    def test_anonymous_gets_401(self, client: TestClient, patient: Patient) -> None:
+        assert client.put(f"/api/v1/patients/{patient.id}/diary/2026-01-05", json=entry()).status_code == 401
+
+    def test_patient_cannot_write_another_patients_diary(
+        self, as_user: Callable[..., TestClient], patient: Patient, other_patient: Patient, session: Session
+    ) -> None:
+        day = diary.local_today(other_patient).isoformat()
+        response = as_user(patient.user).put(f"/api/v1/patients/{other_patient.id}/diary/{day}", json=entry())
+        assert response.status_code == 404
+        assert session.scalar(select(func.count()).select_from(DiaryEntry)) == 0
+
+    def test_clinician_outside_the_team_cannot_read_the_diary(
+        self, as_user: Callable[..., TestClient], patient: Patient, other_clinician: User
+    ) -> None:
+        response = as_user(other_clinician).get(
+            f"/api/v1/patients/{patient.id}/diary", params={"start": "2026-01-01", "end": "2026-01-31"}
+        )
+        assert response.status_code == 404
+
+    def test_today_is_saved_and_the_write_audited(
+        self, as_user: Callable[..., TestClient], patient: Patient, session: Session
+    ) -> None:
+        day = diary.local_today(patient).isoformat()
+        response = as_user(patient.user).put(f"/api/v1/patients/{patient.id}/diary/{day}", json=entry())
+        assert response.status_code == 200, response.text
+        assert response.json()["average_pain"] == 6
+        assert response.json()["revision"] == 1
+        audited = session.scalar(
+            select(AuditEvent).where(
+                AuditEvent.patient_id == patient.id, AuditEvent.resource_type == "diary_entry"
+            )
+        )
+        assert audited is not None and audited.action == AuditAction.UPDATE
+
+    def test_a_second_save_changes_the_same_day_and_keeps_the_old_values(
+        self, as_user: Callable[..., TestClient], patient: Patient, session: Session
+    ) -> None:
+        day = diary.local_today(patient).isoformat()
+        api = as_user(patient.user)
+        api.put(f"/api/v1/patients/{patient.id}/diary/{day}", json=entry(average_pain=6))
+        response = api.put(f"/api/v1/patients/{patient.id}/diary/{day}", json=entry(average_pain=3))
+        assert response.json()["revision"] == 2
+        assert session.scalar(select(func.count()).select_from(DiaryEntry)) == 1
+        kept = session.scalar(select(DiaryEntryRevision))
+        assert kept is not None and kept.values["average_pain"] == 6 and kept.same_day is True
+
+    def test_a_later_edit_of_an_earlier_day_is_allowed_and_marked(
+        self, as_user: Callable[..., TestClient], patient: Patient, session: Session
+    ) -> None:
+        day = (diary.local_today(patient) - timedelta(days=3)).isoformat()
+        api = as_user(patient.user)
+        api.put(f"/api/v1/patients/{patient.id}/diary/{day}", json=entry())
+        assert api.put(f"/api/v1/patients/{patient.id}/diary/{day}", json=entry(mood=2)).status_code == 200
+        kept = session.scalar(select(DiaryEntryRevision))
+        assert kept is not None and kept.same_day is False
+
+    def test_future_days_are_refused(self, as_user: Callable[..., TestClient], patient: Patient) -> None:
+        day = (diary.local_today(patient) + timedelta(days=1)).isoformat()
+        response = as_user(patient.user).put(f"/api/v1/patients/{patient.id}/diary/{day}", json=entry())
+        assert response.status_code == 422
+        assert "future" in response.json()["detail"]
+
+    def test_out_of_range_values_and_unknown_triggers_are_refused_by_name(
+        self, as_user: Callable[..., TestClient], patient: Patient
+    ) -> None:
+        day = diary.local_today(patient).isoformat()
+        api = as_user(patient.user)
+        bad = api.put(f"/api/v1/patients/{patient.id}/diary/{day}", json=entry(average_pain=12))
+        assert bad.status_code == 422 and any(m.startswith("average_pain:") for m in bad.json()["detail"])
+        bad = api.put(f"/api/v1/patients/{patient.id}/diary/{day}", json=entry(triggers=["aliens"]))
+        assert bad.status_code == 422 and "aliens" in " ".join(bad.json()["detail"])
+
+
+class TestLocalDay:
+    def test_the_diary_day_is_the_patients_day_not_the_servers(
+        self, session: Session, patient: Patient
+    ) -> None:
+        patient.timezone = "America/Los_Angeles"
+        late_evening_in_la = datetime(2026, 3, 3, 5, 30, tzinfo=UTC)  # 21:30 on 2 March in Los Angeles
+        assert diary.local_today(patient, late_evening_in_la) == date(2026, 3, 2)
+        patient.timezone = "Asia/Tokyo"
+        assert diary.local_today(patient, late_evening_in_la) == date(2026, 3, 3)
+
+    def test_missing_today_turns_false_once_filled(self, session: Session, patient: Patient) -> None:
+        assert diary.missing_today(session, patient) is True
+        diary.save_entry(
+            session, patient.user, patient.id, diary.local_today(patient), DiaryEntryWrite(**entry())
+        )
+        assert diary.missing_today(session, patient) is False
+
+
+class TestReadRange:
+    def test_practice_logged_by_programs_appears_on_its_day(
+        self, as_user: Callable[..., TestClient], patient: Patient, clinician: User, session: Session
+    ) -> None:
+        today = diary.local_today(patient)
+        diary.save_entry(session, patient.user, patient.id, today, DiaryEntryWrite(**entry()))
+        session.add(
+            PracticeLog(
+                patient_id=patient.id,
+                day=today,
+                module=Module.MINDFULNESS,
+                activity="body_scan",
+                title="Body scan",
+                minutes=12.0,
+            )
+        )
+        session.flush()
+        response = as_user(clinician).get(
+            f"/api/v1/patients/{patient.id}/diary",
+            params={"start": today.isoformat(), "end": today.isoformat()},
+        )
+        assert response.status_code == 200
+        [day] = response.json()
+        assert day["practice"] == [
+            {"module": "mindfulness", "activity": "body_scan", "title": "Body scan", "minutes": 12.0}
+        ]
+
+    def test_reversed_or_huge_ranges_are_refused(
+        self, as_user: Callable[..., TestClient], patient: Patient
+    ) -> None:
+        api = as_user(patient.user)
+        reversed_range = api.get(
+            f"/api/v1/patients/{patient.id}/diary", params={"start": "2026-02-01", "end": "2026-01-01"}
+        )
+        assert reversed_range.status_code == 422
+        huge = api.get(
+            f"/api/v1/patients/{patient.id}/diary", params={"start": "2020-01-01", "end": "2026-01-01"}
+        )
+        assert huge.status_code == 422
+
+
+class TestDiaryPage:
+    def test_patient_fills_today_from_the_phone_form(
+        self, as_user: Callable[..., TestClient], patient: Patient, session: Session
+    ) -> None:
+        browser = as_user(patient.user, browser=True)
+        page = browser.get("/patient/diary")
+        assert page.status_code == 200 and "Average pain over the last 24 hours" in page.text
+        response = browser.post(
+            "/patient/diary",
+            data={
+                "csrf_token": CSRF,
+                "average_pain": "4",
+                "pain_now": "3",
+                "interference": "2",
+                "mood": "7",
+                "sleep_quality": "6",
+                "triggers": ["stress", "poor_sleep"],
+            },
+            follow_redirects=False,
+        )
+        assert response.status_code == 303
+        saved = session.scalar(select(DiaryEntry))
+        assert saved is not None and saved.triggers == ["stress", "poor_sleep"] and saved.average_pain == 4
+
+    def test_missing_field_shows_the_form_again_with_the_reason(
+        self, as_user: Callable[..., TestClient], patient: Patient
+    ) -> None:
+        response = as_user(patient.user, browser=True).post(
+            "/patient/diary", data={"csrf_token": CSRF, "average_pain": "4"}
+        )
+        assert response.status_code == 422
+        assert "pain_now:" in response.text
+
+    def test_home_page_reminds_when_today_is_missing(
+        self, as_user: Callable[..., TestClient], patient: Patient, session: Session
+    ) -> None:
+        browser = as_user(patient.user, browser=True)
+        assert "You have not filled in today's diary yet" in browser.get("/patient").text
+        diary.save_entry(
+            session, patient.user, patient.id, diary.local_today(patient), DiaryEntryWrite(**entry())
+        )
+        session.commit()
+        assert "Done for today" in browser.get("/patient").text
