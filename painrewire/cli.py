@@ -173,6 +173,41 @@ def demo(
         serve(host=host, port=port, workers=1, migrate_first=False)
 
 
+@app.command("backup")
+def backup_command(
+    target: Annotated[Path, typer.Argument(help="File to write the backup to")],
+    database_url: Annotated[str | None, typer.Option(help="Defaults to PAINREWIRE_DATABASE_URL")] = None,
+) -> None:
+    """Back up the database (safe while the clinic is running)."""
+    from painrewire.backup import BackupError, backup
+
+    try:
+        written = backup(_database_url(database_url), target)
+    except BackupError as exc:
+        raise fail(str(exc)) from exc
+    typer.echo(f"Backup written to {written} ({written.stat().st_size} bytes).")
+
+
+@app.command("restore")
+def restore_command(
+    source: Annotated[Path, typer.Argument(help="A file written by `painrewire backup`")],
+    database_url: Annotated[str | None, typer.Option(help="Defaults to PAINREWIRE_DATABASE_URL")] = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Confirm that the current data will be replaced")
+    ] = False,
+) -> None:
+    """Replace the database's contents with a backup. Stop the server first."""
+    from painrewire.backup import BackupError, restore
+
+    if not yes:
+        raise fail("restoring replaces everything in the database; run again with --yes to confirm")
+    try:
+        restore(_database_url(database_url), source)
+    except BackupError as exc:
+        raise fail(str(exc)) from exc
+    typer.echo(f"Restored {source}.")
+
+
 def _register_domains() -> None:
     """Attach each domain's commands; a domain owns its CLI in `<domain>/cli.py`."""
     from painrewire.assessments import cli as assessments_cli
