@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 from painrewire.accounts.models import Role, User
 from painrewire.cli import app
 from painrewire.db import get_engine, session_scope
+from painrewire.diary.models import DiaryEntry
 from painrewire.patients.models import CareTeamMember, Patient
 
 runner = CliRunner()
@@ -105,3 +106,5 @@ def test_demo_builds_a_clinic_with_every_role(tmp_path: Path, monkeypatch) -> No
         assert len(disciplines) == 4
         assert session.scalar(select(func.count()).select_from(Patient)) >= 3
         assert session.scalar(select(func.count()).select_from(CareTeamMember)) > 0
+        # Maria's eight weeks of diary, so charts and outcomes have something to show.
+        assert session.scalar(select(func.count()).select_from(DiaryEntry)) >= 55 + 34 + 5
