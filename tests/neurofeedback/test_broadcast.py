@@ -1,0 +1,65 @@
+"""The live channel: messages reach every subscriber, in memory and through Redis across connections."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from typing import Any
+
+import pytest
+
+from painrewire.neurofeedback.broadcast import MemoryBroadcast, RedisBroadcast, make_broadcast
+
+REDIS_URL = os.environ.get("PAINREWIRE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+async def _exchange(publisher: Any, subscriber_a: Any, subscriber_b: Any) -> tuple[list[Any], list[Any]]:
+    channel = f"nfb:{uuid.uuid4().hex}"
+    async with subscriber_a.subscribe(channel) as first, subscriber_b.subscribe(channel) as second:
+        await asyncio.sleep(0.05)
+        for i in range(3):
+            await publisher.publish(channel, {"hop": i})
+        got_a = [await asyncio.wait_for(anext(first), 5) for _ in range(3)]
+        got_b = [await asyncio.wait_for(anext(second), 5) for _ in range(3)]
+    return got_a, got_b
+
+
+def test_memory_broadcast_reaches_every_subscriber_in_order() -> None:
+    broadcast = MemoryBroadcast()
+    got_a, got_b = asyncio.run(_exchange(broadcast, broadcast, broadcast))
+    assert got_a == got_b == [{"hop": 0}, {"hop": 1}, {"hop": 2}]
+
+
+def test_slow_subscriber_drops_the_oldest_not_the_newest() -> None:
+    async def run() -> list[Any]:
+        broadcast = MemoryBroadcast()
+        async with broadcast.subscribe("c") as messages:
+            for i in range(300):
+                await broadcast.publish("c", {"hop": i})
+            return [await anext(messages) for _ in range(3)]
+
+    first_three = asyncio.run(run())
+    assert first_three == [{"hop": 44}, {"hop": 45}, {"hop": 46}]  # 300 sent, the newest 256 kept
+
+
+def test_redis_broadcast_crosses_separate_connections() -> None:
+    async def run() -> tuple[list[Any], list[Any]]:
+        publisher, a, b = RedisBroadcast(REDIS_URL), RedisBroadcast(REDIS_URL), RedisBroadcast(REDIS_URL)
+        try:
+            await publisher._redis.ping()
+        except Exception as exc:  # pragma: no cover - the CI machine runs Redis
+            pytest.fail(f"Redis is not reachable at {REDIS_URL}: {exc}")
+        try:
+            return await _exchange(publisher, a, b)
+        finally:
+            for item in (publisher, a, b):
+                await item.close()
+
+    got_a, got_b = asyncio.run(run())
+    assert got_a == got_b == [{"hop": 0}, {"hop": 1}, {"hop": 2}]
+
+
+def test_make_broadcast_picks_redis_only_when_configured() -> None:
+    assert isinstance(make_broadcast(None), MemoryBroadcast)
+    assert isinstance(make_broadcast(REDIS_URL), RedisBroadcast)
