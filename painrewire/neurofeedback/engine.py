@@ -1,0 +1,628 @@
+"""The live neurofeedback engine: EEG chunks in, one feedback update per hop out.
+
+``FeedbackEngine`` is a streaming processor (validated once, at construction). Fed chunks of raw EEG as they
+arrive, it keeps a ring buffer per channel, filters causally (band-pass and mains notch, state carried across
+chunks), and every hop (0.25 s) computes the band powers of the newest window (2 s), checks it for
+artifacts, evaluates the protocol's metric, and decides the reward against an adaptive threshold. Each hop's
+record is kept for the session summary and for sham replay.
+
+What is reused between hops, and why it is exact
+------------------------------------------------
+Band powers are Welch estimates over the window: the mean of the periodograms of 1-second Hann segments at
+50 % overlap, the segments aligned to end at the newest sample. The hop divides the segment step, so the
+segments of the window at hop ``t`` are the segments ending at blocks ``t, t - s, t - 2s, ...`` (``s`` =
+segment step in hops) -- and all but the newest were already the newest segment of an earlier hop. Each
+segment's periodogram is computed once, when its last block arrives, reduced at once to band powers (a sum
+over bins, which is linear, so averaging band powers equals taking band powers of the averaged PSD), and
+kept in a small ring. A hop therefore transforms one segment instead of all of them, and the result equals
+``scipy.signal.welch`` on the filtered window to rounding error, as the tests prove. Window amplitude
+statistics (peak-to-peak of the raw and filtered signal) are likewise kept per block and combined by max/min.
+
+The engine knows nothing of sockets, databases or files; ``training.TrainingSession`` wires it to a source,
+a loss monitor and a recorder.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from painrewire.neurofeedback.artifacts import ArtifactLimits, BadReason
+from painrewire.neurofeedback.bands import BANDS, TOTAL_RANGE, band_matrix, check_bands
+from painrewire.neurofeedback.dsp import (
+    StreamingFilter,
+    density_weights,
+    design_filter,
+    hann_window,
+    rfft_frequencies,
+)
+from painrewire.neurofeedback.protocols import AdaptiveThreshold, Protocol
+from painrewire.neurofeedback.sham import ShamReplay
+from painrewire.neurofeedback.summary import MinuteBandPower, SessionSummary
+from painrewire.neurofeedback.validation import check_number, validate_type
+
+FloatArray = NDArray[np.float64]
+
+
+class Phase(StrEnum):
+    """Where the session is: the eyes-open baseline that sets the threshold, then feedback."""
+
+    BASELINE = "baseline"
+    FEEDBACK = "feedback"
+
+
+@dataclass(slots=True)
+class HopResult:
+    """One feedback update.
+
+    Attributes
+    ----------
+    index : int
+        Hop number from 0.
+    phase : Phase
+        Baseline or feedback.
+    sample_index : int
+        Index of the window's newest sample on the engine's timeline (lost samples count, so it matches the
+        recording's sample index when the recording fills gaps).
+    time_s : float
+        ``(sample_index + 1) / sfreq``: seconds of signal since the engine started.
+    timestamp : float
+        Acquisition time of the newest sample (session clock).
+    band_powers : ndarray, shape (n_channels, n_bands)
+        Welch band power of the window per channel, in uV**2.
+    metric : float
+        The protocol's metric of this window.
+    threshold : float | None
+        Threshold the metric was judged against (None in baseline).
+    reward : bool
+        Rewarded (never in baseline, never for a bad window of a live session).
+    feedback : float
+        0..1 value for the display and the tone.
+    bad : bool
+        The window is unfit on a protocol channel.
+    bad_reasons : tuple of str
+        ``"<reason>:<channel>"`` for each failed test, e.g. ``"amplitude:Cz"``; ``"lost_samples"``.
+    sham : bool
+        The reward came from a replayed earlier session.
+    sent_at, latency_s : float | None
+        When the feedback message was sent (session clock), and how long after the newest sample.
+    """
+
+    index: int
+    phase: Phase
+    sample_index: int
+    time_s: float
+    timestamp: float
+    band_powers: FloatArray
+    metric: float
+    threshold: float | None
+    reward: bool
+    feedback: float
+    bad: bool
+    bad_reasons: tuple[str, ...]
+    sham: bool
+    channel_names: tuple[str, ...]
+    band_names: tuple[str, ...]
+    sent_at: float | None = None
+    latency_s: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-safe dict: the feedback message, and the per-hop record."""
+        powers = self.band_powers
+        return {
+            "index": self.index,
+            "phase": self.phase.value,
+            "sample_index": self.sample_index,
+            "time_s": self.time_s,
+            "timestamp": self.timestamp,
+            "metric": self.metric if math.isfinite(self.metric) else None,
+            "threshold": self.threshold,
+            "reward": self.reward,
+            "feedback": self.feedback,
+            "bad": self.bad,
+            "bad_reasons": list(self.bad_reasons),
+            "sham": self.sham,
+            "band_powers": {
+                ch: {band: float(powers[i, j]) for j, band in enumerate(self.band_names)}
+                for i, ch in enumerate(self.channel_names)
+            },
+            "sent_at": self.sent_at,
+            "latency_s": self.latency_s,
+        }
+
+
+class FeedbackEngine:
+    """Streaming neurofeedback processor for one session.
+
+    Parameters
+    ----------
+    sfreq : float
+        Sampling frequency of the headset in Hz.
+    channel_names : sequence of str
+        Names (10-20 positions) of the rows of each chunk.
+    protocol : Protocol
+        What is trained (``protocols.get_protocol``).
+    hop_seconds : float
+        Time between feedback updates (0.25 s); rounded to whole samples.
+    window_seconds : float
+        Length of the window band power is computed over (2 s); a whole number of hops.
+    segment_seconds : float
+        Welch segment length (1 s); an even number of hops, segments overlap by half.
+    l_freq, h_freq : float | None
+        Band-pass edges in Hz.
+    line_freq : float | None
+        Mains frequency to notch (50 or 60 Hz); None for none.
+    baseline_seconds : float
+        Eyes-open baseline before feedback (60 s); 0 starts feedback at once, with the threshold set by
+        the first windows.
+    target_reward_rate : float
+        Share of windows to reward, 0.05 to 0.95 (typically 0.6-0.8).
+    threshold_seconds : float
+        History the adaptive threshold is taken over.
+    limits : ArtifactLimits | None
+        Artifact thresholds.
+    bands : mapping
+        Band name to (lo, hi) Hz.
+    sham : ShamReplay | None
+        Replay an earlier session's rewards instead of the live EEG's.
+    reset_gap_seconds : float | None
+        A gap of lost samples this long restarts the filter and the window (the signal before and after is
+        not continuous); None means ``window_seconds``.
+
+    Attributes
+    ----------
+    hop_samples, segment_samples, window_samples : int
+        The effective lengths in samples.
+    hops : list of HopResult
+        Every hop so far.
+    """
+
+    def __init__(
+        self,
+        sfreq: float,
+        channel_names: Sequence[str],
+        protocol: Protocol,
+        *,
+        hop_seconds: float = 0.25,
+        window_seconds: float = 2.0,
+        segment_seconds: float = 1.0,
+        l_freq: float | None = 1.0,
+        h_freq: float | None = 45.0,
+        line_freq: float | None = 50.0,
+        baseline_seconds: float = 60.0,
+        target_reward_rate: float = 0.7,
+        threshold_seconds: float = 30.0,
+        limits: ArtifactLimits | None = None,
+        bands: Mapping[str, tuple[float, float]] = BANDS,
+        sham: ShamReplay | None = None,
+        reset_gap_seconds: float | None = None,
+    ) -> None:
+        self.sfreq = check_number(sfreq, "sfreq", low=0.0, low_inclusive=False, unit="Hz")
+        self.channel_names = tuple(str(c) for c in channel_names)
+        n_channels = len(self.channel_names)
+        if n_channels == 0:
+            raise ValueError("channel_names must name at least one channel, got none")
+        if len({c.lower() for c in self.channel_names}) != n_channels:
+            raise ValueError(f"channel_names must be unique, got {list(self.channel_names)}")
+        validate_type(protocol, Protocol, "protocol")
+        self.protocol = protocol
+        self.limits = ArtifactLimits() if limits is None else limits
+        validate_type(self.limits, ArtifactLimits, "limits")
+        if sham is not None:
+            validate_type(sham, ShamReplay, "sham")
+        self.sham = sham
+        nyquist = self.sfreq / 2.0
+        self.bands = check_bands(bands, nyquist=nyquist)
+        self.band_names = tuple(self.bands)
+        if "gamma" not in self.bands:
+            raise ValueError(f"bands must include 'gamma' (the muscle test uses it), got {list(self.bands)}")
+        if TOTAL_RANGE[1] > nyquist:
+            raise ValueError(
+                f"sfreq must exceed {2 * TOTAL_RANGE[1]:g} Hz to measure 1-45 Hz power, got {self.sfreq:g}"
+            )
+
+        hop_seconds = check_number(hop_seconds, "hop_seconds", low=0.0, low_inclusive=False, unit="s")
+        self.hop_samples = round(hop_seconds * self.sfreq)
+        if self.hop_samples < 1:
+            raise ValueError(
+                f"hop_seconds must be at least one sample (1/{self.sfreq:g} s), got {hop_seconds:g}"
+            )
+        hop = self.hop_samples / self.sfreq
+        segment_seconds = check_number(
+            segment_seconds, "segment_seconds", low=0.0, low_inclusive=False, unit="s"
+        )
+        window_seconds = check_number(
+            window_seconds, "window_seconds", low=0.0, low_inclusive=False, unit="s"
+        )
+        self._hops_per_segment = round(segment_seconds / hop)
+        if self._hops_per_segment < 2 or self._hops_per_segment % 2:
+            raise ValueError(
+                f"segment_seconds must be an even number (at least 2) of hops so half-overlapping segments "
+                f"line up with hops; got segment_seconds={segment_seconds:g} with a hop of {hop:g} s"
+            )
+        self._segment_step = self._hops_per_segment // 2
+        self._hops_per_window = round(window_seconds / hop)
+        if (
+            self._hops_per_window < self._hops_per_segment
+            or (self._hops_per_window - self._hops_per_segment) % self._segment_step
+        ):
+            raise ValueError(
+                f"window_seconds must be segment_seconds plus a whole number of half segments; got "
+                f"window_seconds={window_seconds:g} with segment_seconds={segment_seconds:g} and a hop of {hop:g} s"
+            )
+        self.segment_samples = self._hops_per_segment * self.hop_samples
+        self.window_samples = self._hops_per_window * self.hop_samples
+        self.hop_seconds = hop
+        self.window_seconds = self.window_samples / self.sfreq
+
+        self.baseline_seconds = check_number(baseline_seconds, "baseline_seconds", low=0.0, unit="s")
+        self._baseline_hops = math.ceil(self.baseline_seconds / hop - 1e-9)
+        threshold_seconds = check_number(
+            threshold_seconds, "threshold_seconds", low=0.0, low_inclusive=False, unit="s"
+        )
+        self.threshold = AdaptiveThreshold(
+            protocol.direction,
+            target_rate=target_reward_rate,
+            history=max(2, round(threshold_seconds / hop)),
+        )
+        self._metric = protocol.bind(self.channel_names, self.band_names)
+        self._rows = self._metric.rows
+        self.line_freq = line_freq
+        sos = design_filter(self.sfreq, l_freq=l_freq, h_freq=h_freq, line_freq=line_freq)
+        self._filter = StreamingFilter(sos, n_channels, block_samples=self.hop_samples)
+        reset = self.window_seconds if reset_gap_seconds is None else reset_gap_seconds
+        reset = check_number(reset, "reset_gap_seconds", low=0.0, low_inclusive=False, unit="s")
+        self._reset_samples = max(1, round(reset * self.sfreq))
+
+        # Spectral constants: window, and the (2 * n_bins, n_bands + 1) matrix that turns the interleaved
+        # real/imaginary parts of a segment's rfft, squared, straight into band powers (last column: 1-45 Hz).
+        self._window_fn = hann_window(self.segment_samples)
+        freqs = rfft_frequencies(self.segment_samples, self.sfreq)
+        weights = density_weights(self._window_fn, self.sfreq) * (freqs[1] - freqs[0])
+        n_in_window = (self._hops_per_window - self._hops_per_segment) // self._segment_step + 1
+        # Each segment's band powers are stored already divided by the number of segments in a window, so
+        # the window's Welch mean is a plain sum.
+        columns = (
+            band_matrix(freqs, {**self.bands, "__total__": TOTAL_RANGE}) * (weights / n_in_window)[:, None]
+        )
+        self._band_weights = np.ascontiguousarray(np.repeat(columns, 2, axis=0))
+        self._gamma = self.band_names.index("gamma")
+        self._total = len(self.band_names)
+
+        n_bp = len(self.band_names) + 1
+        self._ring_segments = self._hops_per_window - self._hops_per_segment + 1
+        self._segment_powers = np.zeros((self._ring_segments, n_channels, n_bp))
+        self._window_segment_slots = np.array(
+            [
+                [(r - k * self._segment_step) % self._ring_segments for k in range(n_in_window)]
+                for r in range(self._ring_segments)
+            ]
+        )
+        self._maxima = np.zeros((self._hops_per_window, 2, n_channels))
+        self._minima = np.zeros((self._hops_per_window, 2, n_channels))
+        self._buffer = np.zeros((n_channels, self.segment_samples))
+        self._inverse_segment_samples = 1.0 / self.segment_samples
+        self._mean = np.zeros((n_channels, 1))
+        self._centred = np.zeros((n_channels, self.segment_samples))
+        self._spectrum = np.zeros((n_channels, self.segment_samples // 2 + 1), dtype=np.complex128)
+        self._spectrum_parts = self._spectrum.view(np.float64)
+        self._stage = np.zeros((n_channels, self.hop_samples))
+        self._block_flags: list[tuple[str, ...]] = [()] * self._hops_per_window
+        self._flagged_blocks = 0
+
+        self.hops: list[HopResult] = []
+        self.phase = Phase.BASELINE if self._baseline_hops > 0 else Phase.FEEDBACK
+        self.lost_samples = 0
+        self.clock_offset = 0.0
+        self._fill = 0
+        self._stage_flags: set[str] = set()
+        self._blocks = 0
+        self._samples_seen = 0
+        self._baseline_count = 0
+        self._baseline_metrics: list[float] = []
+        self._baseline_good = 0
+        self._feedback_hops = 0
+        self._rewarded = 0
+        self._bad_hops = 0
+        self._latencies: list[float] = []
+
+    # -- feeding ---------------------------------------------------------------------------------------------
+
+    def push(self, data: FloatArray, timestamps: FloatArray, *, lost_before: int = 0) -> list[HopResult]:
+        """Feed the next chunk and return the hops it completed (often none, sometimes several).
+
+        Parameters
+        ----------
+        data : ndarray, shape (n_channels, n_samples)
+            Raw EEG in microvolts, rows in ``channel_names`` order; NaN marks a missing value.
+        timestamps : ndarray, shape (n_samples,)
+            Acquisition time of each sample, on the clock feedback send times are read from.
+        lost_before : int
+            Samples lost just before this chunk (from ``LossMonitor``); the windows spanning the gap are bad,
+            and a gap of ``reset_gap_seconds`` or more restarts the filter and the window.
+
+        Returns
+        -------
+        hops : list of HopResult
+            In time order; when several come at once only the last one is current (send that one).
+        """
+        if data.shape[0] != len(self.channel_names):
+            raise ValueError(
+                f"data must have {len(self.channel_names)} rows (channels), got shape {data.shape}"
+            )
+        if lost_before:
+            self.lost_samples += lost_before
+            self._samples_seen += lost_before
+            if lost_before >= self._reset_samples:
+                self._restart()
+            else:
+                self._stage_flags.add(BadReason.LOST.value)
+        hops: list[HopResult] = []
+        n = data.shape[1]
+        base = self._samples_seen
+        length = self.hop_samples
+        pos = 0
+        while pos < n:
+            if self._fill == 0 and n - pos >= length:
+                block = data[:, pos : pos + length]
+                pos += length
+            else:
+                take = min(length - self._fill, n - pos)
+                self._stage[:, self._fill : self._fill + take] = data[:, pos : pos + take]
+                self._fill += take
+                pos += take
+                if self._fill < length:
+                    break
+                block = self._stage
+                self._fill = 0
+            hop = self._process_block(block, float(timestamps[pos - 1]), base + pos - 1)
+            if hop is not None:
+                hops.append(hop)
+        self._samples_seen = base + n
+        return hops
+
+    def _restart(self) -> None:
+        """Start the filter and the window afresh after a long gap; thresholds and totals carry on."""
+        self._filter.reset()
+        self._blocks = 0
+        self._fill = 0
+        self._stage_flags.clear()
+        self._block_flags = [()] * self._hops_per_window
+        self._flagged_blocks = 0
+
+    def _clean(self, block: FloatArray) -> FloatArray:
+        """Replace non-finite values by the channel's last finite value and flag the block."""
+        previous = self._filter.last_input()
+        cleaned = np.array(block, dtype=np.float64)
+        for row in np.flatnonzero(~np.isfinite(cleaned).all(axis=1)):
+            values = cleaned[row]
+            good = np.isfinite(values)
+            last = 0.0 if previous is None else float(previous[row])
+            index = np.where(good, np.arange(values.size), -1)
+            np.maximum.accumulate(index, out=index)
+            values[:] = np.where(index >= 0, values[np.maximum(index, 0)], last)
+            if row in self._rows:
+                self._stage_flags.add(f"{BadReason.NAN.value}:{self.channel_names[row]}")
+        return cleaned
+
+    def _process_block(self, block: FloatArray, timestamp: float, sample_index: int) -> HopResult | None:
+        if not math.isfinite(float(block.sum())):
+            block = self._clean(block)
+        pair, raw_row = self._filter.process_block_pair(block)
+        blocks = self._blocks
+        slot = blocks % self._hops_per_window
+        if raw_row == 0:
+            pair.max(axis=2, out=self._maxima[slot])
+            pair.min(axis=2, out=self._minima[slot])
+        else:
+            pair.max(axis=2, out=self._maxima[slot, ::-1])
+            pair.min(axis=2, out=self._minima[slot, ::-1])
+        flags = tuple(self._stage_flags) if self._stage_flags else ()
+        if self._block_flags[slot]:
+            self._flagged_blocks -= 1
+        self._block_flags[slot] = flags
+        if flags:
+            self._flagged_blocks += 1
+            self._stage_flags.clear()
+        length = self.hop_samples
+        buffer = self._buffer
+        buffer[:, :-length] = buffer[:, length:]
+        buffer[:, -length:] = pair[1 - raw_row]
+        blocks += 1
+        self._blocks = blocks
+        if blocks >= self._hops_per_segment:
+            mean = self._mean
+            centred = self._centred
+            np.add.reduce(buffer, axis=1, keepdims=True, out=mean)
+            mean *= self._inverse_segment_samples
+            np.subtract(buffer, mean, out=centred)
+            centred *= self._window_fn
+            np.fft.rfft(centred, axis=1, out=self._spectrum)
+            spectrum = self._spectrum_parts
+            np.square(spectrum, out=spectrum)
+            ring = blocks % self._ring_segments
+            np.dot(spectrum, self._band_weights, out=self._segment_powers[ring])
+        if blocks < self._hops_per_window:
+            return None
+        slots = self._window_segment_slots[blocks % self._ring_segments]
+        powers = np.add.reduce(self._segment_powers[slots], axis=0)
+        return self._decide(powers, timestamp, sample_index)
+
+    # -- deciding --------------------------------------------------------------------------------------------
+
+    def _window_reasons(self, powers: FloatArray) -> tuple[str, ...]:
+        limits = self.limits
+        maxima = self._maxima.max(axis=0)
+        minima = self._minima.min(axis=0)
+        reasons: list[str] = []
+        names = self.channel_names
+        for row in self._rows:
+            raw_max = float(maxima[0, row])
+            raw_min = float(minima[0, row])
+            if raw_max - raw_min < limits.flat_ptp_uv:
+                reasons.append(f"{BadReason.FLAT.value}:{names[row]}")
+                continue
+            if limits.saturation_uv is not None and max(abs(raw_max), abs(raw_min)) >= limits.saturation_uv:
+                reasons.append(f"{BadReason.SATURATED.value}:{names[row]}")
+            if float(maxima[1, row] - minima[1, row]) > limits.max_ptp_uv:
+                reasons.append(f"{BadReason.AMPLITUDE.value}:{names[row]}")
+            if float(powers[row, self._gamma]) > limits.max_high_frequency_share * float(
+                powers[row, self._total]
+            ):
+                reasons.append(f"{BadReason.MUSCLE.value}:{names[row]}")
+        if self._flagged_blocks:
+            for flags in self._block_flags:
+                for flag in flags:
+                    if flag not in reasons:
+                        reasons.append(flag)
+        return tuple(reasons)
+
+    def _decide(self, powers: FloatArray, timestamp: float, sample_index: int) -> HopResult:
+        reasons = self._window_reasons(powers)
+        bad = bool(reasons)
+        metric = self._metric(powers)
+        phase = self.phase
+        threshold: float | None = None
+        reward = False
+        feedback = 0.0
+        band_powers = powers[:, :-1]
+        if phase is Phase.BASELINE:
+            self._baseline_count += 1
+            if not bad:
+                self._baseline_metrics.append(metric)
+                self._baseline_good += 1
+            if self._baseline_count >= self._baseline_hops and self._baseline_good >= 2:
+                self.threshold.seed(self._baseline_metrics)
+                self.phase = Phase.FEEDBACK
+        else:
+            if not bad:
+                reward, feedback, threshold = self.threshold.evaluate(metric)
+            else:
+                threshold = self.threshold.threshold
+            if self.sham is not None:
+                reward, feedback = self.sham.next()
+            self._feedback_hops += 1
+            self._rewarded += reward
+        if bad:
+            self._bad_hops += 1
+        hop = HopResult(
+            index=len(self.hops),
+            phase=phase,
+            sample_index=sample_index,
+            time_s=(sample_index + 1) / self.sfreq,
+            timestamp=timestamp,
+            band_powers=band_powers,
+            metric=metric,
+            threshold=threshold,
+            reward=reward,
+            feedback=feedback,
+            bad=bad,
+            bad_reasons=reasons,
+            sham=self.sham is not None,
+            channel_names=self.channel_names,
+            band_names=self.band_names,
+        )
+        self.hops.append(hop)
+        return hop
+
+    # -- controls and results -------------------------------------------------------------------------------
+
+    def set_target_reward_rate(self, rate: float) -> None:
+        """Change the reward rate the threshold aims at (the practitioner's slider), 0.05 to 0.95."""
+        self.threshold.target_rate = check_number(rate, "target_reward_rate", low=0.05, high=0.95)
+
+    def record_sent(self, hop_index: int, sent_at: float) -> float:
+        """Record when hop ``hop_index``'s feedback message was sent; return its latency in seconds.
+
+        ``sent_at`` must be read from the clock the chunk timestamps are on (``Source.now()``).
+        """
+        hop = self.hops[hop_index]
+        latency = float(sent_at) - hop.timestamp
+        hop.sent_at = float(sent_at)
+        hop.latency_s = latency
+        self._latencies.append(latency)
+        return latency
+
+    @property
+    def samples_seen(self) -> int:
+        """Samples on the engine's timeline so far, lost ones included."""
+        return self._samples_seen
+
+    @property
+    def baseline_progress(self) -> float:
+        """0..1 share of the baseline done."""
+        if self._baseline_hops == 0:
+            return 1.0
+        return min(1.0, self._baseline_count / self._baseline_hops)
+
+    def summary(self, *, signal_check_overrides: Sequence[str] = ()) -> SessionSummary:
+        """Summarise the session so far for the patient record."""
+        latencies = np.asarray(self._latencies)
+        p50 = float(np.percentile(latencies, 50)) * 1e3 if latencies.size else None
+        p99 = float(np.percentile(latencies, 99)) * 1e3 if latencies.size else None
+        rows = list(self._rows)
+        n_bands = len(self.band_names)
+        baseline_sum = np.zeros(n_bands)
+        baseline_good = 0
+        minute_sums: dict[int, FloatArray] = {}
+        minute_counts: dict[int, int] = {}
+        feedback_start: float | None = None
+        for hop in self.hops:
+            if hop.phase is Phase.BASELINE:
+                if not hop.bad:
+                    baseline_sum += hop.band_powers[rows].mean(axis=0)
+                    baseline_good += 1
+                continue
+            if feedback_start is None:
+                feedback_start = hop.time_s - self.hop_seconds
+            if hop.bad:
+                continue
+            minute = int((hop.time_s - feedback_start - 1e-9) // 60.0) + 1
+            if minute not in minute_sums:
+                minute_sums[minute] = np.zeros(n_bands)
+                minute_counts[minute] = 0
+            minute_sums[minute] += hop.band_powers[rows].mean(axis=0)
+            minute_counts[minute] += 1
+        baseline = baseline_sum / baseline_good if baseline_good else np.full(n_bands, np.nan)
+        minutes: list[MinuteBandPower] = []
+        for minute in sorted(minute_sums):
+            count = minute_counts[minute]
+            mean = minute_sums[minute] / count
+            minutes.append(
+                MinuteBandPower(
+                    minute=minute,
+                    good_windows=count,
+                    band_power_uv2={b: float(mean[j]) for j, b in enumerate(self.band_names)},
+                    ratio_to_baseline={
+                        b: (float(mean[j] / baseline[j]) if baseline[j] > 0 else None)
+                        for j, b in enumerate(self.band_names)
+                    },
+                )
+            )
+        n_hops = len(self.hops)
+        return SessionSummary(
+            protocol=self.protocol.name,
+            channels=list(self.protocol.channels),
+            sham=self.sham is not None,
+            minutes_trained=self._feedback_hops * self.hop_seconds / 60.0,
+            baseline_seconds=self._baseline_count * self.hop_seconds,
+            reward_rate=self._rewarded / self._feedback_hops if self._feedback_hops else None,
+            target_reward_rate=self.threshold.target_rate,
+            final_threshold=self.threshold.threshold,
+            bad_share=self._bad_hops / n_hops if n_hops else None,
+            lost_samples=int(self.lost_samples),
+            latency_p50_ms=p50,
+            latency_p99_ms=p99,
+            latency_count=int(latencies.size),
+            clock_offset_s=float(self.clock_offset),
+            baseline_band_power_uv2={b: float(baseline[j]) for j, b in enumerate(self.band_names)},
+            band_power_per_minute=minutes,
+            signal_check_overrides=list(signal_check_overrides),
+            hops=n_hops,
+        )
