@@ -1,0 +1,445 @@
+"""Recording every session as EDF+: raw EEG in microvolts plus its events, safe against a crash.
+
+While a session runs, ``SessionRecorder`` appends each chunk of raw samples to a side file and each event
+to a JSON-lines file in ``<path>.partial/``, flushing both as it goes: if the process dies, everything
+received so far is on disk, and ``recover_recording`` turns the side folder into the EDF+ file. ``close()``
+writes the EDF+ file and removes the side folder. Writing the EDF at the end (rather than as it goes) lets
+each channel's physical range be the range its data actually used, which keeps the 16-bit quantisation step
+as small as the data allow -- the round trip through the file is within one step, and the tests prove it.
+
+Samples that never arrived are filled with the channel's last value so the file's time axis stays true,
+and a ``lost_samples`` annotation covers exactly the filled span (peers.md: keep the recording honest about
+the gap). Annotations are the session's events: ``signal_check``, ``baseline``, ``feedback``, ``reward``,
+``bad:<reasons>``, ``lost_samples:<n>``, ``note:<text>``, ``sham``, ``override:<...>``.
+
+EDF+ limits that shape this module (EDFlib, which pyedflib wraps): an annotation's text holds at most 40
+bytes (longer notes are split into consecutive annotations at the same onset); a file holds at most 64
+annotations per data record (records are shortened when a session has more events than that); the last
+data record is padded with the last value (an ``end_of_recording`` annotation marks the true end).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import shutil
+import time
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from painrewire.neurofeedback.validation import check_number, check_option
+
+logger = logging.getLogger(__name__)
+
+FloatArray = NDArray[np.float64]
+
+#: EDFlib keeps at most this many bytes of an annotation's text.
+ANNOTATION_BYTES = 40
+_MAX_ANNOTATION_SIGNALS = 64
+_HEADER = "header.json"
+_SAMPLES = "samples.f64"
+_EVENTS = "events.jsonl"
+_FORMATS = {"edf": (-32768, 32767), "bdf": (-8388608, 8388607)}
+
+
+class RecordingError(RuntimeError):
+    """A recording cannot be written or recovered; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Annotation:
+    """An event in a recording: seconds from its start, a duration (0 for an instant) and a text."""
+
+    onset: float
+    duration: float
+    text: str
+
+
+def _partial_dir(path: Path) -> Path:
+    return path.with_name(path.name + ".partial")
+
+
+class SessionRecorder:
+    """Record raw EEG and events of one session to an EDF+ file.
+
+    Parameters
+    ----------
+    path : str | Path
+        The EDF+ (``.edf``) or BDF+ (``.bdf``) file to write at ``close()``.
+    channel_names : sequence of str
+        One label per channel (at most 16 characters each in EDF).
+    sfreq : float
+        Sampling frequency in Hz.
+    sham : bool
+        The session's feedback was sham: said in the header and in a ``sham`` annotation.
+    protocol : str
+        Protocol code, kept in the header.
+    line_freq : float | None
+        Mains frequency, kept in the header for BIDS export.
+    equipment : str
+        The headset, kept in the header.
+    patient_code : str
+        Pseudonymous code of the patient ("X" = not given, as EDF+ says); never a name.
+    start_time : datetime | None
+        Start of the recording (UTC); now if None.
+    file_format : {"edf", "bdf"}
+        16-bit EDF+ (default) or 24-bit BDF+.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        channel_names: Sequence[str],
+        sfreq: float,
+        *,
+        sham: bool = False,
+        protocol: str = "",
+        line_freq: float | None = None,
+        equipment: str = "",
+        patient_code: str = "X",
+        start_time: datetime | None = None,
+        file_format: str = "edf",
+    ) -> None:
+        self.path = Path(path)
+        self.channel_names = [str(c) for c in channel_names]
+        if not self.channel_names:
+            raise ValueError("channel_names must name at least one channel, got none")
+        too_long = [c for c in self.channel_names if len(c) > 16]
+        if too_long:
+            raise ValueError(f"EDF channel labels hold at most 16 characters, got {too_long}")
+        self.sfreq = check_number(sfreq, "sfreq", low=0.0, low_inclusive=False, unit="Hz")
+        self.file_format = check_option(file_format, list(_FORMATS), "file_format")
+        start = start_time or datetime.now(UTC)
+        self.header = {
+            "path": str(self.path),
+            "channel_names": self.channel_names,
+            "sfreq": self.sfreq,
+            "sham": bool(sham),
+            "protocol": protocol,
+            "line_freq": line_freq,
+            "equipment": equipment,
+            "patient_code": patient_code or "X",
+            "start_time": start.astimezone(UTC).replace(tzinfo=None).isoformat(),
+            "file_format": self.file_format,
+        }
+        self.partial = _partial_dir(self.path)
+        if self.partial.exists():
+            raise RecordingError(
+                f"{self.partial} exists: an earlier session at this path was interrupted; recover it with "
+                f"recover_recording() or move it away first"
+            )
+        self.partial.mkdir(parents=True)
+        (self.partial / _HEADER).write_text(json.dumps(self.header, indent=1))
+        self._samples = open(self.partial / _SAMPLES, "ab")  # noqa: SIM115 -- kept open for the session
+        self._events = open(self.partial / _EVENTS, "a", encoding="utf-8")  # noqa: SIM115
+        self._last = np.zeros(len(self.channel_names))
+        self._last_sync = time.monotonic()
+        self.n_samples = 0
+        self.closed = False
+        if sham:
+            self.annotate(0.0, 0.0, "sham")
+        if equipment:
+            self.annotate(0.0, 0.0, f"equipment:{equipment}")
+
+    @property
+    def duration_s(self) -> float:
+        return self.n_samples / self.sfreq
+
+    def append(self, data_uv: FloatArray, *, lost_before: int = 0) -> None:
+        """Append raw samples (n_channels, n_samples) in uV, after ``lost_before`` samples that never came."""
+        if self.closed:
+            raise RecordingError(f"{self.path} is closed")
+        data = np.asarray(data_uv, dtype=np.float64)
+        if data.ndim != 2 or data.shape[0] != len(self.channel_names):
+            raise ValueError(
+                f"data_uv must have shape ({len(self.channel_names)}, n_samples), got {data.shape}"
+            )
+        if lost_before > 0:
+            onset = self.duration_s
+            fill = np.repeat(self._last[None, :], lost_before, axis=0)
+            self._samples.write(fill.astype("<f8").tobytes())
+            self.n_samples += lost_before
+            self.annotate(onset, lost_before / self.sfreq, f"lost_samples:{lost_before}")
+        if data.shape[1]:
+            self._samples.write(np.ascontiguousarray(data.T, dtype="<f8").tobytes())
+            self.n_samples += data.shape[1]
+            last = data[:, -1]
+            self._last = np.where(np.isfinite(last), last, self._last)
+        self._samples.flush()
+        now = time.monotonic()
+        if now - self._last_sync > 5.0:
+            os.fsync(self._samples.fileno())
+            self._last_sync = now
+
+    def annotate(self, onset: float, duration: float, text: str) -> None:
+        """Record an event ``onset`` seconds from the start of the recording."""
+        if self.closed:
+            raise RecordingError(f"{self.path} is closed")
+        record = {"onset": float(onset), "duration": max(0.0, float(duration)), "text": str(text)}
+        self._events.write(json.dumps(record) + "\n")
+        self._events.flush()
+
+    def close(self) -> Path:
+        """Write the EDF+ file, remove the side folder, and return the file's path."""
+        if self.closed:
+            return self.path
+        self._samples.close()
+        self._events.close()
+        self.closed = True
+        path = _write_from_partial(self.partial, self.path, recovered=False)
+        shutil.rmtree(self.partial)
+        return path
+
+    def abort(self) -> None:
+        """Stop writing but keep the side folder (as a crash would); ``recover_recording`` can finish it."""
+        if not self.closed:
+            self._samples.close()
+            self._events.close()
+            self.closed = True
+
+
+def recover_recording(partial: str | Path, *, path: str | Path | None = None) -> Path:
+    """Write the EDF+ file of a session interrupted by a crash, from its ``<path>.partial`` side folder.
+
+    Everything that reached the disk is kept (a half-written last sample is dropped); a
+    ``recovered_after_interruption`` annotation marks the end. Returns the path of the file written.
+    """
+    partial = Path(partial)
+    if not (partial / _HEADER).exists():
+        raise RecordingError(f"{partial} is not the side folder of a recording (no {_HEADER})")
+    header = json.loads((partial / _HEADER).read_text())
+    target = Path(path) if path is not None else Path(header["path"])
+    written = _write_from_partial(partial, target, recovered=True)
+    shutil.rmtree(partial)
+    return written
+
+
+def _read_partial(partial: Path) -> tuple[dict[str, Any], FloatArray, list[Annotation]]:
+    header = json.loads((partial / _HEADER).read_text())
+    n_channels = len(header["channel_names"])
+    raw = np.fromfile(partial / _SAMPLES, dtype="<f8") if (partial / _SAMPLES).exists() else np.zeros(0)
+    n_samples = raw.size // n_channels
+    data = raw[: n_samples * n_channels].reshape(n_samples, n_channels).T
+    events: list[Annotation] = []
+    if (partial / _EVENTS).exists():
+        for line in (partial / _EVENTS).read_text(encoding="utf-8").splitlines():
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:  # a line cut short by the crash
+                continue
+            events.append(Annotation(float(record["onset"]), float(record["duration"]), str(record["text"])))
+    return header, data, events
+
+
+def edf_limit(value: float, *, upward: bool) -> float:
+    """Round ``value`` outward to the nearest number EDF's 8-character header field holds exactly.
+
+    EDFlib converts samples with the value it was given but writes the header with 8 characters, and
+    readers convert back with what the header says; a value that does not fit would shift every sample.
+    """
+    for decimals in range(7, -1, -1):
+        scale = 10.0**decimals
+        rounded = (math.ceil(value * scale) if upward else math.floor(value * scale)) / scale
+        text = f"{rounded:.{decimals}f}"
+        if decimals:
+            text = text.rstrip("0").rstrip(".")
+        if len(text) <= 8:
+            return float(text)
+    raise RecordingError(f"{value:g} uV does not fit in an EDF header (8 characters)")
+
+
+def _physical_range(data: FloatArray) -> tuple[FloatArray, FloatArray]:
+    finite = np.where(np.isfinite(data), data, 0.0)
+    low = finite.min(axis=1) if finite.size else np.zeros(data.shape[0])
+    high = finite.max(axis=1) if finite.size else np.zeros(data.shape[0])
+    lows, highs = [], []
+    for lo, hi in zip(low, high, strict=True):
+        if hi - lo < 1e-3:
+            lo, hi = lo - 1.0, hi + 1.0
+        lows.append(edf_limit(float(lo), upward=False))
+        highs.append(edf_limit(float(hi), upward=True))
+    return np.array(lows), np.array(highs)
+
+
+def _split_text(text: str) -> list[str]:
+    """Split an annotation text into pieces of at most ``ANNOTATION_BYTES`` UTF-8 bytes."""
+    pieces: list[str] = []
+    current = ""
+    for char in text:
+        if len((current + char).encode("utf-8")) > ANNOTATION_BYTES:
+            pieces.append(current)
+            current = char
+        else:
+            current += char
+    if current or not pieces:
+        pieces.append(current)
+    return pieces
+
+
+def _record_samples(sfreq: float) -> tuple[float, int]:
+    """The shortest data record duration up to 1 s holding a whole number of samples (or longer if none)."""
+    for seconds in (1.0, 2.0, 4.0, 5.0, 10.0, 20.0, 50.0):
+        samples = sfreq * seconds
+        if abs(samples - round(samples)) < 1e-6:
+            return seconds, round(samples)
+    raise RecordingError(f"A sampling frequency of {sfreq:g} Hz cannot be stored in EDF data records")
+
+
+def _write_from_partial(partial: Path, path: Path, *, recovered: bool) -> Path:
+    import pyedflib
+
+    header, data, events = _read_partial(partial)
+    sfreq = float(header["sfreq"])
+    names = list(header["channel_names"])
+    n_channels, n_samples = data.shape
+    true_end = n_samples / sfreq
+    if recovered:
+        events.append(Annotation(true_end, 0.0, "recovered_after_interruption"))
+    events.append(Annotation(true_end, 0.0, "end_of_recording"))
+    record_seconds, per_record = _record_samples(sfreq)
+    pieces = [
+        Annotation(a.onset, a.duration, piece)
+        for a in sorted(events, key=lambda a: a.onset)
+        for piece in _split_text(a.text)
+    ]
+    n_records = max(1, math.ceil(n_samples / per_record))
+    # Shorten records until every annotation has a slot (EDFlib silently drops the ones that do not fit).
+    while math.ceil(len(pieces) / n_records) > _MAX_ANNOTATION_SIGNALS:
+        shorter = next((d for d in range(2, per_record + 1) if per_record % d == 0), None)
+        if shorter is None:
+            raise RecordingError(f"{len(pieces)} events do not fit in an EDF+ file of {true_end:.1f} s")
+        record_seconds /= shorter
+        per_record //= shorter
+        n_records = max(1, math.ceil(n_samples / per_record))
+    padded = n_records * per_record
+    if padded > n_samples:
+        tail = data[:, -1:] if n_samples else np.zeros((n_channels, 1))
+        data = np.concatenate([data, np.repeat(tail, padded - n_samples, axis=1)], axis=1)
+    data = np.where(np.isfinite(data), data, 0.0)
+    file_format = header.get("file_format", "edf")
+    digital_min, digital_max = _FORMATS[file_format]
+    physical_min, physical_max = _physical_range(data)
+    steps = (physical_max - physical_min) / (digital_max - digital_min)
+    digital = np.rint((data - physical_min[:, None]) / steps[:, None]) + digital_min
+    digital = np.clip(digital, digital_min, digital_max).astype(np.int32)
+
+    file_type = pyedflib.FILETYPE_EDFPLUS if file_format == "edf" else pyedflib.FILETYPE_BDFPLUS
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".writing")
+    writer = pyedflib.EdfWriter(str(tmp), n_channels, file_type=file_type)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pyedflib warns whenever the record duration is set explicitly
+            writer.setSignalHeaders(
+                [
+                    {
+                        "label": name,
+                        "dimension": "uV",
+                        "sample_frequency": sfreq,
+                        "physical_min": float(physical_min[i]),
+                        "physical_max": float(physical_max[i]),
+                        "digital_min": digital_min,
+                        "digital_max": digital_max,
+                        "prefilter": "",
+                        "transducer": "EEG electrode",
+                    }
+                    for i, name in enumerate(names)
+                ]
+            )
+            writer.setDatarecordDuration(record_seconds)
+        writer.setRecordingAdditional(_header_flags(header))
+        writer.setPatientCode(str(header.get("patient_code") or "X")[:20].replace(" ", "_"))
+        writer.setStartdatetime(datetime.fromisoformat(header["start_time"]).replace(microsecond=0))
+        writer.set_number_of_annotation_signals(max(1, math.ceil(len(pieces) / n_records)))
+        writer.writeSamples([np.ascontiguousarray(row) for row in digital], digital=True)
+        for annotation in pieces:
+            status = writer.writeAnnotation(annotation.onset, annotation.duration, annotation.text)
+            if status != 0:
+                raise RecordingError(
+                    f"pyedflib refused the annotation {annotation.text!r} at {annotation.onset:.3f} s"
+                )
+    finally:
+        writer.close()
+    os.replace(tmp, path)
+    return path
+
+
+def _header_flags(header: dict[str, Any]) -> str:
+    """The recording's own facts for the EDF+ "recording additional" field: ASCII, no spaces (EDF+ 2.1.3),
+    most important first because EDFlib keeps only about 30 characters of it."""
+    flags = ["nfb"]
+    if header.get("sham"):
+        flags.append("sham")
+    if header.get("line_freq"):
+        flags.append(f"line={float(header['line_freq']):g}")
+    if header.get("protocol"):
+        flags.append(f"p={header['protocol']}")
+    return ";".join(flags)
+
+
+def read_recording(path: str | Path) -> Any:
+    """Read a recording back through MNE (``mne.io.Raw``, preloaded)."""
+    import mne
+
+    return mne.io.read_raw(str(path), preload=True, verbose="error")
+
+
+def recording_flags(path: str | Path) -> dict[str, Any]:
+    """What the header of one of our recordings says: sham, mains frequency, protocol.
+
+    The headset is not in the header (EDFlib keeps only about 30 characters of the field these share); it is
+    the ``equipment:<name>`` annotation at 0 s."""
+    import pyedflib
+
+    reader = pyedflib.EdfReader(str(path))
+    try:
+        additional = str(reader.getRecordingAdditional())
+    finally:
+        reader.close()
+    words = additional.strip().split(";")
+    values = dict(w.split("=", 1) for w in words if "=" in w)
+    line = values.get("line")
+    return {
+        "sham": "sham" in words,
+        "protocol": values.get("p", ""),
+        "line_freq": float(line) if line else None,
+    }
+
+
+def export_bids(
+    edf_path: str | Path,
+    bids_root: str | Path,
+    *,
+    subject: str,
+    session: str,
+    task: str = "neurofeedback",
+    line_freq: float | None = None,
+    overwrite: bool = False,
+) -> Path:
+    """Export a recording to a BIDS dataset with mne-bids; returns the path of the EEG file written.
+
+    ``line_freq`` (required by BIDS) defaults to the one in the recording's header.
+    """
+    import mne
+    import mne_bids
+
+    # Not preloaded: mne-bids then copies the EDF file as it is, instead of re-exporting it.
+    raw = mne.io.read_raw(str(edf_path), preload=False, verbose="error")
+    freq = line_freq if line_freq is not None else recording_flags(edf_path)["line_freq"]
+    if freq is None:
+        raise RecordingError("BIDS needs the mains frequency; pass line_freq=50 or 60")
+    raw.info["line_freq"] = float(freq)
+    bids_path = mne_bids.BIDSPath(
+        subject=subject, session=session, task=task, datatype="eeg", root=str(bids_root)
+    )
+    mne_bids.write_raw_bids(raw, bids_path, format="auto", overwrite=overwrite, verbose="error")
+    return Path(str(bids_path.fpath))
