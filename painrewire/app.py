@@ -54,6 +54,8 @@ def create_app(settings: Settings | None = None, *, sessions: sessionmaker[Sessi
     )
     app.state.settings = settings
     app.state.session_factory = sessions or session_factory(get_engine(settings.database_url))
+    app.state.db_gates = {}
+    app.state.db_concurrency = 1 if settings.database_url.startswith("sqlite") else 16
 
     errors.install(app)
     app.add_middleware(SecurityMiddleware, secure_cookies=settings.secure_cookies)

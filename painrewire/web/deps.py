@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from painrewire.accounts import service as accounts
@@ -25,17 +27,35 @@ UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data", "text/plain")
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One transaction per request: committed before the response is sent, rolled back on any error."""
-    session: Session = request.app.state.session_factory()
-    try:
-        yield session
-        session.commit()
-    except BaseException as exc:
-        finish_failed_unit(session, exc)
-        raise
-    finally:
-        session.close()
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One transaction per request: committed before the response is sent, rolled back on any error.
+
+    A request's dependencies and endpoint run in several thread-pool steps. If a request held the database's
+    write lock (SQLite) or a pooled connection (PostgreSQL) while other requests filled every thread waiting
+    for the same, it could never get a thread back to finish: the pool starves. So each process admits at
+    most a few units of work at a time, waiting in the event loop rather than in threads: one on SQLite,
+    whose writers are serialised anyway, and fewer than the connection pool on PostgreSQL.
+    """
+    async with _gate(request):
+        session: Session = request.app.state.session_factory()
+        try:
+            yield session
+            await run_in_threadpool(session.commit)
+        except BaseException as exc:
+            await run_in_threadpool(finish_failed_unit, session, exc)
+            raise
+        finally:
+            await run_in_threadpool(session.close)
+
+
+def _gate(request: Request) -> asyncio.Semaphore:
+    """The admission gate of this process's running event loop (asyncio primitives belong to one loop)."""
+    loop = asyncio.get_running_loop()
+    gates: dict[int, asyncio.Semaphore] = request.app.state.db_gates
+    gate = gates.get(id(loop))
+    if gate is None:
+        gate = gates[id(loop)] = asyncio.Semaphore(request.app.state.db_concurrency)
+    return gate
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

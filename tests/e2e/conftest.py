@@ -91,7 +91,7 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         drop_database(url, token)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 import uuid
+from collections.abc import Coroutine
 from typing import Any
 
 import pytest
@@ -12,6 +14,24 @@ import pytest
 from painrewire.neurofeedback.broadcast import MemoryBroadcast, RedisBroadcast, make_broadcast
 
 REDIS_URL = os.environ.get("PAINREWIRE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def run(coro: Coroutine[Any, Any, Any]) -> Any:
+    """asyncio.run in a thread of its own (browser tests may leave an event loop on this one)."""
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = asyncio.run(coro)
+        except BaseException as exc:
+            box["error"] = exc
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
 
 
 async def _exchange(publisher: Any, subscriber_a: Any, subscriber_b: Any) -> tuple[list[Any], list[Any]]:
@@ -27,24 +47,24 @@ async def _exchange(publisher: Any, subscriber_a: Any, subscriber_b: Any) -> tup
 
 def test_memory_broadcast_reaches_every_subscriber_in_order() -> None:
     broadcast = MemoryBroadcast()
-    got_a, got_b = asyncio.run(_exchange(broadcast, broadcast, broadcast))
+    got_a, got_b = run(_exchange(broadcast, broadcast, broadcast))
     assert got_a == got_b == [{"hop": 0}, {"hop": 1}, {"hop": 2}]
 
 
 def test_slow_subscriber_drops_the_oldest_not_the_newest() -> None:
-    async def run() -> list[Any]:
+    async def drain() -> list[Any]:
         broadcast = MemoryBroadcast()
         async with broadcast.subscribe("c") as messages:
             for i in range(300):
                 await broadcast.publish("c", {"hop": i})
             return [await anext(messages) for _ in range(3)]
 
-    first_three = asyncio.run(run())
+    first_three = run(drain())
     assert first_three == [{"hop": 44}, {"hop": 45}, {"hop": 46}]  # 300 sent, the newest 256 kept
 
 
 def test_redis_broadcast_crosses_separate_connections() -> None:
-    async def run() -> tuple[list[Any], list[Any]]:
+    async def exchange() -> tuple[list[Any], list[Any]]:
         publisher, a, b = RedisBroadcast(REDIS_URL), RedisBroadcast(REDIS_URL), RedisBroadcast(REDIS_URL)
         try:
             await publisher._redis.ping()
@@ -56,7 +76,7 @@ def test_redis_broadcast_crosses_separate_connections() -> None:
             for item in (publisher, a, b):
                 await item.close()
 
-    got_a, got_b = asyncio.run(run())
+    got_a, got_b = run(exchange())
     assert got_a == got_b == [{"hop": 0}, {"hop": 1}, {"hop": 2}]
 
 
