@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from painrewire.accounts.models import Role, User
 from painrewire.diary import service as diary
+from painrewire.diary.progress import progress_for
 from painrewire.diary.schemas import DiaryEntryWrite, trigger_labels
 from painrewire.errors import InvalidInput
 from painrewire.patients import access
@@ -41,6 +42,7 @@ def _context(
     entries = diary.entries_for(session, patient, start=start, end=end)
     practice = diary.practice_by_day(session, patient, start=start, end=end)
     return {
+        "progress": progress_for(session, patient),
         "day": day,
         "today": diary.local_today(patient),
         "form": form,
@@ -118,4 +120,14 @@ def _reminder(session: Session, user: User, patient: Patient) -> panels.Panel:
         template="diary/_reminder_panel.html",
         context={"entry": entry, "days_this_week": len(week)},
         order=5,
+    )
+
+
+@panels.clinician_patient_panel
+def _clinician_progress(session: Session, user: User, patient: Patient) -> panels.Panel:
+    return panels.Panel(
+        title="Pain diary and outcome",
+        template="diary/_clinician_panel.html",
+        context={"progress": progress_for(session, patient)},
+        order=20,
     )

@@ -210,3 +210,37 @@ class TestDiaryPage:
         )
         session.commit()
         assert "Done for today" in browser.get("/patient").text
+
+
+class TestProgressOnPages:
+    def fill_fortnight(self, session: Session, patient: Patient) -> None:
+        """First week average pain 6, second week 2: baseline 6.0, last 7 days 2.0, change -4.0 (-67%)."""
+        today = diary.local_today(patient)
+        for back in range(14):
+            pain = 2 if back < 7 else 6
+            data = DiaryEntryWrite(**entry(average_pain=pain, pain_now=pain))
+            diary.save_entry(session, patient.user, patient.id, today - timedelta(days=back), data)
+        session.commit()
+
+    def test_patient_sees_change_from_baseline_and_the_chart(
+        self, as_user: Callable[..., TestClient], patient: Patient, session: Session
+    ) -> None:
+        self.fill_fortnight(session, patient)
+        page = as_user(patient.user, browser=True).get("/patient/diary").text
+        assert "6.0 / 10" in page and "2.0 / 10" in page
+        assert "-4.0 points" in page and "(-67%)" in page
+        assert "50% less pain" in page
+        assert "<svg" in page and "Average pain and its 7-day mean" in page
+
+    def test_clinician_overview_shows_the_same_outcome(
+        self, as_user: Callable[..., TestClient], patient: Patient, clinician: User, session: Session
+    ) -> None:
+        self.fill_fortnight(session, patient)
+        page = as_user(clinician, browser=True).get(f"/clinician/patients/{patient.id}").text
+        assert "Pain diary and outcome" in page and "-4.0 points" in page
+
+    def test_short_diary_says_what_is_missing(
+        self, as_user: Callable[..., TestClient], patient: Patient
+    ) -> None:
+        page = as_user(patient.user, browser=True).get("/patient/diary").text
+        assert "no baseline" in page
