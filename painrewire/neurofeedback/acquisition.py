@@ -104,7 +104,9 @@ class Source(Protocol):
 def _standard_1020() -> dict[str, tuple[float, float, float]]:
     import mne
 
-    montage = mne.channels.make_standard_montage("standard_1020")
+    # MNE 1.13 renamed "standard_1020" (the Colin27 head) to "colin27_1020".
+    name = "colin27_1020" if "colin27_1020" in mne.channels.get_builtin_montages() else "standard_1020"
+    montage = mne.channels.make_standard_montage(name)
     return {
         name.lower(): (float(x), float(y), float(z))
         for name, (x, y, z) in montage.get_positions()["ch_pos"].items()

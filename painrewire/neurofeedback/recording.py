@@ -13,7 +13,7 @@ the gap). Annotations are the session's events: ``signal_check``, ``baseline``, 
 ``bad:<reasons>``, ``lost_samples:<n>``, ``note:<text>``, ``sham``, ``override:<...>``.
 
 EDF+ limits that shape this module (EDFlib, which pyedflib wraps): an annotation's text holds at most 40
-bytes (longer notes are split into consecutive annotations at the same onset); a file holds at most 64
+bytes (longer notes are split into consecutive annotations 0.1 ms apart); a file holds at most 64
 annotations per data record (records are shortened when a session has more events than that); the last
 data record is padded with the last value (an ``end_of_recording`` annotation marks the true end).
 """
@@ -241,20 +241,18 @@ def _read_partial(partial: Path) -> tuple[dict[str, Any], FloatArray, list[Annot
 
 
 def edf_limit(value: float, *, upward: bool) -> float:
-    """Round ``value`` outward to the nearest number EDF's 8-character header field holds exactly.
+    """Round ``value`` outward to a whole number of microvolts, which EDF's 8-character header field holds
+    exactly.
 
-    EDFlib converts samples with the value it was given but writes the header with 8 characters, and
-    readers convert back with what the header says; a value that does not fit would shift every sample.
+    EDFlib prints the header's physical range by truncating the binary value (47939.77 becomes "47939.76"),
+    and readers convert samples back with what the header says; a range with decimals would shift every
+    sample of the channel. Whole microvolts widen a channel's range by less than 2 uV, which costs nothing
+    at 16 bits.
     """
-    for decimals in range(7, -1, -1):
-        scale = 10.0**decimals
-        rounded = (math.ceil(value * scale) if upward else math.floor(value * scale)) / scale
-        text = f"{rounded:.{decimals}f}"
-        if decimals:
-            text = text.rstrip("0").rstrip(".")
-        if len(text) <= 8:
-            return float(text)
-    raise RecordingError(f"{value:g} uV does not fit in an EDF header (8 characters)")
+    rounded = math.ceil(value) if upward else math.floor(value)
+    if len(str(rounded)) > 8:
+        raise RecordingError(f"{value:g} uV does not fit in an EDF header (8 characters)")
+    return float(rounded)
 
 
 def _physical_range(data: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -263,7 +261,7 @@ def _physical_range(data: FloatArray) -> tuple[FloatArray, FloatArray]:
     high = finite.max(axis=1) if finite.size else np.zeros(data.shape[0])
     lows, highs = [], []
     for lo, hi in zip(low, high, strict=True):
-        if hi - lo < 1e-3:
+        if hi - lo < 1.0:
             lo, hi = lo - 1.0, hi + 1.0
         lows.append(edf_limit(float(lo), upward=False))
         highs.append(edf_limit(float(hi), upward=True))
@@ -306,10 +304,11 @@ def _write_from_partial(partial: Path, path: Path, *, recovered: bool) -> Path:
         events.append(Annotation(true_end, 0.0, "recovered_after_interruption"))
     events.append(Annotation(true_end, 0.0, "end_of_recording"))
     record_seconds, per_record = _record_samples(sfreq)
+    # Continuations of a long text follow it 0.1 ms apart (EDF+'s time resolution) so readers keep their order.
     pieces = [
-        Annotation(a.onset, a.duration, piece)
+        Annotation(a.onset + k * 1e-4, a.duration, piece)
         for a in sorted(events, key=lambda a: a.onset)
-        for piece in _split_text(a.text)
+        for k, piece in enumerate(_split_text(a.text))
     ]
     n_records = max(1, math.ceil(n_samples / per_record))
     # Shorten records until every annotation has a slot (EDFlib silently drops the ones that do not fit).

@@ -90,13 +90,17 @@ class ShamReplay:
         """Rebuild the reward sequence from an earlier session's EDF+ recording.
 
         The recording marks the feedback phase with a ``feedback`` annotation and each run of rewarded hops
-        with a ``reward`` annotation (see ``recording``); every hop of ``hop_seconds`` inside the feedback
-        phase is rewarded if its end falls inside a reward run.
+        with a ``reward`` annotation (see ``training``); every hop of ``hop_seconds`` (rounded to whole samples
+        of the recording, as the engine does) inside the feedback phase is rewarded if its end falls inside a
+        reward run.
         """
         import mne
 
         hop_seconds = check_number(hop_seconds, "hop_seconds", low=0.0, low_inclusive=False, unit="s")
         raw = mne.io.read_raw(str(path), preload=False, verbose="error")
+        sfreq = float(raw.info["sfreq"])
+        # The engine's hop is a whole number of samples (0.248 s at 250 Hz for a nominal 0.25 s).
+        hop_seconds = max(1, round(hop_seconds * sfreq)) / sfreq
         annotations = raw.annotations
         phases = [(a["onset"], a["duration"]) for a in annotations if a["description"] == "feedback"]
         if not phases:
@@ -105,10 +109,11 @@ class ShamReplay:
             )
         runs = [(a["onset"], a["onset"] + a["duration"]) for a in annotations if a["description"] == "reward"]
         rewards: list[bool] = []
-        epsilon = 1e-6
+        # EDF+ keeps onsets to 0.1 ms; half a hop of tolerance classifies every hop end without ambiguity.
+        tolerance = hop_seconds / 2
         for onset, duration in phases:
             n_hops = round(duration / hop_seconds)
             for k in range(1, n_hops + 1):
                 end = onset + k * hop_seconds
-                rewards.append(any(start - epsilon < end <= stop + epsilon for start, stop in runs))
+                rewards.append(any(start + tolerance < end <= stop + tolerance for start, stop in runs))
         return cls(rewards, source=str(path))
