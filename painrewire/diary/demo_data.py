@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from painrewire.demo import DemoClinic
 from painrewire.diary.models import DiaryEntry
-from painrewire.diary.service import local_today
+from painrewire.diary.service import local_today, refresh_baseline
 from painrewire.programs.models import Module, PracticeLog
 
 ORDER = 40
@@ -27,7 +27,9 @@ def _pain_course(key: str, days: int, rng: random.Random) -> list[float]:
     if key == "maria":  # 6.5 at the start, down to about 2 after eight weeks
         return [6.5 - 4.5 * (i / (days - 1)) + rng.uniform(-0.8, 0.8) for i in range(days)]
     if key == "aisha":  # steady near 5, then a flare to about 8 in the last week
-        return [5 + rng.uniform(-0.7, 0.7) if i < days - 7 else 7.8 + rng.uniform(-0.5, 0.5) for i in range(days)]
+        return [
+            5 + rng.uniform(-0.7, 0.7) if i < days - 7 else 7.8 + rng.uniform(-0.5, 0.5) for i in range(days)
+        ]
     return [6 + rng.uniform(-0.6, 0.6) for _ in range(days)]
 
 
@@ -52,7 +54,9 @@ def add_demo_history(session: Session, clinic: DemoClinic) -> None:
                     mood=max(0, min(10, 9 - average + rng.choice([-1, 0, 1]))),
                     sleep_quality=max(0, min(10, 8 - average // 2 + rng.choice([-1, 0, 1]))),
                     activity_minutes=rng.choice([10, 20, 30, 45, 60]),
-                    triggers=rng.sample(["stress", "long_sitting", "poor_sleep", "lifting"], k=rng.choice([0, 1, 2])),
+                    triggers=rng.sample(
+                        ["stress", "long_sitting", "poor_sleep", "lifting"], k=rng.choice([0, 1, 2])
+                    ),
                     note="",
                 )
             )
@@ -63,10 +67,13 @@ def add_demo_history(session: Session, clinic: DemoClinic) -> None:
                     PracticeLog(
                         patient_id=patient.id,
                         day=day,
-                        completed_at=datetime.combine(day, datetime.min.time(), tzinfo=UTC) + timedelta(hours=19),
+                        completed_at=datetime.combine(day, datetime.min.time(), tzinfo=UTC)
+                        + timedelta(hours=19),
                         module=module,
                         activity=activity,
                         title=title,
                         minutes=minutes,
                     )
                 )
+        session.flush()
+        refresh_baseline(session, patient.id)

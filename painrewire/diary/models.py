@@ -46,3 +46,20 @@ class DiaryEntryRevision(IdMixin, Base):
     replaced_at: Mapped[datetime] = mapped_column(default=utcnow)
     replaced_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     same_day: Mapped[bool]
+
+
+class PainBaseline(Base):
+    """A patient's diary baseline, kept up to date as the first diary days are written.
+
+    The baseline depends only on the first two weeks of the diary, so it is computed when those days change
+    instead of on every dashboard view: the clinician dashboard reads one row per patient.
+    """
+
+    __tablename__ = "pain_baselines"
+
+    patient_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), primary_key=True
+    )
+    first_day: Mapped[date]
+    diary_baseline: Mapped[float | None] = mapped_column(default=None)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from painrewire.accounts.models import AuditAction, User
 from painrewire.db import utcnow
-from painrewire.diary.models import DiaryEntry, DiaryEntryRevision
+from painrewire.diary.models import DiaryEntry, DiaryEntryRevision, PainBaseline
+from painrewire.diary.outcomes import BASELINE_SPAN_DAYS, DiaryPoint, baseline_pain
 from painrewire.diary.schemas import DiaryEntryWrite
 from painrewire.errors import Conflict, InvalidInput
 from painrewire.patients import access
@@ -32,6 +33,7 @@ FIELDS = (
     "note",
 )
 MAX_RANGE_DAYS = 731
+BASELINE_WINDOW = timedelta(days=BASELINE_SPAN_DAYS - 1)
 
 
 def local_today(patient: Patient, now: datetime | None = None) -> date:
@@ -71,6 +73,7 @@ def save_entry(
             raise Conflict(
                 "This day's entry was saved at the same moment elsewhere; reload and try again."
             ) from exc
+        refresh_baseline(session, patient.id, changed_day=day)
         return entry
     session.add(
         DiaryEntryRevision(
@@ -86,7 +89,29 @@ def save_entry(
     entry.revision += 1
     entry.updated_at = now or utcnow()
     session.flush()
+    refresh_baseline(session, patient.id, changed_day=day)
     return entry
+
+
+def refresh_baseline(session: Session, patient_id: uuid.UUID, *, changed_day: date | None = None) -> None:
+    """Recompute the stored diary baseline when a day that can affect it changed (the first two weeks)."""
+    stored = session.get(PainBaseline, patient_id)
+    if stored is not None and changed_day is not None and changed_day > stored.first_day + BASELINE_WINDOW:
+        return
+    first = session.scalar(select(func.min(DiaryEntry.day)).where(DiaryEntry.patient_id == patient_id))
+    if first is None:
+        return
+    early = session.execute(
+        select(DiaryEntry.day, DiaryEntry.average_pain)
+        .where(DiaryEntry.patient_id == patient_id, DiaryEntry.day <= first + BASELINE_WINDOW)
+        .order_by(DiaryEntry.day)
+    ).all()
+    value = baseline_pain([DiaryPoint(day, float(pain)) for day, pain in early])
+    if stored is None:
+        session.add(PainBaseline(patient_id=patient_id, first_day=first, diary_baseline=value))
+    else:
+        stored.first_day, stored.diary_baseline, stored.updated_at = first, value, utcnow()
+    session.flush()
 
 
 @dataclass(frozen=True)

@@ -88,15 +88,6 @@ def patient_record(request: Request, user: CurrentPatientUser, session: SessionD
     )
 
 
-@router.get("/clinician", response_class=HTMLResponse)
-def clinician_home(request: Request, user: CurrentClinician, session: SessionDep) -> Response:
-    return render(
-        request,
-        "patients/clinician_home.html",
-        {"patients": patients.list_patients(session, user, limit=500)},
-    )
-
-
 @router.get("/clinician/patients/new", response_class=HTMLResponse)
 def new_patient_form(request: Request, user: CurrentClinician, session: SessionDep) -> Response:
     return render(
