@@ -356,6 +356,13 @@ class FeedbackEngine:
             raise ValueError(
                 f"data must have {len(self.channel_names)} rows (channels), got shape {data.shape}"
             )
+        n = data.shape[1]
+        if n == self.hop_samples and not self._fill and not lost_before:
+            # The usual case when the source delivers hop by hop: one block, no staging.
+            index = self._samples_seen + n - 1
+            self._samples_seen += n
+            hop = self._process_block(data, float(timestamps[-1]), index)
+            return [] if hop is None else [hop]
         if lost_before:
             self.lost_samples += lost_before
             self._samples_seen += lost_before
@@ -364,7 +371,6 @@ class FeedbackEngine:
             else:
                 self._stage_flags.add(BadReason.LOST.value)
         hops: list[HopResult] = []
-        n = data.shape[1]
         base = self._samples_seen
         length = self.hop_samples
         pos = 0
