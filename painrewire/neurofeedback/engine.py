@@ -555,6 +555,11 @@ class FeedbackEngine:
         self._latencies.append(latency)
         return latency
 
+    def reward_sequence(self) -> list[bool]:
+        """The reward of every feedback hop so far, in order: what a later sham session replays
+        (``ShamReplay(engine.reward_sequence())``)."""
+        return [hop.reward for hop in self.hops if hop.phase is Phase.FEEDBACK]
+
     @property
     def samples_seen(self) -> int:
         """Samples on the engine's timeline so far, lost ones included."""

@@ -188,6 +188,7 @@ class TrainingSession:
         self._runs: dict[str, _Run | None] = {"phase": None, "reward": None, "bad": None}
         self._last_hop_end: float | None = None
         self._paused_since: float | None = None
+        self._reconnects = 0
 
     # -- clock and annotations -----------------------------------------------------------------------------
 
@@ -303,6 +304,11 @@ class TrainingSession:
             raise RuntimeError(f"step() needs a started session; this one is {self.state.value}")
         now = self.now()
         result = SessionStep(state=self.state, loss_state=LossState.OK, paused=False)
+        reconnects = int(getattr(self.source, "reconnects", 0))
+        if reconnects != self._reconnects:
+            # A reopened board may restart its packet counter; only the clock can time the gap.
+            self._reconnects = reconnects
+            self.monitor.restart()
         for _ in range(_MAX_READS_PER_STEP):
             chunk = self.source.read()
             if chunk is None:
