@@ -209,12 +209,17 @@ def restore_command(
 
 
 def _register_domains() -> None:
-    """Attach each domain's commands; a domain owns its CLI in `<domain>/cli.py`."""
-    from painrewire.assessments import cli as assessments_cli
-    from painrewire.neurofeedback import cli as neurofeedback_cli
+    """Attach each domain's commands: a domain owns its CLI in ``<domain>/cli.py`` with ``register(app)``."""
+    import importlib
+    import pkgutil
 
-    assessments_cli.register(app)
-    neurofeedback_cli.register(app)
+    import painrewire
+
+    for module in pkgutil.walk_packages(painrewire.__path__, prefix="painrewire."):
+        if module.name.endswith(".cli") and module.name != __name__:
+            register = getattr(importlib.import_module(module.name), "register", None)
+            if callable(register):
+                register(app)
 
 
 _register_domains()
