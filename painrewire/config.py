@@ -34,6 +34,12 @@ class Settings(BaseSettings):
 
     login_max_failures: int = Field(default=5, ge=1)
     login_lockout_minutes: float = Field(default=1.0, gt=0)
+    #: Failed logins from one client address (any accounts) before it must wait: stops password spraying.
+    login_failures_per_client: int = Field(default=20, ge=1)
+    login_failure_window_minutes: float = Field(default=15.0, gt=0)
+    #: New patient accounts from one client address per window.
+    signups_per_client: int = Field(default=10, ge=1)
+    signup_window_minutes: float = Field(default=60.0, gt=0)
 
     @field_validator("clinic_timezone")
     @classmethod

@@ -13,7 +13,14 @@ from painrewire.accounts import audit
 from painrewire.accounts import service as accounts
 from painrewire.accounts.models import AuditAction
 from painrewire.accounts.schemas import LoginRequest, TokenRead, UserCreate, UserRead
-from painrewire.web.deps import CurrentAdmin, CurrentUser, SessionDep, SettingsDep, bearer_token
+from painrewire.web.deps import (
+    CurrentAdmin,
+    CurrentUser,
+    SessionDep,
+    SettingsDep,
+    bearer_token,
+    client_address,
+)
 from painrewire.web.routing import api_router, error_responses
 
 router = api_router(tags=["accounts"])
@@ -22,8 +29,8 @@ ERRORS = error_responses(401, 403, 409, 422)
 
 
 @router.post("/auth/login", response_model=TokenRead, summary="Log in and get a bearer token")
-def login(data: LoginRequest, session: SessionDep, settings: SettingsDep) -> TokenRead:
-    user = accounts.authenticate(session, settings, data.email, data.password)
+def login(request: Request, data: LoginRequest, session: SessionDep, settings: SettingsDep) -> TokenRead:
+    user = accounts.authenticate(session, settings, data.email, data.password, client=client_address(request))
     started = accounts.start_session(session, settings, user, kind="api")
     return TokenRead(
         access_token=started.token,

@@ -101,3 +101,16 @@ class AuditEvent(IdMixin, Base):
     resource_id: Mapped[str | None] = mapped_column(String(64))
     patient_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
     reason: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class RateLimitBucket(Base):
+    """How many times one client did one limited thing (failed logins, sign-ups) in the current window.
+
+    Kept in the database, not in process memory, so the limit holds across workers and servers.
+    """
+
+    __tablename__ = "rate_limit_buckets"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    window_start: Mapped[datetime]
+    count: Mapped[int] = mapped_column(default=0)

@@ -25,6 +25,7 @@ from painrewire.web.deps import (
     OptionalUser,
     SessionDep,
     SettingsDep,
+    client_address,
 )
 from painrewire.web.errors import readable_pydantic_errors
 from painrewire.web.routing import page_router
@@ -80,7 +81,7 @@ def login(
     next: Annotated[str | None, Form(max_length=500)] = None,
 ) -> Response:
     try:
-        user = accounts.authenticate(session, settings, email, password)
+        user = accounts.authenticate(session, settings, email, password, client=client_address(request))
     except (Unauthenticated, TooManyRequests) as exc:
         # The failure counter must be kept, so commit here instead of letting the error roll it back.
         session.commit()

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from painrewire.accounts import audit
+from painrewire.accounts import audit, ratelimit
 from painrewire.accounts.models import AuditAction, AuthSession, Discipline, Role, User
 from painrewire.accounts.schemas import UserCreate
 from painrewire.accounts.security import hash_password, new_token, token_digest, verify_password
@@ -76,9 +76,25 @@ class Login:
     auth_session: AuthSession
 
 
-def authenticate(session: Session, settings: Settings, email: str, password: str) -> User:
-    """Check a password; repeated failures lock the account for a while, doubling each time."""
+def authenticate(
+    session: Session, settings: Settings, email: str, password: str, *, client: str | None = None
+) -> User:
+    """Check a password; repeated failures lock the account for a while, doubling each time.
+
+    Failures are also counted per ``client`` address across all accounts, so one address cannot try a
+    common password against many accounts (each of which would stay under its own lock-out).
+    """
     now = utcnow()
+    client_key = f"login_failed:{client}" if client else None
+    failure_window = timedelta(minutes=settings.login_failure_window_minutes)
+    if client_key:
+        ratelimit.check(
+            session,
+            client_key,
+            limit=settings.login_failures_per_client,
+            window=failure_window,
+            message="Too many failed logins from your network.",
+        )
     user = session.scalar(select(User).where(User.email == normalise_email(email)))
     if user is not None and user.locked_until is not None and user.locked_until > now:
         wait = int((user.locked_until - now).total_seconds()) + 1
@@ -94,10 +110,24 @@ def authenticate(session: Session, settings: Settings, email: str, password: str
                     minutes=settings.login_lockout_minutes * (2 ** min(over, 10))
                 )
             audit.record(session, user, AuditAction.LOGIN_FAILED, "user", resource_id=user.id)
+        if client_key:
+            ratelimit.hit(session, client_key, window=failure_window)
         raise Unauthenticated("The email or password is not right.", keep_changes=True)
     user.failed_logins = 0
     user.locked_until = None
     return user
+
+
+def limit_signups(session: Session, settings: Settings, client: str | None) -> None:
+    """Count a new self-service account from ``client``; refuse (429) past the clinic's limit."""
+    if client:
+        ratelimit.consume(
+            session,
+            f"signup:{client}",
+            limit=settings.signups_per_client,
+            window=timedelta(minutes=settings.signup_window_minutes),
+            message="Too many new accounts were made from your network.",
+        )
 
 
 def start_session(session: Session, settings: Settings, user: User, *, kind: str) -> Login:

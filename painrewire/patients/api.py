@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import Query, Response
+from fastapi import Query, Request, Response
 
+from painrewire.accounts import service as accounts
 from painrewire.patients import service as patients
 from painrewire.patients.schemas import CareTeamAdd, PatientCreate, PatientRead, SignUp
-from painrewire.web.deps import CurrentStaff, CurrentUser, SessionDep
+from painrewire.web.deps import CurrentStaff, CurrentUser, SessionDep, SettingsDep, client_address
 from painrewire.web.routing import api_router, error_responses
 
 router = api_router(tags=["patients"])
@@ -17,8 +18,15 @@ router = api_router(tags=["patients"])
 ERRORS = error_responses(401, 403, 404, 409, 422)
 
 
-@router.post("/signup", response_model=PatientRead, status_code=201, summary="Sign up as a new patient")
-def sign_up(data: SignUp, session: SessionDep) -> PatientRead:
+@router.post(
+    "/signup",
+    response_model=PatientRead,
+    status_code=201,
+    summary="Sign up as a new patient",
+    responses=error_responses(409, 422, 429),
+)
+def sign_up(request: Request, data: SignUp, session: SessionDep, settings: SettingsDep) -> PatientRead:
+    accounts.limit_signups(session, settings, client_address(request))
     return patients.to_read(session, patients.sign_up(session, data))
 
 

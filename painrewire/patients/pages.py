@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from painrewire.accounts import service as accounts
 from painrewire.accounts.pages import set_login_cookies
-from painrewire.errors import Conflict, InvalidInput
+from painrewire.errors import Conflict, InvalidInput, TooManyRequests
 from painrewire.patients import access
 from painrewire.patients import service as patients
 from painrewire.patients.schemas import PatientCreate, SignUp
@@ -23,6 +23,7 @@ from painrewire.web.deps import (
     OptionalUser,
     SessionDep,
     SettingsDep,
+    client_address,
 )
 from painrewire.web.errors import readable_pydantic_errors
 from painrewire.web.routing import page_router
@@ -50,13 +51,15 @@ def signup(
     form = {"email": email, "full_name": full_name, "date_of_birth": date_of_birth, "timezone": timezone}
     try:
         data = SignUp.model_validate({**form, "password": password, "date_of_birth": date_of_birth or None})
+        accounts.limit_signups(session, settings, client_address(request))
         patient = patients.sign_up(session, data)
     except ValidationError as exc:
         errors = readable_pydantic_errors(exc)
         return render(request, "patients/signup.html", {"errors": errors, "form": form}, status_code=422)
-    except Conflict as exc:
+    except (Conflict, TooManyRequests) as exc:
+        status = 429 if isinstance(exc, TooManyRequests) else 409
         return render(
-            request, "patients/signup.html", {"errors": [exc.message], "form": form}, status_code=409
+            request, "patients/signup.html", {"errors": [exc.message], "form": form}, status_code=status
         )
     started = accounts.start_session(session, settings, patient.user, kind="browser")
     response = redirect("/patient?welcome=1")

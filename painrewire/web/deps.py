@@ -77,6 +77,11 @@ def bearer_token(request: Request) -> str | None:
     return None
 
 
+def client_address(request: Request) -> str | None:
+    """The caller's address (uvicorn takes it from X-Forwarded-For only behind a trusted proxy)."""
+    return request.client.host if request.client else None
+
+
 @dataclass(frozen=True)
 class Viewer:
     """What the page layout shows of the logged-in user; a plain copy, still readable after a rollback."""

@@ -50,6 +50,9 @@ def start_server(database_url: str, log: Path, **env: str) -> tuple[subprocess.P
         **os.environ,
         "PAINREWIRE_DATABASE_URL": database_url,
         "PAINREWIRE_ENVIRONMENT": "test",
+        # Every browser test signs up and logs in from 127.0.0.1; the limits themselves are tested elsewhere.
+        "PAINREWIRE_SIGNUPS_PER_CLIENT": "10000",
+        "PAINREWIRE_LOGIN_FAILURES_PER_CLIENT": "10000",
         **env,
     }
     process = subprocess.Popen(
