@@ -1,4 +1,7 @@
-"""The audit log: every read and write of a patient's health data goes through :func:`record`."""
+"""The audit log: every read and write of a patient's health data goes through :func:`record`.
+
+Append-only from the application's side: any session that tries to change or delete an audit row fails.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +9,8 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import event, select
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from painrewire.accounts.models import AuditAction, AuditEvent, User
 
@@ -60,3 +63,22 @@ def search(
     if until is not None:
         stmt = stmt.where(AuditEvent.at < until)
     return session.scalars(stmt.limit(limit).offset(offset)).all()
+
+
+class AuditLogIsAppendOnly(RuntimeError):
+    """Raised when code tries to change or delete an audit row: a programming error, never user input."""
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_changed_audit_rows(session: Session, _context: object, _instances: object) -> None:
+    for obj in (*session.dirty, *session.deleted):
+        if isinstance(obj, AuditEvent) and (obj in session.deleted or session.is_modified(obj)):
+            raise AuditLogIsAppendOnly("audit rows are only ever inserted")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_audit_changes(state: ORMExecuteState) -> None:
+    if (state.is_update or state.is_delete) and any(
+        mapper.class_ is AuditEvent for mapper in state.all_mappers
+    ):
+        raise AuditLogIsAppendOnly("audit rows are only ever inserted")
