@@ -92,6 +92,10 @@ def login(
             {"error": exc.message, "email": email, "next": safe_next(next)},
             status_code=status,
         )
+    previous = request.cookies.get(SESSION_COOKIE)
+    if previous:
+        # Rotation: whatever login this browser carried before (perhaps someone else's) ends here.
+        accounts.end_session(session, previous)
     started = accounts.start_session(session, settings, user, kind="browser")
     response = redirect(safe_next(next) or HOME_BY_ROLE[user.role])
     set_login_cookies(response, settings, started.token)

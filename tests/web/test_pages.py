@@ -48,6 +48,19 @@ class TestLoginPage:
         client.post("/login", data={"email": patient.user.email, "password": PASSWORD, "csrf_token": before})
         assert client.cookies.get(CSRF_COOKIE) not in (None, before)
 
+    def test_logging_in_again_ends_the_login_the_browser_carried(
+        self, client: TestClient, patient: Patient, clinician: User
+    ) -> None:
+        """A shared computer: the next person's login must not leave the previous login usable."""
+        first = None
+        for person in (clinician, patient.user):
+            token = csrf_from(client.get("/login").text)
+            client.post("/login", data={"email": person.email, "password": PASSWORD, "csrf_token": token})
+            first = first or client.cookies.get(SESSION_COOKIE)
+        assert first and client.cookies.get(SESSION_COOKIE) != first
+        stale = TestClient(client.app, base_url="http://testserver", cookies={SESSION_COOKIE: first})
+        assert stale.get("/api/v1/me").status_code == 401
+
     def test_login_form_without_csrf_token_is_refused(self, client: TestClient, patient: Patient) -> None:
         client.get("/login")
         response = client.post("/login", data={"email": patient.user.email, "password": PASSWORD})
