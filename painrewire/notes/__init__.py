@@ -1,0 +1,1 @@
+"""Clinical notes written by the care team, each tagged with its author's discipline."""
