@@ -58,7 +58,9 @@ def create_app(settings: Settings | None = None, *, sessions: sessionmaker[Sessi
     app.state.db_concurrency = 1 if settings.database_url.startswith("sqlite") else 16
 
     errors.install(app)
-    app.add_middleware(SecurityMiddleware, secure_cookies=settings.secure_cookies)
+    app.add_middleware(
+        SecurityMiddleware, secure_cookies=settings.secure_cookies, body_limits=settings.request_body_limits
+    )
     for url, folder in _static_dirs().items():
         app.mount(url, StaticFiles(directory=folder), name=url.strip("/").replace("/", "-"))
     for router in _routers():

@@ -11,6 +11,11 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEVELOPMENT_SECRET = "development-only-secret-change-me"
+MIB = 1024 * 1024
+#: Where a clinic uploads its audio recordings for guided practices (page form and API).
+AUDIO_UPLOAD_PREFIXES = ("/clinic/mindfulness/practices/", "/api/v1/mindfulness/practices/")
+#: Room in an upload's request body for the multipart framing and the other form fields.
+FORM_OVERHEAD_BYTES = 64 * 1024
 
 
 class Settings(BaseSettings):
@@ -41,6 +46,12 @@ class Settings(BaseSettings):
     signups_per_client: int = Field(default=10, ge=1)
     signup_window_minutes: float = Field(default=60.0, gt=0)
 
+    #: Largest audio recording a clinic may attach to a guided practice (20 MiB).
+    practice_audio_max_bytes: int = Field(default=20 * MIB, ge=1)
+    #: Path prefixes whose request bodies may exceed the general 2 MiB limit, each with its own limit in bytes
+    #: (the longest matching prefix wins), as JSON. The practice-audio upload routes are always included.
+    body_limits: dict[str, int] = Field(default_factory=dict)
+
     @field_validator("clinic_timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
@@ -64,6 +75,12 @@ class Settings(BaseSettings):
         if self.cookie_secure is not None:
             return self.cookie_secure
         return self.environment == "production"
+
+    @property
+    def request_body_limits(self) -> dict[str, int]:
+        """Every larger-body allowance: the audio upload routes (the recording and the form around it) first."""
+        audio = self.practice_audio_max_bytes + FORM_OVERHEAD_BYTES
+        return {prefix: audio for prefix in AUDIO_UPLOAD_PREFIXES} | self.body_limits
 
     @property
     def zone(self) -> ZoneInfo:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -20,18 +21,32 @@ MAX_BODY_BYTES = 2 * 1024 * 1024
 class SecurityMiddleware:
     """Pure ASGI middleware (works with streaming and leaves WebSockets alone)."""
 
-    def __init__(self, app: ASGIApp, *, secure_cookies: bool, max_body_bytes: int = MAX_BODY_BYTES) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        secure_cookies: bool,
+        max_body_bytes: int = MAX_BODY_BYTES,
+        body_limits: Mapping[str, int] | None = None,
+    ) -> None:
         self.app = app
         self.secure_cookies = secure_cookies
         self.max_body_bytes = max_body_bytes
+        # path prefix -> its own limit (an upload route that needs more); the longest matching prefix wins
+        self.body_limits = sorted((body_limits or {}).items(), key=lambda item: -len(item[0]))
+
+    def body_limit(self, path: str) -> int:
+        """The largest request body accepted at ``path``."""
+        return next((limit for prefix, limit in self.body_limits if path.startswith(prefix)), self.max_body_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        max_body = self.body_limit(scope.get("path", ""))
         declared = headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
+        if declared is not None and declared.isdigit() and int(declared) > max_body:
             await _too_large(send)
             return
         cookie_header = headers.get("cookie", "")
@@ -51,7 +66,7 @@ class SecurityMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body_bytes:
+                if received > max_body:
                     raise _BodyTooLargeError
             return message
 

@@ -30,7 +30,12 @@ class ThoughtRecord(IdMixin, TimestampMixin, Base):
 
 
 class PacingActivity(IdMixin, TimestampMixin, Base):
-    """An activity paced from a measured baseline with planned weekly increments."""
+    """An activity paced from a measured baseline with planned weekly increments.
+
+    ``baseline`` is the mean of ``measurements`` (what the patient managed on each measured day); week 1 starts
+    at ``start_percent`` of it and each later week adds ``increment_percent`` of the baseline
+    (`painrewire.programs.cbt.pacing`).
+    """
 
     __tablename__ = "pacing_activities"
 
@@ -41,6 +46,9 @@ class PacingActivity(IdMixin, TimestampMixin, Base):
     increment_percent: Mapped[float]
     weeks: Mapped[int]
     starts_on: Mapped[date]
+    measurements: Mapped[list[float]] = mapped_column(JSON, default=list)
+    start_percent: Mapped[float] = mapped_column(default=80.0)
+    goal: Mapped[float | None] = mapped_column(default=None)
 
 
 class PacingLog(IdMixin, Base):
@@ -78,3 +86,8 @@ class ExposureAttempt(IdMixin, Base):
     predicted_fear: Mapped[int]
     actual_fear: Mapped[int]
     note: Mapped[str] = mapped_column(Text, default="")
+
+    @property
+    def gap(self) -> int:
+        """Predicted minus felt fear: positive when the movement was less frightening than expected."""
+        return self.predicted_fear - self.actual_fear
