@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     clinic_timezone: str = "Europe/London"
     emergency_number: str = "999"
     crisis_line: str = "Samaritans 116 123 (free, 24 hours) — your clinic can change this line"
+    #: A folder of licensed questionnaire wording, one ``<instrument id>.yaml`` each (see
+    #: ``painrewire check-instrument-text``); instruments whose wording is not shipped read it from here.
+    instrument_text_dir: Path | None = None
 
     login_max_failures: int = Field(default=5, ge=1)
     login_lockout_minutes: float = Field(default=1.0, gt=0)

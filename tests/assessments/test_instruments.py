@@ -1,0 +1,225 @@
+"""Instrument definitions: what is shipped under which licence, LOINC codes, and a clinic's licensed wording."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from painrewire.assessments import red_flags
+from painrewire.assessments.instruments import (
+    InstrumentDefinitionError,
+    get_instrument,
+    list_instruments,
+    with_clinic_text,
+)
+from painrewire.assessments.scoring import score_instrument
+
+LOINC = re.compile(r"^\d{1,7}-\d$")
+
+
+def test_item_text_is_shipped_only_where_the_licence_allows() -> None:
+    shipped = {i.id for i in list_instruments() if i.has_item_text}
+    assert shipped == {"peg", "phq9", "gad7"}
+    for definition in list_instruments():
+        assert definition.licence.reasoning and definition.licence.holder and definition.licence.terms
+        assert definition.missing.source and definition.scoring_source and definition.citation
+        if definition.has_item_text:
+            assert definition.licence.attribution, f"{definition.id} ships text without its attribution"
+        else:
+            assert all(item.text is None for item in definition.items)
+            assert "PAINREWIRE_INSTRUMENT_TEXT_DIR" in (definition.licence.note or "")
+
+
+def test_pfizer_attribution_is_kept_with_phq9_and_gad7() -> None:
+    assert "Pfizer" in (get_instrument("phq9").licence.attribution or "")
+    assert "Spitzer" in (get_instrument("gad7").licence.attribution or "")
+
+
+def test_loinc_codes_are_well_formed_and_unconfirmed_ones_are_kept_apart() -> None:
+    expected = {
+        "peg": ("91148-7", "91147-9"),
+        "odi": ("97908-8", "97909-6"),
+        "phq9": ("44249-1", "44261-6"),
+        "gad7": ("69737-5", "70274-6"),
+    }
+    for definition in list_instruments():
+        codes = definition.loinc
+        assert (codes.panel, codes.total) == expected.get(definition.id, (None, None))
+        for code in [*codes.subscales.values(), *codes.unconfirmed.values()]:
+            assert LOINC.match(code)
+        for item in definition.items:
+            assert item.loinc is None or LOINC.match(item.loinc)
+            assert not (item.loinc and item.loinc_unconfirmed)
+    assert get_instrument("bpi").loinc.subscales == {"interference": "77565-0"}
+    assert get_instrument("bpi").loinc.unconfirmed == {"panel": "77564-3"}
+    phq = get_instrument("phq9")
+    assert [i.loinc for i in phq.items] == [
+        "44250-9",
+        "44255-8",
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        "44260-8",
+    ]
+    assert all(i.loinc for i in get_instrument("gad7").items)
+
+
+def test_items_carry_what_an_export_needs() -> None:
+    item = get_instrument("phq9").item(9)
+    assert item.number == 9 and item.safety
+    assert [(o.code, o.label) for o in item.options] == [
+        ("0", "Not at all"),
+        ("1", "Several days"),
+        ("2", "More than half the days"),
+        ("3", "Nearly every day"),
+    ]
+    assert item.display_text.startswith("Thoughts that you would be better off dead")
+
+
+def test_only_phq9_item_9_is_a_safety_item() -> None:
+    safety = [(i.id, item.number) for i in list_instruments() for item in i.items if item.safety]
+    assert safety == [("phq9", 9)]
+
+
+# --- the clinic's licensed wording ----------------------------------------------------------------------
+
+
+def write(folder: Path, instrument_id: str, data: object) -> Path:
+    path = folder / f"{instrument_id}.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def tsk_text(n: int = 11) -> dict[str, object]:
+    return {
+        "instrument": "tsk11",
+        "licence": "TSK-11 wording used under the clinic's agreement of 2026-11-30",
+        "instructions": "Please show how much you agree with each statement.",
+        "items": [{"number": i, "text": f"Licensed statement {i}"} for i in range(1, n + 1)],
+    }
+
+
+def test_clinic_wording_is_merged_and_scoring_is_unchanged(tmp_path: Path) -> None:
+    write(tmp_path, "tsk11", tsk_text())
+    base = get_instrument("tsk11")
+    merged = with_clinic_text(base, tmp_path)
+    assert merged.has_item_text and merged.text_source == "clinic"
+    assert merged.item(3).display_text == "Licensed statement 3"
+    assert merged.licence.attribution == "TSK-11 wording used under the clinic's agreement of 2026-11-30"
+    answers = [1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3]
+    assert score_instrument(merged, answers) == score_instrument(base, answers)
+    assert not base.has_item_text  # the shipped definition is untouched
+
+
+def test_no_directory_or_no_file_leaves_the_instrument_as_shipped(tmp_path: Path) -> None:
+    base = get_instrument("odi")
+    assert with_clinic_text(base, None) is base
+    assert with_clinic_text(base, tmp_path) is base
+
+
+def test_clinic_option_labels_must_match_the_options(tmp_path: Path) -> None:
+    data = tsk_text()
+    data["items"][0]["options"] = ["A", "B", "C", "D"]  # type: ignore[index]
+    write(tmp_path, "tsk11", data)
+    assert [o.label for o in with_clinic_text(get_instrument("tsk11"), tmp_path).item(1).options] == list(
+        "ABCD"
+    )
+    data["items"][0]["options"] = ["A", "B"]  # type: ignore[index]
+    write(tmp_path, "tsk11", data)
+    with pytest.raises(
+        InstrumentDefinitionError, match=re.escape("tsk11.yaml item 1: options must list 4 labels")
+    ):
+        with_clinic_text(get_instrument("tsk11"), tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d.update(items=d["items"][:10]), "tsk11.yaml: TSK-11 has 11 items; this file gives 10"),
+        (lambda d: d["items"][4].update(number=7), "tsk11.yaml item 5: expected number 5, got 7"),
+        (lambda d: d["items"][2].pop("text"), "tsk11.yaml item 3: text is missing"),
+        (lambda d: d["items"][2].update(text="  "), "tsk11.yaml item 3: text must be non-empty text"),
+        (lambda d: d.update(instrument="pcs"), "tsk11.yaml: instrument must be 'tsk11', got 'pcs'"),
+        (lambda d: d.pop("licence"), "tsk11.yaml: licence is missing"),
+    ],
+)
+def test_a_clinic_file_that_does_not_match_is_refused_naming_the_item(
+    tmp_path: Path, change: object, message: str
+) -> None:
+    data = tsk_text()
+    change(data)  # type: ignore[operator]
+    write(tmp_path, "tsk11", data)
+    with pytest.raises(InstrumentDefinitionError, match="^" + re.escape(message)):
+        with_clinic_text(get_instrument("tsk11"), tmp_path)
+
+
+def test_an_unreadable_clinic_file_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "pcs.yaml").write_text("items: [unclosed", encoding="utf-8")
+    with pytest.raises(InstrumentDefinitionError, match=re.escape("pcs.yaml: cannot be read as YAML")):
+        with_clinic_text(get_instrument("pcs"), tmp_path)
+
+
+def test_a_changed_clinic_file_is_read_again(tmp_path: Path) -> None:
+    write(tmp_path, "tsk11", tsk_text())
+    assert with_clinic_text(get_instrument("tsk11"), tmp_path).item(1).text == "Licensed statement 1"
+    data = tsk_text()
+    data["items"][0]["text"] = "A corrected first statement, longer than before"  # type: ignore[index]
+    write(tmp_path, "tsk11", data)
+    assert with_clinic_text(get_instrument("tsk11"), tmp_path).item(1).text.startswith("A corrected")  # type: ignore[union-attr]
+
+
+# --- red flags --------------------------------------------------------------------------------------------
+
+
+def all_no() -> dict[str, bool]:
+    return {q.id: False for q in red_flags.questions()}
+
+
+def test_every_condition_is_screened_with_its_urgency_and_source() -> None:
+    by_condition: dict[str, set[str]] = {}
+    for question in red_flags.questions():
+        by_condition.setdefault(question.condition, set()).add(question.urgency)
+        assert question.source and question.message and question.clinician
+    assert set(by_condition) == {
+        "cauda_equina",
+        "cancer",
+        "fracture",
+        "infection",
+        "progressive_neurological_deficit",
+    }
+    assert by_condition["cauda_equina"] == {"emergency"}
+    assert "emergency" not in set().union(*(u for c, u in by_condition.items() if c != "cauda_equina"))
+    assert red_flags.VERSION == "rf-2026.1"
+
+
+def test_no_red_flag_when_every_answer_is_no() -> None:
+    assert red_flags.evaluate_red_flags(all_no()) == []
+
+
+def test_red_flags_are_found_most_urgent_first() -> None:
+    answers = all_no() | {"cancer_weight_loss": True, "ce_saddle": True, "infection_fever": True}
+    flags = red_flags.evaluate_red_flags(answers)
+    assert [(f.question_id, f.urgency) for f in flags] == [
+        ("ce_saddle", "emergency"),
+        ("infection_fever", "urgent"),
+        ("cancer_weight_loss", "soon"),
+    ]
+    assert flags[0].condition == "cauda_equina" and "emergency department" in flags[0].message
+    assert red_flags.most_urgent([f.urgency for f in flags]) == "emergency"
+
+
+def test_an_unanswered_red_flag_question_is_never_taken_as_no() -> None:
+    answers = all_no()
+    del answers["ce_bladder"]
+    with pytest.raises(ValueError, match="not answered: ce_bladder"):
+        red_flags.evaluate_red_flags(answers)
+    with pytest.raises(ValueError, match="unknown red-flag question"):
+        red_flags.evaluate_red_flags(all_no() | {"made_up": True})
+    with pytest.raises(ValueError, match="ce_bowel: answer yes"):
+        red_flags.evaluate_red_flags(all_no() | {"ce_bowel": "yes"})  # type: ignore[arg-type]
