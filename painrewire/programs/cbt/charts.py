@@ -20,6 +20,7 @@ from painrewire.reports.charts import (
     _date_ticks,
     _DateAxis,
     _esc,
+    _Frame,
     _line,
     _long_date,
     _no_data,
@@ -44,13 +45,28 @@ def _count_ticks(top: int) -> list[float]:
     return [float(k * step) for k in range(top // step + 1)]
 
 
-def _legend(entries: Sequence[tuple[str, str]], x_end: float) -> list[str]:
+def _nice_ticks(highest: float) -> list[float]:
+    """Ticks from 0 in steps of 1, 2, 2.5 or 5 times a power of ten, at most five steps, the last >= highest."""
+    if highest <= 0:
+        return [0.0, 1.0]
+    raw = highest / 5
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    return [k * step for k in range(math.ceil(highest / step - 1e-9) + 1)]
+
+
+def _legend(entries: Sequence[tuple[str, str]], frame: _Frame) -> list[str]:
+    """A row of colour keys under the plot, below the axis labels."""
     parts = []
-    x = x_end - sum(22 + 6.5 * len(label) for label, _ in entries)
+    x, y = frame.x0, frame.height - 14
     for label, colour in entries:
-        parts.append(f'<rect class="legend" x="{_num(x)}" y="10" width="10" height="10" fill="{colour}"/>')
-        parts.append(f'<text class="legend" x="{_num(x + 14)}" y="19" fill="#111111">{_esc(label)}</text>')
-        x += 22 + 6.5 * len(label)
+        parts.append(
+            f'<rect class="legend" x="{_num(x)}" y="{_num(y)}" width="10" height="10" fill="{colour}"/>'
+        )
+        parts.append(
+            f'<text class="legend" x="{_num(x + 14)}" y="{_num(y + 9)}" fill="#111111">{_esc(label)}</text>'
+        )
+        x += 26 + 6.2 * len(label)
     return parts
 
 
@@ -133,7 +149,7 @@ def distortion_chart(
                 f'text-anchor="middle" fill="{AXIS_COLOUR}">{week.week.day} {_MONTHS[week.week.month - 1]}</text>'
             )
     legend = [(labels.get(t, t), TRAP_COLOURS[i]) for i, t in enumerate(shown)] + [("Other", OTHER_COLOUR)]
-    parts += _legend(legend, frame.x1)
+    parts += _legend(legend, frame)
     parts.append("</svg>")
     return "\n".join(parts)
 
@@ -150,15 +166,16 @@ def pacing_chart(
     """Draw a pacing plan: the planned amount per week as a stepped line, what was done as bars.
 
     Bars of weeks done "more than planned" are amber, so overdoing (the boom before a bust) stands out.
-    Bars have class ``actual``, the plan line ``plan``; the scale runs from 0 to the larger of the highest
-    target and the highest actual, with a fifth of headroom.
+    Bars have class ``actual``, the plan line ``plan``; the scale runs from 0 in round steps to just above
+    the larger of the highest target and the highest actual.
     """
     frame = _check_size(width, height)
     _check_title(title)
     if not weeks:
         return _no_data(frame, title, chart_id)
     highest = max([w.target for w in weeks] + [w.actual for w in weeks if w.actual is not None])
-    top = highest * 1.2 if highest > 0 else 1.0
+    ticks = _nice_ticks(highest * 1.1)
+    top = ticks[-1]
     logged = [w for w in weeks if w.actual is not None]
     desc = (
         f"{title}: planned {unit} per week for {len(weeks)} week(s), from {_value(round(weeks[0].target, 1))} "
@@ -167,8 +184,9 @@ def pacing_chart(
     if logged:
         desc += f", the latest (week {logged[-1].week}) {_value(round(logged[-1].actual or 0, 1))}, {logged[-1].status}"
     parts = _open(frame, title, desc + ".", chart_id)
-    parts += _value_axis(frame, [top * k / 4 for k in range(5)], 0, top)
+    parts += _value_axis(frame, ticks, 0, top)
     slot = (frame.x1 - frame.x0) / len(weeks)
+    label_every = math.ceil(len(weeks) / 12)
     steps = []
     for i, week in enumerate(weeks):
         x = frame.x0 + i * slot
@@ -183,24 +201,21 @@ def pacing_chart(
                 f"{_value(round(week.actual, 1))} {_esc(unit)} of a planned {_value(round(week.target, 1))} "
                 f"({_esc(week.status)})</title></rect>"
             )
-        parts.append(
-            f'<text class="x-tick-label" x="{_num(x + slot / 2)}" y="{_num(frame.y1 + 16)}" text-anchor="middle" '
-            f'fill="{AXIS_COLOUR}">{week.week}</text>'
-        )
+        if i % label_every == 0:
+            parts.append(
+                f'<text class="x-tick-label" x="{_num(x + slot / 2)}" y="{_num(frame.y1 + 16)}" '
+                f'text-anchor="middle" fill="{AXIS_COLOUR}">{"Week " if slot >= 44 else ""}{week.week}</text>'
+            )
     parts.append(
         f'<polyline class="plan" points="{" ".join(steps)}" fill="none" stroke="{PLAN_COLOUR}" '
         'stroke-width="2" stroke-dasharray="6 3"/>'
-    )
-    parts.append(
-        f'<text class="x-unit" x="{_num(frame.x1)}" y="{_num(frame.y1 + 32)}" text-anchor="end" '
-        f'fill="{AXIS_COLOUR}">plan week</text>'
     )
     parts.append(
         f'<text class="y-unit" x="{_num(frame.x0 - 6)}" y="{_num(frame.y0 - 8)}" text-anchor="end" '
         f'fill="{AXIS_COLOUR}">{_esc(unit)}</text>'
     )
     parts += _legend(
-        [("Planned", PLAN_COLOUR), ("Done", ACTUAL_COLOUR), ("More than planned", OVER_COLOUR)], frame.x1
+        [("Planned", PLAN_COLOUR), ("Done", ACTUAL_COLOUR), ("More than planned", OVER_COLOUR)], frame
     )
     parts.append("</svg>")
     return "\n".join(parts)
@@ -261,6 +276,6 @@ def exposure_chart(
                 f'<circle class="{css}" cx="{x}" cy="{_num(frame.y(value, 0, 100))}" r="3.5" fill="{colour}">'
                 f"<title>{_esc(_long_date(day))}, {_esc(g.movement)}: fear {word} {value}</title></circle>"
             )
-    parts += _legend([("Predicted", PREDICTED_COLOUR), ("Felt", FELT_COLOUR)], frame.x1)
+    parts += _legend([("Fear predicted", PREDICTED_COLOUR), ("Fear felt", FELT_COLOUR)], frame)
     parts.append("</svg>")
     return "\n".join(parts)

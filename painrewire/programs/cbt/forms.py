@@ -13,8 +13,9 @@ Labeller = Callable[[tuple[int | str, ...]], str]
 def _what(err: Any) -> str:
     kind, ctx, given = err.get("type"), err.get("ctx") or {}, err.get("input")
     shown = f" (you entered {given})" if isinstance(given, str | int | float) and given != "" else ""
+    blank = given is None or given == ""
     if kind in ("missing", "string_too_short") or (
-        kind in ("int_parsing", "float_parsing") and given in ("", None)
+        blank and kind in ("int_parsing", "float_parsing", "int_type", "float_type")
     ):
         return "please fill this in"
     if kind == "too_short":

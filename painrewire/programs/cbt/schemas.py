@@ -14,7 +14,14 @@ TEXT = 2000
 
 
 class _Input(BaseModel):
-    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid", allow_inf_nan=False)
+
+    @field_validator("*")
+    @classmethod
+    def _no_control_characters(cls, value: object) -> object:
+        if isinstance(value, str) and any(ord(c) < 32 and c not in "\n\r\t" for c in value):
+            raise ValueError("must not contain control characters")
+        return value
 
 
 class Feeling(_Input):
@@ -100,7 +107,9 @@ class PacingActivityCreate(_Input):
     )
     weeks: int = Field(default=8, ge=1, le=MAX_WEEKS)
     starts_on: date | None = Field(default=None, description="First day of week 1; today when left out")
-    goal: float | None = Field(default=None, gt=0, description="Where the patient wants to get to")
+    goal: float | None = Field(
+        default=None, gt=0, le=100_000, description="Where the patient wants to get to"
+    )
 
     @field_validator("measurements")
     @classmethod

@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -135,6 +135,15 @@ def thought_records_for(
     if limit is not None:
         stmt = stmt.limit(limit)
     return list(session.scalars(stmt))
+
+
+def thought_record_count(session: Session, patient: Patient) -> int:
+    return int(
+        session.scalar(
+            select(func.count()).select_from(ThoughtRecord).where(ThoughtRecord.patient_id == patient.id)
+        )
+        or 0
+    )
 
 
 def thought_records(

@@ -172,7 +172,8 @@ def attach_audio(
         raise AudioRefused(
             f"file: this does not look like an audio recording; upload {audio.ACCEPTED}.", field="file"
         )
-    name = " ".join((filename or "recording").replace("/", " ").replace("\\", " ").split())[:MAX_FILENAME]
+    printable = "".join(c if c.isprintable() and c not in "/\\" else " " for c in filename or "")
+    name = " ".join(printable.split())[:MAX_FILENAME]
     recording = PracticeAudio(
         practice_id=found.id,
         filename=name or "recording",
