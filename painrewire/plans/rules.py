@@ -23,9 +23,10 @@ This module is a pure core: it imports no web, database or template code.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -1028,7 +1029,14 @@ def load_rules(path: str | Path | None = None) -> RuleSet:
 # --- evaluation ---------------------------------------------------------------------------------------
 
 
-def _schedule_weeks(schedule: set[str], end_week: int) -> tuple[int, ...]:
+def schedule_weeks(schedule: Collection[str], end_week: int) -> tuple[int, ...]:
+    """The plan weeks a questionnaire is repeated in, from schedule words (`SCHEDULES`) and the end week.
+
+    ``baseline`` is week 0, ``every_2_weeks`` weeks 0, 2, 4, ... up to the end week, ``end`` the end week.
+    """
+    unknown = sorted(set(schedule) - set(SCHEDULES))
+    if unknown:
+        raise ValueError(f"unknown schedule {unknown[0]!r} (known: {', '.join(SCHEDULES)})")
     weeks: set[int] = set()
     if "baseline" in schedule:
         weeks.add(0)
@@ -1037,6 +1045,20 @@ def _schedule_weeks(schedule: set[str], end_week: int) -> tuple[int, ...]:
     if "end" in schedule:
         weeks.add(end_week)
     return tuple(sorted(weeks))
+
+
+def schedule_words(weeks: Collection[int], end_week: int) -> tuple[str, ...]:
+    """The schedule words that give these weeks back with `schedule_weeks`, or ``()`` when none do.
+
+    A clinician edits a questionnaire's schedule as words (baseline, every 2 weeks, end), so that it follows
+    the plan when its length changes; a stored list of weeks is read back into those words here.
+    """
+    wanted = set(weeks)
+    for size in range(len(SCHEDULES), 0, -1):
+        for words in itertools.combinations(SCHEDULES, size):
+            if set(schedule_weeks(words, end_week)) == wanted:
+                return words
+    return ()
 
 
 def evaluate_rules(profile: AssessmentProfile, rules: RuleSet | None = None) -> PlanProposal:
@@ -1104,7 +1126,7 @@ def evaluate_rules(profile: AssessmentProfile, rules: RuleSet | None = None) -> 
         modules=modules,
         disciplines=tuple(d for d in DISCIPLINES if d in disciplines),
         questionnaires=tuple(
-            QuestionnaireSchedule(i, _schedule_weeks(schedules[i], end_week))
+            QuestionnaireSchedule(i, schedule_weeks(schedules[i], end_week))
             for i in INSTRUMENTS
             if i in schedules
         ),
