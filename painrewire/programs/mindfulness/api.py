@@ -94,6 +94,7 @@ async def attach_audio(
         filename=file.filename or "recording",
         data=data,
         max_bytes=settings.practice_audio_max_bytes,
+        size=file.size,
     )
     return PracticeAudioRead.model_validate(recording).model_copy(
         update={"url": mindfulness.audio_url(recording)}

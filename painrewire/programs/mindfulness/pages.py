@@ -163,6 +163,7 @@ async def upload_audio(
             filename=upload.filename,
             data=data,
             max_bytes=settings.practice_audio_max_bytes,
+            size=upload.size,
         )
     except mindfulness.AudioRefused as exc:
         return _audio_page(request, session, settings, {practice_id: exc.message}, status_code=422)

@@ -45,6 +45,13 @@ class AudioRefused(InvalidInput):
     """The upload is not an audio recording we accept, or is too large."""
 
 
+def _size(n: int) -> str:
+    """A file size as people read it: 20 MiB, 97.7 KiB."""
+    if n >= 1024 * 1024:
+        return f"{n / 1024 / 1024:.1f} MiB".replace(".0 MiB", " MiB")
+    return f"{n / 1024:.1f} KiB".replace(".0 KiB", " KiB")
+
+
 def practice(practice_id: str) -> Practice:
     found = practices().get(practice_id)
     if found is None:
@@ -149,22 +156,28 @@ def recent_sessions_for(session: Session, patient: Patient, *, limit: int = 10) 
 
 
 def attach_audio(
-    session: Session, actor: User, practice_id: str, *, filename: str, data: bytes, max_bytes: int
+    session: Session,
+    actor: User,
+    practice_id: str,
+    *,
+    filename: str,
+    data: bytes,
+    max_bytes: int,
+    size: int | None = None,
 ) -> PracticeAudio:
     """Attach the clinic's recording to a practice (it replaces the one played so far; older ones are kept).
 
     The format is read from the file's first bytes; the browser's content type and the file name are not
-    trusted.
+    trusted. ``size`` is the upload's full size when only its first ``max_bytes + 1`` bytes were read.
     """
     if actor.role not in (Role.CLINICIAN, Role.ADMIN):
         raise Forbidden("Only clinic staff can attach recordings to practices.")
     found = practice(practice_id)
     if not data:
         raise AudioRefused("file: the file is empty; choose an audio recording.", field="file")
-    if len(data) > max_bytes:
+    if max(len(data), size or 0) > max_bytes:
         raise AudioRefused(
-            f"file: the recording is {len(data) / 1024 / 1024:.1f} MiB; at most {max_bytes / 1024 / 1024:g} MiB "
-            "can be attached.",
+            f"file: the recording is {_size(max(len(data), size or 0))}; at most {_size(max_bytes)} can be attached.",
             field="file",
         )
     content_type = audio.detect(data[: audio.SNIFF_BYTES])

@@ -45,7 +45,7 @@
   start.addEventListener("click", function () {
     var length = parseFloat(minutes.value), gap = parseFloat(interval.value || "0");
     if (!(length >= 1 && length <= 120)) { status.textContent = "Minutes: choose from 1 to 120."; return; }
-    if (!(gap >= 0 && gap <= 60)) { status.textContent = "Bell every (minutes): choose from 0 to 60."; return; }
+    if (!(gap >= 0 && gap <= 60)) { status.textContent = "Bell interval (min): choose from 0 to 60."; return; }
     total = length * 60;
     every = gap * 60;
     nextBell = every;
