@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from painrewire.accounts.models import AuditAction, Role, User
-from painrewire.assessments.models import SafetyAlert
+from painrewire.assessments import service as assessments
 from painrewire.db import utcnow
 from painrewire.diary.service import local_today
 from painrewire.errors import Conflict, InvalidInput, NotFound
@@ -49,16 +49,8 @@ class ProgramPaused(Conflict):
 
 
 def program_paused(session: Session, patient: Patient) -> bool:
-    """Whether an open safety alert holds the patient's program (the rule of ``assessments.service.safety_hold``:
-    any alert not yet acknowledged by a clinician). Asked here directly because that module is still being
-    written; switch to it once it imports cleanly.
-    """
-    open_alert = session.scalar(
-        select(SafetyAlert.id)
-        .where(SafetyAlert.patient_id == patient.id, SafetyAlert.acknowledged_at.is_(None))
-        .limit(1)
-    )
-    return open_alert is not None
+    """Whether an open safety alert holds the patient's program (for a patient whose access was checked)."""
+    return bool(assessments.safety_hold(session, patient.id))
 
 
 def ensure_not_paused(session: Session, actor: User, patient: Patient) -> None:
