@@ -1,0 +1,307 @@
+"""Pages: the patient's PRT course, lessons and quizzes, checklist, somatic tracking and journal; the care
+team's view of PRT progress."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from painrewire.accounts.models import Role, User
+from painrewire.assessments import service as assessments
+from painrewire.errors import InvalidInput
+from painrewire.patients import access
+from painrewire.patients.models import Patient
+from painrewire.programs.prt import content
+from painrewire.programs.prt import service as prt
+from painrewire.programs.prt.charts import before_after_chart
+from painrewire.programs.prt.schemas import JournalEntryWrite, SomaticTrackingWrite
+from painrewire.web import panels
+from painrewire.web.deps import CurrentClinician, CurrentPatientUser, SessionDep
+from painrewire.web.errors import readable_pydantic_errors
+from painrewire.web.routing import page_router
+from painrewire.web.templating import redirect, register_nav, render
+
+router = page_router()
+register_nav(Role.PATIENT, "/patient/prt", "Pain reprocessing")
+
+RATINGS = [
+    ("pain", "Pain intensity right now", "no pain", "worst imaginable"),
+    ("fear", "How worried or afraid of the pain you feel", "not at all", "extremely"),
+]
+
+
+def _own(session: Session, user: User, resource_type: str) -> Patient:
+    return access.own_patient(session, user, resource_type=resource_type)
+
+
+def _paused(session: Session, patient: Patient) -> bool:
+    return bool(assessments.safety_hold(session, patient.id))
+
+
+# --- the course home ------------------------------------------------------------------------------------
+
+
+@router.get("/patient/prt", response_class=HTMLResponse)
+def prt_home(request: Request, user: CurrentPatientUser, session: SessionDep) -> Response:
+    patient = _own(session, user, "prt_course")
+    statuses = prt.lesson_statuses(session, patient)
+    latest = prt.latest_checklist(session, patient)
+    return render(
+        request,
+        "prt/home.html",
+        {
+            "course": prt.course_view(session, patient),
+            "lessons": statuses,
+            "next_lesson": prt.next_lesson(statuses),
+            "passed": sum(s.state == "passed" for s in statuses),
+            "checklist": latest,
+            "checklist_text": prt.checklist_summary(latest) if latest else "",
+            "paused": _paused(session, patient),
+        },
+    )
+
+
+# --- lessons ----------------------------------------------------------------------------------------------
+
+
+@router.get("/patient/prt/lessons", response_class=HTMLResponse)
+def lessons_page(request: Request, user: CurrentPatientUser, session: SessionDep) -> Response:
+    patient = _own(session, user, "prt_lesson")
+    statuses = prt.lesson_statuses(session, patient)
+    return render(
+        request, "prt/lessons.html", {"lessons": statuses, "next_lesson": prt.next_lesson(statuses)}
+    )
+
+
+def _lesson_context(
+    session: Session, patient: Patient, status: prt.LessonStatus, **extra: Any
+) -> dict[str, Any]:
+    statuses = prt.lesson_statuses(session, patient)
+    later = [s for s in statuses if s.lesson.order > status.lesson.order]
+    return {
+        "status": status,
+        "lesson": status.lesson,
+        "next": later[0] if later else None,
+        "chosen": {},
+        "result": None,
+        "errors": [],
+        **extra,
+    }
+
+
+@router.get("/patient/prt/lessons/{lesson_id}", response_class=HTMLResponse)
+def lesson_page(request: Request, lesson_id: str, user: CurrentPatientUser, session: SessionDep) -> Response:
+    patient = _own(session, user, "prt_lesson")
+    _, status = prt.open_lesson(session, user, patient.id, lesson_id, mark_opened=True)
+    return render(request, "prt/lesson.html", _lesson_context(session, patient, status))
+
+
+@router.post("/patient/prt/lessons/{lesson_id}", response_class=HTMLResponse)
+async def lesson_quiz(
+    request: Request, lesson_id: str, user: CurrentPatientUser, session: SessionDep
+) -> Response:
+    raw = await request.form()
+    patient = _own(session, user, "prt_lesson")
+    _, status = prt.open_lesson(session, user, patient.id, lesson_id)
+    answers = {q.id: raw.get(q.id) for q in status.lesson.quiz}
+    chosen = {k: str(v) for k, v in answers.items() if v is not None}
+    try:
+        outcome = prt.submit_quiz(session, user, patient.id, lesson_id, answers)
+    except InvalidInput as exc:
+        context = _lesson_context(session, patient, status, chosen=chosen, errors=[exc.message])
+        return render(request, "prt/lesson.html", context, status_code=422)
+    status = prt.LessonStatus(status.lesson, outcome.progress)
+    context = _lesson_context(session, patient, status, chosen=chosen, result=outcome.result, outcome=outcome)
+    return render(request, "prt/lesson.html", context)
+
+
+# --- checklist ----------------------------------------------------------------------------------------------
+
+
+def _checklist_context(
+    session: Session, patient: Patient, form: dict[str, str], errors: list[str]
+) -> dict[str, Any]:
+    latest = prt.latest_checklist(session, patient)
+    if not form and latest is not None:
+        form = {k: "yes" if v else "no" for k, v in latest.answers.items()}
+    return {
+        "checklist": content.checklist(),
+        "latest": latest,
+        "latest_text": prt.checklist_summary(latest) if latest else "",
+        "form": form,
+        "errors": errors,
+    }
+
+
+@router.get("/patient/prt/checklist", response_class=HTMLResponse)
+def checklist_page(request: Request, user: CurrentPatientUser, session: SessionDep) -> Response:
+    patient = _own(session, user, "prt_checklist")
+    return render(request, "prt/checklist.html", _checklist_context(session, patient, {}, []))
+
+
+@router.post("/patient/prt/checklist", response_class=HTMLResponse)
+async def save_checklist(request: Request, user: CurrentPatientUser, session: SessionDep) -> Response:
+    raw = await request.form()
+    patient = _own(session, user, "prt_checklist")
+    form = {item.id: str(raw.get(item.id) or "") for item in content.checklist().items}
+    words = {"yes": True, "no": False}
+    answers: dict[str, Any] = {k: words.get(v, v or None) for k, v in form.items()}
+    try:
+        prt.save_checklist(session, user, patient.id, answers)
+    except InvalidInput as exc:
+        context = _checklist_context(session, patient, {k: v for k, v in form.items() if v}, [exc.message])
+        return render(request, "prt/checklist.html", context, status_code=422)
+    return redirect("/patient/prt/checklist?saved=1")
+
+
+# --- somatic tracking -----------------------------------------------------------------------------------------
+
+
+def _somatic_context(
+    session: Session, patient: Patient, form: dict[str, Any], errors: list[str]
+) -> dict[str, Any]:
+    history = prt.somatic_history(session, patient, limit=10)
+    return {
+        "script": content.somatic_script(),
+        "ratings": RATINGS,
+        "form": form,
+        "errors": errors,
+        "history": history,
+        "pain": prt.rating_change(history, "pain"),
+        "fear": prt.rating_change(history, "fear"),
+        "paused": _paused(session, patient),
+    }
+
+
+@router.get("/patient/prt/somatic-tracking", response_class=HTMLResponse)
+def somatic_page(request: Request, user: CurrentPatientUser, session: SessionDep) -> Response:
+    patient = _own(session, user, "prt_somatic_tracking")
+    return render(request, "prt/somatic_tracking.html", _somatic_context(session, patient, {}, []))
+
+
+@router.post("/patient/prt/somatic-tracking", response_class=HTMLResponse)
+async def log_somatic(request: Request, user: CurrentPatientUser, session: SessionDep) -> Response:
+    raw = await request.form()
+    patient = _own(session, user, "prt_somatic_tracking")
+    names = ("pain_before", "fear_before", "pain_after", "fear_after", "seconds")
+    form = {name: raw.get(name) or None for name in names}
+    try:
+        data = SomaticTrackingWrite.model_validate(
+            {**form, "seconds": form["seconds"] or content.somatic_script().total_seconds}
+        )
+        prt.log_somatic_tracking(session, user, patient.id, data)
+    except ValidationError as exc:
+        errors = readable_pydantic_errors(exc)
+        return render(
+            request,
+            "prt/somatic_tracking.html",
+            _somatic_context(session, patient, form, errors),
+            status_code=422,
+        )
+    except prt.ProgramPaused as exc:
+        return render(
+            request,
+            "prt/somatic_tracking.html",
+            _somatic_context(session, patient, form, [exc.message]),
+            status_code=409,
+        )
+    return redirect("/patient/prt/somatic-tracking?saved=1")
+
+
+# --- the reappraisal journal ---------------------------------------------------------------------------------
+
+
+def _journal_context(
+    session: Session, patient: Patient, form: dict[str, Any], errors: list[str]
+) -> dict[str, Any]:
+    return {
+        "entries": prt.journal_for(session, patient),
+        "form": form,
+        "errors": errors,
+        "paused": _paused(session, patient),
+    }
+
+
+@router.get("/patient/prt/journal", response_class=HTMLResponse)
+def journal_page(request: Request, user: CurrentPatientUser, session: SessionDep) -> Response:
+    patient = _own(session, user, "prt_journal")
+    return render(request, "prt/journal.html", _journal_context(session, patient, {}, []))
+
+
+@router.post("/patient/prt/journal", response_class=HTMLResponse)
+async def add_journal_entry(request: Request, user: CurrentPatientUser, session: SessionDep) -> Response:
+    raw = await request.form()
+    patient = _own(session, user, "prt_journal")
+    texts = ("pain_moment", "danger_message", "safety_message")
+    form: dict[str, Any] = {name: str(raw.get(name) or "") for name in texts}
+    form.update({name: raw.get(name) or None for name in ("pain_before", "pain_after")})
+    try:
+        prt.add_journal_entry(session, user, patient.id, JournalEntryWrite.model_validate(form))
+    except ValidationError as exc:
+        errors = readable_pydantic_errors(exc)
+        return render(
+            request, "prt/journal.html", _journal_context(session, patient, form, errors), status_code=422
+        )
+    except prt.ProgramPaused as exc:
+        return render(
+            request,
+            "prt/journal.html",
+            _journal_context(session, patient, form, [exc.message]),
+            status_code=409,
+        )
+    return redirect("/patient/prt/journal?saved=1")
+
+
+# --- the care team's view ----------------------------------------------------------------------------------------
+
+
+@router.get("/clinician/patients/{patient_id}/prt", response_class=HTMLResponse)
+def clinician_progress(
+    request: Request, patient_id: uuid.UUID, user: CurrentClinician, session: SessionDep
+) -> Response:
+    patient = access.patient_for(session, user, patient_id, resource_type="prt_progress")
+    progress = prt.progress_for(session, patient)
+    return render(
+        request,
+        "prt/clinician.html",
+        {
+            "patient": patient,
+            "progress": progress,
+            "checklist": content.checklist(),
+            "chart": before_after_chart(
+                prt.rated_practices(progress.somatic[:30]),
+                title="Pain and fear before and after somatic tracking",
+            ),
+        },
+    )
+
+
+@panels.patient_home_panel
+def _patient_panel(session: Session, user: User, patient: Patient) -> panels.Panel:
+    statuses = prt.lesson_statuses(session, patient)
+    return panels.Panel(
+        title="Pain reprocessing therapy",
+        template="prt/_patient_panel.html",
+        context={
+            "course": prt.course_view(session, patient),
+            "next_lesson": prt.next_lesson(statuses),
+            "passed": sum(s.state == "passed" for s in statuses),
+            "total": len(statuses),
+        },
+        order=15,
+    )
+
+
+@panels.clinician_patient_panel
+def _clinician_panel(session: Session, user: User, patient: Patient) -> panels.Panel:
+    return panels.Panel(
+        title="Pain reprocessing therapy",
+        template="prt/_clinician_panel.html",
+        context={"patient": patient, "progress": prt.progress_for(session, patient)},
+        order=30,
+    )

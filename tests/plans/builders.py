@@ -1,0 +1,68 @@
+"""Realistic assessments for plan and program tests, entered through the assessments service as a patient would."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from painrewire.accounts.models import User
+from painrewire.assessments import red_flags
+from painrewire.assessments import service as assessments
+from painrewire.assessments.models import SafetyAlert
+from painrewire.assessments.schemas import IntakeCreate
+from painrewire.patients.models import Patient
+from painrewire.programs import service as programs
+from painrewire.programs.models import Module, PracticeLog
+
+# Answers with known totals, counted by hand from each instrument's definition.
+PHQ9_MODERATE = [2, 2, 2, 2, 2, 2, 2, 0, 0]  # 14, moderate; item 9 (self-harm) 0
+PHQ9_SELF_HARM = [1, 1, 1, 1, 0, 0, 0, 0, 1]  # 5, mild, item 9 above 0: a safety alert
+PCS_34 = [3] * 8 + [2] * 5  # 24 + 10 = 34, catastrophising
+TSK11_30 = [3] * 8 + [2] * 3  # 24 + 6 = 30
+GAD7_MILD = [1, 1, 1, 1, 1, 0, 0]  # 5
+
+
+def intake(
+    session: Session, patient: Patient, *, weeks: int = 52, flags: tuple[str, ...] = ()
+) -> assessments.Submission:
+    """The patient's intake: chronic back pain for ``weeks`` weeks, red-flag questions ``flags`` answered yes."""
+    answers = {q.id: q.id in flags for q in red_flags.questions()}
+    return assessments.submit_intake(
+        session,
+        patient.user,
+        patient.id,
+        IntakeCreate(
+            pain_duration_weeks=weeks,
+            onset="gradual",
+            pain_location="lower_back",
+            average_pain_last_week=6,
+            red_flags=answers,
+        ),
+    )
+
+
+def answer(
+    session: Session, patient: Patient, instrument: str, answers: list[int | None], *, by: User | None = None
+) -> assessments.Submission:
+    """Answers filled in by the patient, or entered from a paper form by a clinician (``by``), as licensed
+    instruments without their wording are."""
+    return assessments.submit_response(session, by or patient.user, patient.id, instrument, answers)
+
+
+def open_alert(session: Session, patient: Patient) -> SafetyAlert:
+    """A PHQ-9 with item 9 above 0: the assessments module raises a self-harm alert."""
+    (alert,) = answer(session, patient, "phq9", PHQ9_SELF_HARM).alerts
+    return alert
+
+
+def clear(session: Session, clinician: User, alert: SafetyAlert) -> None:
+    assessments.acknowledge_alert(session, clinician, alert.id, "Phoned the patient; safe, plan agreed.")
+
+
+def practise(
+    session: Session, patient: Patient, module: Module, activity: str, *, at: datetime, minutes: float = 5
+) -> PracticeLog:
+    return programs.log_practice(
+        session, patient, module=module, activity=activity, title=activity, minutes=minutes, now=at
+    )
