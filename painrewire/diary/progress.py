@@ -31,6 +31,7 @@ BPI_AVERAGE_ITEM = 3  # worst, least, average, now: the third item is average pa
 class Progress:
     outcome: PatientOutcome
     points: list[DiaryPoint]
+    daily_practice: list[tuple[date, float]]
     weekly_practice: list[tuple[date, float]]
     pain_svg: str
     practice_svg: str
@@ -61,10 +62,12 @@ def progress_for(session: Session, patient: Patient, *, today: date | None = Non
     today = today or local_today(patient)
     points = [DiaryPoint(e.day, float(e.average_pain)) for e in all_entries(session, patient)]
     outcome = patient_outcome(points, today=today, bpi_average=baseline_bpi_average(session, patient))
-    weekly = weekly_minutes(practice_minutes(session, patient), until=today)
+    practice = practice_minutes(session, patient)
+    weekly = weekly_minutes(practice, until=today)
     return Progress(
         outcome=outcome,
         points=points,
+        daily_practice=practice,
         weekly_practice=weekly,
         pain_svg=pain_chart(points, rolling_mean(points), title="Average pain and its 7-day mean"),
         practice_svg=weekly_bars(weekly, title="Practice minutes per week"),

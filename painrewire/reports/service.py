@@ -1,0 +1,217 @@
+"""The PDF progress report: pain outcome and charts, questionnaire scores with bands and MCIDs, and the plan.
+
+Clinicians on the care team download it from a patient's overview, patients from their own record; every
+download is one ``export`` audit row. The report is rendered from an HTML template by WeasyPrint, with the
+same SVG charts the pages show.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import jinja2
+from sqlalchemy.orm import Session
+
+from painrewire.accounts.models import AuditAction, User
+from painrewire.assessments.models import QuestionnaireResponse
+from painrewire.db import utcnow
+from painrewire.diary.outcomes import MCID_TABLE, QuestionnaireChange, questionnaire_change
+from painrewire.diary.progress import Progress, progress_for
+from painrewire.diary.service import local_today
+from painrewire.patients import access
+from painrewire.patients.models import Patient
+from painrewire.reports import records
+from painrewire.reports.charts import score_chart
+from painrewire.reports.instruments import InstrumentFacts, ScoreBand, instrument_facts
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "web" / "templates"
+STYLESHEET = Path(__file__).with_name("static") / "report.css"
+#: Band shading from the mildest to the most severe band.
+BAND_COLOURS = ("#2e7d32", "#9ccc65", "#fbc02d", "#f57c00", "#c62828", "#6a1b9a")
+
+_env = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+    autoescape=jinja2.select_autoescape(("html",)),
+    undefined=jinja2.StrictUndefined,
+)
+
+
+@dataclass(frozen=True)
+class ScoreChange:
+    """One score of an instrument (its total, or a subscale) from the first response to the latest."""
+
+    label: str
+    first: float
+    latest: float
+    change: QuestionnaireChange | None
+
+
+@dataclass(frozen=True)
+class InstrumentScores:
+    facts: InstrumentFacts
+    responses: list[QuestionnaireResponse]
+    changes: list[ScoreChange]
+    chart_svg: str | None
+
+    @property
+    def first(self) -> QuestionnaireResponse:
+        return self.responses[0]
+
+    @property
+    def latest(self) -> QuestionnaireResponse:
+        return self.responses[-1]
+
+
+@dataclass(frozen=True)
+class ProgressReport:
+    clinic_name: str
+    patient_name: str
+    date_of_birth: date | None
+    generated_at: datetime
+    today: date
+    for_patient: bool
+    care_team: list[tuple[str, str]]
+    progress: Progress
+    instruments: list[InstrumentScores]
+    plan: records.PlanSummary | None
+    practice_minutes_28_days: float
+    practice_days_28_days: int
+
+
+def chart_bands(facts: InstrumentFacts) -> list[tuple[float, float, str, str]]:
+    """Shade each band from its lowest score to the next band's lowest (the last to the top of the scale).
+
+    Manuals write bands as whole-score ranges (PHQ-9 0-4, 5-9, ...); drawn end to end they leave no gaps.
+    """
+    if facts.min_total is None or facts.max_total is None:
+        return []
+    bands: list[ScoreBand] = [b for b in facts.bands if facts.min_total <= b.low <= facts.max_total]
+    shaded = []
+    for i, band in enumerate(bands):
+        top = bands[i + 1].low if i + 1 < len(bands) else facts.max_total
+        if top > band.low:
+            shaded.append((band.low, top, band.label, BAND_COLOURS[min(i, len(BAND_COLOURS) - 1)]))
+    return shaded
+
+
+def _changes(
+    instrument_id: str, first: QuestionnaireResponse, latest: QuestionnaireResponse
+) -> list[ScoreChange]:
+    facts = instrument_facts(instrument_id)
+    found = []
+    if first.total is not None and latest.total is not None:
+        judged = None
+        if instrument_id in MCID_TABLE and first.id != latest.id:
+            judged = _judge(instrument_id, first.total, latest.total)
+        found.append(ScoreChange("Total", first.total, latest.total, judged))
+    for name, value in latest.subscales.items():
+        start = first.subscales.get(name)
+        if start is None:
+            continue
+        key = f"{instrument_id}_{name}"
+        judged = _judge(key, start, value) if key in MCID_TABLE and first.id != latest.id else None
+        found.append(
+            ScoreChange(facts.subscale_names.get(name, name.replace("_", " ")), start, value, judged)
+        )
+    return found
+
+
+def _judge(key: str, baseline: float, current: float) -> QuestionnaireChange | None:
+    try:
+        return questionnaire_change(key, baseline, current)
+    except ValueError:
+        return None
+
+
+def _score_chart(facts: InstrumentFacts, responses: list[QuestionnaireResponse]) -> str | None:
+    series = [(r.completed_at.date(), r.total) for r in responses if r.valid and r.total is not None]
+    if not series or facts.min_total is None or facts.max_total is None:
+        return None
+    try:
+        return score_chart(
+            [(d, float(t)) for d, t in series],
+            bands=chart_bands(facts),
+            min_value=facts.min_total,
+            max_value=facts.max_total,
+            title=f"{facts.name} over time",
+            chart_id=f"score-{facts.id}",
+        )
+    except ValueError:
+        return None
+
+
+def instrument_scores(session: Session, patient: Patient) -> list[InstrumentScores]:
+    grouped: dict[str, list[QuestionnaireResponse]] = defaultdict(list)
+    for response in records.responses(session, patient):
+        grouped[response.instrument_id].append(response)
+    result = []
+    for instrument_id, found in grouped.items():
+        facts = instrument_facts(instrument_id)
+        result.append(
+            InstrumentScores(
+                facts=facts,
+                responses=found,
+                changes=_changes(instrument_id, found[0], found[-1]),
+                chart_svg=_score_chart(facts, found),
+            )
+        )
+    return sorted(result, key=lambda s: s.facts.name)
+
+
+def build_report(
+    session: Session, patient: Patient, *, clinic_name: str, for_patient: bool, now: datetime | None = None
+) -> ProgressReport:
+    """Everything the report shows, for a patient whose access was already checked and audited."""
+    now = now or utcnow()
+    today = local_today(patient, now)
+    progress = progress_for(session, patient, today=today)
+    since = today - timedelta(days=27)
+    recent = [(d, m) for d, m in progress.daily_practice if since <= d <= today]
+    version = records.signed_plan(session, patient)
+    return ProgressReport(
+        clinic_name=clinic_name,
+        patient_name=patient.user.full_name,
+        date_of_birth=patient.date_of_birth,
+        generated_at=now,
+        today=today,
+        for_patient=for_patient,
+        care_team=[(c.full_name, c.discipline_label) for c in records.care_team(session, patient)],
+        progress=progress,
+        instruments=instrument_scores(session, patient),
+        plan=records.plan_summary(version, for_patient=for_patient) if version else None,
+        practice_minutes_28_days=sum(m for _, m in recent),
+        practice_days_28_days=len({d for d, _ in recent}),
+    )
+
+
+def render_html(report: ProgressReport) -> str:
+    return _env.get_template("reports/progress.html").render(
+        report=report, instrument_name=lambda i: instrument_facts(i).short_name
+    )
+
+
+def render_pdf(report: ProgressReport) -> bytes:
+    """The report as PDF bytes (PDF/UA-style tagging is left to WeasyPrint's defaults)."""
+    from weasyprint import CSS, HTML
+
+    document = HTML(string=render_html(report), base_url=str(TEMPLATES))
+    pdf: bytes = document.write_pdf(stylesheets=[CSS(filename=str(STYLESHEET))])
+    return pdf
+
+
+def clinician_report(session: Session, actor: User, patient_id: uuid.UUID, *, clinic_name: str) -> bytes:
+    """A care-team clinician's PDF of one patient's progress (audited as an export)."""
+    patient = access.patient_for(
+        session, actor, patient_id, action=AuditAction.EXPORT, resource_type="progress_report"
+    )
+    return render_pdf(build_report(session, patient, clinic_name=clinic_name, for_patient=False))
+
+
+def own_report(session: Session, actor: User, *, clinic_name: str) -> bytes:
+    """The logged-in patient's own progress report (audited as an export)."""
+    patient = access.own_patient(session, actor, action=AuditAction.EXPORT, resource_type="progress_report")
+    return render_pdf(build_report(session, patient, clinic_name=clinic_name, for_patient=True))
