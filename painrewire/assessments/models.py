@@ -7,7 +7,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, Float, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Enum, Float, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from painrewire.accounts.models import User
@@ -51,6 +51,17 @@ class QuestionnaireAssignment(IdMixin, TimestampMixin, Base):
     """A clinician asks a patient to fill an instrument, optionally by a date."""
 
     __tablename__ = "questionnaire_assignments"
+    __table_args__ = (
+        # At most one open request per patient and instrument, even when two clinicians assign at once.
+        Index(
+            "uq_questionnaire_assignments_open",
+            "patient_id",
+            "instrument_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+    )
 
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)
     instrument_id: Mapped[str] = mapped_column(String(32))

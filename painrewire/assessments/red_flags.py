@@ -61,7 +61,12 @@ class RedFlagScreen:
     version: str
     conditions: Mapping[str, str]
     urgencies: Mapping[str, str]
+    sources: Mapping[str, str]
     questions: tuple[RedFlagQuestion, ...]
+
+    def cite(self, codes: str) -> str:
+        """The full names of the guidelines a question gives as ``"GIRFT-CES; CKS-LBP"``."""
+        return "; ".join(self.sources[c.strip().split(" ")[0]] for c in codes.split(";"))
 
 
 def _clean(value: Any, where: str) -> str:
@@ -76,6 +81,7 @@ def screen() -> RedFlagScreen:
     raw = yaml.safe_load(RED_FLAGS_FILE.read_text(encoding="utf-8"))
     conditions = {str(k): _clean(v, f"condition {k}") for k, v in raw["conditions"].items()}
     urgencies = {str(k): _clean(v, f"urgency {k}") for k, v in raw["urgencies"].items()}
+    sources = {str(k): _clean(v, f"source {k}") for k, v in raw["sources"].items()}
     if tuple(urgencies) != URGENCIES:
         raise ValueError(f"{RED_FLAGS_FILE.name}: urgencies must be {', '.join(URGENCIES)} in that order")
     questions = []
@@ -94,6 +100,9 @@ def screen() -> RedFlagScreen:
             raise ValueError(f"{RED_FLAGS_FILE.name} {qid}: unknown condition {question.condition!r}")
         if question.urgency not in urgencies:
             raise ValueError(f"{RED_FLAGS_FILE.name} {qid}: unknown urgency {question.urgency!r}")
+        for code in question.source.split(";"):
+            if code.strip().split(" ")[0] not in sources:
+                raise ValueError(f"{RED_FLAGS_FILE.name} {qid}: unknown source {code.strip()!r}")
         questions.append(question)
     ids = [q.id for q in questions]
     if len(set(ids)) != len(ids):
@@ -105,6 +114,7 @@ def screen() -> RedFlagScreen:
         version=_clean(raw.get("version"), "version"),
         conditions=conditions,
         urgencies=urgencies,
+        sources=sources,
         questions=tuple(questions),
     )
 
@@ -140,6 +150,7 @@ def evaluate_red_flags(answers: Mapping[str, bool]) -> list[RedFlag]:
             f"every safety question must be answered yes or no; not answered: {', '.join(unanswered)}"
         )
     flags = []
+    sheet = screen()
     for question in asked:
         answer = answers[question.id]
         if not isinstance(answer, bool):
@@ -154,7 +165,7 @@ def evaluate_red_flags(answers: Mapping[str, bool]) -> list[RedFlag]:
                     urgency=question.urgency,
                     message=question.message,
                     clinician=question.clinician,
-                    source=question.source,
+                    source=sheet.cite(question.source),
                 )
             )
     return sorted(flags, key=lambda f: URGENCIES.index(f.urgency))

@@ -110,6 +110,8 @@ class AssignmentRead(BaseModel):
     due_on: date | None
     status: AssignmentStatus
     created_at: datetime
+    assigned_by_id: uuid.UUID | None
+    response_id: uuid.UUID | None
 
 
 class AlertRead(BaseModel):
@@ -120,8 +122,12 @@ class AlertRead(BaseModel):
     kind: AlertKind
     urgency: str
     summary: str
+    details: dict[str, Any]
+    intake_id: uuid.UUID | None
+    response_id: uuid.UUID | None
     raised_at: datetime
     acknowledged_at: datetime | None
+    acknowledged_by_id: uuid.UUID | None
     acknowledgement_note: str | None
 
 
@@ -135,3 +141,81 @@ class SubmissionRead(BaseModel):
     response: ResponseRead | None = None
     intake: IntakeRead | None = None
     alerts: list[AlertRead]
+
+
+# --- instrument definitions -----------------------------------------------------------------------------
+
+
+class OptionRead(BaseModel):
+    value: int
+    code: str
+    label: str
+
+
+class ItemRead(BaseModel):
+    number: int
+    label: str = Field(description="Neutral label, always present")
+    text: str | None = Field(description="Wording shown to patients; null where the licence keeps it out")
+    options: list[OptionRead]
+    anchors: list[str] | None
+    safety: bool = Field(description="Always asked and never skippable (PHQ-9 item 9)")
+    loinc: str | None
+
+
+class SubscaleRead(BaseModel):
+    id: str
+    label: str
+    items: list[int]
+    method: str
+    min_answered: int
+    loinc: str | None
+
+
+class BandRead(BaseModel):
+    label: str
+    low: float | None
+    high: float | None
+    subscale: str | None
+    subscale_low: float | None
+    subscale_high: float | None
+
+
+class LicenceRead(BaseModel):
+    item_text_included: bool
+    holder: str
+    terms: str
+    attribution: str | None
+    note: str | None
+
+
+class LoincRead(BaseModel):
+    panel: str | None
+    total: str | None
+    subscales: dict[str, str]
+    answer_list: str | None
+
+
+class InstrumentRead(BaseModel):
+    id: str
+    name: str
+    short_name: str
+    description: str
+    recall: str
+    instructions: str | None
+    scoring_version: str
+    total_method: str
+    min_total: float | None
+    max_total: float | None
+    higher_is_better: bool
+    missing_rule: str
+    max_missing: int
+    missing_rule_source: str
+    subscales: list[SubscaleRead]
+    bands: list[BandRead]
+    flags: list[str]
+    citation: str
+    licence: LicenceRead
+    loinc: LoincRead
+    text_source: str | None = Field(description="shipped, clinic (licensed wording loaded), or null")
+    patient_can_fill: bool
+    items: list[ItemRead]

@@ -11,13 +11,21 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from painrewire.accounts.models import AuditAction, Role, User
 from painrewire.assessments import red_flags as red_flag_rules
-from painrewire.assessments.instruments import Instrument, get_instrument, list_instruments
+from painrewire.assessments.instruments import (
+    Instrument,
+    InstrumentDefinitionError,
+    get_instrument,
+    list_instruments,
+    with_clinic_text,
+)
 from painrewire.assessments.models import (
     AlertKind,
     AssignmentStatus,
@@ -33,7 +41,7 @@ from painrewire.errors import Conflict, Forbidden, InvalidInput, NotFound
 from painrewire.patients import access
 from painrewire.patients.models import Patient
 
-URGENCY_ORDER = {"emergency": 0, "urgent": 1, "soon": 2}
+URGENCY_ORDER = {u: n for n, u in enumerate(red_flag_rules.URGENCIES)}
 
 
 @dataclass
@@ -54,12 +62,43 @@ def instrument(instrument_id: str) -> Instrument:
         raise NotFound(f"No questionnaire called {instrument_id!r}. Known: {known}.") from exc
 
 
+@dataclass(frozen=True)
+class DisplayedInstrument:
+    """An instrument as people see it: with the clinic's licensed wording when it has loaded some.
+
+    ``problem`` says why the clinic's wording file could not be used (the shipped definition is shown
+    instead), so staff can fix it; patients are never shown a half-matched wording.
+    """
+
+    instrument: Instrument
+    problem: str | None = None
+
+    @property
+    def fillable_by_patient(self) -> bool:
+        return self.instrument.has_item_text
+
+
+def displayed_instrument(instrument_id: str, text_dir: Path | None) -> DisplayedInstrument:
+    """The instrument with the clinic's wording from ``text_dir`` merged in, or a 404 for an unknown id."""
+    base = instrument(instrument_id)
+    try:
+        return DisplayedInstrument(with_clinic_text(base, text_dir))
+    except InstrumentDefinitionError as exc:
+        return DisplayedInstrument(base, problem=str(exc))
+
+
+def displayed_instruments(text_dir: Path | None) -> list[DisplayedInstrument]:
+    return [displayed_instrument(i.id, text_dir) for i in list_instruments()]
+
+
 # --- intake -------------------------------------------------------------------------------------------
 
 
 def submit_intake(session: Session, actor: User, patient_id: uuid.UUID, data: IntakeCreate) -> Submission:
     """Store an intake; any red flag raises one alert, in this transaction, at the most urgent level found."""
-    patient = access.patient_for(session, actor, patient_id, action=AuditAction.CREATE, resource_type="intake")
+    patient = access.patient_for(
+        session, actor, patient_id, action=AuditAction.CREATE, resource_type="intake"
+    )
     try:
         flags = red_flag_rules.evaluate_red_flags(data.red_flags)
     except ValueError as exc:
@@ -84,13 +123,14 @@ def submit_intake(session: Session, actor: User, patient_id: uuid.UUID, data: In
     session.flush()
     submission = Submission(intake=intake)
     if flags:
-        urgency = min((f.urgency for f in flags), key=lambda u: URGENCY_ORDER.get(u, 9))
-        conditions = sorted({f.condition for f in flags})
+        urgency = red_flag_rules.most_urgent([f.urgency for f in flags])
+        names = red_flag_rules.screen().conditions
+        conditions = list(dict.fromkeys(f.condition for f in flags))
         alert = SafetyAlert(
             patient_id=patient.id,
             kind=AlertKind.RED_FLAG,
             urgency=urgency,
-            summary="Red flag at intake: " + ", ".join(c.replace("_", " ") for c in conditions),
+            summary="Red flag at intake: " + ", ".join(names[c].lower() for c in conditions),
             details={"red_flags": intake.red_flags},
             intake_id=intake.id,
         )
@@ -101,9 +141,25 @@ def submit_intake(session: Session, actor: User, patient_id: uuid.UUID, data: In
 
 
 def latest_intake(session: Session, actor: User, patient_id: uuid.UUID) -> Intake | None:
+    """The patient's newest intake, or None."""
     patient = access.patient_for(session, actor, patient_id, resource_type="intake")
+    return latest_intake_for(session, patient)
+
+
+def latest_intake_for(session: Session, patient: Patient) -> Intake | None:
+    """The newest intake of a patient whose access was already checked."""
     return session.scalar(
         select(Intake).where(Intake.patient_id == patient.id).order_by(Intake.created_at.desc()).limit(1)
+    )
+
+
+def list_intakes(session: Session, actor: User, patient_id: uuid.UUID) -> list[Intake]:
+    """Every intake of a patient, newest first (a patient may update theirs; each is kept)."""
+    patient = access.patient_for(session, actor, patient_id, resource_type="intake")
+    return list(
+        session.scalars(
+            select(Intake).where(Intake.patient_id == patient.id).order_by(Intake.created_at.desc())
+        )
     )
 
 
@@ -118,41 +174,73 @@ def submit_response(
     answers: Sequence[int | None],
     *,
     declined_items: Sequence[int] = (),
+    text_dir: Path | None = None,
 ) -> Submission:
-    """Score and store one completed instrument; a self-harm flag raises an alert in the same transaction."""
-    definition = instrument(instrument_id)
+    """Score and store one completed instrument; a self-harm flag raises an alert in the same transaction.
+
+    A patient answers every item or says "prefer not to answer" (``declined_items``); the safety item cannot
+    be declined. A clinician entering a paper form may also leave an item unanswered (left blank on the
+    form). Either way the scoring engine applies the manual's missing-item rule and the stored messages say
+    which items were missing and why. Patients can only fill instruments whose wording is available.
+    """
+    shown = displayed_instrument(instrument_id, text_dir)
+    definition = shown.instrument
     patient = access.patient_for(
         session, actor, patient_id, action=AuditAction.CREATE, resource_type="questionnaire_response"
     )
-    _check_complete(definition, answers, declined_items)
+    by_patient = actor.role == Role.PATIENT
+    if by_patient and not shown.fillable_by_patient:
+        raise InvalidInput(
+            f"The {definition.short_name} is filled in with your care team, who will go through it with you.",
+            field="instrument_id",
+        )
+    declined = _check_complete(definition, answers, declined_items, unanswered_allowed=not by_patient)
     try:
         result = score(definition.id, list(answers))
     except InvalidAnswers as exc:
-        raise InvalidInput(str(exc), field="answers") from exc
+        raise InvalidInput(exc.message, field=f"item_{exc.item}" if exc.item else "answers") from exc
+    messages = list(result.messages)
+    if declined:
+        messages.append(f"Preferred not to answer: {_items(declined)}.")
+    blank = [n for n in result.missing_items if n not in declined]
+    if blank:
+        messages.append(f"Left unanswered on the paper form: {_items(blank)}.")
     response = QuestionnaireResponse(
         patient_id=patient.id,
         instrument_id=definition.id,
         scoring_version=result.version,
         submitted_by_id=actor.id,
         answers=list(answers),
-        declined_items=sorted(set(declined_items)),
+        declined_items=declined,
         total=result.total,
         band=result.band,
         subscales=dict(result.subscales),
         flags=list(result.flags),
         valid=result.valid,
-        messages=list(result.messages),
+        messages=messages,
     )
     session.add(response)
     session.flush()
     submission = Submission(response=response)
     if "self_harm_risk" in result.flags:
+        item = next(i for i in definition.items if i.safety)
+        answer = answers[item.number - 1]
+        said = next(o.label for o in item.options if o.value == answer)
         alert = SafetyAlert(
             patient_id=patient.id,
             kind=AlertKind.SELF_HARM_RISK,
             urgency="urgent",
-            summary=f"{definition.name}: thoughts of self-harm reported (item answered above 0)",
-            details={"instrument": definition.id, "flags": list(result.flags)},
+            summary=(
+                f"{definition.short_name} item {item.number}: thoughts of being better off dead or of self-harm "
+                f'(answered "{said.lower()}")'
+            ),
+            details={
+                "instrument": definition.id,
+                "item": item.number,
+                "answer": answer,
+                "total": result.total,
+                "flags": list(result.flags),
+            },
             response_id=response.id,
         )
         session.add(alert)
@@ -174,38 +262,66 @@ def submit_response(
     return submission
 
 
-def _check_complete(definition: Instrument, answers: Sequence[int | None], declined_items: Sequence[int]) -> None:
+def _items(numbers: Sequence[int]) -> str:
+    return ("item " if len(numbers) == 1 else "items ") + ", ".join(str(n) for n in numbers)
+
+
+def _check_complete(
+    definition: Instrument,
+    answers: Sequence[int | None],
+    declined_items: Sequence[int],
+    *,
+    unanswered_allowed: bool,
+) -> list[int]:
     """Completion is checked here, on the server: every item is answered or explicitly declined.
 
-    "Not answered" never happens silently, and the safety items cannot be declined.
+    "Not answered" never happens silently, and the safety item can be neither declined nor skipped by a
+    patient. Returns the declined item numbers, sorted.
     """
-    n_items = len(definition.items)
+    n_items = definition.item_count
     if len(answers) != n_items:
         raise InvalidInput(
-            f"{definition.name} has {n_items} items; {len(answers)} answers were given.", field="answers"
+            f"{definition.short_name} has {n_items} items; {len(answers)} answers were given.",
+            field="answers",
         )
-    declined = set(declined_items)
-    for number in sorted(declined):
+    declined = sorted(set(declined_items))
+    for number in declined:
         if not 1 <= number <= n_items:
-            raise InvalidInput(f"Declined item {number} does not exist; {definition.name} has {n_items} items.")
+            raise InvalidInput(
+                f"Declined item {number} does not exist; {definition.short_name} has {n_items} items.",
+                field="declined_items",
+            )
         if answers[number - 1] is not None:
             raise InvalidInput(f"Item {number} cannot be both answered and declined.", field=f"item_{number}")
+        if definition.item(number).safety:
+            raise InvalidInput(
+                f"Please answer item {number}: it helps us keep you safe, so it cannot be skipped.",
+                field=f"item_{number}",
+            )
+    if unanswered_allowed:
+        return declined
     for item in definition.items:
-        if answers[item.number - 1] is not None:
+        if answers[item.number - 1] is not None or item.number in declined:
             continue
         if item.safety:
             raise InvalidInput(
-                f"Please answer item {item.number}: it helps us keep you safe and cannot be skipped.",
+                f"Please answer item {item.number}: it helps us keep you safe, so it cannot be skipped.",
                 field=f"item_{item.number}",
             )
-        if item.number not in declined:
-            raise InvalidInput(
-                f"Please answer item {item.number}, or choose 'prefer not to answer'.", field=f"item_{item.number}"
-            )
+        raise InvalidInput(
+            f"Please answer item {item.number}, or choose 'prefer not to answer'.",
+            field=f"item_{item.number}",
+        )
+    return declined
 
 
 def list_responses(
-    session: Session, actor: User, patient_id: uuid.UUID, *, instrument_id: str | None = None, limit: int = 200
+    session: Session,
+    actor: User,
+    patient_id: uuid.UUID,
+    *,
+    instrument_id: str | None = None,
+    limit: int = 200,
 ) -> list[QuestionnaireResponse]:
     """A patient's completed questionnaires, newest first."""
     patient = access.patient_for(session, actor, patient_id, resource_type="questionnaire_response")
@@ -215,7 +331,9 @@ def list_responses(
     return list(session.scalars(stmt.order_by(QuestionnaireResponse.completed_at.desc()).limit(limit)))
 
 
-def get_response(session: Session, actor: User, patient_id: uuid.UUID, response_id: uuid.UUID) -> QuestionnaireResponse:
+def get_response(
+    session: Session, actor: User, patient_id: uuid.UUID, response_id: uuid.UUID
+) -> QuestionnaireResponse:
     patient = access.patient_for(
         session, actor, patient_id, resource_type="questionnaire_response", resource_id=response_id
     )
@@ -247,7 +365,7 @@ def assign(
         )
     )
     if existing is not None:
-        raise Conflict(f"{definition.name} is already waiting to be filled in.")
+        raise Conflict(f"The {definition.short_name} is already waiting to be filled in.")
     assignment = QuestionnaireAssignment(
         patient_id=patient.id,
         instrument_id=definition.id,
@@ -255,7 +373,54 @@ def assign(
         due_on=due_on,
         status=AssignmentStatus.OPEN,
     )
-    session.add(assignment)
+    try:
+        with session.begin_nested():  # the partial unique index settles two clinicians assigning at once
+            session.add(assignment)
+            session.flush()
+    except IntegrityError as exc:
+        raise Conflict(f"The {definition.short_name} is already waiting to be filled in.") from exc
+    return assignment
+
+
+def list_assignments(session: Session, actor: User, patient_id: uuid.UUID) -> list[QuestionnaireAssignment]:
+    """A patient's questionnaire requests, open first, newest first."""
+    patient = access.patient_for(session, actor, patient_id, resource_type="questionnaire_assignment")
+    return list(
+        session.scalars(
+            select(QuestionnaireAssignment)
+            .where(QuestionnaireAssignment.patient_id == patient.id)
+            .order_by(
+                QuestionnaireAssignment.status != AssignmentStatus.OPEN,
+                QuestionnaireAssignment.created_at.desc(),
+            )
+        )
+    )
+
+
+def cancel_assignment(
+    session: Session, actor: User, patient_id: uuid.UUID, assignment_id: uuid.UUID
+) -> QuestionnaireAssignment:
+    """A clinician on the care team withdraws an open request."""
+    if actor.role != Role.CLINICIAN:
+        raise Forbidden("Only clinicians withdraw questionnaire requests.")
+    patient = access.patient_for(
+        session,
+        actor,
+        patient_id,
+        action=AuditAction.UPDATE,
+        resource_type="questionnaire_assignment",
+        resource_id=assignment_id,
+    )
+    assignment = session.scalar(
+        select(QuestionnaireAssignment).where(
+            QuestionnaireAssignment.id == assignment_id, QuestionnaireAssignment.patient_id == patient.id
+        )
+    )
+    if assignment is None:
+        raise NotFound("No such questionnaire request for this patient.")
+    if assignment.status != AssignmentStatus.OPEN:
+        raise Conflict(f"This request is already {assignment.status.value}.")
+    assignment.status = AssignmentStatus.CANCELLED
     session.flush()
     return assignment
 
@@ -310,7 +475,13 @@ def safety_hold(session: Session, patient_id: uuid.UUID) -> list[SafetyAlert]:
 
 
 def alerts_for_patient(session: Session, actor: User, patient_id: uuid.UUID) -> list[SafetyAlert]:
+    """A patient's safety alerts, open ones first, newest first."""
     patient = access.patient_for(session, actor, patient_id, resource_type="safety_alert")
+    return alerts_of(session, patient)
+
+
+def alerts_of(session: Session, patient: Patient) -> list[SafetyAlert]:
+    """Every safety alert of a patient whose access was already checked, open first, newest first."""
     return list(
         session.scalars(
             select(SafetyAlert)
@@ -342,13 +513,20 @@ def acknowledge_alert(session: Session, actor: User, alert_id: uuid.UUID, note: 
     if alert is None:
         raise NotFound("No such alert.")
     access.patient_for(
-        session, actor, alert.patient_id, action=AuditAction.UPDATE, resource_type="safety_alert", resource_id=alert.id
+        session,
+        actor,
+        alert.patient_id,
+        action=AuditAction.UPDATE,
+        resource_type="safety_alert",
+        resource_id=alert.id,
     )
     if not alert.is_open:
         raise Conflict("This alert was already acknowledged.")
     note = note.strip()
     if len(note) < 3:
-        raise InvalidInput("Write a short note on what was done before acknowledging the alert.", field="note")
+        raise InvalidInput(
+            "Write a short note on what was done before acknowledging the alert.", field="note"
+        )
     alert.acknowledged_at = utcnow()
     alert.acknowledged_by_id = actor.id
     alert.acknowledgement_note = note

@@ -1,0 +1,535 @@
+"""Pages: the patient's intake, questionnaires and safety page; the clinician's assessment view and alerts.
+
+A red flag at intake, or a self-harm answer, sends the patient straight to ``/patient/safety`` (what to do
+now), and the alert stays on the care team's pages until a clinician acknowledges it with a note.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from fractions import Fraction
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from fastapi import Request
+from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+
+from painrewire.accounts.models import Role, User
+from painrewire.assessments import red_flags
+from painrewire.assessments import service as assessments
+from painrewire.assessments.instruments import Instrument, list_instruments
+from painrewire.assessments.models import QuestionnaireResponse
+from painrewire.assessments.schemas import IntakeCreate, Onset, PainLocation
+from painrewire.db import utcnow
+from painrewire.errors import Conflict, InvalidInput
+from painrewire.patients import access
+from painrewire.patients import service as patients
+from painrewire.patients.models import Patient
+from painrewire.web import panels
+from painrewire.web.deps import CurrentClinician, CurrentPatientUser, SessionDep, SettingsDep
+from painrewire.web.errors import readable_pydantic_errors
+from painrewire.web.routing import page_router
+from painrewire.web.templating import redirect, register_nav, render
+
+router = page_router()
+register_nav(Role.PATIENT, "/patient/questionnaires", "Questionnaires")
+
+INTAKE_FILE = Path(__file__).with_name("intake.yaml")
+DECLINED = "declined"
+BLANK = "blank"
+#: Shading of severity bands on the score charts, mildest first.
+BAND_COLOURS = ("#e8f5e9", "#fff8e1", "#ffe0b2", "#ffccbc", "#ffcdd2")
+
+
+@lru_cache(maxsize=1)
+def _intake_words() -> dict[str, Any]:
+    raw: dict[str, Any] = yaml.safe_load(INTAKE_FILE.read_text(encoding="utf-8"))
+    return raw
+
+
+def _onsets() -> dict[Onset, str]:
+    return {Onset(k): str(v) for k, v in _intake_words()["onsets"].items()}
+
+
+def _locations() -> dict[PainLocation, str]:
+    return {PainLocation(k): str(v) for k, v in _intake_words()["locations"].items()}
+
+
+def _weeks_per(unit: str) -> Fraction | None:
+    value = _intake_words()["duration_units"].get(unit)
+    return Fraction(str(value)) if value is not None else None
+
+
+# --- patient: intake ------------------------------------------------------------------------------------
+
+
+def _intake_context(form: dict[str, str], errors: list[str]) -> dict[str, Any]:
+    return {
+        "form": form,
+        "errors": errors,
+        "onsets": _onsets(),
+        "locations": _locations(),
+        "questions": red_flags.questions(),
+    }
+
+
+@router.get("/patient/intake", response_class=HTMLResponse)
+def intake_form(request: Request, user: CurrentPatientUser, session: SessionDep) -> Response:
+    access.own_patient(session, user, resource_type="intake")
+    return render(request, "assessments/intake.html", _intake_context({}, []))
+
+
+def _intake_data(form: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
+    """The form as an `IntakeCreate` payload, and what a person must fix (the red-flag answers included)."""
+    errors: list[str] = []
+    weeks: int | None = None
+    per = _weeks_per(form.get("duration_unit", ""))
+    try:
+        amount = int(form.get("duration_value", ""))
+    except ValueError:
+        amount = -1
+    if per is None or not 0 <= amount <= 100:
+        errors.append(
+            "How long you have had this pain: give a number from 0 to 100 and choose weeks, months or years."
+        )
+    else:
+        weeks = int(amount * per)
+    answers: dict[str, bool] = {}
+    for question in red_flags.questions():
+        given = form.get(f"rf_{question.id}")
+        if given not in ("yes", "no"):
+            errors.append(f"Please answer yes or no: {question.text}")
+            continue
+        answers[question.id] = given == "yes"
+    payload = {
+        "pain_duration_weeks": weeks,
+        "onset": form.get("onset") or None,
+        "pain_location": form.get("pain_location") or None,
+        "leg_pain": form.get("leg_pain") == "yes",
+        "average_pain_last_week": form.get("average_pain_last_week") or None,
+        "history": form.get("history", ""),
+        "previous_treatments": form.get("previous_treatments", ""),
+        "goals": form.get("goals", ""),
+        "red_flags": answers,
+    }
+    return payload, errors
+
+
+FIELD_NAMES = {
+    "pain_duration_weeks": "How long you have had this pain",
+    "onset": "How it started",
+    "pain_location": "Where the pain is",
+    "average_pain_last_week": "Average pain over the last week",
+    "history": "History",
+    "previous_treatments": "What you have tried",
+    "goals": "Your goals",
+}
+
+
+def _friendly(messages: list[str]) -> list[str]:
+    out = []
+    for message in messages:
+        field, _, rest = message.partition(": ")
+        out.append(f"{FIELD_NAMES.get(field, field)}: {rest}" if rest else message)
+    return out
+
+
+@router.post("/patient/intake", response_class=HTMLResponse)
+async def submit_intake(request: Request, user: CurrentPatientUser, session: SessionDep) -> Response:
+    raw = await request.form()
+    form = {k: str(v) for k, v in raw.items() if isinstance(v, str)}
+    patient = access.own_patient(session, user, resource_type="intake")
+    payload, errors = _intake_data(form)
+    try:
+        data = IntakeCreate.model_validate(payload)
+    except ValidationError as exc:
+        errors = [
+            e for e in _friendly(readable_pydantic_errors(exc)) if not e.startswith("red_flags")
+        ] + errors
+    if errors:
+        return render(request, "assessments/intake.html", _intake_context(form, errors), status_code=422)
+    submission = assessments.submit_intake(session, user, patient.id, data)
+    if submission.alerts:
+        return redirect("/patient/safety")
+    return redirect("/patient/questionnaires?intake=1")
+
+
+# --- patient: safety ------------------------------------------------------------------------------------
+
+
+@router.get("/patient/safety", response_class=HTMLResponse)
+def safety_page(request: Request, user: CurrentPatientUser, session: SessionDep) -> Response:
+    patient = access.own_patient(session, user, resource_type="safety_alert")
+    return render(
+        request,
+        "assessments/safety.html",
+        {
+            "alerts": assessments.safety_hold(session, patient.id),
+            "has_care_team": bool(patients.care_team(session, patient)),
+            "urgencies": red_flags.screen().urgencies,
+        },
+    )
+
+
+# --- patient: questionnaires ----------------------------------------------------------------------------
+
+
+@router.get("/patient/questionnaires", response_class=HTMLResponse)
+def questionnaires(
+    request: Request, user: CurrentPatientUser, session: SessionDep, settings: SettingsDep
+) -> Response:
+    patient = access.own_patient(session, user, resource_type="questionnaire_response")
+    shown = {d.instrument.id: d for d in assessments.displayed_instruments(settings.instrument_text_dir)}
+    latest = assessments.latest_scores(session, patient)
+    requests = assessments.open_assignments(session, patient)
+    requested = {a.instrument_id for a in requests}
+    return render(
+        request,
+        "assessments/questionnaires.html",
+        {
+            "has_intake": assessments.latest_intake_for(session, patient) is not None,
+            "open_requests": [(a, shown[a.instrument_id]) for a in requests if a.instrument_id in shown],
+            "baseline": [
+                d
+                for i, d in shown.items()
+                if i not in latest and i not in requested and d.fillable_by_patient
+            ],
+            "done": [(shown[i].instrument, r) for i, r in latest.items() if i in shown],
+            "on_hold": bool(assessments.safety_hold(session, patient.id)),
+            "done_now": shown.get(request.query_params.get("done", "")),
+        },
+    )
+
+
+def _parse_answers(
+    instrument: Instrument, raw: FormData, *, blank_allowed: bool
+) -> tuple[list[int | None], list[int], list[str]]:
+    """Answers, declined items and what must be fixed, from the form (every item named in the messages)."""
+    answers: list[int | None] = []
+    declined: list[int] = []
+    missing: list[int] = []
+    errors: list[str] = []
+    for item in instrument.items:
+        value = raw.get(f"item_{item.number}")
+        if value == DECLINED and not item.safety:
+            answers.append(None)
+            declined.append(item.number)
+        elif value == DECLINED:
+            answers.append(None)
+            missing.append(item.number)
+        elif value == BLANK and blank_allowed:
+            answers.append(None)
+        elif isinstance(value, str) and value.lstrip("-").isdigit() and int(value) in item.values:
+            answers.append(int(value))
+        elif value in (None, ""):
+            answers.append(None)
+            missing.append(item.number)
+        else:
+            answers.append(None)
+            errors.append(f"Item {item.number}: that is not one of the answers.")
+    for number in missing:
+        if instrument.item(number).safety:
+            errors.append(f"Please answer item {number}: it helps us keep you safe, so it cannot be skipped.")
+        else:
+            errors.append(f"Please answer item {number}, or choose 'prefer not to answer'.")
+    return answers, declined, errors
+
+
+def _questionnaire_context(
+    shown: assessments.DisplayedInstrument,
+    *,
+    action: str,
+    given: dict[str, str],
+    errors: list[str],
+    patient: Patient | None = None,
+    clinician_entry: bool = False,
+) -> dict[str, Any]:
+    return {
+        "shown": shown,
+        "instrument": shown.instrument,
+        "action": action,
+        "given": given,
+        "errors": errors,
+        "patient": patient,
+        "clinician_entry": clinician_entry,
+        "declined": DECLINED,
+        "blank": BLANK,
+    }
+
+
+@router.get("/patient/questionnaires/{instrument_id}", response_class=HTMLResponse)
+def questionnaire_form(
+    request: Request, instrument_id: str, user: CurrentPatientUser, session: SessionDep, settings: SettingsDep
+) -> Response:
+    shown = assessments.displayed_instrument(instrument_id, settings.instrument_text_dir)
+    access.own_patient(session, user, resource_type="questionnaire_response")
+    action = f"/patient/questionnaires/{shown.instrument.id}"
+    context = _questionnaire_context(shown, action=action, given={}, errors=[])
+    return render(request, "assessments/questionnaire.html", context)
+
+
+@router.post("/patient/questionnaires/{instrument_id}", response_class=HTMLResponse)
+async def submit_questionnaire(
+    request: Request, instrument_id: str, user: CurrentPatientUser, session: SessionDep, settings: SettingsDep
+) -> Response:
+    raw = await request.form()
+    shown = assessments.displayed_instrument(instrument_id, settings.instrument_text_dir)
+    patient = access.own_patient(session, user, resource_type="questionnaire_response")
+    given = {k: str(v) for k, v in raw.items() if k.startswith("item_")}
+    action = f"/patient/questionnaires/{shown.instrument.id}"
+    answers, declined, errors = _parse_answers(shown.instrument, raw, blank_allowed=False)
+    if not errors:
+        try:
+            submission = assessments.submit_response(
+                session,
+                user,
+                patient.id,
+                shown.instrument.id,
+                answers,
+                declined_items=declined,
+                text_dir=settings.instrument_text_dir,
+            )
+        except InvalidInput as exc:
+            errors = [exc.message]
+        else:
+            if submission.alerts:
+                return redirect("/patient/safety")
+            return redirect(f"/patient/questionnaires?done={shown.instrument.id}")
+    context = _questionnaire_context(shown, action=action, given=given, errors=errors)
+    return render(request, "assessments/questionnaire.html", context, status_code=422)
+
+
+# --- clinician ------------------------------------------------------------------------------------------
+
+
+def _chart(instrument: Instrument, responses: list[QuestionnaireResponse]) -> Markup | None:
+    """The total over time on the instrument's bands, or None with fewer than two valid totals."""
+    from painrewire.reports.charts import score_chart
+
+    points = [(r.completed_at.date(), float(r.total)) for r in responses if r.total is not None and r.valid]
+    if len(points) < 2 or instrument.min_total is None or instrument.max_total is None:
+        return None
+    if any(b.subscale is not None for b in instrument.bands):
+        return None  # bands that depend on a subscale (STarT Back risk) cannot be drawn on the total alone
+    lo, hi = instrument.min_total, instrument.max_total
+    plain = [b for b in instrument.bands if b.low is not None and b.high is not None]
+    bands: list[tuple[float, float, str, str]] = []
+    step = 1.0 if instrument.total_method == "sum" else 0.1
+    for n, band in enumerate(plain):
+        start = float(band.low) if n == 0 else bands[-1][1]  # type: ignore[arg-type]
+        end = hi if n == len(plain) - 1 else float(band.high) + step  # type: ignore[arg-type]
+        bands.append((start, min(end, hi), band.label, BAND_COLOURS[min(n, len(BAND_COLOURS) - 1)]))
+    svg = score_chart(points, bands=bands, min_value=lo, max_value=hi, title=instrument.short_name)
+    return Markup(svg)
+
+
+def _assessment_context(
+    session: Session, user: User, patient: Patient, settings: Any, errors: list[str]
+) -> dict[str, Any]:
+    shown = assessments.displayed_instruments(settings.instrument_text_dir)
+    by_id = {d.instrument.id: d for d in shown}
+    grouped: dict[str, list[QuestionnaireResponse]] = {}
+    for response in assessments.history(session, patient):
+        grouped.setdefault(response.instrument_id, []).append(response)
+    history = [
+        (by_id[i].instrument, grouped[i], _chart(by_id[i].instrument, grouped[i]))
+        for i in by_id
+        if i in grouped
+    ]
+    return {
+        "patient": patient,
+        "alerts": assessments.alerts_of(session, patient),
+        "intake": assessments.latest_intake_for(session, patient),
+        "history": history,
+        "open_requests": assessments.open_assignments(session, patient),
+        "instruments": shown,
+        "by_id": by_id,
+        "today": utcnow().astimezone(settings.zone).date(),
+        "errors": errors,
+        "red_flag_conditions": red_flags.screen().conditions,
+    }
+
+
+@router.get("/clinician/patients/{patient_id}/assessment", response_class=HTMLResponse)
+def assessment_view(
+    request: Request,
+    patient_id: uuid.UUID,
+    user: CurrentClinician,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> Response:
+    patient = access.patient_for(session, user, patient_id, resource_type="assessment")
+    return render(
+        request, "assessments/clinician_view.html", _assessment_context(session, user, patient, settings, [])
+    )
+
+
+@router.post("/clinician/patients/{patient_id}/assignments", response_class=HTMLResponse)
+async def assign(
+    request: Request,
+    patient_id: uuid.UUID,
+    user: CurrentClinician,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> Response:
+    raw = await request.form()
+    instrument_id = str(raw.get("instrument_id") or "")
+    due_text = str(raw.get("due_on") or "")
+    errors: list[str] = []
+    status = 422
+    due: date | None = None
+    if due_text:
+        try:
+            due = date.fromisoformat(due_text)
+        except ValueError:
+            errors.append("Due by: not a date.")
+    if not errors:
+        try:
+            assessments.assign(session, user, patient_id, instrument_id, due_on=due)
+        except Conflict as exc:
+            errors, status = [exc.message], 409
+        except InvalidInput as exc:
+            errors = [exc.message]
+        else:
+            return redirect(f"/clinician/patients/{patient_id}/assessment?assigned={instrument_id}")
+    patient = access.patient_for(session, user, patient_id, resource_type="assessment")
+    context = _assessment_context(session, user, patient, settings, errors)
+    return render(request, "assessments/clinician_view.html", context, status_code=status)
+
+
+@router.post(
+    "/clinician/patients/{patient_id}/assignments/{assignment_id}/cancel", response_class=HTMLResponse
+)
+def cancel_assignment(
+    patient_id: uuid.UUID, assignment_id: uuid.UUID, user: CurrentClinician, session: SessionDep
+) -> Response:
+    assessments.cancel_assignment(session, user, patient_id, assignment_id)
+    return redirect(f"/clinician/patients/{patient_id}/assessment")
+
+
+@router.get("/clinician/patients/{patient_id}/questionnaires/{instrument_id}", response_class=HTMLResponse)
+def paper_entry_form(
+    request: Request,
+    patient_id: uuid.UUID,
+    instrument_id: str,
+    user: CurrentClinician,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> Response:
+    shown = assessments.displayed_instrument(instrument_id, settings.instrument_text_dir)
+    patient = access.patient_for(session, user, patient_id, resource_type="questionnaire_response")
+    action = f"/clinician/patients/{patient.id}/questionnaires/{shown.instrument.id}"
+    context = _questionnaire_context(
+        shown, action=action, given={}, errors=[], patient=patient, clinician_entry=True
+    )
+    return render(request, "assessments/questionnaire.html", context)
+
+
+@router.post("/clinician/patients/{patient_id}/questionnaires/{instrument_id}", response_class=HTMLResponse)
+async def paper_entry(
+    request: Request,
+    patient_id: uuid.UUID,
+    instrument_id: str,
+    user: CurrentClinician,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> Response:
+    raw = await request.form()
+    shown = assessments.displayed_instrument(instrument_id, settings.instrument_text_dir)
+    patient = access.patient_for(session, user, patient_id, resource_type="questionnaire_response")
+    given = {k: str(v) for k, v in raw.items() if k.startswith("item_")}
+    answers, declined, errors = _parse_answers(shown.instrument, raw, blank_allowed=True)
+    if not errors:
+        try:
+            assessments.submit_response(
+                session,
+                user,
+                patient.id,
+                shown.instrument.id,
+                answers,
+                declined_items=declined,
+                text_dir=settings.instrument_text_dir,
+            )
+        except InvalidInput as exc:
+            errors = [exc.message]
+        else:
+            return redirect(f"/clinician/patients/{patient.id}/assessment?entered={shown.instrument.id}")
+    action = f"/clinician/patients/{patient.id}/questionnaires/{shown.instrument.id}"
+    context = _questionnaire_context(
+        shown, action=action, given=given, errors=errors, patient=patient, clinician_entry=True
+    )
+    return render(request, "assessments/questionnaire.html", context, status_code=422)
+
+
+def _safe_back(target: str) -> str:
+    """Only a page of this site's clinician area (never another site) after acknowledging an alert."""
+    if (
+        target.startswith("/clinician")
+        and not target.startswith("//")
+        and "\\" not in target
+        and "://" not in target
+    ):
+        return target
+    return "/clinician"
+
+
+@router.post("/clinician/alerts/{alert_id}/acknowledge", response_class=HTMLResponse)
+async def acknowledge_alert(
+    request: Request, alert_id: uuid.UUID, user: CurrentClinician, session: SessionDep
+) -> Response:
+    raw = await request.form()
+    note = str(raw.get("note") or "")
+    assessments.acknowledge_alert(session, user, alert_id, note)
+    return redirect(_safe_back(str(raw.get("back") or "/clinician")))
+
+
+# --- home panels ----------------------------------------------------------------------------------------
+
+
+@panels.patient_home_panel
+def _patient_panel(session: Session, user: User, patient: Patient) -> panels.Panel:
+    return panels.Panel(
+        title="Your assessment",
+        template="assessments/_patient_panel.html",
+        context={
+            "alerts": assessments.safety_hold(session, patient.id),
+            "has_intake": assessments.latest_intake_for(session, patient) is not None,
+            "open_requests": assessments.open_assignments(session, patient),
+        },
+        order=1,
+    )
+
+
+@panels.clinician_patient_panel
+def _overview_panel(session: Session, user: User, patient: Patient) -> panels.Panel:
+    latest = assessments.latest_scores(session, patient)
+    shown = list_instruments()
+    return panels.Panel(
+        title="Assessment and safety",
+        template="assessments/_overview_panel.html",
+        context={
+            "patient": patient,
+            "alerts": assessments.safety_hold(session, patient.id),
+            "intake": assessments.latest_intake_for(session, patient),
+            "latest": [(i, latest[i.id]) for i in shown if i.id in latest],
+        },
+        order=1,
+    )
+
+
+@panels.clinician_home_panel
+def _alerts_panel(session: Session, user: User) -> panels.Panel | None:
+    alerts = assessments.open_alerts_for_caseload(session, user)
+    return panels.Panel(
+        title=f"Open safety alerts ({len(alerts)})" if alerts else "Safety alerts",
+        template="assessments/_alerts_panel.html",
+        context={"alerts": alerts},
+        order=0,
+    )

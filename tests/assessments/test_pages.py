@@ -1,0 +1,398 @@
+"""The assessment pages: intake to the safety page, questionnaires, the clinician's view and alert panels."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from markupsafe import escape
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from painrewire.accounts.models import User
+from painrewire.app import create_app
+from painrewire.assessments import pages, red_flags
+from painrewire.assessments import service as assessments
+from painrewire.assessments.models import Intake, QuestionnaireResponse, SafetyAlert
+from painrewire.config import Settings
+from painrewire.patients.models import Patient
+from tests.fixtures.factories import CSRF, create_patient, login_client
+
+Browser = Callable[..., TestClient]
+
+
+def intake_form(**overrides: str) -> dict[str, str]:
+    form = {
+        "csrf_token": CSRF,
+        "duration_value": "2",
+        "duration_unit": "years",
+        "onset": "gradual",
+        "pain_location": "lower_back",
+        "average_pain_last_week": "6",
+        "history": "",
+    }
+    form |= {f"rf_{q.id}": "no" for q in red_flags.questions()}
+    return form | overrides
+
+
+def phq_form(*answers: str) -> dict[str, str]:
+    return {"csrf_token": CSRF, **{f"item_{n}": a for n, a in enumerate(answers, start=1)}}
+
+
+def rows(session: Session, model: Any, patient: Patient) -> int:
+    session.expire_all()
+    stmt = select(func.count()).select_from(model).where(model.patient_id == patient.id)
+    return int(session.scalar(stmt) or 0)
+
+
+class TestIntake:
+    def test_the_form_asks_every_red_flag_question(self, as_user: Browser, patient: Patient) -> None:
+        page = as_user(patient.user, browser=True).get("/patient/intake")
+        assert page.status_code == 200
+        for question in red_flags.questions():
+            assert f'name="rf_{question.id}"' in page.text
+
+    def test_a_red_flag_sends_the_patient_straight_to_the_safety_page(
+        self, as_user: Browser, session: Session, patient: Patient, settings: Settings
+    ) -> None:
+        browser = as_user(patient.user, browser=True)
+        sent = browser.post("/patient/intake", data=intake_form(rf_ce_bladder="yes"), follow_redirects=False)
+        assert sent.status_code == 303 and sent.headers["location"] == "/patient/safety"
+        safety = browser.get("/patient/safety")
+        assert "Please get medical help now" in safety.text
+        assert (
+            f"Call {settings.emergency_number} or go to the nearest emergency department now" in safety.text
+        )
+        assert "New problems with passing urine" in safety.text
+        assert "Your care team has been told" in safety.text
+        assert rows(session, SafetyAlert, patient) == 1
+
+    def test_an_urgent_red_flag_says_see_a_doctor_today(self, as_user: Browser, patient: Patient) -> None:
+        browser = as_user(patient.user, browser=True)
+        browser.post("/patient/intake", data=intake_form(rf_infection_fever="yes"))
+        page = browser.get("/patient/safety").text
+        assert "Please see a doctor today" in page and "Please get medical help now" not in page
+
+    def test_no_red_flag_goes_on_to_the_questionnaires(
+        self, as_user: Browser, session: Session, patient: Patient
+    ) -> None:
+        sent = as_user(patient.user, browser=True).post(
+            "/patient/intake", data=intake_form(), follow_redirects=False
+        )
+        assert sent.headers["location"] == "/patient/questionnaires?intake=1"
+        intake = session.scalar(select(Intake).where(Intake.patient_id == patient.id))
+        assert intake is not None and intake.pain_duration_weeks == 104 and intake.chronic
+
+    @pytest.mark.parametrize(
+        ("value", "unit", "weeks", "chronic"), [("3", "months", 13, True), ("11", "weeks", 11, False)]
+    )
+    def test_duration_is_converted_to_weeks(
+        self,
+        as_user: Browser,
+        session: Session,
+        patient: Patient,
+        value: str,
+        unit: str,
+        weeks: int,
+        chronic: bool,
+    ) -> None:
+        as_user(patient.user, browser=True).post(
+            "/patient/intake", data=intake_form(duration_value=value, duration_unit=unit)
+        )
+        intake = session.scalar(select(Intake).where(Intake.patient_id == patient.id))
+        assert intake is not None and (intake.pain_duration_weeks, intake.chronic) == (weeks, chronic)
+
+    def test_an_unanswered_safety_question_re_shows_the_form_and_stores_nothing(
+        self, as_user: Browser, session: Session, patient: Patient
+    ) -> None:
+        form = intake_form(duration_value="lots")
+        del form["rf_ce_saddle"]
+        page = as_user(patient.user, browser=True).post("/patient/intake", data=form)
+        assert page.status_code == 422
+        assert "Please answer yes or no: Do you have numbness, tingling" in page.text
+        assert "How long you have had this pain" in page.text
+        assert 'value="no" checked' in page.text  # what was answered is kept
+        assert rows(session, Intake, patient) == 0
+
+    @pytest.mark.parametrize(
+        "bad",
+        [
+            {"onset": "aliens"},
+            {"average_pain_last_week": "11"},
+            {"duration_unit": "decades"},
+            {"rf_ce_bowel": "maybe"},
+            {"history": "x" * 5000},
+        ],
+    )
+    def test_bad_input_is_a_422_never_a_500(
+        self, as_user: Browser, session: Session, patient: Patient, bad: dict[str, str]
+    ) -> None:
+        page = as_user(patient.user, browser=True).post("/patient/intake", data=intake_form(**bad))
+        assert page.status_code == 422
+        assert rows(session, Intake, patient) == 0
+
+
+class TestQuestionnaires:
+    def test_the_list_offers_what_the_patient_can_fill(
+        self, as_user: Browser, session: Session, patient: Patient
+    ) -> None:
+        browser = as_user(patient.user, browser=True)
+        browser.post("/patient/intake", data=intake_form())
+        page = browser.get("/patient/questionnaires").text
+        for instrument_id in ("peg", "phq9", "gad7"):
+            assert f'href="/patient/questionnaires/{instrument_id}"' in page
+        assert 'href="/patient/questionnaires/odi"' not in page
+
+    def test_item_9_cannot_be_declined_but_the_others_can(self, as_user: Browser, patient: Patient) -> None:
+        page = as_user(patient.user, browser=True).get("/patient/questionnaires/phq9").text
+        assert page.count('value="declined"') == 8
+        assert 'name="item_9" value="declined"' not in page
+        assert "Thoughts that you would be better off dead" in page
+        assert "Pfizer" in page
+
+    def test_phq9_item_9_sends_the_patient_to_the_safety_page_with_the_crisis_line(
+        self, as_user: Browser, session: Session, patient: Patient, settings: Settings
+    ) -> None:
+        browser = as_user(patient.user, browser=True)
+        sent = browser.post(
+            "/patient/questionnaires/phq9", data=phq_form(*"000000001"), follow_redirects=False
+        )
+        assert sent.status_code == 303 and sent.headers["location"] == "/patient/safety"
+        safety = browser.get("/patient/safety").text
+        assert settings.crisis_line in safety and "You do not have to cope with them alone" in safety
+        assert rows(session, SafetyAlert, patient) == 1
+
+    def test_a_completed_questionnaire_is_scored_and_listed(
+        self, as_user: Browser, session: Session, patient: Patient
+    ) -> None:
+        browser = as_user(patient.user, browser=True)
+        sent = browser.post("/patient/questionnaires/gad7", data=phq_form(*"2222222"), follow_redirects=False)
+        assert sent.headers["location"] == "/patient/questionnaires?done=gad7"
+        page = browser.get(sent.headers["location"]).text
+        assert "your answers to the GAD-7 are saved" in page and "14 · moderate" in page
+
+    def test_an_item_left_out_re_shows_the_form_naming_it(
+        self, as_user: Browser, session: Session, patient: Patient
+    ) -> None:
+        form = phq_form(*"1111111")
+        form["item_9"] = "declined"
+        page = as_user(patient.user, browser=True).post("/patient/questionnaires/phq9", data=form)
+        assert page.status_code == 422
+        assert "Please answer item 8, or choose" in page.text
+        assert "Please answer item 9: it helps us keep you safe" in page.text
+        assert rows(session, QuestionnaireResponse, patient) == 0
+
+    def test_prefer_not_to_answer_is_stored_as_declined(
+        self, as_user: Browser, session: Session, patient: Patient
+    ) -> None:
+        form = phq_form(*"1111111")
+        form["item_8"], form["item_9"] = "declined", "0"
+        as_user(patient.user, browser=True).post("/patient/questionnaires/phq9", data=form)
+        stored = session.scalar(
+            select(QuestionnaireResponse).where(QuestionnaireResponse.patient_id == patient.id)
+        )
+        assert stored is not None and stored.declined_items == [8] and stored.valid is False
+
+    @pytest.mark.parametrize("value", ["4", "-1", "x", "1.0", ""])
+    def test_a_value_that_is_not_an_option_is_refused(
+        self, as_user: Browser, patient: Patient, value: str
+    ) -> None:
+        page = as_user(patient.user, browser=True).post(
+            "/patient/questionnaires/phq9", data=phq_form(value, *"00000000")
+        )
+        assert page.status_code == 422
+
+    def test_without_licensed_wording_the_patient_is_told_the_care_team_will_help(
+        self, as_user: Browser, patient: Patient
+    ) -> None:
+        browser = as_user(patient.user, browser=True)
+        page = browser.get("/patient/questionnaires/odi").text
+        assert (
+            "Your care team will go through this questionnaire with you" in page
+            and '<form method="post" action="/patient' not in page
+        )
+        refused = browser.post("/patient/questionnaires/odi", data=phq_form(*"1111111111"))
+        assert refused.status_code == 422 and "filled in with your care team" in refused.text
+
+    def test_unknown_instrument_is_not_found(self, as_user: Browser, patient: Patient) -> None:
+        assert as_user(patient.user, browser=True).get("/patient/questionnaires/phq10").status_code == 404
+
+    def test_clinic_wording_lets_patients_fill_a_licensed_instrument(
+        self,
+        tmp_path: Path,
+        settings: Settings,
+        sessions: sessionmaker[Session],
+        session: Session,
+        patient: Patient,
+    ) -> None:
+        (tmp_path / "pcs.yaml").write_text(
+            yaml.safe_dump(
+                {
+                    "instrument": "pcs",
+                    "licence": "PCS wording licensed from Mapi Research Trust, licence 123",
+                    "items": [{"number": n, "text": f"Licensed PCS statement {n}"} for n in range(1, 14)],
+                }
+            ),
+            encoding="utf-8",
+        )
+        app = create_app(settings.model_copy(update={"instrument_text_dir": tmp_path}), sessions=sessions)
+        browser = login_client(app, session, settings, patient.user, browser=True)
+        page = browser.get("/patient/questionnaires/pcs").text
+        assert "Licensed PCS statement 13" in page and "licence 123" in page
+        sent = browser.post(
+            "/patient/questionnaires/pcs", data=phq_form(*"2222222222222"), follow_redirects=False
+        )
+        assert sent.status_code == 303
+        stored = session.scalar(
+            select(QuestionnaireResponse).where(QuestionnaireResponse.patient_id == patient.id)
+        )
+        assert stored is not None and stored.total == 26 and stored.subscales["rumination"] == 8
+
+
+class TestClinician:
+    @pytest.fixture
+    def flagged(self, session: Session, patient: Patient, clinician: User) -> SafetyAlert:
+        assessments.submit_response(session, patient.user, patient.id, "phq9", [2, 2, 2, 2, 2, 1, 1, 1, 0])
+        return assessments.submit_response(session, patient.user, patient.id, "phq9", [1] * 9).alerts[0]
+
+    def test_the_assessment_view_shows_scores_bands_history_and_the_open_alert(
+        self, as_user: Browser, patient: Patient, clinician: User, flagged: SafetyAlert
+    ) -> None:
+        page = as_user(clinician, browser=True).get(f"/clinician/patients/{patient.id}/assessment").text
+        assert str(escape(flagged.summary)) in page
+        assert f'action="/clinician/alerts/{flagged.id}/acknowledge"' in page
+        assert "<td>13</td><td>moderate</td>" in page and "<td>9</td><td>mild</td>" in page  # 4x2+2+3 / 9x1
+        assert "<svg" in page  # the PHQ-9 totals over time
+        assert "scoring phq9/1" in page
+
+    def test_acknowledging_from_the_page_needs_a_note_and_returns_to_the_view(
+        self, as_user: Browser, session: Session, patient: Patient, clinician: User, flagged: SafetyAlert
+    ) -> None:
+        browser = as_user(clinician, browser=True)
+        back = f"/clinician/patients/{patient.id}/assessment"
+        short = browser.post(
+            f"/clinician/alerts/{flagged.id}/acknowledge", data={"csrf_token": CSRF, "note": "", "back": back}
+        )
+        assert short.status_code == 422 and "Write a short note" in short.text
+        done = browser.post(
+            f"/clinician/alerts/{flagged.id}/acknowledge",
+            data={"csrf_token": CSRF, "note": "Phoned; safe; GP aware.", "back": back},
+            follow_redirects=False,
+        )
+        assert done.status_code == 303 and done.headers["location"] == back
+        page = browser.get(back).text
+        assert "Acknowledged" in page and "Phoned; safe; GP aware." in page
+
+    @pytest.mark.parametrize(
+        "back", ["https://evil.example/", "//evil.example/x", "/patient", "/clinician\\@evil"]
+    )
+    def test_acknowledging_never_redirects_off_the_clinician_pages(
+        self, as_user: Browser, clinician: User, flagged: SafetyAlert, back: str
+    ) -> None:
+        done = as_user(clinician, browser=True).post(
+            f"/clinician/alerts/{flagged.id}/acknowledge",
+            data={"csrf_token": CSRF, "note": "Seen today.", "back": back},
+            follow_redirects=False,
+        )
+        assert done.headers["location"] == "/clinician"
+
+    def test_the_clinician_home_lists_open_alerts_with_an_acknowledge_form(
+        self, as_user: Browser, session: Session, clinician: User, flagged: SafetyAlert
+    ) -> None:
+        panel = pages._alerts_panel(session, clinician)
+        assert panel is not None and panel.title == "Open safety alerts (1)"
+        page = as_user(clinician, browser=True).get("/clinician").text
+        assert "Open safety alerts (1)" in page and f"/clinician/alerts/{flagged.id}/acknowledge" in page
+
+    def test_the_overview_panel_shows_duration_latest_scores_and_open_alerts(
+        self, session: Session, patient: Patient, clinician: User, flagged: SafetyAlert
+    ) -> None:
+        assessments.submit_intake(
+            session,
+            patient.user,
+            patient.id,
+            assessments.IntakeCreate.model_validate(
+                {
+                    "pain_duration_weeks": 8,
+                    "onset": "injury",
+                    "pain_location": "lower_back",
+                    "average_pain_last_week": 4,
+                    "red_flags": {q.id: False for q in red_flags.questions()},
+                }
+            ),
+        )
+        panel = pages._overview_panel(session, clinician, patient)
+        assert panel is not None
+        assert panel.context["alerts"] == [flagged]
+        assert panel.context["intake"].chronic is False
+        assert [(i.id, r.total) for i, r in panel.context["latest"]] == [("phq9", 9)]
+
+    def test_the_patient_panel_says_the_program_is_paused(
+        self, session: Session, patient: Patient, flagged: SafetyAlert
+    ) -> None:
+        panel = pages._patient_panel(session, patient.user, patient)
+        assert panel is not None and panel.context["alerts"] == [flagged] and panel.order == 1
+
+    def test_assign_from_the_view_and_see_it_waiting(
+        self, as_user: Browser, patient: Patient, clinician: User
+    ) -> None:
+        browser = as_user(clinician, browser=True)
+        url = f"/clinician/patients/{patient.id}/assignments"
+        sent = browser.post(
+            url,
+            data={"csrf_token": CSRF, "instrument_id": "pcs", "due_on": "2030-02-01"},
+            follow_redirects=False,
+        )
+        assert sent.status_code == 303
+        again = browser.post(url, data={"csrf_token": CSRF, "instrument_id": "pcs"})
+        assert again.status_code == 409 and "The PCS is already waiting" in again.text
+        bad_date = browser.post(url, data={"csrf_token": CSRF, "instrument_id": "gad7", "due_on": "soon"})
+        assert bad_date.status_code == 422
+        patient_view = as_user(patient.user, browser=True).get("/patient/questionnaires").text
+        assert (
+            "Pain Catastrophizing Scale" in patient_view
+            and "your care team will go through this one with you" in patient_view
+        )
+
+    def test_a_clinician_enters_a_paper_odi_with_a_blank_section(
+        self, as_user: Browser, session: Session, patient: Patient, clinician: User
+    ) -> None:
+        browser = as_user(clinician, browser=True)
+        url = f"/clinician/patients/{patient.id}/questionnaires/odi"
+        form = browser.get(url)
+        assert form.status_code == 200 and "Left blank on the form" in form.text and "Mapi" in form.text
+        data: dict[str, Any] = phq_form(*"3222222")
+        data |= {"item_8": "blank", "item_9": "1", "item_10": "1"}
+        sent = browser.post(url, data=data, follow_redirects=False)
+        assert sent.status_code == 303
+        stored = session.scalar(
+            select(QuestionnaireResponse).where(QuestionnaireResponse.patient_id == patient.id)
+        )
+        assert stored is not None and stored.total == 37.8 and stored.band == "moderate disability"
+
+    def test_a_clinician_off_the_team_sees_nothing(
+        self, as_user: Browser, patient: Patient, other_clinician: User, flagged: SafetyAlert
+    ) -> None:
+        browser = as_user(other_clinician, browser=True)
+        assert browser.get(f"/clinician/patients/{patient.id}/assessment").status_code == 404
+        assert browser.get(f"/clinician/patients/{patient.id}/questionnaires/odi").status_code == 404
+        refused = browser.post(
+            f"/clinician/alerts/{flagged.id}/acknowledge", data={"csrf_token": CSRF, "note": "Not mine."}
+        )
+        assert refused.status_code == 404
+        assert "Open safety alerts" not in browser.get("/clinician").text
+
+
+def test_a_patient_without_a_care_team_is_told_to_call_the_clinic(
+    app: FastAPI, session: Session, settings: Settings
+) -> None:
+    lonely = create_patient(session)
+    browser = login_client(app, session, settings, lonely.user, browser=True)
+    browser.post("/patient/intake", data=intake_form(rf_cancer_history="yes"))
+    page = browser.get("/patient/safety").text
+    assert "You do not have a care team yet" in page and settings.clinic_phone in page
