@@ -104,7 +104,7 @@ def _lesson(lesson_id: str) -> content.Lesson:
     return lesson
 
 
-def _progress_row(session: Session, patient: Patient, lesson_id: str) -> LessonProgress:
+def lesson_progress_row(session: Session, patient: Patient, lesson_id: str) -> LessonProgress:
     """The patient's progress row for a lesson, created on first use (two tabs at once cannot make two)."""
     stmt = select(LessonProgress).where(
         LessonProgress.patient_id == patient.id, LessonProgress.lesson_id == lesson_id
@@ -135,7 +135,7 @@ def open_lesson(
         session, actor, patient_id, resource_type="prt_lesson", resource_id=lesson.id
     )
     if mark_opened and actor.role == Role.PATIENT:
-        return patient, LessonStatus(lesson, _progress_row(session, patient, lesson.id))
+        return patient, LessonStatus(lesson, lesson_progress_row(session, patient, lesson.id))
     progress = session.scalar(
         select(LessonProgress).where(
             LessonProgress.patient_id == patient.id, LessonProgress.lesson_id == lesson.id
@@ -176,7 +176,7 @@ def submit_quiz(
     except content.AnswerError as exc:
         raise InvalidInput(exc.message, field=exc.field) from None
     when = now or utcnow()
-    progress = _progress_row(session, patient, lesson.id)
+    progress = lesson_progress_row(session, patient, lesson.id)
     progress.quiz_attempts += 1
     progress.quiz_total = result.total
     progress.best_score = max(progress.best_score or 0, result.score)
