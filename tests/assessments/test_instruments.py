@@ -223,3 +223,52 @@ def test_an_unanswered_red_flag_question_is_never_taken_as_no() -> None:
         red_flags.evaluate_red_flags(all_no() | {"made_up": True})
     with pytest.raises(ValueError, match="ce_bowel: answer yes"):
         red_flags.evaluate_red_flags(all_no() | {"ce_bowel": "yes"})  # type: ignore[arg-type]
+
+
+def test_a_definition_carries_enough_for_a_valid_fhir_questionnaire_response_and_observation() -> None:
+    """What the FHIR export needs: item numbers and labels, answer codes and labels, LOINC where known."""
+    from fhir.resources.R4B.observation import Observation
+    from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
+
+    from painrewire.assessments.scoring import score
+
+    definition = get_instrument("phq9")
+    answers = [1, 0, 2, 1, 0, 0, 1, 0, 0]
+    result = score("phq9", answers)
+    items = []
+    for item, answer in zip(definition.items, answers, strict=True):
+        option = next(o for o in item.options if o.value == answer)
+        items.append(
+            {
+                "linkId": str(item.number),
+                "text": item.display_text,
+                "answer": [
+                    {
+                        "valueCoding": {
+                            "system": "urn:painrewire:phq9",
+                            "code": option.code,
+                            "display": option.label,
+                        }
+                    }
+                ],
+            }
+        )
+    response = QuestionnaireResponse.model_validate(
+        {
+            "resourceType": "QuestionnaireResponse",
+            "status": "completed",
+            "questionnaire": f"http://loinc.org/q/{definition.loinc.panel}",
+            "item": items,
+        }
+    )
+    observation = Observation.model_validate(
+        {
+            "resourceType": "Observation",
+            "status": "final",
+            "code": {"coding": [{"system": "http://loinc.org", "code": definition.loinc.total}]},
+            "valueQuantity": {"value": result.total, "unit": "{score}"},
+            "interpretation": [{"text": result.band}],
+        }
+    )
+    assert response.item[8].answer[0].valueCoding.code == "0"  # type: ignore[index,union-attr]
+    assert observation.valueQuantity.value == 5  # type: ignore[union-attr]
