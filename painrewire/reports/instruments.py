@@ -40,6 +40,8 @@ class InstrumentFacts:
     subscale_loinc: Mapping[str, str] = field(default_factory=dict)
     subscale_names: Mapping[str, str] = field(default_factory=dict)
     higher_is_better: bool = False
+    #: The total is a percentage (ODI), not a count of points.
+    total_is_percent: bool = False
     defined: bool = True
 
 
@@ -73,6 +75,7 @@ def _facts(definition: Instrument) -> InstrumentFacts:
         subscale_loinc=subscale_loinc,
         subscale_names={s.id: s.label for s in definition.subscales},
         higher_is_better=definition.higher_is_better,
+        total_is_percent=definition.total_method == "percent",
     )
 
 

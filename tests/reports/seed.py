@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy.orm import Session
 
 from painrewire.accounts.models import User
-from painrewire.assessments.models import QuestionnaireResponse
+from painrewire.assessments.models import Intake, QuestionnaireResponse
 from painrewire.diary.models import DiaryEntry
 from painrewire.diary.service import local_today, refresh_baseline
 from painrewire.notes.models import ClinicalNote
@@ -23,6 +23,7 @@ from painrewire.patients.models import Patient
 from painrewire.plans.models import PlanVersion, VersionStatus
 from painrewire.plans.rules import FiredRule, PlannedModule, PlanProposal, QuestionnaireSchedule
 from painrewire.programs.models import Module, PracticeLog
+from painrewire.scheduling.models import Appointment, AppointmentStatus
 from tests.fixtures.factories import create_patient
 
 
@@ -42,6 +43,8 @@ class Seeded:
     bpi_first: QuestionnaireResponse
     bpi_latest: QuestionnaireResponse
     plan: PlanVersion
+    appointments: list[Appointment]
+    cancel_reason: str
 
 
 def at(day: date, hour: int = 10) -> datetime:
@@ -175,6 +178,45 @@ def seed_patient(session: Session, clinician: User, *, name: str | None = None) 
             patient_id=patient.id, author_id=clinician.id, discipline=clinician.discipline, body=clinical_note
         )
     )
+    intake_text = f"Back pain since lifting a canoe at Quillfeather Farm {tag}"
+    session.add(
+        Intake(
+            patient_id=patient.id,
+            submitted_by_id=patient.user_id,
+            pain_duration_weeks=150,
+            chronic=True,
+            onset="injury",
+            pain_location="lower_back",
+            average_pain_last_week=6,
+            history=intake_text,
+            red_flag_answers={"saddle_anaesthesia": False},
+            red_flags=[],
+            red_flag_version="test",
+        )
+    )
+    cancel_reason = f"Away at my sister's wedding in Quillfeather {tag}"
+    appointments = []
+    for back, kind, status, reason in (
+        (13, "initial_assessment", AppointmentStatus.COMPLETED, ""),
+        (-3, "prt_session", AppointmentStatus.BOOKED, ""),
+        (-10, "prt_session", AppointmentStatus.CANCELLED, cancel_reason),
+    ):
+        start = at(today - timedelta(days=back), 9)
+        appointments.append(
+            Appointment(
+                patient_id=patient.id,
+                clinician_id=clinician.id,
+                appointment_type=kind,
+                starts_at=start,
+                ends_at=start + timedelta(minutes=50),
+                blocked_from=start,
+                blocked_until=start + timedelta(minutes=60),
+                timezone="Europe/London",
+                status=status,
+                cancel_reason=reason,
+            )
+        )
+    session.add_all(appointments)
     session.flush()
     refresh_baseline(session, patient.id)
     return Seeded(
@@ -186,10 +228,12 @@ def seed_patient(session: Session, clinician: User, *, name: str | None = None) 
         date_of_birth=born,
         diary_note=diary_note,
         clinical_note=clinical_note,
-        intake_text="",
+        intake_text=intake_text,
         phq9_first=phq_first,
         phq9_latest=phq_latest,
         bpi_first=bpi_first,
         bpi_latest=bpi_latest,
         plan=plan,
+        appointments=appointments,
+        cancel_reason=cancel_reason,
     )

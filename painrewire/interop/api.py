@@ -1,0 +1,66 @@
+"""JSON routes for FHIR R4 exports."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import Query
+from fastapi.responses import JSONResponse
+
+from painrewire.interop import service as exports
+from painrewire.interop.fhir import FHIR_MEDIA_TYPE
+from painrewire.web.deps import CurrentUser, SessionDep, SettingsDep
+from painrewire.web.routing import api_router, error_responses
+
+router = api_router(tags=["interop"])
+ERRORS = error_responses(401, 403, 404)
+Reason = Annotated[
+    str | None, Query(max_length=500, description="Required of an administrator: why the record is exported")
+]
+FHIR_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"description": "A FHIR R4 Bundle of type collection", "content": {FHIR_MEDIA_TYPE: {}}}
+}
+
+
+def fhir_json(bundle: dict[str, Any]) -> JSONResponse:
+    return JSONResponse(bundle, media_type=FHIR_MEDIA_TYPE, headers={"Cache-Control": "no-store, private"})
+
+
+@router.get(
+    "/patients/{patient_id}/fhir",
+    summary="The patient's record as a FHIR R4 Bundle (Patient, QuestionnaireResponse, Observation, "
+    "CarePlan, Appointment, Practitioner)",
+    responses={**FHIR_RESPONSE, **ERRORS},
+    response_class=JSONResponse,
+)
+def patient_bundle(
+    patient_id: uuid.UUID,
+    user: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    reason: Reason = None,
+) -> JSONResponse:
+    return fhir_json(
+        exports.patient_bundle(session, user, patient_id, base_url=settings.base_url, reason=reason)
+    )
+
+
+@router.get(
+    "/patients/{patient_id}/responses/{response_id}/fhir",
+    summary="One completed questionnaire as FHIR R4: its QuestionnaireResponse and score Observation",
+    responses={**FHIR_RESPONSE, **ERRORS},
+    response_class=JSONResponse,
+)
+def response_bundle(
+    patient_id: uuid.UUID,
+    response_id: uuid.UUID,
+    user: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    reason: Reason = None,
+) -> JSONResponse:
+    bundle = exports.response_bundle(
+        session, user, patient_id, response_id, base_url=settings.base_url, reason=reason
+    )
+    return fhir_json(bundle)
