@@ -119,7 +119,7 @@ class TestWeeklyTasks:
             ("mindfulness_practice", 3, 5),
             ("cbt_thought_record", 0, 2),
             ("cbt_exposure", 0, 2),
-            ("cbt_pacing", 0, 2),
+            ("cbt_pacing", 0, 1),  # logged once a week, whatever the sessions
         ]
 
     def test_next_is_the_first_unfinished_task_not_done_today(self) -> None:
