@@ -1,0 +1,174 @@
+"""A patient's download of all their own data, as one JSON document.
+
+The tables are found from the metadata, not listed by hand, so a module added later is included without an
+edit here: every table with a ``patient_id`` column (filtered to this patient), and every table whose rows
+hang off those rows through a foreign key (diary revisions, GMI trials, pacing logs, ...; filtered through
+the parent rows, and, where the child table has a ``user_id``, to the patient's own account). The patient's
+account is included without its password hash; columns that hold secrets (``*_hash``) are never exported.
+
+Binary columns (neurofeedback recordings, audio) are listed rather than inlined: their size in bytes and a
+note that the clinic provides the file on request, so the document stays readable and small enough to open.
+"""
+
+from __future__ import annotations
+
+import base64
+import decimal
+import enum
+import uuid
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import Column, ColumnElement, LargeBinary, Select, Table, func, select
+from sqlalchemy.orm import Session
+
+from painrewire.accounts.models import AuditAction, User
+from painrewire.db import utcnow
+from painrewire.patients import access
+from painrewire.patients.models import Patient
+from painrewire.schema import import_all_models
+
+FORMAT = "painrewire-personal-data/1"
+MAX_DEPTH = 3
+#: Tables that hold another person's data or the machinery of logins, never exported here.
+NEVER = frozenset({"users", "patients", "auth_sessions", "rate_limit_buckets"})
+
+
+def _is_secret(column: Column[Any]) -> bool:
+    return column.name.endswith("_hash") or column.name in {"token", "password"}
+
+
+def _json(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return _json(value.value)
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    if isinstance(value, dict):
+        return {str(k): _json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json(v) for v in value]
+    return str(value)
+
+
+def _patient_column(table: Table) -> Column[Any] | None:
+    if "patient_id" in table.c:
+        return table.c.patient_id
+    for fk in table.foreign_keys:
+        if fk.column.table.name == "patients":
+            return fk.parent
+    return None
+
+
+def _row_filters(patient: Patient) -> dict[str, ColumnElement[bool]]:
+    """Each exported table and the condition that selects this patient's rows in it."""
+    tables = [t for t in import_all_models().sorted_tables if t.name not in NEVER]
+    filters: dict[str, ColumnElement[bool]] = {}
+    for table in tables:
+        column = _patient_column(table)
+        if column is not None:
+            filters[table.name] = column == patient.id
+    for _ in range(MAX_DEPTH):
+        added = False
+        for table in tables:
+            if table.name in filters:
+                continue
+            for fk in table.foreign_keys:
+                parent = fk.column.table
+                if parent.name in filters and isinstance(parent, Table):
+                    condition: ColumnElement[bool] = fk.parent.in_(
+                        select(fk.column).where(filters[parent.name])
+                    )
+                    if "user_id" in table.c:
+                        condition = condition & (table.c.user_id == patient.user_id)
+                    filters[table.name] = condition
+                    added = True
+                    break
+        if not added:
+            break
+    return filters
+
+
+def _select(table: Table, condition: ColumnElement[bool]) -> Select[Any]:
+    columns: list[ColumnElement[Any]] = []
+    for column in table.columns:
+        if _is_secret(column):
+            continue
+        if isinstance(column.type, LargeBinary):
+            columns.append(func.length(column).label(column.name))
+        else:
+            columns.append(column)
+    order = [table.c[name] for name in ("created_at", "day", "at", "completed_at") if name in table.c][:1]
+    primary = list(table.primary_key.columns)
+    return select(*columns).where(condition).order_by(*order, *primary)
+
+
+def _rows(session: Session, table: Table, condition: ColumnElement[bool]) -> list[dict[str, Any]]:
+    binary = {c.name for c in table.columns if isinstance(c.type, LargeBinary)}
+    rows = []
+    for row in session.execute(_select(table, condition)).mappings():
+        item: dict[str, Any] = {}
+        for name, value in row.items():
+            if name in binary:
+                item[name] = (
+                    None
+                    if value is None
+                    else {"binary": True, "bytes": int(value), "available": "from your care team on request"}
+                )
+            else:
+                item[name] = _json(value)
+        rows.append(item)
+    return rows
+
+
+def collect(session: Session, patient: Patient, *, now: datetime | None = None) -> dict[str, Any]:
+    """Everything stored about the patient, table by table (access already checked and audited)."""
+    user = session.get(User, patient.user_id)
+    account = (
+        {
+            "id": str(user.id),
+            "email": user.email,
+            "full_name": user.full_name,
+            "role": user.role.value,
+            "created_at": _json(user.created_at),
+            "is_active": user.is_active,
+        }
+        if user is not None
+        else None
+    )
+    tables = {
+        name: _rows(session, import_all_models().tables[name], condition)
+        for name, condition in sorted(_row_filters(patient).items())
+    }
+    return {
+        "format": FORMAT,
+        "generated_at": _json(now or utcnow()),
+        "about": (
+            "Everything this clinic's PainRewire holds about you, one list per table. Dates and times are "
+            "in UTC (ISO 8601). Binary files (such as neurofeedback recordings) are listed with their size; "
+            "ask your care team for the files themselves."
+        ),
+        "account": account,
+        "patient": {
+            "id": str(patient.id),
+            "date_of_birth": _json(patient.date_of_birth),
+            "phone": patient.phone,
+            "timezone": patient.timezone,
+            "created_at": _json(patient.created_at),
+        },
+        "counts": {name: len(rows) for name, rows in tables.items()},
+        "tables": tables,
+    }
+
+
+def own_data(session: Session, actor: User) -> dict[str, Any]:
+    """The logged-in patient's own data (audited as an export)."""
+    patient = access.own_patient(session, actor, action=AuditAction.EXPORT, resource_type="personal_data")
+    return collect(session, patient)
