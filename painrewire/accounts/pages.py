@@ -17,6 +17,7 @@ from painrewire.accounts.schemas import UserCreate
 from painrewire.config import Settings
 from painrewire.errors import Conflict, TooManyRequests, Unauthenticated
 from painrewire.patients import service as patients
+from painrewire.web import panels
 from painrewire.web.deps import (
     CSRF_COOKIE,
     SESSION_COOKIE,
@@ -130,6 +131,7 @@ def admin_home(request: Request, admin: CurrentAdmin, session: SessionDep) -> Re
             "users": accounts.list_users(session),
             "unassigned": patients.patients_without_care_team(session, admin),
             "clinicians": accounts.list_clinicians(session),
+            "panels": panels.admin_home_panels(session, admin),
         },
     )
 

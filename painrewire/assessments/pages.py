@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
+from painrewire.accounts import service as accounts
 from painrewire.accounts.models import Role, User
 from painrewire.assessments import red_flags
 from painrewire.assessments import service as assessments
@@ -531,5 +532,18 @@ def _alerts_panel(session: Session, user: User) -> panels.Panel | None:
         title=f"Open safety alerts ({len(alerts)})" if alerts else "Safety alerts",
         template="assessments/_alerts_panel.html",
         context={"alerts": alerts},
+        order=0,
+    )
+
+
+@panels.admin_home_panel
+def _unattended_alerts_panel(session: Session, user: User) -> panels.Panel | None:
+    alerts = assessments.alerts_without_care_team(session, user)
+    if not alerts:
+        return None
+    return panels.Panel(
+        title=f"Safety alerts with no care team to see them ({len(alerts)})",
+        template="assessments/_admin_alerts_panel.html",
+        context={"alerts": alerts, "clinicians": accounts.list_clinicians(session)},
         order=0,
     )

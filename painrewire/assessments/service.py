@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
+from painrewire.accounts import audit
 from painrewire.accounts.models import AuditAction, Role, User
 from painrewire.assessments import red_flags as red_flag_rules
 from painrewire.assessments.instruments import (
@@ -39,7 +40,7 @@ from painrewire.assessments.scoring import InvalidAnswers, score
 from painrewire.db import utcnow
 from painrewire.errors import Conflict, Forbidden, InvalidInput, NotFound
 from painrewire.patients import access
-from painrewire.patients.models import Patient
+from painrewire.patients.models import CareTeamMember, Patient
 
 URGENCY_ORDER = {u: n for n, u in enumerate(red_flag_rules.URGENCIES)}
 
@@ -501,6 +502,38 @@ def open_alerts_for_caseload(session: Session, clinician: User) -> list[tuple[Sa
         .options(joinedload(Patient.user))
         .order_by(SafetyAlert.raised_at)
     ).all()
+    pairs = [(alert, patient) for alert, patient in rows]
+    return sorted(pairs, key=lambda pair: URGENCY_ORDER.get(pair[0].urgency, 9))
+
+
+def alerts_without_care_team(session: Session, admin: User) -> list[tuple[SafetyAlert, Patient]]:
+    """Open alerts of patients nobody looks after yet: the front desk must get them a clinician now.
+
+    Safety outranks the rule that admins see no health data: the admin sees that an alert is open, how
+    urgent it is and of which kind, so they can assign a clinician at once; each such read is audited.
+    """
+    if admin.role != Role.ADMIN:
+        raise Forbidden("This list is for administrators.")
+    rows = session.execute(
+        select(SafetyAlert, Patient)
+        .join(Patient, Patient.id == SafetyAlert.patient_id)
+        .where(
+            SafetyAlert.acknowledged_at.is_(None),
+            ~Patient.id.in_(select(CareTeamMember.patient_id)),
+        )
+        .options(joinedload(Patient.user))
+        .order_by(SafetyAlert.raised_at)
+    ).all()
+    for alert, patient in rows:
+        audit.record(
+            session,
+            admin,
+            AuditAction.READ,
+            "safety_alert",
+            resource_id=alert.id,
+            patient_id=patient.id,
+            reason="open safety alert of a patient without a care team",
+        )
     pairs = [(alert, patient) for alert, patient in rows]
     return sorted(pairs, key=lambda pair: URGENCY_ORDER.get(pair[0].urgency, 9))
 

@@ -27,7 +27,10 @@ ClinicianPatientPanel = Callable[[Session, User, Patient], Panel | None]
 
 ClinicianHomePanel = Callable[[Session, User], Panel | None]
 
+AdminHomePanel = Callable[[Session, User], Panel | None]
+
 _patient_home: list[PatientPanel] = []
+_admin_home: list[AdminHomePanel] = []
 _clinician_home: list[ClinicianHomePanel] = []
 _clinician_patient: list[ClinicianPatientPanel] = []
 
@@ -51,6 +54,18 @@ def clinician_home_panel(provider: ClinicianHomePanel) -> ClinicianHomePanel:
     if provider not in _clinician_home:
         _clinician_home.append(provider)
     return provider
+
+
+def admin_home_panel(provider: AdminHomePanel) -> AdminHomePanel:
+    """Register a panel for the admin's home page (accounts and care teams; health data only if audited)."""
+    if provider not in _admin_home:
+        _admin_home.append(provider)
+    return provider
+
+
+def admin_home_panels(session: Session, user: User) -> list[Panel]:
+    found = [p for p in (provider(session, user) for provider in _admin_home) if p is not None]
+    return sorted(found, key=lambda p: p.order)
 
 
 def clinician_home_panels(session: Session, user: User) -> list[Panel]:

@@ -396,3 +396,57 @@ def test_a_patient_without_a_care_team_is_told_to_call_the_clinic(
     browser.post("/patient/intake", data=intake_form(rf_cancer_history="yes"))
     page = browser.get("/patient/safety").text
     assert "You do not have a care team yet" in page and settings.clinic_phone in page
+
+
+class TestAlertsNobodyWouldSee:
+    """A self-registered patient has no care team yet: their alert must reach the front desk at once."""
+
+    def test_admin_home_lists_the_alert_of_a_patient_without_a_care_team(
+        self, as_user: Browser, session: Session, admin: User
+    ) -> None:
+        alone = create_patient(session, care_team=[])
+        as_user(alone.user, browser=True).post(
+            "/patient/questionnaires/phq9", data=phq_form(*"000000002"), follow_redirects=False
+        )
+        page = as_user(admin, browser=True).get("/admin")
+        assert page.status_code == 200
+        assert "Safety alerts with no care team to see them (1)" in page.text
+        assert str(escape(alone.user.full_name)) in page.text
+        assert f"/admin/patients/{alone.id}/care-team" in page.text
+
+    def test_once_a_clinician_is_assigned_the_alert_moves_to_their_caseload(
+        self, as_user: Browser, session: Session, admin: User, clinician: User
+    ) -> None:
+        alone = create_patient(session, care_team=[])
+        as_user(alone.user, browser=True).post(
+            "/patient/questionnaires/phq9", data=phq_form(*"000000001"), follow_redirects=False
+        )
+        desk = as_user(admin, browser=True)
+        desk.post(
+            f"/admin/patients/{alone.id}/care-team",
+            data={"csrf_token": CSRF, "clinician_id": str(clinician.id)},
+            follow_redirects=False,
+        )
+        assert "Safety alerts with no care team" not in desk.get("/admin").text
+        caseload = as_user(clinician, browser=True).get("/clinician").text
+        assert "Open safety alerts (1)" in caseload
+
+    def test_the_admins_sight_of_the_alert_is_audited(
+        self, as_user: Browser, session: Session, admin: User
+    ) -> None:
+        from painrewire.accounts.models import AuditEvent
+
+        alone = create_patient(session, care_team=[])
+        as_user(alone.user, browser=True).post(
+            "/patient/questionnaires/phq9", data=phq_form(*"000000003"), follow_redirects=False
+        )
+        as_user(admin, browser=True).get("/admin")
+        session.expire_all()
+        reads = session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.patient_id == alone.id,
+                AuditEvent.actor_id == admin.id,
+                AuditEvent.resource_type == "safety_alert",
+            )
+        ).all()
+        assert len(reads) == 1 and reads[0].reason
