@@ -121,6 +121,58 @@ class TestPropose:
         )
         assert "neurofeedback_practitioner" in version.content["disciplines"]
 
+    def test_slow_left_right_judgement_and_low_neurofeedback_reward_reach_the_rules(
+        self, session: Session, patient: Patient, clinician: User
+    ) -> None:
+        from painrewire.neurofeedback.models import NeurofeedbackSession, SessionStatus
+        from painrewire.programs.gmi.models import LateralityBlock
+
+        builders.intake(session, patient, weeks=80)
+        session.add(
+            LateralityBlock(
+                patient_id=patient.id,
+                level=1,
+                seed=1,
+                timeout_ms=5000,
+                plan=[],
+                scores={"left_right_flag": True},
+                accuracy=0.625,
+                median_rt_ms=2450.0,
+            )
+        )
+        for rate in [0.5, 0.4] * 5 + [None]:  # ten completed sessions at a 45% mean reward rate, one unscored
+            session.add(
+                NeurofeedbackSession(
+                    patient_id=patient.id,
+                    protocol="smr_theta",
+                    source="synthetic",
+                    planned_seconds=1200,
+                    baseline_seconds=120,
+                    target_reward_rate=0.7,
+                    status=SessionStatus.COMPLETED,
+                    summary={"reward_rate": rate} if rate is not None else {},
+                )
+            )
+        session.flush()
+        profile = plans.build_profile(session, patient)
+        assert profile.gmi is not None and (profile.gmi.accuracy, profile.gmi.left_right_flag) == (
+            0.625,
+            True,
+        )
+        assert profile.neurofeedback is not None and profile.neurofeedback.sessions_done == 11
+        assert profile.neurofeedback.reward_rate == pytest.approx(0.45)
+        version = plans.propose(session, clinician, patient.id)
+        fired = {f["id"]: f["reason_clinician"] for f in version.content["fired"]}
+        assert fired["laterality_gmi"] == (
+            "Left/right judgement of trunk images: accuracy 62.5% (target 80% or more), median reaction time "
+            "2450 ms (up to 2100 ms expected), left/right difference flagged: yes. Graded motor imagery, 6 weeks, "
+            "daily."
+        )
+        assert fired["neurofeedback_low_reward_review"] == (
+            "After 11 neurofeedback sessions the reward rate is 45%, below 60%: review thresholds and protocol."
+        )
+        assert version.content["review_reasons"] == [fired["neurofeedback_low_reward_review"]]
+
     def test_without_an_intake_the_rules_cannot_propose(
         self, session: Session, patient: Patient, clinician: User
     ) -> None:
