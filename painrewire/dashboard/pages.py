@@ -1,18 +1,31 @@
-"""The clinician's home: the dashboard of their caseload, and their open safety alerts."""
+"""The clinician's home (the dashboard of their caseload), and cohort outcomes for clinicians and admins."""
 
 from __future__ import annotations
 
-from fastapi import Request
-from fastapi.responses import HTMLResponse, Response
+from datetime import date
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
+from fastapi import Query, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
+
+from painrewire.accounts.models import Discipline, Role, User
+from painrewire.dashboard import cohort as cohorts
 from painrewire.dashboard import service as dashboard
 from painrewire.db import utcnow
+from painrewire.errors import InvalidInput
+from painrewire.programs.models import Module
 from painrewire.web import panels
-from painrewire.web.deps import CurrentClinician, SessionDep, SettingsDep
+from painrewire.web.deps import CurrentAdmin, CurrentClinician, SessionDep, SettingsDep
 from painrewire.web.routing import page_router
-from painrewire.web.templating import render
+from painrewire.web.templating import register_nav, render
 
 router = page_router()
+register_nav(Role.CLINICIAN, "/clinician/outcomes", "Outcomes")
+register_nav(Role.ADMIN, "/admin/outcomes", "Outcomes")
+
+FilterValue = Annotated[str | None, Query(max_length=40)]
 
 
 @router.get("/clinician", response_class=HTMLResponse)
@@ -32,3 +45,73 @@ def clinician_home(
             "zone": settings.zone,
         },
     )
+
+
+def _outcomes(
+    request: Request, session: Session, user: User, today: date, form: dict[str, Any], csv_url: str
+) -> Response:
+    try:
+        filters = cohorts.parse_filter(today=today, **form)
+    except InvalidInput as exc:
+        refused = {"errors": [exc.message], "form": form, "result": None, "today": today}
+        return render(request, "dashboard/outcomes.html", _choices(refused), status_code=422)
+    result = cohorts.cohort(session, user, filters)
+    query = urlencode({k: v for k, v in form.items() if v})
+    context: dict[str, Any] = {
+        "errors": [],
+        "form": form,
+        "result": result,
+        "today": today,
+        "csv_url": csv_url + (f"?{query}" if query else ""),
+    }
+    return render(request, "dashboard/outcomes.html", _choices(context))
+
+
+def _choices(context: dict[str, Any]) -> dict[str, Any]:
+    return {**context, "programs": list(Module), "disciplines": list(Discipline)}
+
+
+@router.get("/clinician/outcomes", response_class=HTMLResponse)
+def clinician_outcomes(
+    request: Request,
+    user: CurrentClinician,
+    session: SessionDep,
+    settings: SettingsDep,
+    as_of: FilterValue = None,
+    started_from: FilterValue = None,
+    started_to: FilterValue = None,
+    program: FilterValue = None,
+    discipline: FilterValue = None,
+) -> Response:
+    form = {
+        "as_of": as_of,
+        "started_from": started_from,
+        "started_to": started_to,
+        "program": program,
+        "discipline": discipline,
+    }
+    today = utcnow().astimezone(settings.zone).date()
+    return _outcomes(request, session, user, today, form, "/clinician/outcomes/research.csv")
+
+
+@router.get("/admin/outcomes", response_class=HTMLResponse)
+def clinic_outcomes(
+    request: Request,
+    user: CurrentAdmin,
+    session: SessionDep,
+    settings: SettingsDep,
+    as_of: FilterValue = None,
+    started_from: FilterValue = None,
+    started_to: FilterValue = None,
+    program: FilterValue = None,
+    discipline: FilterValue = None,
+) -> Response:
+    form = {
+        "as_of": as_of,
+        "started_from": started_from,
+        "started_to": started_to,
+        "program": program,
+        "discipline": discipline,
+    }
+    today = utcnow().astimezone(settings.zone).date()
+    return _outcomes(request, session, user, today, form, "/admin/outcomes/research.csv")

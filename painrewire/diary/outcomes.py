@@ -250,7 +250,31 @@ def patient_outcome(
     trials: IMMPACT recommendations. J Pain 2008;9(2):105-121.
     """
     baseline, source = _baseline(points, bpi_average)
-    current = current_mean(points, today=today)
+    return outcome_from_means(baseline, source, current_mean(points, today=today), today=today)
+
+
+def outcome_from_means(
+    baseline: float | None, baseline_source: str | None, current: float | None, *, today: date
+) -> PatientOutcome:
+    """Return the outcome from an already computed baseline and current 7-day mean.
+
+    The same judgement as `patient_outcome`, for callers that compute the means in the database (the
+    dashboard and cohort pages: one query for a whole caseload instead of every diary entry).
+
+    Parameters
+    ----------
+    baseline : float | None
+        Baseline average pain (0-10), see `baseline_pain`.
+    baseline_source : str | None
+        ``"diary"`` or ``"bpi"``.
+    current : float | None
+        Mean pain of the 7 days ending ``today``, or None when fewer than 4 of them have an entry.
+    today : datetime.date
+        The day the outcome is for (named in the detail when the current mean is missing).
+    """
+    for name, value in (("baseline", baseline), ("current", current)):
+        if value is not None and not (math.isfinite(value) and 0 <= value <= 10):
+            raise ValueError(f"{name} pain must be from 0 to 10, got {value!r}")
     pain_free = None if current is None else current <= 1.0 + _EPS
     if baseline is None or current is None:
         missing = []
@@ -270,7 +294,7 @@ def patient_outcome(
         return PatientOutcome(
             status=status,
             baseline=baseline,
-            baseline_source=source,
+            baseline_source=baseline_source,
             current=current,
             change_points=None,
             change_percent=None,
@@ -285,7 +309,7 @@ def patient_outcome(
     return PatientOutcome(
         status=OutcomeStatus.COMPLETE,
         baseline=baseline,
-        baseline_source=source,
+        baseline_source=baseline_source,
         current=current,
         change_points=change,
         change_percent=100 * change / baseline if baseline > 0 else None,
@@ -293,7 +317,7 @@ def patient_outcome(
         responder_50=_reduced_by(baseline, current, 0.5),
         pain_free_or_nearly=pain_free,
         worsening=worsening,
-        detail=f"Baseline from the {'diary' if source == 'diary' else 'baseline BPI'}.",
+        detail=f"Baseline from the {'diary' if baseline_source == 'diary' else 'baseline BPI'}.",
     )
 
 

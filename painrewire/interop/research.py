@@ -1,0 +1,190 @@
+"""De-identified outcomes for research, as CSV: one row per patient of the cohort.
+
+What is left out or changed, and why:
+
+- No names, email addresses, phone numbers, patient or account ids, free text of any kind (diary notes,
+  intake history, clinical notes, cancellation reasons), trigger tags or exact birth dates.
+- Age is given as a five-year band on the outcome day (``40-44``), top-coded at ``90+``.
+- Each patient gets a research id, ``R-`` and 16 hex digits of HMAC-SHA256(clinic secret key, patient id):
+  stable across exports, so a study can follow a patient over time, and not reversible without the key.
+- Every date of a patient is shifted by the same secret number of days, 1 to 182 either way, derived the
+  same way (HMAC of the patient id): intervals within a patient are kept exactly, calendar dates are not.
+
+Rows are sorted by research id, so their order says nothing about who started first. Small cohorts can still
+be re-identifiable by a reader who knows the patients; the clinic should share the file only under a data
+agreement.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import io
+import uuid
+from collections.abc import Sequence
+from datetime import date, timedelta
+from functools import lru_cache
+
+from sqlalchemy.orm import Session
+
+from painrewire.accounts import audit
+from painrewire.accounts.models import AuditAction, User
+from painrewire.assessments.instruments import INSTRUMENT_IDS, get_instrument
+from painrewire.dashboard import cohort as cohorts
+from painrewire.dashboard.cohort import CohortMember, Score
+
+MAX_SHIFT_DAYS = 182
+OUTCOME_FIELDS = (
+    "outcome_status",
+    "responder_30",
+    "responder_50",
+    "pain_free_or_nearly",
+    "worsening",
+)
+
+
+def _digest(secret: str, purpose: str, patient_id: uuid.UUID) -> bytes:
+    return hmac.new(secret.encode(), f"{purpose}:{patient_id}".encode(), hashlib.sha256).digest()
+
+
+def research_id(secret: str, patient_id: uuid.UUID) -> str:
+    """The patient's stable pseudonym: not reversible without the clinic's secret key."""
+    return "R-" + _digest(secret, "research-id", patient_id).hex()[:16]
+
+
+def date_shift(secret: str, patient_id: uuid.UUID) -> timedelta:
+    """The patient's secret date shift: 1 to 182 days earlier or later, never 0, the same every export."""
+    value = int.from_bytes(_digest(secret, "date-shift", patient_id)[:8], "big") % (2 * MAX_SHIFT_DAYS)
+    days = value - MAX_SHIFT_DAYS if value < MAX_SHIFT_DAYS else value - MAX_SHIFT_DAYS + 1
+    return timedelta(days=days)
+
+
+def age_band(born: date | None, on: date) -> str:
+    """A five-year age band on a day (``under 18`` and ``90+`` at the ends), or empty when unknown."""
+    if born is None:
+        return ""
+    age = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+    if age < 18:
+        return "under 18"
+    if age >= 90:
+        return "90+"
+    low = age - age % 5
+    return f"{low}-{low + 4}"
+
+
+def _number(value: float | None, digits: int = 2) -> str:
+    return "" if value is None else f"{round(value, digits):g}"
+
+
+def _flag(value: bool | None) -> str:
+    return "" if value is None else ("1" if value else "0")
+
+
+def columns() -> list[str]:
+    head = [
+        "research_id",
+        "age_band",
+        "programs",
+        "disciplines",
+        "diary_start",
+        "outcome_date",
+        "days_since_start",
+        "diary_days",
+        "baseline_pain",
+        "baseline_source",
+        "current_pain",
+        "change_points",
+        "change_percent",
+        *OUTCOME_FIELDS,
+        "practice_minutes",
+        "practice_days",
+    ]
+    for instrument in INSTRUMENT_IDS:
+        head += [f"{instrument}_first_date", f"{instrument}_latest_date"]
+        head += [f"{measure}_{when}" for measure in _measures(instrument) for when in ("first", "latest")]
+    return head
+
+
+def _measures(instrument: str) -> list[str]:
+    """The column stems of an instrument: its total (where it has one) and each subscale."""
+    definition = get_instrument(instrument)
+    stems = [] if definition.total_method == "none" else [instrument]
+    return stems + [f"{instrument}_{sub.id}" for sub in definition.subscales]
+
+
+def _scores(scores: Sequence[Score], shift: timedelta) -> dict[str, str]:
+    """First and latest valid score of each instrument (total and subscales), dates shifted."""
+    found: dict[str, str] = {}
+    by_instrument: dict[str, list[Score]] = {}
+    for score in scores:
+        by_instrument.setdefault(score.instrument_id, []).append(score)
+    for instrument, items in by_instrument.items():
+        if instrument not in INSTRUMENT_IDS:
+            continue
+        first, latest = items[0], items[-1]
+        found[f"{instrument}_first_date"] = (first.completed_on + shift).isoformat()
+        found[f"{instrument}_latest_date"] = (latest.completed_on + shift).isoformat()
+        for when, score in (("first", first), ("latest", latest)):
+            if score.total is not None:
+                found[f"{instrument}_{when}"] = _number(score.total)
+            for name, value in score.subscales.items():
+                found[f"{instrument}_{name}_{when}"] = _number(value)
+    return {k: v for k, v in found.items() if k in _known_columns()}
+
+
+@lru_cache(maxsize=1)
+def _known_columns() -> frozenset[str]:
+    return frozenset(columns())
+
+
+def row(member: CohortMember, *, secret: str, as_of: date) -> dict[str, str]:
+    shift = date_shift(secret, member.patient_id)
+    outcome = member.outcome
+    values: dict[str, str] = {
+        "research_id": research_id(secret, member.patient_id),
+        "age_band": age_band(member.date_of_birth, as_of),
+        "programs": ";".join(sorted(member.modules)),
+        "disciplines": ";".join(sorted(d.value for d in member.disciplines)),
+        "diary_start": (member.first_day + shift).isoformat() if member.first_day else "",
+        "outcome_date": (as_of + shift).isoformat(),
+        "days_since_start": str((as_of - member.first_day).days) if member.first_day else "",
+        "diary_days": str(member.diary_days),
+        "baseline_pain": _number(member.baseline),
+        "baseline_source": member.baseline_source or "",
+        "current_pain": _number(member.current),
+        "practice_minutes": _number(member.practice_minutes, 1),
+        "practice_days": str(member.practice_days),
+    }
+    if outcome is not None:
+        values |= {
+            "change_points": _number(outcome.change_points),
+            "change_percent": _number(outcome.change_percent, 1),
+            "outcome_status": outcome.status.value,
+            "responder_30": _flag(outcome.responder_30),
+            "responder_50": _flag(outcome.responder_50),
+            "pain_free_or_nearly": _flag(outcome.pain_free_or_nearly),
+            "worsening": _flag(outcome.worsening),
+        }
+    return values | _scores(member.scores, shift)
+
+
+def research_csv(session: Session, actor: User, filters: cohorts.CohortFilter, *, secret: str) -> str:
+    """The de-identified CSV of the actor's cohort; each patient in it gets an ``export`` audit row."""
+    found = cohorts.members(session, actor, filters)
+    rows = sorted((row(m, secret=secret, as_of=filters.as_of) for m in found), key=lambda r: r["research_id"])
+    for member in found:
+        audit.record(
+            session,
+            actor,
+            AuditAction.EXPORT,
+            "research_csv",
+            resource_id=member.patient_id,
+            patient_id=member.patient_id,
+        )
+    audit.record(session, actor, AuditAction.EXPORT, "research_csv", resource_id=f"{len(found)} patients")
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns(), restval="", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
