@@ -51,8 +51,8 @@ class DiaryEntryRevision(IdMixin, Base):
 class PainBaseline(Base):
     """A patient's diary baseline, kept up to date as the first diary days are written.
 
-    The baseline depends only on the first two weeks of the diary, so it is computed when those days change
-    instead of on every dashboard view: the clinician dashboard reads one row per patient.
+    The baseline depends only on the first 7 diary days, so it is computed when a day is saved instead of on
+    every dashboard view: the clinician dashboard reads one row per patient.
     """
 
     __tablename__ = "pain_baselines"

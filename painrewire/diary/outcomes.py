@@ -6,9 +6,9 @@ zero or an error, so a cohort count never mistakes a missing diary for a non-res
 
 Definitions (each tested at its boundaries):
 
-- Baseline: the mean of the first 7 diary entries, provided they lie within the 14 calendar days that start on
-  the first entry (a baseline week may miss up to a week of days, but must describe the start). Otherwise the
-  baseline BPI average pain, when given; otherwise no baseline.
+- Baseline: the mean of the first 7 diary days (the first 7 entries, however far apart: issue 7 defines the
+  baseline by diary days, not calendar days). When the diary is shorter than 7 days, the baseline BPI average
+  pain, when given; otherwise no baseline. Once 7 days exist the baseline never changes with later entries.
 - Current: the mean of the entries in the 7 calendar days ending today (today included), when at least 4 of
   those days have an entry; otherwise no current value.
 - Responder at 30% / 50%: the current mean is at least 30% / 50% below baseline (IMMPACT: moderate and
@@ -31,9 +31,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import pairwise
 
-#: Diary entries averaged for a baseline, and the calendar days from the first entry they must lie within.
+#: Diary days averaged for a baseline.
 BASELINE_ENTRIES = 7
-BASELINE_SPAN_DAYS = 14
 
 #: Entries needed in a 7-day window for its mean to be shown (more than half the week).
 MIN_WINDOW_ENTRIES = 4
@@ -90,11 +89,9 @@ def _check_bpi(bpi_average: float | None) -> None:
 def _baseline(points: Sequence[DiaryPoint], bpi_average: float | None) -> tuple[float | None, str | None]:
     ordered = _sorted_points(points)
     _check_bpi(bpi_average)
-    if ordered:
-        last_day = ordered[0].day + timedelta(days=BASELINE_SPAN_DAYS - 1)
-        early = [p for p in ordered if p.day <= last_day][:BASELINE_ENTRIES]
-        if len(early) == BASELINE_ENTRIES:
-            return sum(p.average_pain for p in early) / BASELINE_ENTRIES, "diary"
+    if len(ordered) >= BASELINE_ENTRIES:
+        early = ordered[:BASELINE_ENTRIES]
+        return sum(p.average_pain for p in early) / BASELINE_ENTRIES, "diary"
     if bpi_average is not None:
         return float(bpi_average), "bpi"
     return None, None
@@ -113,8 +110,7 @@ def baseline_pain(points: Sequence[DiaryPoint], *, bpi_average: float | None = N
     Returns
     -------
     baseline : float | None
-        The mean of the first 7 diary entries when they all fall within the 14 calendar days starting at the
-        first entry; else ``bpi_average``; else None.
+        The mean of the first 7 diary days when the diary has at least 7; else ``bpi_average``; else None.
     """
     return _baseline(points, bpi_average)[0]
 
@@ -280,8 +276,7 @@ def outcome_from_means(
         missing = []
         if baseline is None:
             missing.append(
-                f"no baseline: fewer than {BASELINE_ENTRIES} diary days in the first {BASELINE_SPAN_DAYS} days "
-                "and no baseline BPI average pain"
+                f"no baseline: fewer than {BASELINE_ENTRIES} diary days and no baseline BPI average pain"
             )
         if current is None:
             missing.append(

@@ -8,14 +8,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from painrewire.accounts.models import AuditAction, User
 from painrewire.db import utcnow
 from painrewire.diary.models import DiaryEntry, DiaryEntryRevision, PainBaseline
-from painrewire.diary.outcomes import BASELINE_SPAN_DAYS, DiaryPoint, baseline_pain
+from painrewire.diary.outcomes import BASELINE_ENTRIES, DiaryPoint, baseline_pain
 from painrewire.diary.schemas import DiaryEntryWrite
 from painrewire.errors import Conflict, InvalidInput
 from painrewire.patients import access
@@ -33,7 +33,6 @@ FIELDS = (
     "note",
 )
 MAX_RANGE_DAYS = 731
-BASELINE_WINDOW = timedelta(days=BASELINE_SPAN_DAYS - 1)
 
 
 def local_today(patient: Patient, now: datetime | None = None) -> date:
@@ -94,19 +93,25 @@ def save_entry(
 
 
 def refresh_baseline(session: Session, patient_id: uuid.UUID, *, changed_day: date | None = None) -> None:
-    """Recompute the stored diary baseline when a day that can affect it changed (the first two weeks)."""
+    """Recompute the stored diary baseline from the first 7 diary days (one short query on the diary index).
+
+    A change after the seventh diary day cannot move the baseline, but a new day before it (a late entry for
+    an early date) can, so the first 7 days are read again each time a day is saved; the row is written only
+    when the baseline moved. ``changed_day`` is kept for callers; every save calls this.
+    """
     stored = session.get(PainBaseline, patient_id)
-    if stored is not None and changed_day is not None and changed_day > stored.first_day + BASELINE_WINDOW:
-        return
-    first = session.scalar(select(func.min(DiaryEntry.day)).where(DiaryEntry.patient_id == patient_id))
-    if first is None:
-        return
     early = session.execute(
         select(DiaryEntry.day, DiaryEntry.average_pain)
-        .where(DiaryEntry.patient_id == patient_id, DiaryEntry.day <= first + BASELINE_WINDOW)
+        .where(DiaryEntry.patient_id == patient_id)
         .order_by(DiaryEntry.day)
+        .limit(BASELINE_ENTRIES)
     ).all()
+    if not early:
+        return
+    first = early[0][0]
     value = baseline_pain([DiaryPoint(day, float(pain)) for day, pain in early])
+    if stored is not None and (stored.first_day, stored.diary_baseline) == (first, value):
+        return
     if stored is None:
         session.add(PainBaseline(patient_id=patient_id, first_day=first, diary_baseline=value))
     else:

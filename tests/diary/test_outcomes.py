@@ -47,14 +47,21 @@ def test_baseline_is_the_mean_of_the_first_seven_diary_days() -> None:
     assert baseline_pain(points) == 6.0  # 42 / 7; the later zeros are not part of it
 
 
-def test_baseline_week_may_have_gaps_within_fourteen_days() -> None:
+def test_baseline_days_may_have_gaps() -> None:
     points = [*diary(START, [4] * 7, step=2), DiaryPoint(START + timedelta(days=13), 10)]
     # entries on days 0, 2, ..., 12 (all 4) are the first seven; day 13 is the eighth
     assert baseline_pain(points) == 4.0
 
 
-def test_seventh_entry_on_day_fifteen_is_too_late_and_the_bpi_is_used() -> None:
-    points = [*diary(START, [3, 3, 3, 3, 3, 3]), DiaryPoint(START + timedelta(days=14), 3)]
+def test_the_first_seven_diary_days_count_however_far_apart() -> None:
+    """Issue 7: the baseline is the first 7 diary days; a seventh day a month later still completes it."""
+    points = [*diary(START, [3, 3, 3, 3, 3, 3]), DiaryPoint(START + timedelta(days=30), 10)]
+    assert baseline_pain(points) == pytest.approx(28 / 7)
+    assert baseline_pain(points, bpi_average=5) == pytest.approx(28 / 7)
+
+
+def test_a_diary_shorter_than_seven_days_uses_the_bpi() -> None:
+    points = diary(START, [3, 3, 3, 3, 3, 3])
     assert baseline_pain(points) is None
     assert baseline_pain(points, bpi_average=5) == 5.0
 
@@ -195,8 +202,8 @@ def test_not_enough_data_is_an_explicit_state_not_a_non_responder() -> None:
         None,
     )
     assert nothing.detail == (
-        "Not enough data: no baseline: fewer than 7 diary days in the first 14 days and no baseline BPI average "
-        "pain; fewer than 4 diary days in the 7 days up to 2025-04-12."
+        "Not enough data: no baseline: fewer than 7 diary days and no baseline BPI average pain; "
+        "fewer than 4 diary days in the 7 days up to 2025-04-12."
     )
     lapsed = patient_outcome(diary(START, [5] * 7), today=TODAY)
     assert (lapsed.status, lapsed.baseline, lapsed.current) == (OutcomeStatus.NO_CURRENT, 5.0, None)
