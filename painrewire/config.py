@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     signups_per_client: int = Field(default=10, ge=1)
     signup_window_minutes: float = Field(default=60.0, gt=0)
 
+    #: Patients may move or cancel an appointment online up to this many hours before it; later, they call.
+    booking_notice_hours: float = Field(default=24.0, ge=0, le=24 * 14)
+
     #: Largest audio recording a clinic may attach to a guided practice (20 MiB).
     practice_audio_max_bytes: int = Field(default=20 * MIB, ge=1)
     #: Path prefixes whose request bodies may exceed the general 2 MiB limit, each with its own limit in bytes
