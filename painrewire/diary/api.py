@@ -6,7 +6,13 @@ import uuid
 from datetime import date
 
 from painrewire.diary import service as diary
-from painrewire.diary.schemas import DiaryEntryRead, DiaryEntryWrite, PracticeRead
+from painrewire.diary.schemas import (
+    DiaryDayHistory,
+    DiaryEntryRead,
+    DiaryEntryWrite,
+    DiaryRevisionRead,
+    PracticeRead,
+)
 from painrewire.web.deps import CurrentUser, SessionDep
 from painrewire.web.routing import api_router, error_responses
 
@@ -41,3 +47,17 @@ def list_entries(
         )
         for day in diary.entries(session, user, patient_id, start=start, end=end)
     ]
+
+
+@router.get(
+    "/patients/{patient_id}/diary/{day}/revisions",
+    response_model=DiaryDayHistory,
+    summary="A day's entry and every earlier version of it, with who changed it and when",
+    responses=ERRORS,
+)
+def day_history(patient_id: uuid.UUID, day: date, user: CurrentUser, session: SessionDep) -> DiaryDayHistory:
+    entry, replaced = diary.day_history(session, user, patient_id, day)
+    return DiaryDayHistory(
+        entry=DiaryEntryRead.model_validate(entry),
+        revisions=[DiaryRevisionRead.model_validate(r) for r in replaced],
+    )

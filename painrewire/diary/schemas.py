@@ -6,6 +6,7 @@ import uuid
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -69,3 +70,20 @@ class DiaryEntryRead(BaseModel):
     revision: int
     updated_at: datetime
     practice: list[PracticeRead] = Field(default_factory=list)
+
+
+class DiaryRevisionRead(BaseModel):
+    """The values an entry held before one change, and who replaced them when."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    revision: int
+    values: dict[str, Any]
+    replaced_at: datetime
+    replaced_by_id: uuid.UUID | None
+    same_day: bool
+
+
+class DiaryDayHistory(BaseModel):
+    entry: DiaryEntryRead
+    revisions: list[DiaryRevisionRead]

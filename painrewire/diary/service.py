@@ -17,7 +17,7 @@ from painrewire.db import utcnow
 from painrewire.diary.models import DiaryEntry, DiaryEntryRevision, PainBaseline
 from painrewire.diary.outcomes import BASELINE_ENTRIES, DiaryPoint, baseline_pain
 from painrewire.diary.schemas import DiaryEntryWrite
-from painrewire.errors import Conflict, InvalidInput
+from painrewire.errors import Conflict, InvalidInput, NotFound
 from painrewire.patients import access
 from painrewire.patients.models import Patient
 from painrewire.programs.models import PracticeLog
@@ -51,7 +51,12 @@ def save_entry(
 ) -> DiaryEntry:
     """Create the day's entry, or change it; the replaced values are kept with who and when."""
     patient = access.patient_for(
-        session, actor, patient_id, action=AuditAction.UPDATE, resource_type="diary_entry"
+        session,
+        actor,
+        patient_id,
+        action=AuditAction.UPDATE,
+        resource_type="diary_entry",
+        resource_id=day.isoformat(),
     )
     today = local_today(patient, now)
     if day > today:
@@ -161,6 +166,19 @@ def entry_for_day(session: Session, patient: Patient, day: date) -> DiaryEntry |
     return session.scalar(
         select(DiaryEntry).where(DiaryEntry.patient_id == patient.id, DiaryEntry.day == day)
     )
+
+
+def day_history(
+    session: Session, actor: User, patient_id: uuid.UUID, day: date
+) -> tuple[DiaryEntry, list[DiaryEntryRevision]]:
+    """A day's entry as it is now and every version it replaced, oldest first (the read is audited)."""
+    patient = access.patient_for(
+        session, actor, patient_id, resource_type="diary_entry", resource_id=day.isoformat()
+    )
+    entry = entry_for_day(session, patient, day)
+    if entry is None:
+        raise NotFound(f"No diary entry on {day.isoformat()}.")
+    return entry, revisions(session, entry)
 
 
 def revisions(session: Session, entry: DiaryEntry) -> list[DiaryEntryRevision]:

@@ -244,3 +244,45 @@ class TestProgressOnPages:
     ) -> None:
         page = as_user(patient.user, browser=True).get("/patient/diary").text
         assert "no baseline" in page
+
+
+class TestHistory:
+    def test_every_change_of_a_day_is_kept_with_who_and_when_and_the_writes_are_audited(
+        self, as_user: Callable[..., TestClient], patient: Patient, clinician: User, session: Session
+    ) -> None:
+        today = diary.local_today(patient)
+        earlier = (today - timedelta(days=2)).isoformat()
+        api = as_user(patient.user)
+        api.put(f"/api/v1/patients/{patient.id}/diary/{today.isoformat()}", json=entry(average_pain=6))
+        api.put(f"/api/v1/patients/{patient.id}/diary/{today.isoformat()}", json=entry(average_pain=5))
+        api.put(f"/api/v1/patients/{patient.id}/diary/{earlier}", json=entry(average_pain=7))
+        api.put(f"/api/v1/patients/{patient.id}/diary/{earlier}", json=entry(average_pain=4))
+        history = as_user(clinician).get(f"/api/v1/patients/{patient.id}/diary/{earlier}/revisions")
+        assert history.status_code == 200
+        body = history.json()
+        assert body["entry"]["average_pain"] == 4 and body["entry"]["revision"] == 2
+        assert [(r["values"]["average_pain"], r["same_day"]) for r in body["revisions"]] == [(7, False)]
+        assert body["revisions"][0]["replaced_by_id"] == str(patient.user_id)
+        same_day = api.get(f"/api/v1/patients/{patient.id}/diary/{today.isoformat()}/revisions").json()
+        assert [(r["values"]["average_pain"], r["same_day"]) for r in same_day["revisions"]] == [(6, True)]
+        writes = session.scalars(
+            select(AuditEvent.resource_id).where(
+                AuditEvent.action == AuditAction.UPDATE, AuditEvent.resource_type == "diary_entry"
+            )
+        ).all()
+        assert sorted(writes) == sorted([today.isoformat()] * 2 + [earlier] * 2)
+
+    def test_outsiders_cannot_read_a_days_history(
+        self, as_user: Callable[..., TestClient], patient: Patient, other_clinician: User
+    ) -> None:
+        day = diary.local_today(patient).isoformat()
+        as_user(patient.user).put(f"/api/v1/patients/{patient.id}/diary/{day}", json=entry())
+        response = as_user(other_clinician).get(f"/api/v1/patients/{patient.id}/diary/{day}/revisions")
+        assert response.status_code == 404
+        assert "Long meeting" not in response.text
+
+    def test_a_day_without_an_entry_is_404(
+        self, as_user: Callable[..., TestClient], patient: Patient
+    ) -> None:
+        response = as_user(patient.user).get(f"/api/v1/patients/{patient.id}/diary/2020-01-01/revisions")
+        assert response.status_code == 404
