@@ -37,7 +37,9 @@ class SecurityMiddleware:
 
     def body_limit(self, path: str) -> int:
         """The largest request body accepted at ``path``."""
-        return next((limit for prefix, limit in self.body_limits if path.startswith(prefix)), self.max_body_bytes)
+        return next(
+            (limit for prefix, limit in self.body_limits if path.startswith(prefix)), self.max_body_bytes
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
