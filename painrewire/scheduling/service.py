@@ -3,9 +3,9 @@ the patient's in-app notices and reminders, and each user's private calendar fee
 
 A free-time search costs a fixed number of queries whatever the clinic's size (clinicians with their
 calendars, working hours, exceptions, bookings, and the patient's own appointments: one query each); the
-arithmetic happens in :mod:`painrewire.scheduling.slots`. A booking is checked against the same search and
-then written inside a savepoint; the database's own constraint (see ``models``) settles any race, and the
-loser is told "That time was just taken".
+arithmetic happens in :mod:`painrewire.scheduling.slots`. A booking takes the clinician's lock, is checked
+against the same search and then written inside a savepoint; the database's own constraint (see ``models``)
+settles any race, and the loser is told "That time was just taken".
 """
 
 from __future__ import annotations
@@ -597,6 +597,19 @@ def _new_appointment(
     )
 
 
+def _hold_clinician(session: Session, clinician_id: uuid.UUID) -> None:
+    """Take the clinician's booking lock until this transaction ends, before checking a time is free.
+
+    On PostgreSQL a transaction-scoped advisory lock keyed on the clinician makes bookings of one clinician
+    take turns, so the check sees every earlier booking and concurrent inserts never wait on each other
+    inside the exclusion constraint (where they could deadlock). SQLite needs nothing: every transaction
+    already begins with ``BEGIN IMMEDIATE`` and holds the only write lock.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        key = int.from_bytes(clinician_id.bytes[:8], "big", signed=True)
+        session.execute(select(func.pg_advisory_xact_lock(key)))
+
+
 def _insert(session: Session, appointment: Appointment) -> None:
     """Write the booking; the database's overlap constraint turns a lost race into :class:`SlotTaken`."""
     try:
@@ -650,6 +663,7 @@ def book(
     starts_at = aware(starts_at, "starts_at")
     clinician = _bookable_clinician(session, kind, clinician_id)
     staff = actor.role != Role.PATIENT
+    _hold_clinician(session, clinician.id)
     slot_mode = _check_free(
         session,
         kind=kind,
@@ -899,7 +913,13 @@ def _views(session: Session, stmt: Select[Any]) -> list[AppointmentView]:
 
 
 def _load(session: Session, actor: User, appointment_id: uuid.UUID, action: AuditAction) -> AppointmentView:
-    """One appointment the actor may see (its patient, the patient's care team, its clinician, the front desk)."""
+    """One appointment the actor may see (its patient, the patient's care team, its clinician, the front desk).
+
+    For a change the row is locked first (PostgreSQL), so a cancel and a move arriving together take turns
+    and the second sees what the first did.
+    """
+    if action == AuditAction.UPDATE:
+        session.execute(select(Appointment.id).where(Appointment.id == appointment_id).with_for_update())
     found = _views(session, select(Appointment).where(Appointment.id == appointment_id))
     if not found:
         raise NotFound(NOT_FOUND)
@@ -1035,6 +1055,7 @@ def reschedule(
     clinician = session.get(User, appointment.clinician_id)
     patient = session.get(Patient, appointment.patient_id)
     assert clinician is not None and patient is not None
+    _hold_clinician(session, clinician.id)
     slot_mode = _check_free(
         session,
         kind=view.kind,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, time, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -39,12 +40,12 @@ def book(
     clinician: User,
     clock: str,
     day: date = MONDAY,
-    **kw: object,
+    **kw: Any,
 ) -> scheduling.Booking:
     kw.setdefault("type_key", "initial_assessment")
     return scheduling.book(
         session, actor, settings, clinician_id=clinician.id, starts_at=london(day, clock), now=NOW, **kw
-    )  # type: ignore[arg-type]
+    )
 
 
 def count(session: Session, patient: Patient) -> int:

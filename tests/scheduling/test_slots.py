@@ -20,8 +20,8 @@ SPRING = date(2027, 3, 28)  # last Sunday of March 2027
 AUTUMN = date(2027, 10, 31)  # last Sunday of October 2027
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def epoch(*args: int) -> int:
