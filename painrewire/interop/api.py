@@ -8,9 +8,12 @@ from typing import Annotated, Any
 from fastapi import Query
 from fastapi.responses import JSONResponse
 
+from painrewire.errors import NotFound
+from painrewire.interop import erasure
 from painrewire.interop import service as exports
 from painrewire.interop.fhir import FHIR_MEDIA_TYPE
-from painrewire.web.deps import CurrentUser, SessionDep, SettingsDep
+from painrewire.interop.schemas import ErasureDecision, ErasureRequestCreate, ErasureRequestOut
+from painrewire.web.deps import CurrentClinician, CurrentPatientUser, CurrentUser, SessionDep, SettingsDep
 from painrewire.web.routing import api_router, error_responses
 
 router = api_router(tags=["interop"])
@@ -64,3 +67,60 @@ def response_bundle(
         session, user, patient_id, response_id, base_url=settings.base_url, reason=reason
     )
     return fhir_json(bundle)
+
+
+ERASURE_ERRORS = error_responses(401, 403, 404, 409, 422)
+
+
+@router.post(
+    "/me/erasure-request",
+    response_model=ErasureRequestOut,
+    status_code=201,
+    summary="Ask for all your data to be erased; a clinician on your care team confirms it",
+    responses=ERASURE_ERRORS,
+)
+def request_erasure(
+    data: ErasureRequestCreate, user: CurrentPatientUser, session: SessionDep
+) -> ErasureRequestOut:
+    found = erasure.request_erasure(session, user, confirm=data.confirm, reason=data.reason)
+    return ErasureRequestOut.model_validate(found)
+
+
+@router.get(
+    "/me/erasure-request",
+    response_model=ErasureRequestOut,
+    summary="Your most recent erasure request and what became of it",
+    responses=ERASURE_ERRORS,
+)
+def my_erasure_request(user: CurrentPatientUser, session: SessionDep) -> ErasureRequestOut:
+    found = erasure.own_latest(session, user)
+    if found is None:
+        raise NotFound("You have not asked for your data to be erased.")
+    return ErasureRequestOut.model_validate(found)
+
+
+@router.delete(
+    "/me/erasure-request",
+    response_model=ErasureRequestOut,
+    summary="Withdraw your open erasure request",
+    responses=ERASURE_ERRORS,
+)
+def withdraw_erasure(user: CurrentPatientUser, session: SessionDep) -> ErasureRequestOut:
+    return ErasureRequestOut.model_validate(erasure.withdraw(session, user))
+
+
+@router.post(
+    "/patients/{patient_id}/erasure-requests/{request_id}/decision",
+    response_model=ErasureRequestOut,
+    summary="Confirm (erase now) or decline a patient's erasure request, with a note",
+    responses=ERASURE_ERRORS,
+)
+def decide_erasure(
+    patient_id: uuid.UUID,
+    request_id: uuid.UUID,
+    data: ErasureDecision,
+    user: CurrentClinician,
+    session: SessionDep,
+) -> ErasureRequestOut:
+    found = erasure.decide(session, user, patient_id, request_id, confirm=data.confirm, note=data.note)
+    return ErasureRequestOut.model_validate(found)

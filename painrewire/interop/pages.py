@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Annotated
 
-from fastapi import Query
-from fastapi.responses import Response
+from fastapi import Form, Query, Request
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
-from painrewire.accounts.models import User
+from painrewire.accounts.models import Role, User
 from painrewire.config import Settings
 from painrewire.dashboard import cohort as cohorts
 from painrewire.db import utcnow
-from painrewire.interop import personal_data, research
+from painrewire.errors import Conflict, InvalidInput, NotFound
+from painrewire.interop import erasure, personal_data, research
+from painrewire.patients.models import Patient
+from painrewire.web import panels
 from painrewire.web.deps import CurrentAdmin, CurrentClinician, CurrentPatientUser, SessionDep, SettingsDep
+from painrewire.web.errors import status_for
 from painrewire.web.routing import page_router
+from painrewire.web.templating import redirect, render
 
 router = page_router()
 
@@ -83,3 +89,76 @@ def clinic_csv(
 ) -> Response:
     form = {"as_of": as_of, "started_from": started_from, "started_to": started_to, "program": program}
     return _csv(session, user, settings, form | {"discipline": discipline})
+
+
+def _erasure_page(
+    request: Request, session: Session, user: User, *, errors: list[str], status_code: int = 200
+) -> Response:
+    latest = erasure.own_latest(session, user)
+    return render(
+        request,
+        "interop/erasure.html",
+        {"latest": latest, "errors": errors, "max_length": erasure.MAX_TEXT},
+        status_code=status_code,
+    )
+
+
+@router.get("/patient/record/erasure", response_class=HTMLResponse)
+def erasure_page(request: Request, user: CurrentPatientUser, session: SessionDep) -> Response:
+    return _erasure_page(request, session, user, errors=[])
+
+
+@router.post("/patient/record/erasure", response_class=HTMLResponse)
+def ask_for_erasure(
+    request: Request,
+    user: CurrentPatientUser,
+    session: SessionDep,
+    confirm: Annotated[str, Form(max_length=10)] = "",
+    reason: Annotated[str, Form(max_length=erasure.MAX_TEXT * 2)] = "",
+) -> Response:
+    try:
+        erasure.request_erasure(session, user, confirm=confirm == "yes", reason=reason)
+    except (InvalidInput, Conflict) as exc:
+        return _erasure_page(request, session, user, errors=[exc.message], status_code=status_for(exc))
+    return redirect("/patient/record/erasure?asked=1")
+
+
+@router.post("/patient/record/erasure/withdraw", response_class=HTMLResponse)
+def withdraw_erasure(request: Request, user: CurrentPatientUser, session: SessionDep) -> Response:
+    try:
+        erasure.withdraw(session, user)
+    except NotFound as exc:
+        return _erasure_page(request, session, user, errors=[exc.message], status_code=status_for(exc))
+    return redirect("/patient/record/erasure?withdrawn=1")
+
+
+@router.post("/clinician/patients/{patient_id}/erasure/{request_id}", response_class=HTMLResponse)
+def decide_erasure(
+    patient_id: uuid.UUID,
+    request_id: uuid.UUID,
+    user: CurrentClinician,
+    session: SessionDep,
+    decision: Annotated[str, Form(max_length=10)] = "",
+    note: Annotated[str, Form(max_length=erasure.MAX_TEXT * 2)] = "",
+) -> Response:
+    if decision not in ("confirm", "decline"):
+        raise InvalidInput("Choose whether to confirm or decline the request.")
+    erasure.decide(session, user, patient_id, request_id, confirm=decision == "confirm", note=note)
+    if decision == "confirm":
+        return redirect("/clinician?erased=1")
+    return redirect(f"/clinician/patients/{patient_id}?erasure=declined")
+
+
+@panels.clinician_patient_panel
+def _erasure_panel(session: Session, user: User, patient: Patient) -> panels.Panel | None:
+    if user.role != Role.CLINICIAN:
+        return None
+    found = erasure.open_request(session, patient)
+    if found is None:
+        return None
+    return panels.Panel(
+        title="The patient asks for their data to be erased",
+        template="interop/_erasure_panel.html",
+        context={"patient": patient, "request": found, "max_length": erasure.MAX_TEXT},
+        order=1,
+    )

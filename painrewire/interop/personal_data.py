@@ -67,8 +67,12 @@ def _patient_column(table: Table) -> Column[Any] | None:
     return None
 
 
-def _row_filters(patient: Patient) -> dict[str, ColumnElement[bool]]:
-    """Each exported table and the condition that selects this patient's rows in it."""
+def row_filters(patient: Patient, *, own_rows_only: bool = True) -> dict[str, ColumnElement[bool]]:
+    """Each table holding this patient's data and the condition that selects the patient's rows in it.
+
+    With ``own_rows_only`` (the download), a child row that names an account (``user_id``) counts only when
+    it is the patient's own; without it (erasure), every row hanging off the patient's rows counts.
+    """
     tables = [t for t in import_all_models().sorted_tables if t.name not in NEVER]
     filters: dict[str, ColumnElement[bool]] = {}
     for table in tables:
@@ -86,7 +90,7 @@ def _row_filters(patient: Patient) -> dict[str, ColumnElement[bool]]:
                     condition: ColumnElement[bool] = fk.parent.in_(
                         select(fk.column).where(filters[parent.name])
                     )
-                    if "user_id" in table.c:
+                    if own_rows_only and "user_id" in table.c:
                         condition = condition & (table.c.user_id == patient.user_id)
                     filters[table.name] = condition
                     added = True
@@ -145,7 +149,7 @@ def collect(session: Session, patient: Patient, *, now: datetime | None = None) 
     )
     tables = {
         name: _rows(session, import_all_models().tables[name], condition)
-        for name, condition in sorted(_row_filters(patient).items())
+        for name, condition in sorted(row_filters(patient).items())
     }
     return {
         "format": FORMAT,

@@ -1,0 +1,183 @@
+"""The right to erasure: a patient asks, a clinician on the care team confirms, the health data goes.
+
+What is removed is found from the metadata, as for the download (:mod:`painrewire.interop.personal_data`),
+so a module added later is erased without an edit here: every row of every table that hangs off the patient
+(diary, questionnaires, plans, program logs, recordings, notes, appointments, ...), the patient's logins and
+calendar feed. What stays is what the law asks a clinic to keep and holds no health content: the audit log
+(who opened which record when), the erasure request itself with the number of rows removed per table, and an
+anonymised, deactivated account shell so those rows still point somewhere.
+
+A clinician confirms rather than the patient alone, because erasing a record can conflict with a duty to keep
+it (an open safety alert, a legal hold); the clinician may decline with a reason the patient sees.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from painrewire.accounts import audit
+from painrewire.accounts.models import AuditAction, Role, User
+from painrewire.accounts.security import hash_password, new_token
+from painrewire.db import utcnow
+from painrewire.errors import Conflict, Forbidden, InvalidInput, NotFound
+from painrewire.interop.models import ErasureRequest, ErasureStatus
+from painrewire.interop.personal_data import row_filters
+from painrewire.patients import access
+from painrewire.patients.models import Patient
+from painrewire.schema import import_all_models
+
+RESOURCE = "erasure_request"
+#: Tables never emptied by an erasure: the audit trail, the requests, accounts and records (anonymised
+#: instead), and the rate-limit counters (keyed by client address, not by person).
+KEPT = frozenset({"audit_events", "erasure_requests", "users", "patients", "rate_limit_buckets"})
+ERASED_NAME = "Erased patient"
+MAX_TEXT = 1000
+
+
+def latest_request(session: Session, patient: Patient) -> ErasureRequest | None:
+    return session.scalar(
+        select(ErasureRequest)
+        .where(ErasureRequest.patient_id == patient.id)
+        .order_by(ErasureRequest.created_at.desc(), ErasureRequest.id)
+        .limit(1)
+    )
+
+
+def open_request(session: Session, patient: Patient) -> ErasureRequest | None:
+    found = latest_request(session, patient)
+    return found if found is not None and found.status == ErasureStatus.REQUESTED else None
+
+
+def own_latest(session: Session, actor: User) -> ErasureRequest | None:
+    """The logged-in patient's most recent request, if any (audited as a read)."""
+    patient = access.own_patient(session, actor, resource_type=RESOURCE)
+    return latest_request(session, patient)
+
+
+def request_erasure(session: Session, actor: User, *, confirm: bool, reason: str | None) -> ErasureRequest:
+    """The logged-in patient asks for their data to be erased; their care team is asked to confirm."""
+    if not confirm:
+        raise InvalidInput("Tick the box to confirm you understand that erasing your data cannot be undone.")
+    reason = (reason or "").strip() or None
+    if reason is not None and len(reason) > MAX_TEXT:
+        raise InvalidInput(f"Please keep the reason under {MAX_TEXT} characters.")
+    patient = access.own_patient(session, actor, action=AuditAction.CREATE, resource_type=RESOURCE)
+    if open_request(session, patient) is not None:
+        raise Conflict("You have already asked for your data to be erased; your care team will confirm it.")
+    request = ErasureRequest(
+        patient_id=patient.id, status=ErasureStatus.REQUESTED, requested_by_id=actor.id, reason=reason
+    )
+    session.add(request)
+    session.flush()
+    return request
+
+
+def withdraw(session: Session, actor: User) -> ErasureRequest:
+    """The patient changes their mind before the care team acts."""
+    patient = access.own_patient(session, actor, action=AuditAction.UPDATE, resource_type=RESOURCE)
+    request = open_request(session, patient)
+    if request is None:
+        raise NotFound("You have no open request to erase your data.")
+    request.status = ErasureStatus.WITHDRAWN
+    request.decided_by_id = actor.id
+    request.decided_at = utcnow()
+    return request
+
+
+def decide(
+    session: Session,
+    actor: User,
+    patient_id: uuid.UUID,
+    request_id: uuid.UUID,
+    *,
+    confirm: bool,
+    note: str,
+) -> ErasureRequest:
+    """A clinician on the care team confirms (and the erasure happens now) or declines with a reason."""
+    if actor.role != Role.CLINICIAN:
+        raise Forbidden("Only a clinician on the patient's care team can confirm or decline an erasure.")
+    note = note.strip()
+    if not note:
+        raise InvalidInput("Write a short note: why you confirm or decline this request.")
+    if len(note) > MAX_TEXT:
+        raise InvalidInput(f"Please keep the note under {MAX_TEXT} characters.")
+    patient = access.patient_for(
+        session,
+        actor,
+        patient_id,
+        action=AuditAction.DELETE if confirm else AuditAction.UPDATE,
+        resource_type=RESOURCE,
+        resource_id=request_id,
+    )
+    request = session.scalar(
+        select(ErasureRequest)
+        .where(ErasureRequest.id == request_id, ErasureRequest.patient_id == patient.id)
+        .with_for_update()
+    )
+    if request is None:
+        raise NotFound("No such erasure request for this patient.")
+    if request.status != ErasureStatus.REQUESTED:
+        raise Conflict(f"This request was already {request.status.value}.")
+    request.decided_by_id = actor.id
+    request.decided_at = utcnow()
+    request.decision_note = note
+    if not confirm:
+        request.status = ErasureStatus.DECLINED
+        return request
+    request.removed = erase(session, patient)
+    # The patient's own words may mention their health: they go with the rest.
+    request.reason = None
+    request.status = ErasureStatus.COMPLETED
+    request.anonymised_email = _erased_email(patient)
+    return request
+
+
+def _erased_email(patient: Patient) -> str:
+    return f"erased-{patient.id.hex}@erased.invalid"
+
+
+def erase(session: Session, patient: Patient) -> dict[str, int]:
+    """Delete every row holding the patient's data and anonymise the account; returns rows removed per table.
+
+    Runs in the caller's transaction: either all of it lands or none of it.
+    """
+    metadata = import_all_models()
+    filters = row_filters(patient, own_rows_only=False)
+    removed: dict[str, int] = {}
+    # Children before parents, so every condition that goes through a parent row still finds it.
+    for table in reversed(metadata.sorted_tables):
+        if table.name in KEPT:
+            continue
+        condition = filters.get(table.name)
+        if condition is None and "user_id" in table.c:
+            condition = table.c.user_id == patient.user_id
+        if condition is None:
+            continue
+        result = session.execute(delete(table).where(condition))
+        count = int(getattr(result, "rowcount", 0) or 0)
+        if count:
+            removed[table.name] = count
+    user = session.get(User, patient.user_id)
+    if user is not None:
+        user.email = _erased_email(patient)
+        user.full_name = ERASED_NAME
+        user.password_hash = hash_password(new_token())
+        user.is_active = False
+        user.failed_logins = 0
+        user.locked_until = None
+    patient.date_of_birth = None
+    patient.phone = None
+    session.flush()
+    audit.record(
+        session,
+        None,
+        AuditAction.DELETE,
+        "patient_record",
+        resource_id=patient.id,
+        patient_id=patient.id,
+        reason="erasure carried out",
+    )
+    return removed
