@@ -144,6 +144,8 @@ def list_boards() -> list[BoardInfo]:
     """Every board BrainFlow supports that has EEG channels, with its sampling rate and channel names."""
     from brainflow.board_shim import BoardIds, BoardShim, BrainFlowError
 
+    # BrainFlow logs an error for every board whose channels have no names; those get numbered names here.
+    BoardShim.disable_board_logger()
     boards: list[BoardInfo] = []
     for board in BoardIds:
         try:

@@ -76,6 +76,13 @@ class RedisBroadcast:
     async def subscribe(self, channel: str) -> AsyncIterator[AsyncIterator[dict[str, Any]]]:
         pubsub = self._redis.pubsub()
         await pubsub.subscribe(channel)
+        # Wait for Redis to confirm, so a message published right after this returns is never missed
+        # (a command's reply, the first feedback of a session).
+        deadline = asyncio.get_running_loop().time() + 5.0
+        while asyncio.get_running_loop().time() < deadline:
+            confirmation = await pubsub.get_message(timeout=0.5)
+            if confirmation is not None and confirmation.get("type") == "subscribe":
+                break
 
         async def messages() -> AsyncIterator[dict[str, Any]]:
             while True:

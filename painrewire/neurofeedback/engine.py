@@ -561,6 +561,11 @@ class FeedbackEngine:
         return [hop.reward for hop in self.hops if hop.phase is Phase.FEEDBACK]
 
     @property
+    def samples_to_next_hop(self) -> int:
+        """Samples still to come before the next hop completes (a live loop sleeps until they are due)."""
+        return self.hop_samples - self._fill
+
+    @property
     def samples_seen(self) -> int:
         """Samples on the engine's timeline so far, lost ones included."""
         return self._samples_seen

@@ -1,4 +1,8 @@
-"""Neurofeedback sessions: set-up, signal check and override, the EDF+ recording, summary and notes."""
+"""Neurofeedback sessions: set-up, signal check and override, the EDF+ recording, summary and notes.
+
+A session's live loop runs in one server process (``live.LiveRunner``); it keeps ``heartbeat_at`` fresh so
+that any process can tell a session whose server stopped from one still running.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, LargeBinary, String, Text
+from sqlalchemy import JSON, Enum, ForeignKey, Index, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from painrewire.db import Base, IdMixin, TimestampMixin, utcnow
@@ -21,20 +25,39 @@ class SessionStatus(enum.StrEnum):
     ABORTED = "aborted"
 
 
+_ACTIVE_SQL = "status IN ('planned', 'checking', 'running')"
+
+
 class NeurofeedbackSession(IdMixin, TimestampMixin, Base):
     """One session of a patient with a practitioner: live or sham, and everything it recorded."""
 
     __tablename__ = "nfb_sessions"
+    __table_args__ = (
+        Index("ix_nfb_sessions_practitioner_created", "practitioner_id", "created_at"),
+        # One session at a time per patient, however many practitioners press start at once.
+        Index(
+            "uq_nfb_sessions_patient_active",
+            "patient_id",
+            unique=True,
+            sqlite_where=text(_ACTIVE_SQL),
+            postgresql_where=text(_ACTIVE_SQL),
+        ),
+    )
 
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)
     practitioner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     protocol: Mapped[str] = mapped_column(String(32))
+    #: Positions trained when not the protocol's own (e.g. C3 instead of C4).
+    channels: Mapped[list[str] | None] = mapped_column(JSON, default=None)
     source: Mapped[str] = mapped_column(String(16))
     board_id: Mapped[int | None] = mapped_column(default=None)
     source_params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     planned_seconds: Mapped[int]
     baseline_seconds: Mapped[int]
     target_reward_rate: Mapped[float]
+    #: Mains frequency of the room (50 or 60 Hz): the notch, the line-noise check and the BIDS sidecar.
+    line_freq: Mapped[float] = mapped_column(default=50.0, server_default="50")
+    check_seconds: Mapped[float] = mapped_column(default=5.0, server_default="5")
     sham: Mapped[bool] = mapped_column(default=False)
     sham_source_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("nfb_sessions.id", ondelete="SET NULL")
@@ -51,10 +74,22 @@ class NeurofeedbackSession(IdMixin, TimestampMixin, Base):
     signal_check: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     check_overridden: Mapped[bool] = mapped_column(default=False)
     override_note: Mapped[str] = mapped_column(Text, default="")
+    #: When the recording began (the headset opened), and when baseline and feedback began.
     started_at: Mapped[datetime | None] = mapped_column(default=None)
+    training_started_at: Mapped[datetime | None] = mapped_column(default=None)
     ended_at: Mapped[datetime | None] = mapped_column(default=None)
+    #: Why the session ended: completed as planned, stopped by the practitioner, the headset failed, ...
+    end_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    heartbeat_at: Mapped[datetime | None] = mapped_column(default=None)
     summary: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    #: Newest sample to feedback message sent, over the session; and the source clock's offset.
+    latency_p50_ms: Mapped[float | None] = mapped_column(default=None)
+    latency_p99_ms: Mapped[float | None] = mapped_column(default=None)
+    clock_offset_s: Mapped[float | None] = mapped_column(default=None)
+    #: Reward and 0..1 feedback of every feedback hop: what a later sham session replays.
     hop_rewards: Mapped[list[bool] | None] = mapped_column(JSON, default=None)
+    hop_feedback: Mapped[list[float] | None] = mapped_column(JSON, default=None)
+    recording_seconds: Mapped[float | None] = mapped_column(default=None)
     recording_edf: Mapped[bytes | None] = deferred(mapped_column(LargeBinary, default=None))
 
 

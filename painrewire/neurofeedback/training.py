@@ -24,6 +24,7 @@ import itertools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 
@@ -140,6 +141,8 @@ class TrainingSession:
         Pseudonymous code for the recording header.
     clock : callable | None
         Session clock; None uses ``source.now`` (the clock the source stamps samples with).
+    start_time : datetime | None
+        Wall-clock start of the recording (UTC) for its header; None is now.
     """
 
     def __init__(
@@ -158,6 +161,7 @@ class TrainingSession:
         limits: ArtifactLimits | None = None,
         patient_code: str = "X",
         clock: Callable[[], float] | None = None,
+        start_time: datetime | None = None,
     ) -> None:
         self.source = source
         self.protocol = protocol
@@ -174,6 +178,7 @@ class TrainingSession:
         self.limits = limits or ArtifactLimits()
         self.patient_code = patient_code
         self._clock = clock
+        self.start_time = start_time
         self.state = SessionState.CREATED
         self.engine: FeedbackEngine | None = None
         self.recorder: SessionRecorder | None = None
@@ -237,6 +242,7 @@ class TrainingSession:
                 line_freq=self.line_freq,
                 equipment=self.source.description,
                 patient_code=self.patient_code,
+                start_time=self.start_time,
             )
         if self.check_seconds > 0:
             self.state = SessionState.CHECKING
@@ -433,11 +439,14 @@ class TrainingSession:
             raise RuntimeError("No training yet: nothing was sent")
         return self.engine.record_sent(hop.index, self.now() if sent_at is None else sent_at)
 
-    def add_note(self, text: str) -> None:
-        """A practitioner's note, as an annotation at the current time."""
+    def add_note(self, text: str, *, seconds_ago: float = 0.0) -> float:
+        """A practitioner's note, as an annotation at the current time (or ``seconds_ago`` before it, for a
+        note that took a moment to arrive); returns its onset in the recording."""
         if not text.strip():
             raise ValueError("A note needs some text, got an empty one")
-        self._annotate(self.recorded_seconds, 0.0, f"note:{text.strip()}")
+        onset = max(0.0, self.recorded_seconds - max(0.0, float(seconds_ago)))
+        self._annotate(onset, 0.0, f"note:{text.strip()}")
+        return onset
 
     def set_target_reward_rate(self, rate: float) -> None:
         """Change the reward rate the threshold aims at (0.05 to 0.95)."""

@@ -6,11 +6,12 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
+from starlette.requests import HTTPConnection
 
 from painrewire.accounts import service as accounts
 from painrewire.accounts.models import Discipline, Role, User
@@ -49,12 +50,19 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
 
 
 def _gate(request: Request) -> asyncio.Semaphore:
-    """The admission gate of this process's running event loop (asyncio primitives belong to one loop)."""
+    return database_gate(request.app)
+
+
+def database_gate(app: Any) -> asyncio.Semaphore:
+    """The admission gate of this process's running event loop (asyncio primitives belong to one loop).
+
+    Shared by requests, WebSockets and background loops (a live neurofeedback session) of the app.
+    """
     loop = asyncio.get_running_loop()
-    gates: dict[int, asyncio.Semaphore] = request.app.state.db_gates
+    gates: dict[int, asyncio.Semaphore] = app.state.db_gates
     gate = gates.get(id(loop))
     if gate is None:
-        gate = gates[id(loop)] = asyncio.Semaphore(request.app.state.db_concurrency)
+        gate = gates[id(loop)] = asyncio.Semaphore(app.state.db_concurrency)
     return gate
 
 
@@ -140,13 +148,17 @@ def staff_user(user: CurrentUser) -> User:
 CurrentStaff = Annotated[User, Depends(staff_user)]
 
 
-async def verify_csrf(request: Request) -> None:
+async def verify_csrf(connection: HTTPConnection) -> None:
     """Unsafe requests that a browser could send from another site must echo the CSRF cookie.
 
     That is every form post (forms can be posted cross-site) and every request carrying the session cookie.
     Bearer-token API calls, and cookie-less JSON calls (a cross-site page cannot send JSON without a CORS
-    pre-flight, which this app never grants), carry no ambient authority and need no token.
+    pre-flight, which this app never grants), carry no ambient authority and need no token. WebSockets
+    carry no method; their routes check the Origin themselves.
     """
+    if not isinstance(connection, Request):
+        return
+    request = connection
     if request.method not in UNSAFE_METHODS or bearer_token(request):
         return
     content_type = request.headers.get("content-type", "")

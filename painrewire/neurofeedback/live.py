@@ -1,0 +1,842 @@
+"""The live loop: one asyncio task per running session, in the server process that started it.
+
+``LiveHub`` (one per app, ``hub_of(app)``) starts a ``LiveRunner`` when a practitioner sets a session up. The
+runner opens the headset, records from the first sample, runs the signal check, and once the practitioner
+starts training computes feedback every hop and publishes it at once. Nothing else in the server talks to
+the runner directly: the patient's and the practitioner's screens subscribe to its channels, and the
+practitioner's commands (start, note, stop, ...) reach it as messages with a reply, all through the
+broadcast channel -- so with several workers or servers (Redis), the screens and the commands may be served
+by any process.
+
+Channels of session ``S`` (``channel(S, kind)``):
+
+* ``feedback`` -- to the patient's screen: ``state`` (checking / ready / baseline / feedback / paused /
+  ended) and ``feedback`` (0..1 value, reward). It never says whether the session is sham.
+* ``console`` -- to the practitioner's screen: ``status`` (state, connection, lost samples, latency),
+  ``check`` (per channel pass or fail), ``hop`` (band powers, metric, threshold, reward), ``raw`` (traces
+  and signal quality per channel), ``note``, ``ended``.
+* ``commands`` / ``replies`` -- the practitioner's commands and the runner's answers.
+
+Timing (peers.md: silent lag): the runner sleeps until the samples completing the next hop are due, steps
+the session, and publishes the newest hop only (older hops of the same step are recorded, never sent). The
+time from that hop's newest sample to its message being published is recorded for every hop and kept with
+the session (median, p99, clock offset). Sessions never block the event loop on a headset: opening a board,
+a reconnect attempt and writing the recording run in worker threads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import shutil
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+from fastapi.concurrency import run_in_threadpool
+
+from painrewire.db import utcnow
+from painrewire.errors import DomainError
+from painrewire.neurofeedback import service
+from painrewire.neurofeedback.acquisition import (
+    BrainFlowSource,
+    Chunk,
+    LSLSource,
+    PlaybackSource,
+    Source,
+    SourceError,
+    SourceStatus,
+)
+from painrewire.neurofeedback.artifacts import ArtifactLimits
+from painrewire.neurofeedback.broadcast import Broadcast, make_broadcast
+from painrewire.neurofeedback.engine import HopResult, Phase
+from painrewire.neurofeedback.models import SessionStatus
+from painrewire.neurofeedback.protocols import get_protocol
+from painrewire.neurofeedback.recording import recover_recording
+from painrewire.neurofeedback.service import RunPlan, SessionNotLive, SessionOutcome
+from painrewire.neurofeedback.sham import ShamReplay
+from painrewire.neurofeedback.training import SessionState, SignalCheckFailed, TrainingSession
+from painrewire.web.deps import database_gate
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+PREFIX = "painrewire:nfb"
+FEEDBACK, CONSOLE, COMMANDS, REPLIES = "feedback", "console", "commands", "replies"
+
+#: A command not answered within this long finds no live session.
+COMMAND_TIMEOUT = 5.0
+#: A checked session that nobody starts is ended after this long.
+READY_TIMEOUT = 30 * 60.0
+#: Traces to the practitioner's screen: samples per second per channel, and how often.
+TRACE_RATE = 64.0
+TRACE_EVERY = 0.2
+STATUS_EVERY = 1.0
+#: Step period before training, while waiting for late data, and the margin after a hop's last sample is due.
+IDLE_STEP = 0.1
+LATE_STEP = 0.02
+RECONNECT_STEP = 0.25
+HOP_MARGIN = 0.002
+QUALITY_SECONDS = 1.0
+
+
+def channel(session_id: uuid.UUID | str, kind: str) -> str:
+    return f"{PREFIX}:{session_id}:{kind}"
+
+
+# -- sources --------------------------------------------------------------------------------------------------
+
+
+def open_source(plan: RunPlan, playback_file: Path | None) -> Source:
+    """The headset a session's plan names (not yet started)."""
+    params = plan.source_params
+    if plan.source == "brainflow":
+        return BrainFlowSource(-1 if plan.board_id is None else plan.board_id, **params)
+    if plan.source == "lsl":
+        return LSLSource(
+            name=params.get("name"),
+            stream_type=params.get("stream_type") or "EEG",
+            source_id=params.get("source_id"),
+        )
+    if plan.source == "playback":
+        if playback_file is None:
+            raise SourceError("There is no recording to play")
+        return PlaybackSource.from_file(playback_file, clock=time.time, loop=True)
+    raise SourceError(f"Unknown source {plan.source!r}")
+
+
+class TappedSource:
+    """A source whose chunks the live loop also sees (for the practitioner's traces and signal quality)."""
+
+    def __init__(self, inner: Source) -> None:
+        self.inner = inner
+        self._chunks: list[Chunk] = []
+        self.sfreq: float = float(inner.sfreq)
+        self.channel_names: tuple[str, ...] = tuple(inner.channel_names)
+        self.counter_modulus: int | None = inner.counter_modulus
+        self.timestamp_jitter: float = float(getattr(inner, "timestamp_jitter", 0.0))
+        self.description: str = str(inner.description)
+
+    @property
+    def clock_offset(self) -> float:
+        """The inner source's (an LSL inlet refreshes its time correction as it goes)."""
+        return float(self.inner.clock_offset)
+
+    @clock_offset.setter
+    def clock_offset(self, value: float) -> None:
+        self.inner.clock_offset = value
+
+    @property
+    def reconnects(self) -> int:
+        return int(getattr(self.inner, "reconnects", 0))
+
+    @property
+    def status(self) -> SourceStatus:
+        return self.inner.status
+
+    @property
+    def positions(self) -> dict[str, tuple[float, float, float] | None]:
+        return self.inner.positions
+
+    def start(self) -> None:
+        self.inner.start()
+
+    def read(self) -> Chunk | None:
+        chunk = self.inner.read()
+        if chunk is not None:
+            self._chunks.append(chunk)
+        return chunk
+
+    def take(self) -> list[Chunk]:
+        chunks, self._chunks = self._chunks, []
+        return chunks
+
+    def stop(self) -> None:
+        self.inner.stop()
+
+    def now(self) -> float:
+        return self.inner.now()
+
+
+# -- the hub ----------------------------------------------------------------------------------------------------
+
+
+class LiveHub:
+    """This process's live sessions, its broadcast channel, and the database access they share with requests."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.runners: dict[uuid.UUID, LiveRunner] = {}
+        self._broadcast: Broadcast | None = None
+        self._heartbeat: asyncio.Task[None] | None = None
+        self.command_timeout = float(getattr(app.state, "nfb_command_timeout", COMMAND_TIMEOUT))
+        self.recording_dir = Path(
+            getattr(app.state, "nfb_recording_dir", None) or Path(tempfile.gettempdir()) / "painrewire-nfb"
+        )
+
+    @property
+    def broadcast(self) -> Broadcast:
+        if self._broadcast is None:
+            self._broadcast = make_broadcast(self.app.state.settings.redis_url)
+        return self._broadcast
+
+    async def db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run ``fn(session, *args)`` as one unit of work (committed, or rolled back on error), admitted
+        through the same gate as requests."""
+        async with database_gate(self.app):
+            return await run_in_threadpool(self._unit, fn, *args, **kwargs)
+
+    def _unit(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        session = self.app.state.session_factory()
+        try:
+            result = fn(session, *args, **kwargs)
+            session.commit()
+            return result
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    # -- running sessions
+
+    def start(self, session_id: uuid.UUID) -> LiveRunner:
+        """Start the live loop of a session just set up (and committed)."""
+        runner = LiveRunner(self, session_id)
+        self.runners[session_id] = runner
+        runner.task = asyncio.get_running_loop().create_task(runner.run(), name=f"nfb-session-{session_id}")
+        if self._heartbeat is None or self._heartbeat.done():
+            self._heartbeat = asyncio.get_running_loop().create_task(self._beat(), name="nfb-heartbeat")
+        return runner
+
+    def finished(self, runner: LiveRunner) -> None:
+        if self.runners.get(runner.session_id) is runner:
+            del self.runners[runner.session_id]
+
+    async def _beat(self) -> None:
+        while self.runners:
+            await asyncio.sleep(service.HEARTBEAT_SECONDS)
+            ids = list(self.runners)
+            try:
+                await self.db(service.touch, ids, at=utcnow())
+            except Exception:  # a missed beat is retried; STALE_SECONDS allows several
+                logger.exception("Could not refresh the heartbeat of %d live sessions", len(ids))
+
+    async def command(
+        self, session_id: uuid.UUID, name: str, *, timeout: float | None = None, **payload: Any
+    ) -> dict[str, Any]:
+        """Send a command to a session's live loop, wherever it runs, and return its reply."""
+        timeout = self.command_timeout if timeout is None else timeout
+        command_id = uuid.uuid4().hex
+        async with self.broadcast.subscribe(channel(session_id, REPLIES)) as replies:
+            await self.broadcast.publish(
+                channel(session_id, COMMANDS),
+                {"id": command_id, "name": name, "sent_at": time.time(), **payload},
+            )
+            try:
+                async with asyncio.timeout(timeout):
+                    async for reply in replies:
+                        if reply.get("id") == command_id:
+                            return reply
+            except TimeoutError:
+                pass
+        raise SessionNotLive(
+            "The live session is not answering: it may have ended, or the server running it stopped."
+        )
+
+    async def startup(self) -> None:
+        """Recover the recordings of sessions this machine was running when its server stopped."""
+        if not self.recording_dir.is_dir():
+            return
+        for partial in sorted(self.recording_dir.glob("*.edf.partial")):
+            try:
+                session_id = uuid.UUID(partial.name.split(".", 1)[0])
+            except ValueError:
+                continue
+            if session_id in self.runners:
+                continue
+            try:
+                await self.db(_recover_interrupted, session_id, partial)
+            except Exception:
+                logger.exception("Could not recover the interrupted recording %s", partial)
+
+    async def shutdown(self, *, timeout: float = 30.0) -> None:
+        """End every live session of this process properly (recording stored), then close the channel."""
+        runners = list(self.runners.values())
+        for runner in runners:
+            runner.request_stop("The server was shut down during the session.", completed=False)
+        tasks = [r.task for r in runners if r.task is not None]
+        if tasks:
+            await asyncio.wait(tasks, timeout=timeout)
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+        if self._broadcast is not None:
+            with contextlib.suppress(Exception):
+                await self._broadcast.close()
+            self._broadcast = None
+
+
+def hub_of(app: Any) -> LiveHub:
+    hub = getattr(app.state, "nfb_hub", None)
+    if hub is None:
+        hub = app.state.nfb_hub = LiveHub(app)
+    return hub
+
+
+def _recover_interrupted(session: Any, session_id: uuid.UUID, partial: Path) -> None:
+    """Finish the EDF+ file of a session whose server died, if its heartbeat says nothing runs it now."""
+    from painrewire.neurofeedback.models import NeurofeedbackSession
+
+    row = session.get(NeurofeedbackSession, session_id)
+    if row is None:
+        return  # a folder of another database's session (tests, another clinic on this machine)
+    alive = (
+        row.status in service.ACTIVE
+        and row.heartbeat_at is not None
+        and (utcnow() - row.heartbeat_at).total_seconds() < service.STALE_SECONDS
+    )
+    if alive:
+        return
+    path = recover_recording(partial)
+    try:
+        data = path.read_bytes()
+        if row.recording_edf is None:
+            from painrewire.neurofeedback.review import read_edf_bytes
+
+            row.recording_edf = data
+            row.recording_seconds = read_edf_bytes(data).duration_s
+        if row.status in service.ACTIVE:
+            row.status = SessionStatus.ABORTED
+            row.ended_at = utcnow()
+            row.heartbeat_at = None
+        row.end_reason = (row.end_reason or service.ORPHANED_REASON) + " The recording was recovered."
+        session.flush()
+    finally:
+        path.unlink(missing_ok=True)
+
+
+# -- one session --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Stop:
+    reason: str
+    completed: bool
+
+
+class LiveRunner:
+    """The live loop of one session."""
+
+    def __init__(self, hub: LiveHub, session_id: uuid.UUID) -> None:
+        self.hub = hub
+        self.session_id = session_id
+        self.task: asyncio.Task[None] | None = None
+        self.training: TrainingSession | None = None
+        self.tap: TappedSource | None = None
+        self.plan: RunPlan | None = None
+        self._commands: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._writes: asyncio.Queue[tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]] = (
+            asyncio.Queue()
+        )
+        self._stop: _Stop | None = None
+        self._training_elapsed = 0.0
+        self._patient_state = ""
+        self._quality: np.ndarray | None = None
+        self._trace_carry: np.ndarray | None = None
+        self._last_trace = 0.0
+        self._last_status = 0.0
+        self._ready_since: float | None = None
+        self._files: list[Path] = []
+
+    # -- plumbing
+
+    def request_stop(self, reason: str, *, completed: bool) -> None:
+        if self._stop is None:
+            self._stop = _Stop(reason, completed)
+
+    def write(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        """Queue a write to the record; writes run in order, off the loop, so a busy database never delays
+        feedback."""
+        self._writes.put_nowait((fn, args, kwargs))
+
+    async def _writer(self) -> None:
+        while True:
+            fn, args, kwargs = await self._writes.get()
+            try:
+                await self.hub.db(fn, self.session_id, *args, **kwargs)
+            except Exception:
+                logger.exception(
+                    "Could not store %s for neurofeedback session %s", fn.__name__, self.session_id
+                )
+            finally:
+                self._writes.task_done()
+
+    async def publish(self, kind: str, message: dict[str, Any]) -> None:
+        await self.hub.broadcast.publish(channel(self.session_id, kind), message)
+
+    async def _listen(self, ready: asyncio.Event) -> None:
+        async with self.hub.broadcast.subscribe(channel(self.session_id, COMMANDS)) as messages:
+            ready.set()
+            async for message in messages:
+                self._commands.put_nowait(message)
+
+    async def reply(self, message: dict[str, Any], ok: bool, detail: str = "", **data: Any) -> None:
+        await self.publish(REPLIES, {"id": message.get("id"), "ok": ok, "detail": detail, "data": data})
+
+    # -- life
+
+    async def run(self) -> None:
+        writer = asyncio.create_task(self._writer())
+        listening = asyncio.Event()
+        listener = asyncio.create_task(self._listen(listening))
+        try:
+            await asyncio.wait_for(listening.wait(), timeout=10)
+            if await self._open():
+                await self._loop()
+                await self._finish()
+        except Exception as exc:  # the session ends honestly instead of hanging "running"
+            logger.exception("Neurofeedback session %s failed", self.session_id)
+            await self._fail(f"The live session stopped on an error in the server ({type(exc).__name__}).")
+        finally:
+            listener.cancel()
+            await self._writes.join()
+            writer.cancel()
+            for path in self._files:
+                path.unlink(missing_ok=True)
+            self.hub.finished(self)
+
+    async def _open(self) -> bool:
+        try:
+            plan = self.plan = await self.hub.db(service.run_plan, self.session_id)
+        except DomainError as exc:
+            await self._fail(exc.message)
+            return False
+        playback = None
+        if plan.playback_edf is not None:
+            self.hub.recording_dir.mkdir(parents=True, exist_ok=True)
+            playback = self.hub.recording_dir / f"{self.session_id}.playback.edf"
+            await asyncio.to_thread(playback.write_bytes, plan.playback_edf)
+            self._files.append(playback)
+        sham = None
+        if plan.sham_rewards:
+            sham = ShamReplay(plan.sham_rewards, plan.sham_feedback, source=plan.sham_label)
+        path = self.hub.recording_dir / f"{self.session_id}.edf"
+        try:
+            protocol = get_protocol(plan.protocol, channels=plan.channels)
+            inner = await asyncio.to_thread(open_source, plan, playback)
+            self.tap = TappedSource(inner)
+            self.training = TrainingSession(
+                self.tap,
+                protocol,
+                recording_path=path,
+                sham=sham,
+                check_seconds=plan.check_seconds,
+                baseline_seconds=plan.baseline_seconds,
+                target_reward_rate=plan.target_reward_rate,
+                line_freq=plan.line_freq,
+                patient_code=plan.patient_code,
+            )
+            self.hub.recording_dir.mkdir(parents=True, exist_ok=True)
+            await asyncio.to_thread(self.training.start)
+        except (SourceError, ValueError, RuntimeError, OSError) as exc:
+            await self._fail(f"The headset could not be opened: {exc}")
+            return False
+        self._files.append(path)
+        self.write(service.record_started, at=utcnow())
+        await self._publish_patient_state("checking")
+        await self._publish_status(force=True)
+        return True
+
+    async def _fail(self, reason: str) -> None:
+        training = self.training
+        recording = None
+        if training is not None and training.state is not SessionState.STOPPED:
+            with contextlib.suppress(Exception):
+                await asyncio.to_thread(training.stop)
+            if training.recording_path is not None and training.recording_path.exists():
+                recording = await asyncio.to_thread(training.recording_path.read_bytes)
+        outcome = SessionOutcome(
+            completed=False,
+            reason=reason,
+            ended_at=utcnow(),
+            recording=recording,
+            recording_seconds=training.recorded_seconds if recording is not None and training else None,
+        )
+        self.write(service.record_outcome, outcome)
+        await self._writes.join()
+        await self.publish(FEEDBACK, {"type": "state", "state": "ended"})
+        await self.publish(CONSOLE, {"type": "ended", "status": "aborted", "reason": reason})
+
+    async def _loop(self) -> None:
+        training = self.training
+        tap = self.tap
+        plan = self.plan
+        assert training is not None and tap is not None and plan is not None
+        last_tick = time.monotonic()
+        paused = False
+        while True:
+            await self._handle_commands()
+            if self._stop is not None:
+                return
+            if tap.status is SourceStatus.RECONNECTING:
+                step = await asyncio.to_thread(training.step)
+            else:
+                step = training.step()
+            chunks = tap.take()
+            tick = time.monotonic()
+            if training.state is SessionState.TRAINING and not step.paused:
+                self._training_elapsed += tick - last_tick
+            last_tick = tick
+            if step.check is not None:
+                await self._publish_check()
+            if step.current is not None and not step.paused and training.state is SessionState.TRAINING:
+                await self._send(step.current)
+            if step.paused != paused:
+                paused = step.paused
+                await self.publish(
+                    CONSOLE,
+                    {"type": "alarm" if paused else "resumed", "lost_samples": int(self._lost_total())},
+                )
+            await self._publish_patient_state(self._patient_phase(step.paused))
+            if chunks:
+                self._take_quality(chunks)
+                if tick - self._last_trace >= TRACE_EVERY:
+                    await self._publish_traces(chunks)
+                else:
+                    self._hold_traces(chunks)
+            if step.lost_samples:
+                await self.publish(
+                    CONSOLE,
+                    {"type": "lost", "samples": int(step.lost_samples), "total": int(self._lost_total())},
+                )
+            await self._publish_status(loss=step.loss_state.value, paused=step.paused)
+            if training.state is SessionState.READY:
+                self._ready_since = self._ready_since or tick
+                if tick - self._ready_since > READY_TIMEOUT:
+                    self.request_stop(
+                        "Nobody started training within 30 minutes of the signal check.", completed=False
+                    )
+            if training.state is SessionState.TRAINING and self._training_elapsed >= plan.planned_seconds:
+                self.request_stop("Completed as planned.", completed=True)
+            await asyncio.sleep(self._delay(chunks))
+
+    def _delay(self, chunks: list[Chunk]) -> float:
+        training = self.training
+        assert training is not None and self.tap is not None
+        if self.tap.status is SourceStatus.RECONNECTING:
+            return RECONNECT_STEP
+        engine = training.engine
+        if engine is None or training.state is not SessionState.TRAINING:
+            return IDLE_STEP
+        if not chunks:
+            return LATE_STEP
+        due = float(chunks[-1].timestamps[-1]) + engine.samples_to_next_hop / training.sfreq + HOP_MARGIN
+        return min(max(due - self.tap.now(), 0.001), 0.05)
+
+    def _lost_total(self) -> int:
+        monitor = self.training.monitor if self.training else None
+        return int(monitor.lost_total) if monitor is not None else 0
+
+    # -- feedback
+
+    async def _send(self, hop: HopResult) -> None:
+        training = self.training
+        assert training is not None and training.engine is not None
+        engine = training.engine
+        message: dict[str, Any] = {
+            "type": "feedback",
+            "hop": hop.index,
+            "phase": hop.phase.value,
+            "value": round(float(hop.feedback), 4),
+            "reward": bool(hop.reward),
+            "t": hop.timestamp,
+        }
+        if hop.phase is Phase.BASELINE:
+            message["progress"] = round(engine.baseline_progress, 3)
+        await self.publish(FEEDBACK, message)
+        latency = training.mark_sent(hop)
+        trained = {p.lower() for p in training.protocol.channels}
+        rows = [i for i, c in enumerate(hop.channel_names) if c.lower() in trained]
+        feedback_hops = [h for h in engine.hops[-240:] if h.phase is Phase.FEEDBACK]
+        await self.publish(
+            CONSOLE,
+            {
+                "type": "hop",
+                "index": hop.index,
+                "phase": hop.phase.value,
+                "time_s": round(hop.time_s, 3),
+                "metric": _finite(hop.metric),
+                "threshold": _finite(hop.threshold),
+                "reward": bool(hop.reward),
+                "feedback": round(float(hop.feedback), 4),
+                "bad": bool(hop.bad),
+                "reasons": list(hop.bad_reasons),
+                "latency_ms": round(latency * 1e3, 2),
+                "baseline_progress": round(engine.baseline_progress, 3),
+                "recent_reward_rate": (
+                    round(sum(h.reward for h in feedback_hops) / len(feedback_hops), 3)
+                    if feedback_hops
+                    else None
+                ),
+                "channels": list(hop.channel_names),
+                "protocol_rows": rows,
+                "bands": list(hop.band_names),
+                "power": np.round(hop.band_powers, 3).tolist(),
+            },
+        )
+
+    def _patient_phase(self, paused: bool) -> str:
+        training = self.training
+        assert training is not None
+        if training.state is SessionState.CHECKING:
+            return "checking"
+        if training.state is SessionState.READY:
+            return "ready"
+        if paused:
+            return "paused"
+        engine = training.engine
+        return engine.phase.value if engine is not None else "ready"
+
+    async def _publish_patient_state(self, state: str) -> None:
+        if state != self._patient_state:
+            self._patient_state = state
+            await self.publish(FEEDBACK, {"type": "state", "state": state})
+
+    async def _publish_status(self, *, loss: str = "ok", paused: bool = False, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self._last_status < STATUS_EVERY:
+            return
+        self._last_status = now
+        training = self.training
+        plan = self.plan
+        assert training is not None and self.tap is not None and plan is not None
+        engine = training.engine
+        summary = training.summary()
+        monitor = training.monitor
+        await self.publish(
+            CONSOLE,
+            {
+                "type": "status",
+                "state": training.state.value,
+                "phase": engine.phase.value if engine is not None else None,
+                "loss": loss,
+                "paused": paused,
+                "source": self.tap.status.value,
+                "source_description": self.tap.description,
+                "reconnects": self.tap.reconnects,
+                "lost_samples": self._lost_total(),
+                "seconds_without_data": (
+                    _finite(monitor.seconds_without_data(training.now())) if monitor is not None else None
+                ),
+                "recorded_seconds": round(training.recorded_seconds, 2),
+                "training_seconds": round(self._training_elapsed, 2),
+                "planned_seconds": plan.planned_seconds,
+                "reward_rate": summary.reward_rate if summary else None,
+                "target_reward_rate": training.target_reward_rate,
+                "latency_p50_ms": _finite(summary.latency_p50_ms) if summary else None,
+                "latency_p99_ms": _finite(summary.latency_p99_ms) if summary else None,
+                "bad_share": summary.bad_share if summary else None,
+            },
+        )
+        # Late-joining patient screens learn where the session is without waiting for a change.
+        await self.publish(FEEDBACK, {"type": "state", "state": self._patient_state})
+
+    async def _publish_check(self) -> None:
+        training = self.training
+        assert training is not None and training.check_report is not None
+        report = training.check_report.to_dict()
+        report["protocol_channels"] = list(training.protocol.channels)
+        report["protocol_passed"] = training.check_report.passed(training.protocol.channels)
+        self.write(service.record_check, report)
+        await self.publish(CONSOLE, {"type": "check", **report})
+
+    # -- traces and signal quality
+
+    def _take_quality(self, chunks: list[Chunk]) -> None:
+        training = self.training
+        assert training is not None
+        keep = max(2, round(QUALITY_SECONDS * training.sfreq))
+        parts = ([self._quality] if self._quality is not None else []) + [c.data for c in chunks]
+        joined = np.concatenate(parts, axis=1)
+        self._quality = joined[:, -keep:]
+
+    def _hold_traces(self, chunks: list[Chunk]) -> None:
+        parts = ([self._trace_carry] if self._trace_carry is not None else []) + [c.data for c in chunks]
+        self._trace_carry = np.concatenate(parts, axis=1)
+
+    async def _publish_traces(self, chunks: list[Chunk]) -> None:
+        training = self.training
+        assert training is not None
+        self._hold_traces(chunks)
+        data = self._trace_carry
+        self._trace_carry = None
+        self._last_trace = time.monotonic()
+        if data is None or data.shape[1] == 0:
+            return
+        factor = max(1, round(training.sfreq / TRACE_RATE))
+        usable = data.shape[1] // factor * factor
+        if usable == 0:
+            self._trace_carry = data
+            return
+        if usable < data.shape[1]:
+            self._trace_carry = data[:, usable:]
+        reduced = np.nan_to_num(data[:, :usable]).reshape(data.shape[0], -1, factor).mean(axis=2)
+        await self.publish(
+            CONSOLE,
+            {
+                "type": "raw",
+                "rate": training.sfreq / factor,
+                "channels": list(training.source.channel_names),
+                "data": np.round(reduced, 1).tolist(),
+                "quality": self._quality_of(),
+            },
+        )
+
+    def _quality_of(self) -> list[dict[str, Any]]:
+        training = self.training
+        assert training is not None
+        limits: ArtifactLimits = training.limits
+        window = self._quality
+        out: list[dict[str, Any]] = []
+        for i, name in enumerate(training.source.channel_names):
+            values = window[i] if window is not None else np.zeros(0)
+            finite = values[np.isfinite(values)]
+            if finite.size < 2:
+                out.append({"channel": name, "state": "no_data", "ptp_uv": None})
+                continue
+            ptp = float(finite.max() - finite.min())
+            state = "ok"
+            if ptp < limits.flat_ptp_uv:
+                state = "flat"
+            elif limits.saturation_uv is not None and float(np.abs(finite).max()) >= limits.saturation_uv:
+                state = "saturated"
+            elif ptp > limits.max_ptp_uv:
+                state = "high_amplitude"
+            out.append({"channel": name, "state": state, "ptp_uv": round(ptp, 1)})
+        return out
+
+    # -- commands
+
+    async def _handle_commands(self) -> None:
+        while not self._commands.empty():
+            message = self._commands.get_nowait()
+            try:
+                await self._command(message)
+            except Exception as exc:
+                logger.exception("Command %r failed in session %s", message.get("name"), self.session_id)
+                await self.reply(message, False, f"The command failed ({type(exc).__name__}).")
+
+    async def _command(self, message: dict[str, Any]) -> None:
+        training = self.training
+        assert training is not None
+        name = message.get("name")
+        if name == "begin":
+            try:
+                training.begin_training(
+                    override_reason=str(message.get("override_note") or "") or None,
+                    practitioner=str(message.get("practitioner") or ""),
+                )
+            except SignalCheckFailed as exc:
+                await self.reply(message, False, str(exc), reason="check_failed")
+                return
+            except RuntimeError as exc:
+                await self.reply(message, False, str(exc), reason="not_ready")
+                return
+            self.write(service.record_training, at=utcnow(), overrides=list(training.overrides))
+            await self.reply(message, True, "Training started.")
+            await self._publish_patient_state(self._patient_phase(False))
+            await self._publish_status(force=True)
+        elif name == "note":
+            waited = max(0.0, time.time() - float(message.get("sent_at") or time.time()))
+            text = str(message.get("text") or "")
+            try:
+                onset = training.add_note(text, seconds_ago=waited)
+            except ValueError as exc:
+                await self.reply(message, False, str(exc))
+                return
+            await self.reply(message, True, "Noted.", onset=round(onset, 3))
+            await self.publish(CONSOLE, {"type": "note", "text": text.strip(), "onset": round(onset, 3)})
+        elif name == "stop":
+            completed = training.state is SessionState.TRAINING
+            reason = str(message.get("reason") or "Stopped by the practitioner.")
+            self.request_stop(reason, completed=completed)
+            await self.reply(message, True, reason)
+        elif name == "recheck":
+            try:
+                training.recheck()
+            except RuntimeError as exc:
+                await self.reply(message, False, str(exc))
+                return
+            self._ready_since = None
+            await self.reply(message, True, "Checking the signal again.")
+        elif name == "target":
+            try:
+                training.set_target_reward_rate(float(message.get("target_reward_rate", math.nan)))
+            except ValueError as exc:
+                await self.reply(message, False, str(exc))
+                return
+            await self.reply(message, True, "Target changed.")
+        else:
+            await self.reply(message, False, f"Unknown command {name!r}.")
+
+    # -- the end
+
+    async def _finish(self) -> None:
+        training = self.training
+        stop = self._stop or _Stop("Stopped.", completed=False)
+        assert training is not None
+        result = await asyncio.to_thread(training.stop)
+        engine = training.engine
+        rewards = feedback = None
+        if engine is not None:
+            hops = [h for h in engine.hops if h.phase is Phase.FEEDBACK]
+            rewards = [bool(h.reward) for h in hops]
+            feedback = [round(float(h.feedback), 4) for h in hops]
+        recording = None
+        if result.recording_path is not None:
+            recording = await asyncio.to_thread(result.recording_path.read_bytes)
+        summary = result.summary.to_dict() if result.summary is not None else None
+        completed = stop.completed and summary is not None
+        reason = (
+            stop.reason if summary is not None or not stop.completed else "Stopped before training began."
+        )
+        outcome = SessionOutcome(
+            completed=completed,
+            reason=reason,
+            ended_at=utcnow(),
+            summary=summary,
+            rewards=rewards if rewards else None,
+            feedback=feedback if rewards else None,
+            recording=recording,
+            recording_seconds=round(training.recorded_seconds, 4) if recording is not None else None,
+            check=result.check.to_dict() if result.check is not None else None,
+            overrides=list(training.overrides),
+        )
+        self.write(service.record_outcome, outcome)
+        await self._writes.join()
+        await self.publish(FEEDBACK, {"type": "state", "state": "ended"})
+        await self.publish(
+            CONSOLE,
+            {
+                "type": "ended",
+                "status": "completed" if completed else "aborted",
+                "reason": reason,
+                "summary": summary,
+            },
+        )
+        if training.recorder is not None:
+            shutil.rmtree(training.recorder.partial, ignore_errors=True)
+
+
+def _finite(value: float | None) -> float | None:
+    if value is None or not math.isfinite(value):
+        return None
+    return round(float(value), 4)

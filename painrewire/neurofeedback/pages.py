@@ -1,0 +1,366 @@
+"""Pages: the practitioner's session list, a patient's sessions with the set-up form, the live console and the
+recording review; the patient's sessions and their feedback screen; the panels on both home pages."""
+
+from __future__ import annotations
+
+import uuid
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from fastapi import BackgroundTasks, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from painrewire.accounts.models import Role, User
+from painrewire.errors import Conflict, DomainError, InvalidInput
+from painrewire.neurofeedback import api, service
+from painrewire.neurofeedback.models import NeurofeedbackSession, SessionStatus
+from painrewire.neurofeedback.protocols import PROTOCOLS
+from painrewire.neurofeedback.schemas import SessionCreate, SourceKind
+from painrewire.patients import access
+from painrewire.patients.models import Patient
+from painrewire.web import panels
+from painrewire.web.deps import CurrentClinician, CurrentPatientUser, SessionDep
+from painrewire.web.errors import readable_pydantic_errors
+from painrewire.web.routing import page_router
+from painrewire.web.templating import redirect, register_nav, render
+
+router = page_router()
+register_nav(Role.PATIENT, "/patient/neurofeedback", "Neurofeedback")
+register_nav(Role.CLINICIAN, "/clinician/neurofeedback", "Neurofeedback")
+
+STATUS_LABELS = {
+    SessionStatus.PLANNED: "starting",
+    SessionStatus.CHECKING: "live",
+    SessionStatus.RUNNING: "live",
+    SessionStatus.COMPLETED: "completed",
+    SessionStatus.ABORTED: "ended early",
+}
+FORM_DEFAULTS: dict[str, Any] = {
+    "protocol": "alpha",
+    "source": "brainflow",
+    "board_id": "-1",
+    "minutes": "20",
+    "baseline_seconds": "60",
+    "check_seconds": "5",
+    "target_percent": "70",
+    "line_freq": "50",
+    "lsl_type": "EEG",
+}
+
+
+TEXT_FILE = Path(__file__).with_name("patient_text.yaml")
+
+
+@lru_cache
+def patient_text() -> dict[str, Any]:
+    """What the patient reads about and during neurofeedback (a data file beside this module)."""
+    data: dict[str, Any] = yaml.safe_load(TEXT_FILE.read_text(encoding="utf-8"))
+    return data
+
+
+def _common() -> dict[str, Any]:
+    return {
+        "protocols": PROTOCOLS,
+        "status_labels": STATUS_LABELS,
+        "title_of": service.protocol_title,
+        "active": service.ACTIVE,
+    }
+
+
+# --- The practitioner ------------------------------------------------------------------------------------------
+
+
+@router.get("/clinician/neurofeedback/start", response_class=HTMLResponse)
+def choose_patient(patient_id: uuid.UUID, user: CurrentClinician, session: SessionDep) -> Response:
+    patient = access.patient_for(session, user, patient_id, resource_type="nfb_session")
+    return redirect(f"/clinician/patients/{patient.id}/neurofeedback")
+
+
+@router.get("/clinician/neurofeedback", response_class=HTMLResponse)
+def practitioner_sessions(request: Request, user: CurrentClinician, session: SessionDep) -> Response:
+    rows = service.caseload_sessions(session, user)
+    caseload = list(session.scalars(access.visible_patients(user)).unique())
+    return render(
+        request,
+        "neurofeedback/practitioner.html",
+        {
+            **_common(),
+            "rows": rows,
+            "caseload": sorted(caseload, key=lambda p: p.user.full_name),
+            "me": user.id,
+        },
+    )
+
+
+def _boards() -> list[dict[str, Any]]:
+    try:
+        return api._boards()
+    except Exception:  # BrainFlow's library failed to load: the synthetic board is still offered
+        return [{"board_id": -1, "name": "Synthetic", "sfreq": 250.0, "eeg_channels": []}]
+
+
+def _patient_context(
+    session: Session, patient: Patient, form: dict[str, Any], errors: list[str]
+) -> dict[str, Any]:
+    rows = service.sessions_for_patient(session, patient)
+    return {
+        **_common(),
+        "patient": patient,
+        "rows": rows,
+        "live": next((r for r in rows if r.status in service.ACTIVE), None),
+        "recordings": [r for r in rows if r.recording_seconds],
+        "replayable": [r for r in service.replayable_sessions(session, patient.id) if r.hop_rewards],
+        "boards": _boards(),
+        "form": {**FORM_DEFAULTS, **form},
+        "errors": errors,
+        "sources": [s.value for s in SourceKind],
+    }
+
+
+@router.get("/clinician/patients/{patient_id}/neurofeedback", response_class=HTMLResponse)
+def patient_sessions(
+    patient_id: uuid.UUID, request: Request, user: CurrentClinician, session: SessionDep
+) -> Response:
+    patient = access.patient_for(session, user, patient_id, resource_type="nfb_session")
+    return render(request, "neurofeedback/patient_sessions.html", _patient_context(session, patient, {}, []))
+
+
+def _form_to_create(form: dict[str, str]) -> SessionCreate:
+    def number(name: str, default: float) -> float:
+        raw = (form.get(name) or "").strip()
+        if not raw:
+            return default
+        try:
+            return float(raw)
+        except ValueError:
+            raise InvalidInput(
+                f"{name.replace('_', ' ')}: enter a number, not {raw!r}.", field=name
+            ) from None
+
+    channels = [c.strip() for c in (form.get("channels") or "").split(",") if c.strip()]
+    return SessionCreate.model_validate(
+        {
+            "protocol": form.get("protocol") or "alpha",
+            "channels": channels or None,
+            "source": form.get("source") or "brainflow",
+            "board_id": int(number("board_id", -1)),
+            "serial_port": form.get("serial_port") or "",
+            "mac_address": form.get("mac_address") or "",
+            "ip_address": form.get("ip_address") or "",
+            "ip_port": int(number("ip_port", 0)),
+            "serial_number": form.get("serial_number") or "",
+            "lsl_name": form.get("lsl_name") or "",
+            "lsl_type": form.get("lsl_type") or "EEG",
+            "playback_session_id": form.get("playback_session_id") or None,
+            "duration_seconds": number("minutes", 20) * 60,
+            "baseline_seconds": number("baseline_seconds", 60),
+            "check_seconds": number("check_seconds", 5),
+            "target_reward_rate": number("target_percent", 70) / 100,
+            "line_freq": int(number("line_freq", 50)),
+            "sham": form.get("sham") == "on",
+            "sham_source_id": form.get("sham_source_id") or None,
+        }
+    )
+
+
+@router.post("/clinician/patients/{patient_id}/neurofeedback", response_class=HTMLResponse)
+async def start_session(
+    patient_id: uuid.UUID,
+    request: Request,
+    background: BackgroundTasks,
+    user: CurrentClinician,
+    session: SessionDep,
+) -> Response:
+    raw = await request.form()
+    form = {k: str(v) for k, v in raw.items() if isinstance(v, str)}
+    patient = await run_in_threadpool(
+        access.patient_for, session, user, patient_id, resource_type="nfb_session"
+    )
+    status = 422
+    try:
+        data = _form_to_create(form)
+        row = await run_in_threadpool(service.create_session, session, user, patient_id, data)
+    except ValidationError as exc:
+        errors = readable_pydantic_errors(exc)
+    except InvalidInput as exc:
+        errors = [exc.message]
+    except Conflict as exc:
+        errors, status = [exc.message], 409
+    else:
+        background.add_task(api.start_live, request.app, row.id)
+        return redirect(f"/clinician/neurofeedback/sessions/{row.id}")
+    context = await run_in_threadpool(_patient_context, session, patient, form, errors)
+    return render(request, "neurofeedback/patient_sessions.html", context, status_code=status)
+
+
+def _clinician_session(
+    session: Session, user: User, session_id: uuid.UUID
+) -> tuple[NeurofeedbackSession, Patient]:
+    row = service.get_session(session, user, session_id)
+    patient = access.patient_for(
+        session, user, row.patient_id, resource_type="nfb_session", resource_id=row.id
+    )
+    return row, patient
+
+
+@router.get("/clinician/neurofeedback/sessions/{session_id}", response_class=HTMLResponse)
+def console(session_id: uuid.UUID, request: Request, user: CurrentClinician, session: SessionDep) -> Response:
+    row, patient = _clinician_session(session, user, session_id)
+    service.settle_orphans(session, patient_id=patient.id)
+    if row.status not in service.ACTIVE:
+        return redirect(f"/clinician/neurofeedback/sessions/{row.id}/review")
+    return render(
+        request,
+        "neurofeedback/console.html",
+        {
+            **_common(),
+            "row": row,
+            "patient": patient,
+            "notes": service.notes_for(session, row),
+            "message": request.query_params.get("message", ""),
+        },
+    )
+
+
+async def _console_command(request: Request, session_id: uuid.UUID, run: Any) -> Response:
+    try:
+        await run()
+    except DomainError as exc:
+        if isinstance(exc, InvalidInput):
+            return redirect(f"/clinician/neurofeedback/sessions/{session_id}?message={_quote(exc.message)}")
+        raise
+    return redirect(f"/clinician/neurofeedback/sessions/{session_id}")
+
+
+def _quote(text: str) -> str:
+    from urllib.parse import quote
+
+    return quote(text[:300])
+
+
+@router.post("/clinician/neurofeedback/sessions/{session_id}/begin", response_class=HTMLResponse)
+async def console_begin(
+    session_id: uuid.UUID, request: Request, user: CurrentClinician, session: SessionDep
+) -> Response:
+    raw = await request.form()
+    note = str(raw.get("override_note") or "")[:500]
+
+    async def run() -> None:
+        from painrewire.neurofeedback.schemas import BeginTraining
+
+        await api.begin_training(session_id, BeginTraining(override_note=note), request, user, session)
+
+    return await _console_command(request, session_id, run)
+
+
+@router.post("/clinician/neurofeedback/sessions/{session_id}/notes", response_class=HTMLResponse)
+async def console_note(
+    session_id: uuid.UUID, request: Request, user: CurrentClinician, session: SessionDep
+) -> Response:
+    raw = await request.form()
+    text = str(raw.get("text") or "").strip()[:500]
+
+    async def run() -> None:
+        if not text:
+            raise InvalidInput("A note needs some text.", field="text")
+        await api.note_live(request.app, session, user, session_id, text)
+
+    return await _console_command(request, session_id, run)
+
+
+@router.post("/clinician/neurofeedback/sessions/{session_id}/stop", response_class=HTMLResponse)
+async def console_stop(
+    session_id: uuid.UUID, request: Request, user: CurrentClinician, session: SessionDep
+) -> Response:
+    await api.stop_live(request.app, session, user, session_id)
+    return redirect(f"/clinician/neurofeedback/sessions/{session_id}/review")
+
+
+@router.get("/clinician/neurofeedback/sessions/{session_id}/review", response_class=HTMLResponse)
+def review(session_id: uuid.UUID, request: Request, user: CurrentClinician, session: SessionDep) -> Response:
+    row, patient = _clinician_session(session, user, session_id)
+    return render(
+        request,
+        "neurofeedback/review.html",
+        {
+            **_common(),
+            "row": row,
+            "patient": patient,
+            "summary": row.summary or {},
+            "notes": service.notes_for(session, row),
+            "sham_source": session.get(NeurofeedbackSession, row.sham_source_id)
+            if row.sham_source_id
+            else None,
+            "file_name": api.recording_name(row),
+        },
+    )
+
+
+# --- The patient -----------------------------------------------------------------------------------------------
+
+
+@router.get("/patient/neurofeedback", response_class=HTMLResponse)
+def patient_home(request: Request, user: CurrentPatientUser, session: SessionDep) -> Response:
+    patient = access.own_patient(session, user, resource_type="nfb_session")
+    rows = service.sessions_for_patient(session, patient)
+    return render(
+        request,
+        "neurofeedback/patient_home.html",
+        {
+            **_common(),
+            "text": patient_text(),
+            "live": next((r for r in rows if r.status in service.ACTIVE), None),
+            "done": [r for r in rows if r.status is SessionStatus.COMPLETED],
+        },
+    )
+
+
+@router.get("/patient/neurofeedback/sessions/{session_id}", response_class=HTMLResponse)
+def feedback_screen(
+    session_id: uuid.UUID, request: Request, user: CurrentPatientUser, session: SessionDep
+) -> Response:
+    _, row = service.own_session(session, user, session_id)
+    return render(
+        request,
+        "neurofeedback/feedback.html",
+        {
+            **_common(),
+            "text": patient_text(),
+            "row": row,
+            "ended": row.status not in service.ACTIVE,
+            "minutes": (row.summary or {}).get("minutes_trained"),
+        },
+    )
+
+
+# --- Panels ----------------------------------------------------------------------------------------------------
+
+
+@panels.clinician_patient_panel
+def _clinician_panel(session: Session, user: User, patient: Patient) -> panels.Panel | None:
+    live = service.live_session_of(session, patient)
+    recent = service.latest_completed(session, patient, limit=3)
+    return panels.Panel(
+        title="Neurofeedback",
+        template="neurofeedback/_clinician_panel.html",
+        context={"patient": patient, "live": live, "recent": recent, "title_of": service.protocol_title},
+        order=60,
+    )
+
+
+@panels.patient_home_panel
+def _patient_panel(session: Session, user: User, patient: Patient) -> panels.Panel | None:
+    live = service.live_session_of(session, patient)
+    if live is None:
+        return None
+    return panels.Panel(
+        title="Your neurofeedback session",
+        template="neurofeedback/_patient_panel.html",
+        context={"live": live},
+        order=1,
+    )

@@ -1,0 +1,625 @@
+"""Neurofeedback sessions in the patient record: set-up and access, notes, what the live loop stores, review.
+
+Two kinds of caller:
+
+* people (``actor``): a clinician on the care team sets a session up, adds notes, reviews and exports it;
+  the patient sees their own sessions, never whether one was sham. Every read and write goes through
+  ``access.patient_for`` / ``access.own_patient``.
+* the live loop (``live.LiveRunner``), which owns a session once it runs: it records when the headset
+  opened, the signal check, the start of training and the outcome (summary, latency, EDF+ recording). Its
+  functions take a session id and no actor; the practitioner who started the session was checked then.
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+import uuid
+import zipfile
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, joinedload
+
+from painrewire.accounts.models import AuditAction, Role, User
+from painrewire.assessments.service import safety_hold
+from painrewire.db import utcnow
+from painrewire.errors import Conflict, Forbidden, InvalidInput, NotFound
+from painrewire.neurofeedback import review
+from painrewire.neurofeedback.models import NeurofeedbackNote, NeurofeedbackSession, SessionStatus
+from painrewire.neurofeedback.protocols import PROTOCOLS, get_protocol
+from painrewire.neurofeedback.schemas import SessionCreate, SourceKind
+from painrewire.patients import access
+from painrewire.patients.models import Patient
+from painrewire.programs.models import Module
+from painrewire.programs.service import log_practice
+
+ACTIVE = (SessionStatus.PLANNED, SessionStatus.CHECKING, SessionStatus.RUNNING)
+#: The live loop's process refreshes ``heartbeat_at`` this often ...
+HEARTBEAT_SECONDS = 10.0
+#: ... and a session whose heartbeat is older than this has lost its process (a crash or a restart).
+STALE_SECONDS = 60.0
+NOT_FOUND_MESSAGE = "No such neurofeedback session, or you are not on this patient's care team."
+ORPHANED_REASON = (
+    "The server running this session stopped; what was recorded until then is kept if it could be."
+)
+
+
+class SessionNotLive(Conflict):
+    """The session is not running (not yet, or any more), so live commands cannot reach it."""
+
+
+class SessionAlreadyActive(Conflict):
+    """The patient already has a session set up or running."""
+
+
+def protocol_title(code: str) -> str:
+    protocol = PROTOCOLS.get(code)
+    return protocol.title if protocol else code
+
+
+def patient_code(patient_id: uuid.UUID) -> str:
+    """The pseudonym in a recording's header and a BIDS export: never a name."""
+    return f"PR{patient_id.hex[:8]}"
+
+
+def _clinician(actor: User) -> None:
+    if actor.role != Role.CLINICIAN:
+        raise Forbidden("Neurofeedback sessions are run by a clinician on the patient's care team.")
+
+
+# -- people ------------------------------------------------------------------------------------------------
+
+
+def get_session(
+    session: Session,
+    actor: User,
+    session_id: uuid.UUID,
+    *,
+    action: AuditAction = AuditAction.READ,
+    resource_type: str = "nfb_session",
+) -> NeurofeedbackSession:
+    """A session the actor may see (the patient their own; a clinician those of their care team), audited."""
+    row = session.get(NeurofeedbackSession, session_id)
+    if row is None:
+        raise NotFound(NOT_FOUND_MESSAGE)
+    try:
+        access.patient_for(
+            session, actor, row.patient_id, action=action, resource_type=resource_type, resource_id=row.id
+        )
+    except NotFound:
+        raise NotFound(NOT_FOUND_MESSAGE) from None
+    return row
+
+
+def own_session(session: Session, actor: User, session_id: uuid.UUID) -> tuple[Patient, NeurofeedbackSession]:
+    """The logged-in patient's own session."""
+    patient = access.own_patient(session, actor, resource_type="nfb_session")
+    row = session.get(NeurofeedbackSession, session_id)
+    if row is None or row.patient_id != patient.id:
+        raise NotFound("No such neurofeedback session.")
+    return patient, row
+
+
+def create_session(
+    session: Session, actor: User, patient_id: uuid.UUID, data: SessionCreate, *, now: datetime | None = None
+) -> NeurofeedbackSession:
+    """Set a session up for a patient; the live loop (started once this is committed) opens the headset.
+
+    Refused while the patient's program is on hold for an open safety alert, or while the patient has a
+    session set up or running already (the database settles two practitioners starting at once).
+    """
+    _clinician(actor)
+    now = now or utcnow()
+    patient = access.patient_for(
+        session, actor, patient_id, action=AuditAction.CREATE, resource_type="nfb_session"
+    )
+    if safety_hold(session, patient.id):
+        raise Conflict(
+            f"{patient.user.full_name} has an open safety alert: their program is on hold until a clinician "
+            f"has acknowledged it."
+        )
+    settle_orphans(session, patient_id=patient.id, now=now)
+    try:
+        protocol = get_protocol(data.protocol, channels=data.channels)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), field="channels") from exc
+    session_id = uuid.uuid4()
+    params = _source_params(session, actor, data, session_id)
+    sham_source = _sham_source(session, patient, data) if data.sham else None
+    row = NeurofeedbackSession(
+        id=session_id,
+        patient_id=patient.id,
+        practitioner_id=actor.id,
+        protocol=protocol.name,
+        channels=list(data.channels) if data.channels else None,
+        source=data.source.value,
+        board_id=data.board_id if data.source is SourceKind.BRAINFLOW else None,
+        source_params=params,
+        planned_seconds=round(data.duration_seconds),
+        baseline_seconds=round(data.baseline_seconds),
+        check_seconds=float(data.check_seconds),
+        target_reward_rate=float(data.target_reward_rate),
+        line_freq=float(data.line_freq),
+        sham=data.sham,
+        sham_source_id=sham_source.id if sham_source else None,
+        status=SessionStatus.PLANNED,
+        heartbeat_at=now,
+        created_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        raise SessionAlreadyActive(
+            f"{patient.user.full_name} already has a neurofeedback session set up or running; stop it first."
+        ) from None
+    return row
+
+
+def _source_params(
+    session: Session, actor: User, data: SessionCreate, session_id: uuid.UUID
+) -> dict[str, Any]:
+    """Check the headset choice and return what the live loop needs to open it."""
+    from painrewire.neurofeedback.acquisition import (
+        SYNTHETIC_BOARD_ID,
+        BrainFlowSource,
+        LSLSource,
+        SourceError,
+    )
+
+    if data.source is SourceKind.BRAINFLOW:
+        params: dict[str, Any] = {
+            "serial_port": data.serial_port.strip(),
+            "mac_address": data.mac_address.strip(),
+            "ip_address": data.ip_address.strip(),
+            "ip_port": data.ip_port,
+            "serial_number": data.serial_number.strip(),
+            "other_info": data.other_info.strip(),
+        }
+        if data.board_id == SYNTHETIC_BOARD_ID and not params["other_info"]:
+            # BrainFlow opens a board once per set of parameters: this lets several synthetic sessions run.
+            params["other_info"] = f"painrewire-{session_id.hex}"
+        try:
+            BrainFlowSource(data.board_id, **params)
+        except (SourceError, ValueError) as exc:
+            raise InvalidInput(str(exc), field="board_id") from exc
+        return params
+    if data.source is SourceKind.LSL:
+        params = {
+            "name": data.lsl_name.strip() or None,
+            "stream_type": data.lsl_type.strip() or "EEG",
+            "source_id": data.lsl_source_id.strip() or None,
+        }
+        try:
+            LSLSource(**params)
+        except (SourceError, ValueError) as exc:
+            raise InvalidInput(str(exc), field="lsl_name") from exc
+        return params
+    assert data.playback_session_id is not None  # the schema requires it for playback
+    try:
+        played = get_session(session, actor, data.playback_session_id)
+    except NotFound as exc:
+        raise InvalidInput(
+            "There is no recording to play with that id.", field="playback_session_id"
+        ) from exc
+    if played.recording_seconds is None:
+        raise InvalidInput("That session has no recording to play.", field="playback_session_id")
+    return {"session_id": str(played.id)}
+
+
+def replayable_sessions(session: Session, patient_id: uuid.UUID) -> list[NeurofeedbackSession]:
+    """Earlier completed live sessions of a patient whose rewards a sham session can replay, newest first."""
+    return list(
+        session.scalars(
+            select(NeurofeedbackSession)
+            .where(
+                NeurofeedbackSession.patient_id == patient_id,
+                NeurofeedbackSession.status == SessionStatus.COMPLETED,
+                NeurofeedbackSession.sham.is_(False),
+                NeurofeedbackSession.hop_rewards.is_not(None),
+            )
+            .order_by(NeurofeedbackSession.created_at.desc())
+        )
+    )
+
+
+def _sham_source(session: Session, patient: Patient, data: SessionCreate) -> NeurofeedbackSession:
+    candidates = [s for s in replayable_sessions(session, patient.id) if s.hop_rewards]
+    if data.sham_source_id is not None:
+        chosen = next((s for s in candidates if s.id == data.sham_source_id), None)
+        if chosen is None:
+            raise InvalidInput(
+                "A sham session replays one of this patient's earlier completed live sessions; that one is not.",
+                field="sham_source_id",
+            )
+        return chosen
+    if not candidates:
+        raise InvalidInput(
+            "A sham session replays the rewards of an earlier live session, and this patient has none yet.",
+            field="sham",
+        )
+    return candidates[0]
+
+
+def sessions_for_patient(session: Session, patient: Patient) -> list[NeurofeedbackSession]:
+    """A patient's sessions, newest first (access already checked)."""
+    settle_orphans(session, patient_id=patient.id)
+    return list(
+        session.scalars(
+            select(NeurofeedbackSession)
+            .where(NeurofeedbackSession.patient_id == patient.id)
+            .order_by(NeurofeedbackSession.created_at.desc())
+        )
+    )
+
+
+@dataclass(frozen=True)
+class CaseloadSession:
+    session: NeurofeedbackSession
+    patient: Patient
+
+
+def caseload_sessions(session: Session, actor: User, *, limit: int = 100) -> list[CaseloadSession]:
+    """Sessions of the patients on the clinician's care teams, live ones first, then newest first."""
+    _clinician(actor)
+    settle_orphans(session)
+    stmt = (
+        select(NeurofeedbackSession, Patient)
+        .join(Patient, Patient.id == NeurofeedbackSession.patient_id)
+        .where(NeurofeedbackSession.patient_id.in_(access.visible_patient_ids(actor)))
+        .options(joinedload(Patient.user))
+        .order_by(NeurofeedbackSession.created_at.desc())
+        .limit(limit)
+    )
+    rows = [CaseloadSession(row[0], row[1]) for row in session.execute(stmt)]
+    return sorted(rows, key=lambda r: r.session.status not in ACTIVE)
+
+
+def add_note(
+    session: Session, actor: User, session_id: uuid.UUID, text: str, *, now: datetime | None = None
+) -> NeurofeedbackNote:
+    """A practitioner's note during a session (the live loop also writes it into the recording)."""
+    _clinician(actor)
+    row = get_session(session, actor, session_id, action=AuditAction.CREATE, resource_type="nfb_note")
+    if row.status not in (SessionStatus.CHECKING, SessionStatus.RUNNING):
+        raise SessionNotLive(
+            "Notes go into a session's recording while it runs; this session is not running."
+        )
+    if not text.strip():
+        raise InvalidInput("A note needs some text.", field="text")
+    now = now or utcnow()
+    offset = (now - row.started_at).total_seconds() if row.started_at else 0.0
+    note = NeurofeedbackNote(
+        session_id=row.id, at=now, offset_seconds=max(0.0, offset), text=text.strip(), author_id=actor.id
+    )
+    session.add(note)
+    session.flush()
+    return note
+
+
+def notes_for(session: Session, row: NeurofeedbackSession) -> list[NeurofeedbackNote]:
+    return list(
+        session.scalars(
+            select(NeurofeedbackNote)
+            .where(NeurofeedbackNote.session_id == row.id)
+            .order_by(NeurofeedbackNote.at)
+        )
+    )
+
+
+def latest_completed(session: Session, patient: Patient, limit: int = 3) -> list[NeurofeedbackSession]:
+    return list(
+        session.scalars(
+            select(NeurofeedbackSession)
+            .where(
+                NeurofeedbackSession.patient_id == patient.id,
+                NeurofeedbackSession.status == SessionStatus.COMPLETED,
+            )
+            .order_by(NeurofeedbackSession.created_at.desc())
+            .limit(limit)
+        )
+    )
+
+
+def live_session_of(session: Session, patient: Patient) -> NeurofeedbackSession | None:
+    """The patient's session that is set up or running now, if any."""
+    settle_orphans(session, patient_id=patient.id)
+    return session.scalar(
+        select(NeurofeedbackSession)
+        .where(NeurofeedbackSession.patient_id == patient.id, NeurofeedbackSession.status.in_(ACTIVE))
+        .order_by(NeurofeedbackSession.created_at.desc())
+        .limit(1)
+    )
+
+
+# -- recordings: download, review, BIDS ---------------------------------------------------------------------
+
+
+def recording_of(session: Session, actor: User, session_id: uuid.UUID) -> tuple[NeurofeedbackSession, bytes]:
+    """A session's EDF+ file, for download (audited as an export)."""
+    _clinician(actor)
+    row = get_session(session, actor, session_id, action=AuditAction.EXPORT, resource_type="nfb_recording")
+    data = _edf_bytes(session, row)
+    return row, data
+
+
+def _edf_bytes(session: Session, row: NeurofeedbackSession) -> bytes:
+    data = session.scalar(select(NeurofeedbackSession.recording_edf).where(NeurofeedbackSession.id == row.id))
+    if not data:
+        raise NotFound("This session has no recording (it ended before the headset sent any EEG).")
+    return bytes(data)
+
+
+def _reviewed(
+    session: Session, actor: User, session_id: uuid.UUID
+) -> tuple[NeurofeedbackSession, review.Recording]:
+    _clinician(actor)
+    row = get_session(session, actor, session_id, resource_type="nfb_recording")
+    if row.recording_seconds is None:
+        raise NotFound("This session has no recording (it ended before the headset sent any EEG).")
+    cached = review.cached(row.id)
+    if cached is None:
+        cached = review.remember(row.id, review.read_edf_bytes(_edf_bytes(session, row)))
+    return row, cached
+
+
+def review_overview(session: Session, actor: User, session_id: uuid.UUID) -> dict[str, Any]:
+    row, recording = _reviewed(session, actor, session_id)
+    protocol = get_protocol(row.protocol, channels=row.channels)
+    return review.overview(recording, list(protocol.channels))
+
+
+def review_window(
+    session: Session, actor: User, session_id: uuid.UUID, *, start: float, seconds: float, buckets: int
+) -> dict[str, Any]:
+    _, recording = _reviewed(session, actor, session_id)
+    try:
+        return review.window(recording, start=start, seconds=seconds, buckets=buckets)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), field="start") from exc
+
+
+def bids_zip(session: Session, actor: User, session_id: uuid.UUID) -> tuple[NeurofeedbackSession, bytes]:
+    """The recording as a BIDS dataset (mne-bids), zipped; the subject is the patient's pseudonym."""
+    from painrewire.neurofeedback.recording import export_bids
+
+    _clinician(actor)
+    row = get_session(session, actor, session_id, action=AuditAction.EXPORT, resource_type="nfb_recording")
+    data = _edf_bytes(session, row)
+    with tempfile.TemporaryDirectory(prefix="painrewire-bids-") as folder:
+        edf = Path(folder) / "recording.edf"
+        edf.write_bytes(data)
+        root = Path(folder) / "bids"
+        export_bids(
+            edf,
+            root,
+            subject=patient_code(row.patient_id),
+            session=bids_session_label(row),
+            line_freq=row.line_freq,
+        )
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in sorted(root.rglob("*")):
+                if path.is_file():
+                    archive.write(path, Path("bids") / path.relative_to(root))
+    return row, buffer.getvalue()
+
+
+def bids_session_label(row: NeurofeedbackSession) -> str:
+    return f"{row.created_at:%Y%m%d}{row.id.hex[:4]}"
+
+
+# -- the live loop ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """Everything the live loop needs to run one session, read once when it starts."""
+
+    session_id: uuid.UUID
+    patient_id: uuid.UUID
+    protocol: str
+    channels: list[str] | None
+    source: str
+    board_id: int | None
+    source_params: dict[str, Any]
+    planned_seconds: float
+    baseline_seconds: float
+    check_seconds: float
+    target_reward_rate: float
+    line_freq: float
+    sham_rewards: list[bool] | None
+    sham_feedback: list[float] | None
+    sham_label: str
+    playback_edf: bytes | None
+    patient_code: str
+    practitioner_name: str
+
+
+def run_plan(session: Session, session_id: uuid.UUID) -> RunPlan:
+    row = session.get(NeurofeedbackSession, session_id)
+    if row is None:
+        raise NotFound(NOT_FOUND_MESSAGE)
+    if row.status is not SessionStatus.PLANNED:
+        raise SessionNotLive(f"The session is {row.status.value}; only a planned session can start.")
+    sham_rewards = sham_feedback = None
+    sham_label = ""
+    if row.sham:
+        source = session.get(NeurofeedbackSession, row.sham_source_id) if row.sham_source_id else None
+        if source is None or not source.hop_rewards:
+            raise InvalidInput("The session this sham session was to replay is gone.", field="sham_source_id")
+        sham_rewards = [bool(r) for r in source.hop_rewards]
+        feedback = source.hop_feedback
+        sham_feedback = (
+            [float(v) for v in feedback] if feedback and len(feedback) == len(sham_rewards) else None
+        )
+        sham_label = f"session {source.id}"
+    playback = None
+    if row.source == SourceKind.PLAYBACK.value:
+        played = session.get(NeurofeedbackSession, uuid.UUID(str(row.source_params["session_id"])))
+        playback = bytes(_edf_bytes(session, played)) if played is not None else None
+        if playback is None:
+            raise InvalidInput("The recording to play is gone.", field="playback_session_id")
+    practitioner = session.get(User, row.practitioner_id) if row.practitioner_id else None
+    return RunPlan(
+        session_id=row.id,
+        patient_id=row.patient_id,
+        protocol=row.protocol,
+        channels=list(row.channels) if row.channels else None,
+        source=row.source,
+        board_id=row.board_id,
+        source_params=dict(row.source_params),
+        planned_seconds=float(row.planned_seconds),
+        baseline_seconds=float(row.baseline_seconds),
+        check_seconds=float(row.check_seconds),
+        target_reward_rate=float(row.target_reward_rate),
+        line_freq=float(row.line_freq),
+        sham_rewards=sham_rewards,
+        sham_feedback=sham_feedback,
+        sham_label=sham_label,
+        playback_edf=playback,
+        patient_code=patient_code(row.patient_id),
+        practitioner_name=practitioner.full_name if practitioner else "",
+    )
+
+
+def _row(session: Session, session_id: uuid.UUID) -> NeurofeedbackSession:
+    row = session.get(NeurofeedbackSession, session_id)
+    if row is None:
+        raise NotFound(NOT_FOUND_MESSAGE)
+    return row
+
+
+def record_started(session: Session, session_id: uuid.UUID, *, at: datetime) -> None:
+    """The headset is open and recording: the signal check runs."""
+    row = _row(session, session_id)
+    row.status = SessionStatus.CHECKING
+    row.started_at = at
+    row.heartbeat_at = at
+    session.flush()
+
+
+def record_check(session: Session, session_id: uuid.UUID, report: dict[str, Any]) -> None:
+    _row(session, session_id).signal_check = report
+    session.flush()
+
+
+def record_training(session: Session, session_id: uuid.UUID, *, at: datetime, overrides: list[str]) -> None:
+    """Baseline and feedback began; an override of a failed check is kept with who and why."""
+    row = _row(session, session_id)
+    row.status = SessionStatus.RUNNING
+    row.training_started_at = at
+    if overrides:
+        row.check_overridden = True
+        row.override_note = "\n".join(overrides)
+    session.flush()
+
+
+@dataclass
+class SessionOutcome:
+    """How a session ended, as the live loop (or an offline run) hands it to the record."""
+
+    completed: bool
+    reason: str
+    ended_at: datetime
+    summary: dict[str, Any] | None = None
+    rewards: list[bool] | None = None
+    feedback: list[float] | None = None
+    recording: bytes | None = None
+    recording_seconds: float | None = None
+    check: dict[str, Any] | None = None
+    overrides: list[str] = field(default_factory=list)
+
+
+def record_outcome(session: Session, session_id: uuid.UUID, outcome: SessionOutcome) -> NeurofeedbackSession:
+    """Store how the session ended; a completed session is logged as the patient's practice that day."""
+    row = _row(session, session_id)
+    summary = outcome.summary
+    row.status = SessionStatus.COMPLETED if outcome.completed and summary else SessionStatus.ABORTED
+    row.ended_at = outcome.ended_at
+    row.end_reason = outcome.reason[:2000]
+    row.heartbeat_at = None
+    if summary is not None:
+        row.summary = summary
+        row.latency_p50_ms = summary.get("latency_p50_ms")
+        row.latency_p99_ms = summary.get("latency_p99_ms")
+        row.clock_offset_s = summary.get("clock_offset_s")
+    if outcome.rewards is not None:
+        row.hop_rewards = outcome.rewards
+        row.hop_feedback = outcome.feedback
+    if outcome.check is not None and row.signal_check is None:
+        row.signal_check = outcome.check
+    if outcome.overrides and not row.check_overridden:
+        row.check_overridden = True
+        row.override_note = "\n".join(outcome.overrides)
+    if outcome.recording is not None:
+        row.recording_edf = outcome.recording
+        row.recording_seconds = outcome.recording_seconds
+    session.flush()
+    if row.status is SessionStatus.COMPLETED and summary is not None:
+        minutes = (
+            float(summary.get("minutes_trained") or 0.0) + float(summary.get("baseline_seconds") or 0.0) / 60
+        )
+        patient = session.get(Patient, row.patient_id)
+        if patient is not None and minutes > 0:
+            log_practice(
+                session,
+                patient,
+                module=Module.NEUROFEEDBACK,
+                activity=row.protocol,
+                title=f"Neurofeedback: {protocol_title(row.protocol)}",
+                minutes=minutes,
+                source_id=row.id,
+                now=outcome.ended_at,
+            )
+    return row
+
+
+def touch(session: Session, session_ids: list[uuid.UUID], *, at: datetime) -> None:
+    """The live loops of this process are alive."""
+    if session_ids:
+        session.execute(
+            update(NeurofeedbackSession)
+            .where(NeurofeedbackSession.id.in_(session_ids), NeurofeedbackSession.status.in_(ACTIVE))
+            .values(heartbeat_at=at)
+        )
+
+
+def settle_orphans(
+    session: Session, *, patient_id: uuid.UUID | None = None, now: datetime | None = None
+) -> int:
+    """End the sessions whose live loop's process has stopped (no heartbeat for ``STALE_SECONDS``).
+
+    A session must never look "running" when nothing runs it (peers.md: boards that stay "connected").
+    """
+    now = now or utcnow()
+    stale = now - timedelta(seconds=STALE_SECONDS)
+    stmt = update(NeurofeedbackSession).where(
+        NeurofeedbackSession.status.in_(ACTIVE),
+        (NeurofeedbackSession.heartbeat_at.is_(None)) | (NeurofeedbackSession.heartbeat_at < stale),
+    )
+    if patient_id is not None:
+        stmt = stmt.where(NeurofeedbackSession.patient_id == patient_id)
+    result = session.execute(
+        stmt.values(status=SessionStatus.ABORTED, ended_at=now, end_reason=ORPHANED_REASON, heartbeat_at=None)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def abandon_session(
+    session: Session, actor: User, session_id: uuid.UUID, *, now: datetime | None = None
+) -> None:
+    """End a session whose live loop does not answer (its server stopped), at the practitioner's request."""
+    _clinician(actor)
+    row = get_session(session, actor, session_id, action=AuditAction.UPDATE)
+    if row.status in ACTIVE:
+        row.status = SessionStatus.ABORTED
+        row.ended_at = now or utcnow()
+        row.end_reason = f"Stopped by {actor.full_name}; its live loop was not answering."
+        row.heartbeat_at = None
+        session.flush()

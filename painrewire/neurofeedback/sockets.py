@@ -1,0 +1,178 @@
+"""The two WebSockets of a live session: feedback for the patient's screen, the console for the practitioner's.
+
+A socket is checked when it connects with the same rule as every request (``access.patient_for``): the
+patient may watch only their own session, a clinician only the sessions of patients on their care team,
+and only clinicians get the console. The login comes from the session cookie -- then the ``Origin`` must be
+this site, since browsers send cookies with cross-site WebSockets (no CORS protects them) -- or from a bearer
+token. A refused socket is accepted and closed at once with 1008 (policy violation) and a reason, so the
+page can say why; nothing is sent before. The login is checked again every minute: logging out elsewhere
+ends the socket.
+
+The socket only forwards the session's broadcast channel, so it works in any worker or server, whichever
+one runs the session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import WebSocket, WebSocketDisconnect
+from sqlalchemy.orm import Session
+from starlette.websockets import WebSocketState
+
+from painrewire.accounts import service as accounts
+from painrewire.accounts.models import Role
+from painrewire.errors import DomainError
+from painrewire.neurofeedback import live, service
+from painrewire.neurofeedback.models import SessionStatus
+from painrewire.web.deps import SESSION_COOKIE
+
+logger = logging.getLogger(__name__)
+
+POLICY_VIOLATION = 1008
+RECHECK_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class SocketViewer:
+    user_id: uuid.UUID
+    role: Role
+    status: SessionStatus
+    hello: dict[str, Any]
+
+
+def _token(websocket: WebSocket) -> tuple[str | None, bool]:
+    """The login token, and whether it came from the cookie (ambient, so the Origin matters)."""
+    scheme, _, value = websocket.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip(), False
+    return websocket.cookies.get(SESSION_COOKIE), True
+
+
+def same_origin(websocket: WebSocket) -> bool:
+    """The page that opened the socket is this site (the Host it connected to, or the configured base URL)."""
+    origin = websocket.headers.get("origin")
+    if not origin:
+        return False
+    parts = urlsplit(origin)
+    host = websocket.headers.get("host", "")
+    base = urlsplit(str(websocket.app.state.settings.base_url))
+    return parts.netloc == host or (parts.scheme, parts.netloc) == (base.scheme, base.netloc)
+
+
+def _check(session: Session, token: str, session_id: uuid.UUID, *, console: bool) -> SocketViewer | str:
+    user = accounts.resolve_session(session, token)
+    if user is None:
+        return "Your login has ended; please log in again."
+    if console and user.role != Role.CLINICIAN:
+        return "The session console is for the practitioner."
+    if user.role not in (Role.CLINICIAN, Role.PATIENT):
+        return "Live sessions are for the patient and their care team."
+    try:
+        row = service.get_session(session, user, session_id, resource_type="nfb_live")
+    except DomainError as exc:
+        return exc.message
+    hello: dict[str, Any] = {"type": "hello", "status": row.status.value}
+    if console:
+        hello.update(
+            signal_check=row.signal_check,
+            protocol=row.protocol,
+            planned_seconds=row.planned_seconds,
+            end_reason=row.end_reason,
+            notes=[
+                {"text": n.text, "onset": round(n.offset_seconds, 3)} for n in service.notes_for(session, row)
+            ],
+        )
+    return SocketViewer(user.id, user.role, row.status, hello)
+
+
+def _still_logged_in(session: Session, token: str, user_id: uuid.UUID) -> bool:
+    user = accounts.resolve_session(session, token)
+    return user is not None and user.id == user_id
+
+
+async def _refuse(websocket: WebSocket, reason: str) -> None:
+    await websocket.accept()
+    await websocket.close(code=POLICY_VIOLATION, reason=reason[:120])
+
+
+async def serve(websocket: WebSocket, session_id: uuid.UUID, *, console: bool) -> None:
+    """Authorise the socket, then forward the session's live channel until either side ends."""
+    hub = live.hub_of(websocket.app)
+    token, from_cookie = _token(websocket)
+    if not token:
+        await _refuse(websocket, "Please log in to watch this session.")
+        return
+    if from_cookie and not same_origin(websocket):
+        await _refuse(websocket, "This live session can only be opened from PainRewire's own pages.")
+        return
+    try:
+        checked = await hub.db(_check, token, session_id, console=console)
+    except Exception:
+        logger.exception("Could not authorise a live neurofeedback socket")
+        await _refuse(websocket, "The live session is not available right now.")
+        return
+    if isinstance(checked, str):
+        await _refuse(websocket, checked)
+        return
+    await websocket.accept()
+    kind = live.CONSOLE if console else live.FEEDBACK
+    async with hub.broadcast.subscribe(live.channel(session_id, kind)) as messages:
+        await websocket.send_text(json.dumps(checked.hello))
+        if checked.status not in service.ACTIVE:
+            await websocket.close(code=1000)
+            return
+        forward = asyncio.create_task(_forward(websocket, messages))
+        drain = asyncio.create_task(_drain(websocket))
+        guard = asyncio.create_task(_guard(websocket, hub, token, checked.user_id))
+        try:
+            await asyncio.wait({forward, drain, guard}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (forward, drain, guard):
+                task.cancel()
+            with contextlib.suppress(BaseException):
+                await asyncio.gather(forward, drain, guard, return_exceptions=True)
+    if websocket.client_state is WebSocketState.CONNECTED:
+        with contextlib.suppress(Exception):
+            await websocket.close(code=1000)
+
+
+async def _forward(websocket: WebSocket, messages: Any) -> None:
+    async for message in messages:
+        await websocket.send_text(json.dumps(message, separators=(",", ":")))
+        if message.get("type") == "ended" or (
+            message.get("type") == "state" and message.get("state") == "ended"
+        ):
+            return
+
+
+async def _drain(websocket: WebSocket) -> None:
+    """Read (and ignore) what the page sends, to notice when it goes away."""
+    with contextlib.suppress(WebSocketDisconnect):
+        while True:
+            message = await websocket.receive()
+            if message.get("type") == "websocket.disconnect":
+                return
+
+
+async def _guard(websocket: WebSocket, hub: live.LiveHub, token: str, user_id: uuid.UUID) -> None:
+    while True:
+        await asyncio.sleep(RECHECK_SECONDS)
+        try:
+            alive = await hub.db(_still_logged_in, token, user_id)
+        except Exception:
+            logger.exception("Could not re-check a live socket's login")
+            continue
+        if not alive:
+            with contextlib.suppress(Exception):
+                await websocket.close(
+                    code=POLICY_VIOLATION, reason="Your login has ended; please log in again."
+                )
+            return

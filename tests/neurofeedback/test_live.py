@@ -1,0 +1,287 @@
+"""Live sessions end to end in one server process: set up over the API, the signal check, training, feedback
+through the patient's WebSocket, the practitioner's console, notes, stop, and what lands in the record."""
+
+from __future__ import annotations
+
+import io
+import uuid
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import mne
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+from starlette.testclient import WebSocketTestSession
+from starlette.websockets import WebSocketDisconnect
+
+from painrewire.accounts.models import User
+from painrewire.neurofeedback.recording import recording_flags
+from painrewire.neurofeedback.synthetic import DEMO_CHANNELS, eeg_like
+from painrewire.patients.models import Patient
+from tests.fixtures.factories import CSRF
+
+from .conftest import finished_session, receive_until
+
+pytestmark = pytest.mark.timeout(120)
+
+Headers = Callable[[User], dict[str, str]]
+SHORT = {"duration_seconds": 6, "baseline_seconds": 1.5, "check_seconds": 2}
+
+
+def _set_up(client: TestClient, headers: dict[str, str], patient: Patient, **extra: Any) -> dict[str, Any]:
+    response = client.post(
+        f"/api/v1/patients/{patient.id}/neurofeedback/sessions", json={**SHORT, **extra}, headers=headers
+    )
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def _socket(client: TestClient, session_id: str, kind: str, headers: dict[str, str]) -> Any:
+    return client.websocket_connect(f"/api/v1/neurofeedback/sessions/{session_id}/{kind}/ws", headers=headers)
+
+
+def _refused(client: TestClient, session_id: str, kind: str, headers: dict[str, str]) -> WebSocketDisconnect:
+    """The close a refused socket gets (it is accepted, then closed at once with a reason)."""
+    with pytest.raises(WebSocketDisconnect) as closed, _socket(client, session_id, kind, headers) as socket:
+        socket.receive_json()
+    return closed.value
+
+
+def _begin_after_check(
+    client: TestClient, console: WebSocketTestSession, api: str, headers: dict[str, str]
+) -> None:
+    """Wait for the signal check, then start training (with a reason if the check failed)."""
+    check = receive_until(console, lambda m: m["type"] == "check")[-1]
+    assert {c["channel"] for c in check["channels"]} >= set(check["protocol_channels"])
+    body = {} if check["protocol_passed"] else {"override_note": "electrode gel drying; proceeding"}
+    response = client.post(f"{api}/begin", json=body, headers=headers)
+    assert response.status_code == 200, response.text
+
+
+def _run_to_end(
+    client: TestClient, headers: Headers, clinician: User, patient: Patient, **extra: Any
+) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
+    """One whole short session; returns the record afterwards, the patient's and the console's messages."""
+    staff = headers(clinician)
+    row = _set_up(client, staff, patient, **extra)
+    api = f"/api/v1/neurofeedback/sessions/{row['id']}"
+    with (
+        _socket(client, row["id"], "console", staff) as console,
+        _socket(client, row["id"], "feedback", headers(patient.user)) as screen,
+    ):
+        assert console.receive_json()["type"] == "hello"
+        assert screen.receive_json()["type"] == "hello"
+        _begin_after_check(client, console, api, staff)
+        first_feedback = receive_until(screen, lambda m: m["type"] == "feedback" and m["phase"] == "feedback")
+        note = client.post(f"{api}/notes", json={"text": "eyes closed now"}, headers=staff)
+        assert note.status_code == 201, note.text
+        patient_seen = first_feedback + receive_until(screen, lambda m: m.get("state") == "ended")
+        console_seen = receive_until(console, lambda m: m["type"] == "ended")
+    record = client.get(api, headers=staff)
+    assert record.status_code == 200
+    return record.json(), patient_seen, console_seen
+
+
+def test_a_live_session_sends_feedback_to_the_patients_socket_and_keeps_latency_and_the_recording(
+    live_client: TestClient, bearer: Headers, clinician: User, patient: Patient, tmp_path: Path
+) -> None:
+    record, patient_seen, console_seen = _run_to_end(live_client, bearer, clinician, patient)
+
+    feedback = [m for m in patient_seen if m["type"] == "feedback" and m["phase"] == "feedback"]
+    assert len(feedback) >= 4
+    assert all(0.0 <= m["value"] <= 1.0 for m in feedback)
+    assert len({m["value"] for m in feedback}) > 1, "the feedback never moved"
+    assert [m["hop"] for m in feedback] == sorted(m["hop"] for m in feedback)
+    states = [m["state"] for m in patient_seen if m["type"] == "state"]
+    assert "baseline" in states or any(m.get("phase") == "baseline" for m in patient_seen)
+    assert all("sham" not in m for m in patient_seen), "the patient's screen must never learn it is sham"
+
+    kinds = {m["type"] for m in console_seen}
+    assert {"status", "hop", "raw", "note", "ended"} <= kinds
+    raw = next(m for m in console_seen if m["type"] == "raw")
+    assert {q["channel"] for q in raw["quality"]} == set(raw["channels"])
+    hop = next(m for m in console_seen if m["type"] == "hop")
+    assert len(hop["power"]) == len(hop["channels"]) and hop["latency_ms"] >= 0
+
+    assert record["status"] == "completed" and record["sham"] is False
+    assert record["latency_p50_ms"] is not None and record["latency_p99_ms"] >= record["latency_p50_ms"]
+    assert record["clock_offset_s"] is not None
+    summary = record["summary"]
+    assert summary["sham"] is False and summary["minutes_trained"] > 0
+    assert {"reward_rate", "bad_share", "lost_samples", "band_power_per_minute"} <= set(summary)
+
+    edf = live_client.get(
+        f"/api/v1/neurofeedback/sessions/{record['id']}/recording.edf", headers=bearer(clinician)
+    )
+    assert edf.status_code == 200
+    path = tmp_path / "live.edf"
+    path.write_bytes(edf.content)
+    raw_edf = mne.io.read_raw_edf(path, preload=False, verbose="error")
+    descriptions = list(raw_edf.annotations.description)
+    assert any("eyes closed now" in d for d in descriptions)
+    assert recording_flags(path)["sham"] is False
+
+
+def test_a_sham_session_replays_an_earlier_session_and_is_marked_sham_in_the_record_and_recording(
+    live_client: TestClient,
+    bearer: Headers,
+    clinician: User,
+    patient: Patient,
+    session: Session,
+    tmp_path: Path,
+) -> None:
+    earlier = finished_session(session, patient, clinician, tmp_path)
+    replayed = list(earlier.hop_rewards or [])
+
+    record, patient_seen, _ = _run_to_end(live_client, bearer, clinician, patient, sham=True)
+
+    assert record["sham"] is True and record["sham_source_id"] == str(earlier.id)
+    assert record["summary"]["sham"] is True
+    feedback = [m for m in patient_seen if m["type"] == "feedback" and m["phase"] == "feedback"]
+    assert feedback and all("sham" not in m for m in feedback)
+    rewards = [m["reward"] for m in feedback]
+    # The patient saw the earlier session's rewards, in order, from its first feedback hop.
+    assert rewards == replayed[: len(rewards)]
+
+    edf = live_client.get(
+        f"/api/v1/neurofeedback/sessions/{record['id']}/recording.edf", headers=bearer(clinician)
+    )
+    path = tmp_path / "sham.edf"
+    path.write_bytes(edf.content)
+    assert recording_flags(path)["sham"] is True
+
+    bids = live_client.get(
+        f"/api/v1/neurofeedback/sessions/{record['id']}/bids.zip", headers=bearer(clinician)
+    )
+    assert bids.status_code == 200
+    names = zipfile.ZipFile(io.BytesIO(bids.content)).namelist()
+    assert any(n.endswith("_eeg.edf") for n in names) and any(n.endswith("_events.tsv") for n in names)
+
+
+def test_a_failed_signal_check_needs_a_reason_and_the_override_is_recorded(
+    live_client: TestClient,
+    bearer: Headers,
+    clinician: User,
+    patient: Patient,
+    session: Session,
+    tmp_path: Path,
+) -> None:
+    eeg = eeg_like(DEMO_CHANNELS, 256.0, 30.0, seed=3)
+    eeg[DEMO_CHANNELS.index("Cz")] = 0.0  # the electrode alpha training uses has come off
+    flat = finished_session(session, patient, clinician, tmp_path, data=eeg)
+    staff = bearer(clinician)
+    row = _set_up(live_client, staff, patient, source="playback", playback_session_id=str(flat.id))
+    api = f"/api/v1/neurofeedback/sessions/{row['id']}"
+    with _socket(live_client, row["id"], "console", staff) as console:
+        check = receive_until(console, lambda m: m["type"] == "check")[-1]
+        assert check["protocol_passed"] is False and "Cz" in check["failed_channels"]
+        refused = live_client.post(f"{api}/begin", json={}, headers=staff)
+        assert refused.status_code == 422 and "failed on Cz" in refused.json()["detail"]
+        accepted = live_client.post(f"{api}/begin", json={"override_note": "patient tired"}, headers=staff)
+        assert accepted.status_code == 200, accepted.text
+        stop = live_client.post(f"{api}/stop", headers=staff)
+        assert stop.status_code == 200 and stop.json()["ok"] is True
+        receive_until(console, lambda m: m["type"] == "ended")
+    record = live_client.get(api, headers=staff).json()
+    assert record["signal_check"]["passed"] is False
+    assert record["check_overridden"] is True and "patient tired" in record["override_note"]
+    assert record["ended_at"] is not None and "Stopped by" in record["end_reason"]
+
+
+class TestSockets:
+    def test_a_socket_without_a_login_is_refused(
+        self, live_client: TestClient, clinician: User, patient: Patient, session: Session, tmp_path: Path
+    ) -> None:
+        row = finished_session(session, patient, clinician, tmp_path)
+        closed = _refused(live_client, str(row.id), "feedback", {})
+        assert closed.code == 1008 and "log in" in closed.reason
+
+    def test_another_patient_cannot_watch_a_session(
+        self,
+        live_client: TestClient,
+        bearer: Headers,
+        clinician: User,
+        patient: Patient,
+        other_patient: Patient,
+        session: Session,
+        tmp_path: Path,
+    ) -> None:
+        row = finished_session(session, patient, clinician, tmp_path)
+        closed = _refused(live_client, str(row.id), "feedback", bearer(other_patient.user))
+        assert closed.code == 1008 and "No such" in closed.reason
+
+    def test_the_patient_cannot_open_the_practitioners_console(
+        self,
+        live_client: TestClient,
+        bearer: Headers,
+        clinician: User,
+        patient: Patient,
+        session: Session,
+        tmp_path: Path,
+    ) -> None:
+        row = finished_session(session, patient, clinician, tmp_path)
+        closed = _refused(live_client, str(row.id), "console", bearer(patient.user))
+        assert closed.code == 1008 and "practitioner" in closed.reason
+
+    def test_a_cookie_login_from_another_site_is_refused(
+        self,
+        live_client: TestClient,
+        session: Session,
+        settings: Any,
+        clinician: User,
+        patient: Patient,
+        tmp_path: Path,
+    ) -> None:
+        from painrewire.accounts import service as accounts
+        from painrewire.web.deps import SESSION_COOKIE
+
+        row = finished_session(session, patient, clinician, tmp_path)
+        token = accounts.start_session(session, settings, clinician, kind="browser").token
+        session.commit()
+        cookie = {"cookie": f"{SESSION_COOKIE}={token}"}
+        closed = _refused(live_client, str(row.id), "console", {**cookie, "origin": "https://evil.example"})
+        assert closed.code == 1008 and "own pages" in closed.reason
+        with _socket(
+            live_client, str(row.id), "console", {**cookie, "origin": "http://testserver"}
+        ) as socket:
+            hello = socket.receive_json()
+        assert hello["type"] == "hello" and hello["status"] == "completed"
+        assert [n["text"] for n in hello["notes"]] == []
+
+    def test_commands_to_an_ended_session_are_refused_with_409(
+        self,
+        live_client: TestClient,
+        bearer: Headers,
+        clinician: User,
+        patient: Patient,
+        session: Session,
+        tmp_path: Path,
+    ) -> None:
+        row = finished_session(session, patient, clinician, tmp_path)
+        api = f"/api/v1/neurofeedback/sessions/{row.id}"
+        staff = bearer(clinician)
+        for path, body in (("/begin", {}), ("/stop", None), ("/notes", {"text": "x"}), ("/recheck", None)):
+            response = live_client.post(api + path, json=body, headers=staff)
+            assert response.status_code == 409, (path, response.text)
+        assert (
+            live_client.get(f"/api/v1/neurofeedback/sessions/{uuid.uuid4()}", headers=staff).status_code
+            == 404
+        )
+
+
+def test_a_cookie_post_without_the_csrf_token_is_refused(
+    live_client: TestClient, session: Session, settings: Any, clinician: User, patient: Patient
+) -> None:
+    from painrewire.accounts import service as accounts
+    from painrewire.web.deps import CSRF_COOKIE, SESSION_COOKIE
+
+    token = accounts.start_session(session, settings, clinician, kind="browser").token
+    session.commit()
+    live_client.cookies.set(SESSION_COOKIE, token)
+    live_client.cookies.set(CSRF_COOKIE, CSRF)
+    url = f"/api/v1/patients/{patient.id}/neurofeedback/sessions"
+    assert live_client.post(url, json=SHORT).status_code == 403

@@ -1,0 +1,165 @@
+"""Pages: every neurofeedback page renders for the people it is for, refuses the others, and says what it must
+(set-up errors in words, the sham badge to the care team only, the summary and recording in the review)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from painrewire.accounts.models import User
+from painrewire.neurofeedback import service
+from painrewire.neurofeedback.models import NeurofeedbackSession
+from painrewire.neurofeedback.schemas import SessionCreate
+from painrewire.patients.models import Patient
+from tests.fixtures.factories import CSRF
+
+from .conftest import finished_session
+
+Browser = Callable[..., TestClient]
+
+
+@pytest.fixture
+def done(session: Session, patient: Patient, clinician: User, tmp_path: Path) -> NeurofeedbackSession:
+    return finished_session(session, patient, clinician, tmp_path)
+
+
+@pytest.fixture
+def planned(session: Session, patient: Patient, clinician: User) -> NeurofeedbackSession:
+    """A session set up (its live loop not started: these are page tests)."""
+    row = service.create_session(
+        session, clinician, patient.id, SessionCreate(duration_seconds=60, baseline_seconds=10)
+    )
+    session.commit()
+    return row
+
+
+class TestPractitionerPages:
+    def test_a_patient_cannot_open_the_practitioners_pages(
+        self, as_user: Browser, patient: Patient, done: NeurofeedbackSession
+    ) -> None:
+        browser = as_user(patient.user, browser=True)
+        for url in (
+            "/clinician/neurofeedback",
+            f"/clinician/patients/{patient.id}/neurofeedback",
+            f"/clinician/neurofeedback/sessions/{done.id}/review",
+        ):
+            assert browser.get(url).status_code in (403, 404), url
+
+    def test_a_clinician_off_the_care_team_sees_nothing_of_the_session(
+        self, as_user: Browser, other_clinician: User, patient: Patient, done: NeurofeedbackSession
+    ) -> None:
+        browser = as_user(other_clinician, browser=True)
+        page = browser.get(f"/clinician/neurofeedback/sessions/{done.id}/review")
+        assert page.status_code == 404 and patient.user.full_name not in page.text
+        assert patient.user.full_name not in browser.get("/clinician/neurofeedback").text
+
+    def test_the_session_list_shows_the_caseloads_sessions(
+        self, as_user: Browser, clinician: User, patient: Patient, done: NeurofeedbackSession
+    ) -> None:
+        page = as_user(clinician, browser=True).get("/clinician/neurofeedback")
+        assert page.status_code == 200
+        assert patient.user.full_name in page.text and f"/sessions/{done.id}/review" in page.text
+
+    def test_the_set_up_page_offers_the_headsets_and_the_sessions_to_replay(
+        self, as_user: Browser, clinician: User, patient: Patient, done: NeurofeedbackSession
+    ) -> None:
+        page = as_user(clinician, browser=True).get(f"/clinician/patients/{patient.id}/neurofeedback")
+        assert page.status_code == 200
+        assert 'name="board_id"' in page.text and "Synthetic" in page.text
+        assert 'name="sham_source_id"' in page.text and str(done.id) in page.text
+
+    def test_bad_set_up_input_is_answered_in_words_with_the_form_kept(
+        self, as_user: Browser, clinician: User, patient: Patient
+    ) -> None:
+        browser = as_user(clinician, browser=True)
+        url = f"/clinician/patients/{patient.id}/neurofeedback"
+        page = browser.post(url, data={"csrf_token": CSRF, "minutes": "ten", "protocol": "alpha"})
+        assert page.status_code == 422 and "minutes: enter a number" in page.text
+        page = browser.post(
+            url, data={"csrf_token": CSRF, "minutes": "1", "baseline_seconds": "120", "protocol": "alpha"}
+        )
+        assert page.status_code == 422 and "must be shorter than the session" in page.text
+        page = browser.post(url, data={"csrf_token": CSRF, "sham": "on"})
+        assert page.status_code == 422 and "has none yet" in page.text
+
+    def test_a_second_session_while_one_is_live_is_a_conflict(
+        self, as_user: Browser, clinician: User, patient: Patient, planned: NeurofeedbackSession
+    ) -> None:
+        page = as_user(clinician, browser=True).post(
+            f"/clinician/patients/{patient.id}/neurofeedback", data={"csrf_token": CSRF}
+        )
+        assert page.status_code == 409 and "already has a neurofeedback session" in page.text
+
+    def test_the_console_of_a_live_session_connects_to_its_socket(
+        self, as_user: Browser, clinician: User, planned: NeurofeedbackSession
+    ) -> None:
+        page = as_user(clinician, browser=True).get(f"/clinician/neurofeedback/sessions/{planned.id}")
+        assert page.status_code == 200
+        assert f"/api/v1/neurofeedback/sessions/{planned.id}/console/ws" in page.text
+        assert "Signal check" in page.text and 'name="override_note"' in page.text
+
+    def test_the_console_of_an_ended_session_opens_its_review(
+        self, as_user: Browser, clinician: User, done: NeurofeedbackSession
+    ) -> None:
+        page = as_user(clinician, browser=True).get(
+            f"/clinician/neurofeedback/sessions/{done.id}", follow_redirects=False
+        )
+        assert page.status_code in (302, 303) and page.headers["location"].endswith("/review")
+
+    def test_the_review_shows_the_summary_the_recording_and_the_notes(
+        self, as_user: Browser, clinician: User, done: NeurofeedbackSession
+    ) -> None:
+        page = as_user(clinician, browser=True).get(f"/clinician/neurofeedback/sessions/{done.id}/review")
+        assert page.status_code == 200
+        assert "Reward rate" in page.text and "Band power per minute against the baseline" in page.text
+        assert "recording.edf" in page.text and "bids.zip" in page.text and "live EEG" in page.text
+
+    def test_the_review_of_a_sham_session_says_sham(
+        self, as_user: Browser, session: Session, clinician: User, done: NeurofeedbackSession
+    ) -> None:
+        done.sham = True
+        done.sham_source_id = None
+        session.commit()
+        page = as_user(clinician, browser=True).get(f"/clinician/neurofeedback/sessions/{done.id}/review")
+        assert ">sham<" in page.text and "Sham session: the feedback replayed" in page.text
+
+    def test_the_patients_page_has_a_neurofeedback_panel(
+        self, as_user: Browser, clinician: User, patient: Patient, done: NeurofeedbackSession
+    ) -> None:
+        page = as_user(clinician, browser=True).get(f"/clinician/patients/{patient.id}")
+        assert page.status_code == 200 and f"/clinician/neurofeedback/sessions/{done.id}/review" in page.text
+
+
+class TestPatientPages:
+    def test_the_patient_is_sent_to_their_live_session(
+        self, as_user: Browser, patient: Patient, planned: NeurofeedbackSession
+    ) -> None:
+        browser = as_user(patient.user, browser=True)
+        assert f"/patient/neurofeedback/sessions/{planned.id}" in browser.get("/patient").text
+        assert f"/patient/neurofeedback/sessions/{planned.id}" in browser.get("/patient/neurofeedback").text
+
+    def test_the_feedback_screen_never_says_sham(
+        self, as_user: Browser, session: Session, patient: Patient, planned: NeurofeedbackSession
+    ) -> None:
+        planned.sham = True
+        session.commit()
+        page = as_user(patient.user, browser=True).get(f"/patient/neurofeedback/sessions/{planned.id}")
+        assert page.status_code == 200
+        assert f"/api/v1/neurofeedback/sessions/{planned.id}/feedback/ws" in page.text
+        assert "sham" not in page.text.lower()
+
+    def test_another_patient_cannot_open_the_feedback_screen(
+        self, as_user: Browser, other_patient: Patient, planned: NeurofeedbackSession
+    ) -> None:
+        page = as_user(other_patient.user, browser=True).get(f"/patient/neurofeedback/sessions/{planned.id}")
+        assert page.status_code == 404
+
+    def test_the_patient_sees_their_finished_sessions(
+        self, as_user: Browser, patient: Patient, done: NeurofeedbackSession
+    ) -> None:
+        page = as_user(patient.user, browser=True).get("/patient/neurofeedback")
+        assert page.status_code == 200 and "minutes of feedback" in page.text
