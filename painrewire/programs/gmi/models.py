@@ -29,6 +29,8 @@ class LateralityBlock(IdMixin, Base):
     accuracy: Mapped[float | None] = mapped_column(default=None)
     median_rt_ms: Mapped[float | None] = mapped_column(default=None)
     user_agent: Mapped[str] = mapped_column(String(300), default="")
+    #: How the browser timed the block: method, measured frame interval (ms), clock (see static/trainer.js).
+    client_timing: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
 
 
 class LateralityTrial(IdMixin, Base):

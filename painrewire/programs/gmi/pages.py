@@ -1,0 +1,401 @@
+"""Pages: the patient's GMI home, the left/right trainer and its results, imagined movements, the graded
+movement ladder; the clinician's view with the manual stage move; and the route that serves the pictures."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from painrewire.accounts.models import Role, User
+from painrewire.errors import Conflict, InvalidInput, NotFound
+from painrewire.patients import access
+from painrewire.patients.models import Patient
+from painrewire.programs.gmi import charts, content, scoring, stimuli
+from painrewire.programs.gmi import service as gmi
+from painrewire.programs.gmi.schemas import ImageryCreate, MovementCreate
+from painrewire.programs.gmi.scoring import HistoryPoint
+from painrewire.web import panels
+from painrewire.web.deps import CurrentClinician, CurrentPatientUser, CurrentUser, SessionDep
+from painrewire.web.errors import readable_pydantic_errors
+from painrewire.web.routing import page_router
+from painrewire.web.templating import redirect, register_nav, render
+
+router = page_router()
+register_nav(Role.PATIENT, "/patient/gmi", "Motor imagery")
+
+SVG_CACHE = "private, max-age=31536000, immutable"
+EFFORT_SCALE = ("effort", "How hard was it to imagine?", "very easy", "very hard")
+IMAGERY_PAIN_SCALE = ("pain", "Pain while imagining", "no pain", "worst imaginable")
+MOVEMENT_SCALES = (
+    ("pain_before", "Pain right now, before you start", "no pain", "worst imaginable"),
+    ("fear_before", "How worried are you about doing it?", "not at all", "extremely"),
+    ("pain_after", "Pain now, after the movement", "no pain", "worst imaginable"),
+    ("fear_after", "How worried do you feel now?", "not at all", "extremely"),
+)
+
+
+@router.get("/gmi/stimuli/{stimulus_id}.svg")
+def stimulus_svg(stimulus_id: str, request: Request, user: CurrentUser) -> Response:
+    """One generated picture; the same id always gives the same bytes, so browsers keep it for a year."""
+    if stimulus_id not in stimuli.catalogue():
+        raise NotFound("There is no such picture.")
+    tag = stimuli.etag(stimulus_id)
+    headers = {"Cache-Control": SVG_CACHE, "ETag": tag}
+    if request.headers.get("if-none-match") == tag:
+        return Response(status_code=304, headers=headers)
+    return Response(stimuli.svg(stimulus_id), media_type="image/svg+xml", headers=headers)
+
+
+def _charts(history: list[HistoryPoint], ident: str) -> dict[str, str]:
+    norms = content.norms()
+    return {
+        "accuracy": charts.trend_chart(
+            history,
+            metric="accuracy",
+            band=(norms.accuracy_target, 1.0),
+            band_label=f"target {norms.accuracy_target * 100:.0f}% or more",
+            title="Accuracy per block",
+            chart_id=f"gmi-acc-{ident}",
+        ),
+        "rt": charts.trend_chart(
+            history,
+            metric="rt",
+            band=(norms.rt_lower_ms, norms.rt_upper_ms),
+            band_label=f"usual range {norms.rt_lower_ms / 1000:.1f}-{norms.rt_upper_ms / 1000:.1f} s",
+            title="Median time of correct answers per block",
+            chart_id=f"gmi-rt-{ident}",
+        ),
+    }
+
+
+def _overview_context(session: Session, patient: Patient) -> dict[str, Any]:
+    found = gmi.overview_for(session, patient)
+    return {
+        "o": found,
+        "stages": content.stages(),
+        "level": content.trainer().level(found.level.level),
+        "trainer": content.trainer(),
+        "norms": content.norms(),
+        "charts": _charts(found.history, patient.id.hex[:8]),
+        "paused": gmi.program_paused(session, patient),
+        "recent_blocks": gmi.finished_blocks_for(session, patient, limit=10),
+        "imagery": gmi.imagery_for(session, patient, limit=5),
+        "movements": gmi.movements_for(session, patient, limit=5),
+        "exercises": content.imagery(),
+        "ladder_steps": {s.id: s for s in content.ladder().steps},
+    }
+
+
+def _own(session: Session, user: User, resource: str = gmi.BLOCK_RESOURCE) -> Patient:
+    return access.own_patient(session, user, resource_type=resource)
+
+
+@router.get("/patient/gmi", response_class=HTMLResponse)
+def gmi_home(request: Request, user: CurrentPatientUser, session: SessionDep) -> Response:
+    patient = _own(session, user)
+    return render(request, "gmi/home.html", _overview_context(session, patient))
+
+
+@router.get("/patient/gmi/laterality", response_class=HTMLResponse)
+def laterality_page(request: Request, user: CurrentPatientUser, session: SessionDep) -> Response:
+    patient = _own(session, user)
+    if gmi.program_paused(session, patient):
+        return render(request, "cbt/paused.html", {"what": "Left/right judgement"})
+    decision = gmi.level_for(session, patient)
+    trainer = content.trainer()
+    return render(
+        request,
+        "gmi/laterality.html",
+        {
+            "patient": patient,
+            "decision": decision,
+            "level": trainer.level(decision.level),
+            "trainer": trainer,
+            "start_url": f"/api/v1/patients/{patient.id}/gmi/blocks",
+            "result_url": "/patient/gmi/blocks/",
+        },
+    )
+
+
+def _block_context(session: Session, patient: Patient, block_id: uuid.UUID) -> dict[str, Any]:
+    block = gmi._block(session, patient, block_id)
+    scores = gmi.block_scores(block)
+    if scores is None or block.finished_at is None:
+        raise NotFound("This block has not been finished, so it has no results.")
+    history = gmi.history_for(session, patient)
+    earlier = [p for p in history if p.when < block.finished_at]
+    current = HistoryPoint.of(block.finished_at, block.level, scores)
+    return {
+        "patient": patient,
+        "block": block,
+        "scores": scores,
+        "level": content.trainer().level(block.level),
+        "checks": scoring.compare_with_norms(scores, content.norms()),
+        "comparison": scoring.compare_with_history(current, earlier),
+        "norms": content.norms(),
+        "trials": gmi.trials_of(session, block),
+        "stage": gmi.stage_state(session, patient),
+        "stages": content.stages(),
+        "next_level": gmi.level_for(session, patient),
+        "changes": gmi.stage_history(session, patient),
+    }
+
+
+@router.get("/patient/gmi/blocks/{block_id}", response_class=HTMLResponse)
+def block_page(
+    block_id: uuid.UUID, request: Request, user: CurrentPatientUser, session: SessionDep
+) -> Response:
+    patient = _own(session, user)
+    return render(
+        request, "gmi/block.html", {**_block_context(session, patient, block_id), "clinician": False}
+    )
+
+
+# --- stage 2: imagined movements -----------------------------------------------------------------------
+
+
+def _imagery_page(
+    request: Request, session: Session, patient: Patient, *, status_code: int = 200
+) -> Response:
+    state = gmi.stage_state(session, patient)
+    return render(
+        request,
+        "gmi/imagery.html",
+        {
+            "exercises": list(content.imagery().values()),
+            "stage": state,
+            "open": state.stage >= 2,
+            "logs": gmi.imagery_for(session, patient, limit=20),
+            "titles": {e.id: e.title for e in content.imagery().values()},
+            "readiness": gmi.readiness_for(session, patient, state),
+            "paused": gmi.program_paused(session, patient),
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/patient/gmi/imagery", response_class=HTMLResponse)
+def imagery_page(request: Request, user: CurrentPatientUser, session: SessionDep) -> Response:
+    return _imagery_page(request, session, _own(session, user, "gmi_imagery"))
+
+
+def _exercise_page(
+    request: Request,
+    session: Session,
+    patient: Patient,
+    exercise_id: str,
+    *,
+    form: dict[str, Any] | None = None,
+    errors: list[str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    exercise = content.imagery().get(exercise_id)
+    if exercise is None:
+        raise NotFound("There is no such imagined movement.")
+    if gmi.program_paused(session, patient):
+        return render(request, "cbt/paused.html", {"what": exercise.title})
+    state = gmi.stage_state(session, patient)
+    return render(
+        request,
+        "gmi/imagery_exercise.html",
+        {
+            "exercise": exercise,
+            "open": state.stage >= 2,
+            "stage": state,
+            "form": form or {},
+            "errors": errors or [],
+            "scales": (EFFORT_SCALE, IMAGERY_PAIN_SCALE),
+            "image_url": gmi.image_url,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/patient/gmi/imagery/{exercise_id}", response_class=HTMLResponse)
+def exercise_page(
+    exercise_id: str, request: Request, user: CurrentPatientUser, session: SessionDep
+) -> Response:
+    return _exercise_page(request, session, _own(session, user, "gmi_imagery"), exercise_id)
+
+
+@router.post("/patient/gmi/imagery/{exercise_id}", response_class=HTMLResponse)
+async def save_exercise(
+    exercise_id: str, request: Request, user: CurrentPatientUser, session: SessionDep
+) -> Response:
+    raw = await request.form()
+    patient = _own(session, user, "gmi_imagery")
+    form = {k: raw.get(k) for k in ("seconds", "effort", "pain")}
+    exercise = content.imagery().get(exercise_id)
+    if exercise is None:
+        raise NotFound("There is no such imagined movement.")
+    try:
+        data = ImageryCreate.model_validate(
+            {
+                "exercise_id": exercise_id,
+                "seconds": form["seconds"] or exercise.seconds,
+                "effort": form["effort"],
+                "pain": form["pain"],
+            }
+        )
+        logged = gmi.log_imagery(session, user, patient.id, data)
+    except ValidationError as exc:
+        return _exercise_page(
+            request,
+            session,
+            patient,
+            exercise_id,
+            form=form,
+            errors=readable_pydantic_errors(exc),
+            status_code=422,
+        )
+    except (InvalidInput, gmi.StageNotOpen) as exc:
+        return _exercise_page(
+            request, session, patient, exercise_id, form=form, errors=[exc.message], status_code=422
+        )
+    moved = "&moved=1" if logged.stage_change is not None else ""
+    return redirect(f"/patient/gmi/imagery?saved={exercise_id}{moved}")
+
+
+# --- stage 3: graded movement --------------------------------------------------------------------------
+
+
+def _movement_page(
+    request: Request,
+    session: Session,
+    patient: Patient,
+    *,
+    form: dict[str, Any] | None = None,
+    errors: dict[str, list[str]] | None = None,
+    status_code: int = 200,
+) -> Response:
+    state = gmi.stage_state(session, patient)
+    ladder = content.ladder()
+    return render(
+        request,
+        "gmi/movement.html",
+        {
+            "ladder": ladder,
+            "status": {r.movement_id: r for r in gmi.ladder_for(session, patient)},
+            "open": state.stage >= 3,
+            "stage": state,
+            "form": form or {},
+            "errors": errors or {},
+            "scales": MOVEMENT_SCALES,
+            "logs": gmi.movements_for(session, patient, limit=20),
+            "titles": {s.id: s.title for s in ladder.steps},
+            "paused": gmi.program_paused(session, patient),
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/patient/gmi/movement", response_class=HTMLResponse)
+def movement_page(request: Request, user: CurrentPatientUser, session: SessionDep) -> Response:
+    return _movement_page(request, session, _own(session, user, "gmi_movement"))
+
+
+@router.post("/patient/gmi/movement/{movement_id}", response_class=HTMLResponse)
+async def save_movement(
+    movement_id: str, request: Request, user: CurrentPatientUser, session: SessionDep
+) -> Response:
+    raw = await request.form()
+    patient = _own(session, user, "gmi_movement")
+    try:
+        content.ladder().step(movement_id)
+    except KeyError:
+        raise NotFound("There is no such movement on the ladder.") from None
+    form = {name: raw.get(name) for name, *_ in MOVEMENT_SCALES}
+    try:
+        data = MovementCreate.model_validate({"movement_id": movement_id, **form})
+        gmi.log_movement(session, user, patient.id, data)
+    except ValidationError as exc:
+        errors = {movement_id: readable_pydantic_errors(exc)}
+        return _movement_page(
+            request, session, patient, form={movement_id: form}, errors=errors, status_code=422
+        )
+    except (InvalidInput, gmi.StageNotOpen, gmi.ProgramPaused) as exc:
+        return _movement_page(
+            request,
+            session,
+            patient,
+            form={movement_id: form},
+            errors={movement_id: [exc.message]},
+            status_code=422,
+        )
+    return redirect(f"/patient/gmi/movement?saved={movement_id}#step-{movement_id}")
+
+
+# --- the clinician's view ------------------------------------------------------------------------------
+
+
+def clinician_context(session: Session, patient: Patient) -> dict[str, Any]:
+    context = _overview_context(session, patient)
+    context["patient"] = patient
+    return context
+
+
+@router.get("/clinician/patients/{patient_id}/gmi", response_class=HTMLResponse)
+def clinician_gmi(
+    patient_id: uuid.UUID, request: Request, user: CurrentClinician, session: SessionDep
+) -> Response:
+    patient = access.patient_for(session, user, patient_id, resource_type=gmi.BLOCK_RESOURCE)
+    return render(
+        request, "gmi/clinician.html", {**clinician_context(session, patient), "errors": [], "form": {}}
+    )
+
+
+@router.get("/clinician/patients/{patient_id}/gmi/blocks/{block_id}", response_class=HTMLResponse)
+def clinician_block(
+    patient_id: uuid.UUID, block_id: uuid.UUID, request: Request, user: CurrentClinician, session: SessionDep
+) -> Response:
+    patient = access.patient_for(
+        session, user, patient_id, resource_type=gmi.BLOCK_RESOURCE, resource_id=block_id
+    )
+    return render(
+        request, "gmi/block.html", {**_block_context(session, patient, block_id), "clinician": True}
+    )
+
+
+@router.post("/clinician/patients/{patient_id}/gmi/stage", response_class=HTMLResponse)
+async def clinician_move_stage(
+    patient_id: uuid.UUID, request: Request, user: CurrentClinician, session: SessionDep
+) -> Response:
+    raw = await request.form()
+    form = {"stage": str(raw.get("stage") or ""), "note": str(raw.get("note") or "")}
+    try:
+        stage = int(form["stage"])
+    except ValueError:
+        stage = 0
+    try:
+        gmi.move_stage(session, user, patient_id, stage=stage, note=form["note"])
+    except (InvalidInput, Conflict) as exc:
+        patient = access.patient_for(session, user, patient_id, resource_type=gmi.BLOCK_RESOURCE)
+        context = {**clinician_context(session, patient), "errors": [exc.message], "form": form}
+        return render(request, "gmi/clinician.html", context, status_code=422)
+    return redirect(f"/clinician/patients/{patient_id}/gmi?moved={stage}#stage")
+
+
+@panels.clinician_patient_panel
+def _clinician_panel(session: Session, user: User, patient: Patient) -> panels.Panel:
+    return panels.Panel(
+        title="Graded motor imagery",
+        template="gmi/_clinician_panel.html",
+        context={**clinician_context(session, patient), "errors": [], "form": {}},
+        order=42,
+    )
+
+
+@panels.patient_home_panel
+def _patient_panel(session: Session, user: User, patient: Patient) -> panels.Panel:
+    found = gmi.overview_for(session, patient)
+    return panels.Panel(
+        title="Graded motor imagery",
+        template="gmi/_patient_panel.html",
+        context={"o": found, "stage": content.stages().stage(found.stage.stage)},
+        order=40,
+    )
