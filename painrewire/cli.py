@@ -156,6 +156,11 @@ def demo(
     from painrewire import demo as demo_clinic
     from painrewire import migrate
 
+    if "://" in str(database) or database.is_dir() or not database.resolve().parent.is_dir():
+        raise fail(
+            f"--database takes the path of a SQLite file in an existing folder (got {database}); "
+            "the demo always runs on SQLite."
+        )
     for suffix in ("", "-wal", "-shm"):
         Path(f"{database}{suffix}").unlink(missing_ok=True)
     url = f"sqlite:///{database.resolve()}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
@@ -108,3 +109,14 @@ def test_demo_builds_a_clinic_with_every_role(tmp_path: Path, monkeypatch) -> No
         assert session.scalar(select(func.count()).select_from(CareTeamMember)) > 0
         # Maria's eight weeks of diary, so charts and outcomes have something to show.
         assert session.scalar(select(func.count()).select_from(DiaryEntry)) >= 55 + 34 + 5
+
+
+@pytest.mark.parametrize("given", ["postgresql://postgres@127.0.0.1/x", "no-such-folder/demo.sqlite3", "."])
+def test_demo_refuses_a_database_that_is_not_a_sqlite_file_path(
+    given: str, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["demo", "--no-serve", "--database", given])
+    assert result.exit_code == 2
+    assert "path of a SQLite file" in result.output
+    assert "Traceback" not in result.output
