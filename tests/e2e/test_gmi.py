@@ -1,0 +1,140 @@
+"""The left/right trainer in a real browser: a scripted responder answers each picture a known time after
+the frame that painted it, and the reaction times the trainer stores must match those delays."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
+
+from painrewire.db import get_engine, session_scope
+from painrewire.programs.gmi.models import LateralityBlock, LateralityTrial
+from tests.e2e.conftest import LiveServer, log_in
+
+pytestmark = pytest.mark.e2e
+PATIENT = "maria@demo.painrewire.org"
+
+#: Delay of the scripted answer after the picture's paint frame, by trial index (400 to 1200 ms).
+DELAYS = [400 + ((i * 3) % 9) * 100 for i in range(100)]
+TOLERANCE_MS = 20.0
+
+# Runs in the page before its own scripts. When the trainer puts a picture on the page (inside the animation
+# frame that renders it), the observer notes that frame's time (document.timeline.currentTime, the same
+# clock and value as the frame's requestAnimationFrame timestamp), then presses an arrow key DELAYS[index]
+# ms later. A synthetic event's timeStamp is the moment it was created.
+RESPONDER = """
+(() => {
+  const delays = __DELAYS__;
+  const log = [];
+  window.__gmiResponder = log;
+  const seen = new Set();
+  function press(index, key, target, frame, delay) {
+    const left = target - performance.now();
+    if (left > 4) { setTimeout(() => press(index, key, target, frame, delay), left - 3); return; }
+    while (performance.now() < target) { /* the last few ms: wait exactly */ }
+    const event = new KeyboardEvent("keydown", { key: key, bubbles: true, cancelable: true });
+    log.push({ index: index, frame: frame, delay: delay, sent: event.timeStamp });
+    document.dispatchEvent(event);
+  }
+  const observer = new MutationObserver(() => {
+    const img = document.querySelector('#gmi-trainer [data-role="stage"] img[data-index]');
+    if (!img) { return; }
+    const index = Number(img.getAttribute("data-index"));
+    if (seen.has(index)) { return; }
+    seen.add(index);
+    const frame = document.timeline.currentTime;
+    const delay = delays[index];
+    press(index, index % 3 === 0 ? "ArrowRight" : "ArrowLeft", frame + delay, frame, delay);
+  });
+  document.addEventListener("DOMContentLoaded", () => {
+    observer.observe(document.body, { childList: true, subtree: true });
+  });
+})();
+""".replace("__DELAYS__", json.dumps(DELAYS))
+
+
+@pytest.fixture
+def patient_page(page: Page, demo_server: LiveServer) -> Iterator[Page]:
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on(
+        "console",
+        lambda msg: errors.append(msg.text) if msg.type == "error" and "favicon" not in msg.text else None,
+    )
+    log_in(page, demo_server, PATIENT)
+    expect(page).to_have_url(f"{demo_server.url}/patient")
+    yield page
+    assert [e for e in errors if "Content Security Policy" in e or "Uncaught" in e] == []
+
+
+def _trials(server: LiveServer, block_id: uuid.UUID) -> tuple[LateralityBlock, list[LateralityTrial]]:
+    with session_scope(get_engine(server.database_url)) as session:
+        block = session.get(LateralityBlock, block_id)
+        assert block is not None
+        trials = list(
+            session.scalars(
+                select(LateralityTrial)
+                .where(LateralityTrial.block_id == block_id)
+                .order_by(LateralityTrial.index)
+            )
+        )
+        session.expunge_all()
+        return block, trials
+
+
+def test_recorded_reaction_times_match_a_scripted_responder(
+    patient_page: Page, demo_server: LiveServer
+) -> None:
+    page = patient_page
+    page.add_init_script(RESPONDER)
+    page.goto(f"{demo_server.url}/patient/gmi/laterality")
+    page.locator('[data-role="trials"]').select_option("20")
+    page.get_by_role("button", name="Start").click()
+    page.wait_for_url(f"{demo_server.url}/patient/gmi/blocks/*", timeout=120_000)
+    expect(page.get_by_role("heading", name="Left/right judgement: results")).to_be_visible()
+
+    block_id = uuid.UUID(page.url.rsplit("/", 1)[-1])
+    block, trials = _trials(demo_server, block_id)
+    assert len(trials) == 24  # 4 practice + 20 scored
+    assert block.client_timing is not None and block.client_timing["method"] == "decode+raf"
+    assert not any(t.timed_out for t in trials)
+    errors = [t.rt_ms - DELAYS[t.index] for t in trials if t.rt_ms is not None]
+    absolute = [abs(e) for e in errors]
+    median_abs = statistics.median(absolute)
+    print(
+        f"\nGMI browser timing: n={len(errors)} trials, median absolute error {median_abs:.2f} ms, "
+        f"mean signed error {statistics.mean(errors):+.2f} ms, max absolute error {max(absolute):.2f} ms, "
+        f"frame interval {block.client_timing.get('frame_ms')} ms"
+    )
+    assert len(errors) == 24
+    assert median_abs < TOLERANCE_MS
+    # the answers were stored as given: ArrowRight on every third picture, ArrowLeft otherwise
+    assert all(t.answer == ("right" if t.index % 3 == 0 else "left") for t in trials)
+
+
+def test_a_phone_answers_with_the_two_big_buttons(phone: Page, demo_server: LiveServer) -> None:
+    log_in(phone, demo_server, PATIENT)
+    phone.goto(f"{demo_server.url}/patient/gmi/laterality")
+    phone.locator('[data-role="trials"]').select_option("20")
+    phone.get_by_role("button", name="Start").click()
+    left = phone.locator('button[data-answer="left"]')
+    box = left.bounding_box()
+    assert box is not None and box["height"] >= 72 and box["width"] >= 150
+    for _ in range(24):
+        phone.locator('#gmi-trainer [data-role="stage"] img[data-index]').wait_for(
+            state="visible", timeout=10_000
+        )
+        left.tap()
+        phone.locator('#gmi-trainer [data-role="stage"] img[data-index]').wait_for(
+            state="detached", timeout=10_000
+        )
+    phone.wait_for_url(f"{demo_server.url}/patient/gmi/blocks/*", timeout=30_000)
+    _, trials = _trials(demo_server, uuid.UUID(phone.url.rsplit("/", 1)[-1]))
+    assert len(trials) == 24 and all(
+        t.answer == "left" and t.rt_ms is not None and t.rt_ms > 0 for t in trials
+    )
