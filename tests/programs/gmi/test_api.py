@@ -113,7 +113,8 @@ def test_results_that_are_not_a_list_or_empty_are_refused(
 ) -> None:
     me = as_user(patient.user)
     block = _start(me, patient)
-    for body in ({"trials": []}, {"trials": "all left"}, {}, {"trials": [{"index": 0}]}):
+    bodies: list[dict[str, Any]] = [{"trials": []}, {"trials": "all left"}, {}, {"trials": [{"index": 0}]}]
+    for body in bodies:
         response = me.post(block["results_url"], json=body)
         assert response.status_code == 422, body
         assert "trials" in " ".join(response.json()["detail"])
