@@ -16,10 +16,10 @@ from collections import defaultdict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import BigInteger, ColumnElement, Select, func, select
+from sqlalchemy import BigInteger, ColumnElement, Select, Text, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
@@ -83,6 +83,41 @@ def _epoch_sqlite(element: epoch_seconds, compiler: SQLCompiler, **kw: Any) -> s
 @compiles(epoch_seconds, "postgresql")
 def _epoch_postgresql(element: epoch_seconds, compiler: SQLCompiler, **kw: Any) -> str:
     return f"CAST(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) AS BIGINT)"
+
+
+class epoch_ranges(FunctionElement[str]):  # noqa: N801 - reads as the SQL aggregate it renders
+    """A group's ranges as one text ``"from,until,from,until,..."`` in epoch seconds (an aggregate).
+
+    The free-time search reads a clinic's bookings as one row per clinician rather than one per booking:
+    thousands of rows each turned into Python objects cost more than the search's arithmetic.
+    """
+
+    type = Text()
+    inherit_cache = True
+
+
+def _pair_sql(element: epoch_ranges, compiler: SQLCompiler, **kw: Any) -> str:
+    start, end = list(element.clauses)
+    first = compiler.process(epoch_seconds(start), **kw)
+    second = compiler.process(epoch_seconds(end), **kw)
+    return f"CAST({first} AS TEXT) || ',' || CAST({second} AS TEXT)"
+
+
+@compiles(epoch_ranges, "sqlite")
+def _ranges_sqlite(element: epoch_ranges, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"group_concat({_pair_sql(element, compiler, **kw)}, ',')"
+
+
+@compiles(epoch_ranges, "postgresql")
+def _ranges_postgresql(element: epoch_ranges, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"string_agg({_pair_sql(element, compiler, **kw)}, ',')"
+
+
+def _unpack_ranges(packed: str | None) -> list[core.Span]:
+    if not packed:
+        return []
+    numbers = [int(n) for n in packed.split(",")]
+    return list(zip(numbers[::2], numbers[1::2], strict=True))
 
 
 def _between(start_col: Any, end_col: Any, start: datetime, end: datetime) -> ColumnElement[bool]:
@@ -192,8 +227,9 @@ def bookable_clinicians(
 # --- free times -------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Slot:
+class Slot(NamedTuple):
+    """One free time to offer (a tuple: a clinic's search makes thousands of them)."""
+
     starts_at: datetime
     ends_at: datetime
     clinician_id: uuid.UUID
@@ -259,19 +295,19 @@ def _calendars_data(
         )
     ):
         data[cid].away.append((a, b))
-    bookings = select(
-        Appointment.clinician_id,
-        epoch_seconds(Appointment.blocked_from),
-        epoch_seconds(Appointment.blocked_until),
-    ).where(
-        Appointment.clinician_id.in_(ids),
-        Appointment.status == AppointmentStatus.BOOKED,
-        _between(Appointment.blocked_from, Appointment.blocked_until, low, high),
+    bookings = (
+        select(Appointment.clinician_id, epoch_ranges(Appointment.blocked_from, Appointment.blocked_until))
+        .where(
+            Appointment.clinician_id.in_(ids),
+            Appointment.status == AppointmentStatus.BOOKED,
+            _between(Appointment.blocked_from, Appointment.blocked_until, low, high),
+        )
+        .group_by(Appointment.clinician_id)
     )
     if ignore_appointment_id is not None:
         bookings = bookings.where(Appointment.id != ignore_appointment_id)
-    for cid, a, b in session.execute(bookings):
-        data[cid].bookings.append((a, b))
+    for cid, packed in session.execute(bookings):
+        data[cid].bookings.extend(_unpack_ranges(packed))
     for cid, calendar in data.items():
         calendar.blocks = blocks.get(cid, [])
     return list(data.values())

@@ -24,6 +24,7 @@ from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 EITHER = "either"
@@ -112,8 +113,9 @@ class SlotQuery:
     patient_busy: Sequence[Span] = ()
 
 
-@dataclass(frozen=True)
-class FreeStart:
+class FreeStart(NamedTuple):
+    """One free start (a tuple: a clinic's search makes thousands of them)."""
+
     start: int
     clinician_id: Hashable
     mode: str
