@@ -138,3 +138,24 @@ def test_a_phone_answers_with_the_two_big_buttons(phone: Page, demo_server: Live
     assert len(trials) == 24 and all(
         t.answer == "left" and t.rt_ms is not None and t.rt_ms > 0 for t in trials
     )
+
+
+def test_an_imagined_movement_is_guided_step_by_step_and_saved(
+    patient_page: Page, demo_server: LiveServer
+) -> None:
+    page = patient_page
+    page.goto(f"{demo_server.url}/patient/gmi/imagery/turn_left_gently")
+    page.get_by_role("button", name="Start the guided timer").click()
+    timer = page.locator('[data-role="timer"]')
+    expect(timer).to_contain_text("Step 1 of 5")
+    expect(page.locator(".gmi-step").nth(1)).to_be_hidden()
+    for step in range(2, 6):
+        page.get_by_role("button", name="Next step").click()
+        expect(timer).to_contain_text(f"Step {step} of 5")
+    page.get_by_role("button", name="Next step").click()
+    expect(timer).to_contain_text("Done")
+    assert int(page.locator('input[name="seconds"]').input_value()) >= 1
+    page.locator('input[name="effort"][value="3"]').check(force=True)
+    page.locator('input[name="pain"][value="1"]').check(force=True)
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status")).to_contain_text("Saved")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import random
 from datetime import datetime, time, timedelta
+from statistics import NormalDist
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -58,28 +59,28 @@ def _answers(
     rt: dict[str, float],
     rng: random.Random,
 ) -> list[dict[str, object]]:
-    """Answers with the given accuracy and median time per side (the side of each picture from the plan)."""
-    by_side: dict[str, list[int]] = {"left": [], "right": []}
+    """Answers with exactly the given accuracy and median correct time per side on the scored pictures.
+
+    Which pictures are answered wrong is random; the correct answers' times are the quantiles of a
+    log-normal spread (sigma 0.22) around the median, in random order, so the scores do not depend on luck.
+    """
+    scored: dict[str, list[int]] = {"left": [], "right": []}
     for t in plan:
-        by_side[str(t["side"])].append(int(str(t["index"])))
+        if not t["is_practice"]:
+            scored[str(t["side"])].append(int(str(t["index"])))
     wrong: set[int] = set()
-    for side, indices in by_side.items():
-        wrong |= set(rng.sample(indices, round(len(indices) * (1 - accuracy[side]))))
+    times: dict[int, float] = {}
+    for side, indices in scored.items():
+        missed = rng.sample(indices, round(len(indices) * (1 - accuracy[side])))
+        wrong |= set(missed)
+        right = [i for i in indices if i not in missed]
+        spread = [NormalDist().inv_cdf((k + 0.5) / len(right)) for k in range(len(right))]
+        rng.shuffle(spread)
+        times |= {i: rt[side] * math.exp(0.22 * z) for i, z in zip(right, spread, strict=True)}
     out: list[dict[str, object]] = []
     for t in plan:
         side, index = str(t["side"]), int(str(t["index"]))
-        ms = rt[side] * math.exp(rng.gauss(0.0, 0.22))
-        if ms >= timeout_ms:
-            out.append(
-                {
-                    "index": index,
-                    "stimulus_id": t["stimulus_id"],
-                    "answer": None,
-                    "rt_ms": None,
-                    "timed_out": True,
-                }
-            )
-            continue
+        ms = min(times.get(index, rt[side] * math.exp(rng.gauss(0.0, 0.22))), timeout_ms - 50)
         answer = ("right" if side == "left" else "left") if index in wrong else side
         out.append(
             {
