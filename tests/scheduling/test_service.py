@@ -16,6 +16,8 @@ from painrewire.dashboard import service as dashboard
 from painrewire.errors import Forbidden, InvalidInput, NotFound
 from painrewire.patients import access
 from painrewire.patients.models import Patient
+from painrewire.plans import service as plans
+from painrewire.programs.models import Module
 from painrewire.scheduling import service as scheduling
 from painrewire.scheduling.errors import AppointmentClosed, NotBookable, NoticePeriodPassed, SlotTaken
 from painrewire.scheduling.models import (
@@ -27,6 +29,7 @@ from painrewire.scheduling.models import (
     ExceptionKind,
 )
 from tests.fixtures.factories import create_patient, create_user
+from tests.plans.builders import intake, practise
 from tests.scheduling.builders import london, open_calendar
 
 MONDAY = date(2027, 3, 22)  # the week London moves to summer time (Sunday 28 March)
@@ -833,3 +836,28 @@ class TestDashboardAndReminders:
             ).next_appointment
             is None
         )
+
+    def test_the_practice_reminder_comes_at_six_on_the_patients_clock_until_they_practise(
+        self, session: Session, clinician: User, patient: Patient
+    ) -> None:
+        day = date(2027, 3, 16)
+        assert scheduling.home_reminders(session, patient, now=london(day, "19:00")).practice_reminder is None
+        intake(session, patient)  # no program yet: nothing to remind of
+        version = plans.propose(session, clinician, patient.id, now=london(day - timedelta(days=1), "09:00"))
+        plans.sign(session, clinician, patient.id, version.id)
+        assert scheduling.home_reminders(session, patient, now=london(day, "17:59")).practice_reminder is None
+        due = scheduling.home_reminders(session, patient, now=london(day, "18:01")).practice_reminder
+        assert due is not None and due.due_at == london(day, "18:00")
+        practise(session, patient, Module.PRT, "somatic_tracking", at=london(day, "18:30"))
+        assert scheduling.home_reminders(session, patient, now=london(day, "19:00")).practice_reminder is None
+        # The next day starts afresh on the patient's own clock: that week New York is already on summer
+        # time and London not yet, so 18:00 there is 22:00 in London.
+        patient.timezone = "America/New_York"
+        session.flush()
+        after_london_six = scheduling.home_reminders(
+            session, patient, now=london(day + timedelta(days=1), "18:30")
+        )
+        assert after_london_six.practice_reminder is None
+        new_york = scheduling.home_reminders(session, patient, now=london(day + timedelta(days=1), "22:30"))
+        assert new_york.practice_reminder is not None
+        assert new_york.practice_reminder.due_at == london(day + timedelta(days=1), "22:00")
