@@ -39,6 +39,7 @@ RESPONDER = """
     while (performance.now() < target) { /* the last few ms: wait exactly */ }
     const event = new KeyboardEvent("keydown", { key: key, bubbles: true, cancelable: true });
     log.push({ index: index, frame: frame, delay: delay, sent: event.timeStamp });
+    sessionStorage.setItem("gmiResponder", JSON.stringify(log));
     document.dispatchEvent(event);
   }
   const observer = new MutationObserver(() => {
@@ -106,13 +107,22 @@ def test_recorded_reaction_times_match_a_scripted_responder(
     errors = [t.rt_ms - DELAYS[t.index] for t in trials if t.rt_ms is not None]
     absolute = [abs(e) for e in errors]
     median_abs = statistics.median(absolute)
+    # the responder's own record: when it actually pressed (its timers can run late on a busy machine)
+    pressed = {
+        e["index"]: e["sent"] - e["frame"]
+        for e in json.loads(page.evaluate("sessionStorage.getItem('gmiResponder')"))
+    }
+    against_actual = [abs(t.rt_ms - pressed[t.index]) for t in trials if t.rt_ms is not None]
     print(
         f"\nGMI browser timing: n={len(errors)} trials, median absolute error {median_abs:.2f} ms, "
-        f"mean signed error {statistics.mean(errors):+.2f} ms, max absolute error {max(absolute):.2f} ms, "
+        f"mean signed error {statistics.mean(errors):+.2f} ms, max absolute error {max(absolute):.2f} ms "
+        f"(against the intended delays); against the responder's actual press times: median "
+        f"{statistics.median(against_actual):.2f} ms, max {max(against_actual):.2f} ms; "
         f"frame interval {block.client_timing.get('frame_ms')} ms"
     )
     assert len(errors) == 24
     assert median_abs < TOLERANCE_MS
+    assert max(against_actual) < 1.0  # stored to 0.01 ms: what the trainer timed is what the responder did
     # the answers were stored as given: ArrowRight on every third picture, ArrowLeft otherwise
     assert all(t.answer == ("right" if t.index % 3 == 0 else "left") for t in trials)
 
