@@ -9,6 +9,7 @@
   var nextButton = guide.querySelector('[data-role="next"]');
   var secondsField = document.querySelector('#gmi-imagery-form input[name="seconds"]');
   guide.classList.add("js");
+  guide.querySelector('[data-role="controls"]').hidden = false;
   var index = -1, left = 0, tick = null, started = 0;
 
   function show(i) {
