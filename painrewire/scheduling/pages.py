@@ -76,7 +76,7 @@ def _parse_date(value: str | None, default: date, field: str) -> date:
     if not value:
         return default
     try:
-        return date.fromisoformat(value)
+        return scheduling.check_day(date.fromisoformat(value), field)
     except ValueError as exc:
         raise InvalidInput(f"{field}: {value!r} is not a date (YYYY-MM-DD).", field=field) from exc
 
@@ -178,7 +178,8 @@ def _book_context(
     clinician_id = _parse_uuid(params.get("clinician"), "clinician")
     mode = _parse_mode(params.get("mode"))
     today = scheduling.today_in(zone)
-    first = max(_parse_date(params.get("week"), today, "week"), today)
+    horizon = today + timedelta(weeks=catalogue().booking.horizon_weeks)
+    first = min(max(_parse_date(params.get("week"), today, "week"), today), horizon)
     days = 7
     start, end = scheduling.local_days(first, days, zone)
     patient = scheduling.patient_of(session, user)
@@ -195,7 +196,6 @@ def _book_context(
     base = {"type": kind.key, "clinician": str(clinician_id or "any"), "tz": zone}
     if mode:
         base["mode"] = mode
-    horizon = today + timedelta(weeks=catalogue().booking.horizon_weeks)
     context.update(
         kind=kind,
         clinicians=scheduling.bookable_clinicians(session, kind, clinic_zone=settings.clinic_timezone),

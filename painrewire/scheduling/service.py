@@ -150,11 +150,24 @@ def check_zone(name: str, *, field: str = "timezone") -> str:
     return name
 
 
+#: Dates a calendar works with; anything outside is a typing slip, refused before any arithmetic overflows.
+FIRST_DAY = date(1970, 1, 2)
+LAST_DAY = date(2199, 12, 31)
+
+
+def check_day(day: date, field: str) -> date:
+    """Refuse a date outside the years a calendar can mean (1970-2199) with the field's name."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise InvalidInput(f"{field}: {day.isoformat()} is out of range.", field=field)
+    return day
+
+
 def aware(moment: datetime, field: str) -> datetime:
     if moment.tzinfo is None:
         raise InvalidInput(
             "Give the time with its time zone, e.g. 2026-03-02T09:00:00+00:00 or ...Z.", field=field
         )
+    check_day(moment.date(), field)
     return moment.astimezone(UTC)
 
 
@@ -169,6 +182,7 @@ def today_in(zone_name: str, now: datetime | None = None) -> date:
 def local_days(first: date, days: int, zone_name: str) -> tuple[datetime, datetime]:
     """The instants where ``days`` local days from ``first`` begin and end in ``zone_name`` (23 or 25 hours on
     the days the clock changes)."""
+    check_day(first, "week")
     start = core.from_epoch(core.local_instant(first, time(0, 0), zone_name))
     end = core.from_epoch(core.local_instant(first + timedelta(days=days), time(0, 0), zone_name))
     return start, end
@@ -1499,7 +1513,8 @@ def add_exception(
     clinician = _staff_calendar_access(session, actor, clinician_id)
     calendar = session.get(ClinicianCalendar, clinician.id)
     zone = calendar.timezone if calendar else clinic_zone
-    last = last_day or first_day
+    check_day(first_day, "first_day")
+    last = check_day(last_day or first_day, "last_day")
     if last < first_day:
         raise InvalidInput("The last day is before the first day.", field="last_day")
     if (last - first_day).days > 366:

@@ -95,6 +95,7 @@ class TestPublicSearch:
                 {"appointment_type": "follow_up", "clinician_id": str(uuid.uuid4())},
                 "does not offer follow-up online",
             ),
+            ({"appointment_type": "follow_up", "start": "9999-12-31"}, "9999-12-31 is out of range"),
         ],
     )
     def test_bad_searches_get_a_readable_422(
@@ -150,6 +151,7 @@ class TestBookingApi:
             ),
             ({"mode": "telepathy"}, "mode: Input should be 'in_person' or 'video'"),
             ({"clinician_id": "not-a-uuid"}, "clinician_id: Input should be a valid UUID"),
+            ({"starts_at": "9999-12-31T23:30:00+00:00"}, "starts_at: 9999-12-31 is out of range."),
         ],
     )
     def test_bad_bookings_get_a_readable_422(

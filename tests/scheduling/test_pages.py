@@ -164,6 +164,51 @@ class TestBookNow:
         assert done.status_code == 303 and "joined" not in done.headers["location"]
 
 
+class TestBadAddresses:
+    @pytest.mark.parametrize(
+        ("query", "message"),
+        [
+            ({"type": "massage"}, "Unknown appointment type 'massage'"),
+            ({"type": "initial_assessment", "week": "2027-13-45"}, "week: '2027-13-45' is not a date"),
+            ({"type": "initial_assessment", "week": "9999-12-31"}, "week: 9999-12-31 is out of range."),
+            ({"type": "initial_assessment", "tz": "Mars/Phobos"}, "'Mars/Phobos' is not a time zone"),
+            ({"type": "initial_assessment", "mode": "teleport"}, "Choose in person or video."),
+            ({"type": "follow_up"}, "booked by patients already in our care"),
+        ],
+    )
+    def test_a_bad_search_address_is_explained_with_422(
+        self, visitor: TestClient, opened: User, query: dict[str, str], message: str
+    ) -> None:
+        page = visitor.get("/book", params=query)
+        assert page.status_code == 422
+        assert message in html.unescape(page.text)
+
+    def test_a_week_beyond_the_booking_horizon_shows_the_last_bookable_week(
+        self, visitor: TestClient, opened: User
+    ) -> None:
+        page = visitor.get("/book", params={"type": "initial_assessment", "week": "2150-01-05"})
+        assert page.status_code == 200
+        assert "Later →" not in page.text and "← Earlier" in page.text
+
+    @pytest.mark.parametrize(
+        ("start", "message"),
+        [
+            ("garbage", "That time could not be read"),
+            ("2027-01-01T10:00", "Give the time with its time zone"),
+            ("9999-12-31T23:00:00+00:00", "start: 9999-12-31 is out of range."),
+        ],
+    )
+    def test_a_bad_confirmation_link_is_explained_with_422(
+        self, visitor: TestClient, opened: User, start: str, message: str
+    ) -> None:
+        page = visitor.get(
+            "/book/confirm",
+            params={"type": "initial_assessment", "clinician": str(opened.id), "start": start},
+        )
+        assert page.status_code == 422
+        assert message in html.unescape(page.text)
+
+
 class TestOldLinks:
     @pytest.fixture
     def booked(self, session: Session, settings: Settings, opened: User, patient: Patient) -> Appointment:
