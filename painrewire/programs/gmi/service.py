@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -371,6 +372,21 @@ def _check_results(block: LateralityBlock, data: BlockResults) -> None:
         )
 
 
+def norms_used(norms: content.Norms) -> dict[str, Any]:
+    """The norms a block was compared with and their sources, kept with its scores (norms may be revised)."""
+    return {
+        "accuracy_target": norms.accuracy_target,
+        "rt_mean_ms": norms.rt_mean_ms,
+        "rt_sd_ms": norms.rt_sd_ms,
+        "left_right_accuracy_gap": norms.left_right_accuracy_gap,
+        "left_right_rt_gap_ms": norms.left_right_rt_gap_ms,
+        "sources": {
+            key: {"source": norms.source(key).source, "confirmed": norms.source(key).confirmed}
+            for key in ("accuracy_target", "speed_back", "left_right_flag")
+        },
+    }
+
+
 @dataclass(frozen=True)
 class BlockOutcome:
     block: LateralityBlock
@@ -445,7 +461,7 @@ def submit_results(
         with session.begin_nested():
             session.add_all(rows)
             block.finished_at = when
-            block.scores = scores.as_json()
+            block.scores = {**scores.as_json(), "compared_with": norms_used(content.norms())}
             block.accuracy = scores.overall.accuracy
             block.median_rt_ms = scores.overall.median_rt_ms
             block.user_agent = user_agent[:300]

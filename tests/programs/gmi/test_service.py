@@ -44,6 +44,11 @@ class TestBlocks:
         assert outcome.scores.left.trials == outcome.scores.right.trials == 20
         assert outcome.scores.rotation.trials == outcome.scores.side_bend.trials == 20
         assert block.finished_at is not None
+        assert block.scores is not None
+        used = block.scores["compared_with"]
+        assert used["accuracy_target"] == 0.8 and used["rt_mean_ms"] == 1600
+        assert "noinotes" in used["sources"]["accuracy_target"]["source"]
+        assert used["sources"]["speed_back"]["confirmed"] is False
         log = session.scalar(select(PracticeLog).where(PracticeLog.source_id == block.id))
         assert log is not None and log.activity == "laterality"
 
