@@ -337,6 +337,44 @@ class TestStaffPages:
         half = browser.post(f"/clinic/calendars/{clinician.id}/hours", data={**form, "h1_0_starts": "09:00"})
         assert half.status_code == 422 and "Tuesday: give both a start and an end time" in half.text
 
+    def test_the_front_desk_opens_any_calendar_and_closes_it_to_online_booking(
+        self,
+        session: Session,
+        as_user: Callable[..., TestClient],
+        opened: User,
+        other_clinician: User,
+        admin: User,
+        visitor: TestClient,
+    ) -> None:
+        desk = as_user(admin, browser=True)
+        listing = desk.get("/clinic/calendars")
+        assert listing.status_code == 200
+        assert opened.full_name in listing.text and other_clinician.full_name in listing.text
+        hours = desk.post(
+            f"/clinic/calendars/{other_clinician.id}/hours",
+            data={"hours_form": "1", "h2_0_starts": "13:00", "h2_0_ends": "18:00", "csrf_token": CSRF},
+            follow_redirects=False,
+        )
+        assert hours.status_code == 303
+        assert "Working hours saved." in desk.get(hours.headers["location"]).text
+        closed = desk.post(
+            f"/clinic/calendars/{opened.id}/settings",
+            data={"timezone": "Europe/Dublin", "location": "Room 5", "csrf_token": CSRF},
+            follow_redirects=False,
+        )
+        assert closed.status_code == 303
+        session.expire_all()
+        view = scheduling.calendar_for(session, admin, opened.id, clinic_zone="Europe/London")
+        assert (view.calendar.timezone, view.calendar.location, view.calendar.accepts_online_booking) == (
+            "Europe/Dublin",
+            "Room 5",
+            False,
+        )
+        other = scheduling.calendar_for(session, admin, other_clinician.id, clinic_zone="Europe/London")
+        assert [(h.weekday, h.starts.hour, h.ends.hour) for h in other.hours] == [(2, 13, 18)]
+        page = visitor.get("/book", params={"type": "initial_assessment", "week": MONDAY.isoformat()})
+        assert page.status_code == 200 and opened.full_name not in page.text  # no longer offered online
+
     def test_a_clinician_cannot_open_a_colleagues_calendar(
         self, as_user: Callable[..., TestClient], clinician: User, other_clinician: User
     ) -> None:
