@@ -429,17 +429,23 @@ def find_slots(
         )
         free = core.first_available(calendars, query)
     duration = kind.duration
+    # Clinicians share start times and modes: build each instant and mode once, not once per slot.
+    instants: dict[int, tuple[datetime, datetime]] = {}
+    modes = {m.value: _slot_mode(kind, m.value) for m in AvailabilityMode}
     found = []
     for f in free:
         clinician = names[f.clinician_id]
-        starts_at = core.from_epoch(f.start)
+        span = instants.get(f.start)
+        if span is None:
+            starts_at = core.from_epoch(f.start)
+            span = instants[f.start] = (starts_at, starts_at + duration)
         found.append(
             Slot(
-                starts_at,
-                starts_at + duration,
+                span[0],
+                span[1],
                 clinician.id,
                 clinician.full_name,
-                _slot_mode(kind, f.mode),
+                modes.get(f.mode) or _slot_mode(kind, f.mode),
                 clinician.timezone,
             )
         )
