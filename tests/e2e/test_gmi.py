@@ -135,10 +135,13 @@ def test_a_phone_answers_with_the_two_big_buttons(phone: Page, demo_server: Live
     left = phone.locator('button[data-answer="left"]')
     box = left.bounding_box()
     assert box is not None and box["height"] >= 72 and box["width"] >= 150
-    for _ in range(24):
-        phone.locator('#gmi-trainer [data-role="stage"] img[data-index]').wait_for(
-            state="visible", timeout=10_000
-        )
+    picture = phone.locator('#gmi-trainer [data-role="stage"] img[data-index]')
+    for n in range(24):
+        picture.wait_for(state="visible", timeout=10_000)
+        if n == 0:  # the picture and both buttons fit on the screen together, without scrolling
+            shown, right = picture.bounding_box(), phone.locator('button[data-answer="right"]').bounding_box()
+            assert shown is not None and right is not None and shown["height"] >= 200
+            assert right["y"] + right["height"] <= 844
         left.tap()
         phone.locator('#gmi-trainer [data-role="stage"] img[data-index]').wait_for(
             state="detached", timeout=10_000

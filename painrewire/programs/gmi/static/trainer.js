@@ -98,6 +98,7 @@
     var trials = parseInt(trialsSelect ? trialsSelect.value : "", 10) || null;
     intro.hidden = true;
     run.hidden = false;
+    root.scrollIntoView({ block: "start" }); // the picture and both answer buttons on screen together
     progress.textContent = "Getting the pictures ready…";
     api(root.getAttribute("data-start-url"), { trials: trials }).then(function (data) {
       block = data;
