@@ -10,7 +10,22 @@ Run ``python bench/neurofeedback.py``; it prints one JSON line:
 * ``offline_rtf`` / ``scipy_offline_rtf``: seconds of EEG analysed per second of compute for one hour of
   8-channel data under the ``nfb analyze`` contract (ours: PSD, band powers, relative powers and artifact
   flags; scipy: ``welch`` plus the same band sums, no artifact flags) -- goal: at least 30,000;
-* ``machine``: CPU model and cores; ``live_sessions``: measured once the web live loop exists.
+* ``live_sessions``: how many simultaneous live sessions one server process (``painrewire serve``, one
+  worker, SQLite) sustains with the feedback latency p99 under 50 ms. Each session plays back a stored
+  recording in real time through the whole live loop (signal check, baseline, feedback every 0.25 s, EDF+
+  recording, heartbeat) and is watched by real WebSocket clients in this process: the patient's feedback
+  screen for every session and the practitioner's console (band powers, raw traces, status) for every
+  ``--console-every``-th one. Latency is measured at the client, from the newest sample's due time to the
+  feedback message received (the server keeps its own figure per session, which ends at the send); sessions
+  are added in steps (``live_levels``) until the p99 of a step passes 50 ms or the last step is reached.
+  ``live_latency_ms`` gives p50/p90/p99/max of the last step sustained, ``live_steps`` every step with the
+  server's and the clients' CPU share and the machine's load average while measuring, and
+  ``live_server_p99_ms_incl_ramp`` the median of the sessions' own p99 as their consoles report it (the last
+  1200 hops, so it includes the ramp-up);
+* ``machine``: CPU model and cores.
+
+``--live-only`` runs only the live-session measurement, ``--no-live`` skips it; ``--levels 100,200`` sets the
+steps.
 
 The two live measurements take turns in blocks of hops, so both run warm and see the same machine load.
 Garbage collection stays on: a pause it causes is part of a real session's p99.
@@ -18,12 +33,22 @@ Garbage collection stays on: a pause it causes is part of a real session's p99.
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import contextlib
 import json
 import os
 import platform
+import socket
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
+import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import scipy
@@ -131,23 +156,389 @@ def bench_offline(repeats: int = 3) -> dict[str, float]:
     }
 
 
-def main() -> None:
-    live = bench_live()
-    offline = bench_offline()
-    result = {
-        **live,
-        **offline,
-        "channels": len(CHANNELS),
-        "sfreq": SFREQ,
-        "live_sessions": None,
-        "live_sessions_note": "simultaneous WebSocket sessions: measured once the web live loop exists",
-        "machine": {
-            "cpu": _cpu_model(),
-            "cores": os.cpu_count(),
-            "python": platform.python_version(),
-            "numpy": np.__version__,
-            "scipy": scipy.__version__,
+# -- live sessions through a real server ----------------------------------------------------------------------
+
+LATENCY_GOAL_MS = 50.0
+DEFAULT_LEVELS = (100, 200, 300, 400, 500, 600)
+MEASURE_SECONDS = 8.0
+SETTLE_SECONDS = 2.0
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _seed(database_url: str, n_patients: int) -> tuple[str, list[uuid.UUID], uuid.UUID]:
+    """A clinician with ``n_patients`` on the care team, one recorded session to play back, and an API login."""
+    from painrewire.accounts import service as accounts
+    from painrewire.accounts.models import Discipline, Role, User
+    from painrewire.accounts.security import hash_password
+    from painrewire.config import Settings
+    from painrewire.db import get_engine, session_scope, utcnow
+    from painrewire.neurofeedback import service
+    from painrewire.neurofeedback.models import NeurofeedbackSession, SessionStatus
+    from painrewire.neurofeedback.synthetic import DEMO_CHANNELS, eeg_like, offline_session
+    from painrewire.patients.models import CareTeamMember, Patient
+
+    settings = Settings(database_url=database_url, environment="test")
+    password = hash_password("bench password, never used to log in")
+    with session_scope(get_engine(database_url)) as session:
+        clinician = User(
+            email="bench-practitioner@example.org",
+            full_name="Bench Practitioner",
+            password_hash=password,
+            role=Role.CLINICIAN,
+            discipline=Discipline.NEUROFEEDBACK_PRACTITIONER,
+        )
+        session.add(clinician)
+        session.flush()
+        patient_ids: list[uuid.UUID] = []
+        for i in range(n_patients):
+            user = User(
+                email=f"bench-patient-{i}@example.org",
+                full_name=f"Bench Patient {i}",
+                password_hash=password,
+                role=Role.PATIENT,
+            )
+            session.add(user)
+            session.flush()
+            patient = Patient(user_id=user.id, user=user)
+            session.add(patient)
+            session.flush()
+            session.add(CareTeamMember(patient_id=patient.id, clinician_id=clinician.id))
+            patient_ids.append(patient.id)
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "played.edf"
+            run = offline_session(
+                eeg_like(DEMO_CHANNELS, SFREQ, 60.0, seed=7),
+                SFREQ,
+                DEMO_CHANNELS,
+                get_protocol("alpha"),
+                recording_path=path,
+                training_seconds=60.0,
+                baseline_seconds=10.0,
+            )
+            played = NeurofeedbackSession(
+                patient_id=patient_ids[0],
+                practitioner_id=clinician.id,
+                protocol="alpha",
+                source="playback",
+                source_params={"generated": "bench"},
+                planned_seconds=60,
+                baseline_seconds=10,
+                target_reward_rate=0.7,
+                status=SessionStatus.RUNNING,
+                heartbeat_at=utcnow(),
+            )
+            session.add(played)
+            session.flush()
+            assert run.result.summary is not None
+            service.record_outcome(
+                session,
+                played.id,
+                service.SessionOutcome(
+                    completed=True,
+                    reason="bench recording",
+                    ended_at=utcnow(),
+                    summary=run.result.summary.to_dict(),
+                    rewards=run.rewards,
+                    feedback=run.feedback,
+                    recording=path.read_bytes(),
+                    recording_seconds=63.0,
+                ),
+            )
+        token = accounts.start_session(session, settings, clinician, kind="api").token
+        return token, patient_ids, played.id
+
+
+def _start_server(database_url: str, log: Path) -> tuple[subprocess.Popen[bytes], str]:
+    import httpx
+
+    port = _free_port()
+    env = {
+        **os.environ,
+        "PAINREWIRE_DATABASE_URL": database_url,
+        "PAINREWIRE_ENVIRONMENT": "test",
+        "PAINREWIRE_LOGIN_FAILURES_PER_CLIENT": "100000",
+    }
+    env.pop("PAINREWIRE_REDIS_URL", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "painrewire", "serve", "--port", str(port), "--no-migrate"],
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    url = f"127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited early:\n{log.read_text()[-3000:]}")
+        try:
+            if httpx.get(f"http://{url}/healthz", timeout=1).status_code == 200:
+                return process, url
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("the server did not answer /healthz within 60 s")
+
+
+@dataclass
+class _Watch:
+    """What the clients of the sessions have seen."""
+
+    measuring: bool = False
+    latencies_ms: list[float] = field(default_factory=list)
+    in_feedback: set[str] = field(default_factory=set)
+    server_p99_ms: dict[str, float] = field(default_factory=dict)
+    messages: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+async def _read_feedback(ws: Any, session_id: str, watch: _Watch) -> None:
+    async for raw in ws:
+        received = time.time()
+        message = json.loads(raw)
+        watch.messages += 1
+        if message.get("type") == "feedback" and message.get("phase") == "feedback":
+            watch.in_feedback.add(session_id)
+            if watch.measuring:
+                watch.latencies_ms.append((received - float(message["t"])) * 1e3)
+
+
+async def _read_console(ws: Any, session_id: str, watch: _Watch) -> None:
+    async for raw in ws:
+        message = json.loads(raw)
+        watch.messages += 1
+        if message.get("type") == "status" and message.get("latency_p99_ms") is not None:
+            watch.server_p99_ms[session_id] = float(message["latency_p99_ms"])
+
+
+async def _open_session(
+    client: Any,
+    url: str,
+    headers: dict[str, str],
+    patient_id: uuid.UUID,
+    played_id: uuid.UUID,
+    *,
+    console: bool,
+    watch: _Watch,
+    tasks: list[asyncio.Task[None]],
+    sockets: list[Any],
+) -> None:
+    from websockets.asyncio.client import connect
+
+    created = await client.post(
+        f"/api/v1/patients/{patient_id}/neurofeedback/sessions",
+        json={
+            "source": "playback",
+            "playback_session_id": str(played_id),
+            "duration_seconds": 3600,
+            "baseline_seconds": 3,
+            "check_seconds": 2,
         },
+    )
+    created.raise_for_status()
+    session_id = created.json()["id"]
+    base = f"ws://{url}/api/v1/neurofeedback/sessions/{session_id}"
+    kinds = [("feedback", _read_feedback)] + ([("console", _read_console)] if console else [])
+    for kind, reader in kinds:
+        ws = await connect(f"{base}/{kind}/ws", additional_headers=headers, max_queue=None, open_timeout=60)
+        sockets.append(ws)
+        tasks.append(asyncio.create_task(reader(ws, session_id, watch)))
+    await asyncio.sleep(2.2)  # the signal check takes 2 s
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        begun = await client.post(f"/api/v1/neurofeedback/sessions/{session_id}/begin", json={})
+        if begun.status_code == 200:
+            return
+        if begun.status_code == 422:  # a failed check: the bench proceeds as a practitioner may
+            begun = await client.post(
+                f"/api/v1/neurofeedback/sessions/{session_id}/begin", json={"override_note": "bench"}
+            )
+            if begun.status_code == 200:
+                return
+        await asyncio.sleep(0.5)
+    watch.errors.append(f"session {session_id} never started training")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User plus system CPU seconds a process has used (Linux), or NaN elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+
+
+def _percentiles(values: list[float]) -> dict[str, float | None]:
+    if not values:
+        return {"p50": None, "p90": None, "p99": None, "max": None}
+    array = np.asarray(values)
+    return {
+        "p50": round(float(np.percentile(array, 50)), 2),
+        "p90": round(float(np.percentile(array, 90)), 2),
+        "p99": round(float(np.percentile(array, 99)), 2),
+        "max": round(float(array.max()), 2),
+    }
+
+
+async def _drive(
+    server_pid: int,
+    url: str,
+    token: str,
+    patient_ids: list[uuid.UUID],
+    played_id: uuid.UUID,
+    levels: list[int],
+    console_every: int,
+) -> dict[str, Any]:
+    import httpx
+
+    headers = {"Authorization": f"Bearer {token}"}
+    watch = _Watch()
+    tasks: list[asyncio.Task[None]] = []
+    sockets: list[Any] = []
+    steps: list[dict[str, Any]] = []
+    sustained = 0
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    async with httpx.AsyncClient(
+        base_url=f"http://{url}", headers=headers, timeout=60, limits=limits
+    ) as client:
+        gate = asyncio.Semaphore(48)
+
+        async def open_one(index: int) -> None:
+            async with gate:
+                await _open_session(
+                    client,
+                    url,
+                    headers,
+                    patient_ids[index],
+                    played_id,
+                    console=index % console_every == 0,
+                    watch=watch,
+                    tasks=tasks,
+                    sockets=sockets,
+                )
+
+        running = 0
+        try:
+            for level in levels:
+                ramp_started = time.monotonic()
+                await asyncio.gather(*(open_one(i) for i in range(running, level)))
+                running = level
+                deadline = time.monotonic() + 60
+                while len(watch.in_feedback) < running and time.monotonic() < deadline:
+                    await asyncio.sleep(0.25)
+                ramp_seconds = time.monotonic() - ramp_started
+                await asyncio.sleep(SETTLE_SECONDS)
+                watch.latencies_ms.clear()
+                watch.messages = 0
+                watch.measuring = True
+                server_cpu, client_cpu = _cpu_seconds(server_pid), time.process_time()
+                await asyncio.sleep(MEASURE_SECONDS)
+                watch.measuring = False
+                server_cpu = _cpu_seconds(server_pid) - server_cpu
+                client_cpu = time.process_time() - client_cpu
+                latencies = list(watch.latencies_ms)
+                stats = _percentiles(latencies)
+                expected = running * MEASURE_SECONDS / (HOP / SFREQ)
+                server = [watch.server_p99_ms[s] for s in list(watch.server_p99_ms)]
+                steps.append(
+                    {
+                        "sessions": running,
+                        "in_feedback": len(watch.in_feedback),
+                        "sockets": len(sockets),
+                        "latency_ms": stats,
+                        "feedback_delivered": round(len(latencies) / expected, 3),
+                        "messages_per_s": round(watch.messages / MEASURE_SECONDS),
+                        "server_p99_ms_median": round(statistics.median(server), 2) if server else None,
+                        "ramp_seconds": round(ramp_seconds, 1),
+                        "server_cpu_share": round(server_cpu / MEASURE_SECONDS, 2),
+                        "client_cpu_share": round(client_cpu / MEASURE_SECONDS, 2),
+                        "load_average": round(os.getloadavg()[0], 2),
+                    }
+                )
+                ok = (
+                    stats["p99"] is not None
+                    and stats["p99"] < LATENCY_GOAL_MS
+                    and len(watch.in_feedback) == running
+                    and len(latencies) >= 0.95 * expected
+                )
+                if not ok:
+                    break
+                sustained = running
+        finally:
+            for ws in sockets:
+                with contextlib.suppress(Exception):
+                    await ws.close()
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+    last_ok = next((s for s in reversed(steps) if s["sessions"] == sustained), None)
+    return {
+        "live_sessions": sustained,
+        "live_latency_ms": last_ok["latency_ms"] if last_ok else None,
+        "live_server_p99_ms_incl_ramp": last_ok["server_p99_ms_median"] if last_ok else None,
+        "live_steps": steps,
+        "live_errors": watch.errors[:5],
+    }
+
+
+def bench_sessions(levels: list[int], console_every: int = 1) -> dict[str, Any]:
+    """Simultaneous live sessions one server process sustains with feedback latency p99 under 50 ms."""
+    from painrewire import migrate
+
+    with tempfile.TemporaryDirectory(prefix="painrewire-bench-") as folder:
+        database_url = f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
+        migrate.upgrade(database_url)
+        token, patient_ids, played_id = _seed(database_url, max(levels))
+        process, url = _start_server(database_url, Path(folder) / "server.log")
+        try:
+            result = asyncio.run(
+                _drive(process.pid, url, token, patient_ids, played_id, levels, console_every)
+            )
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+    return {
+        **result,
+        "live_levels": levels,
+        "live_console_every": console_every,
+        "live_goal_ms": LATENCY_GOAL_MS,
+        "live_measure_seconds": MEASURE_SECONDS,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--live-only", action="store_true", help="measure only the live sessions")
+    parser.add_argument("--no-live", action="store_true", help="skip the live sessions")
+    parser.add_argument(
+        "--levels", default=",".join(map(str, DEFAULT_LEVELS)), help="session counts to step through"
+    )
+    parser.add_argument(
+        "--console-every", type=int, default=1, help="open the practitioner's console of every n-th session"
+    )
+    args = parser.parse_args()
+    result: dict[str, Any] = {}
+    if not args.live_only:
+        result.update(bench_live())
+        result.update(bench_offline())
+        result.update({"channels": len(CHANNELS), "sfreq": SFREQ})
+    if not args.no_live:
+        levels = sorted({int(x) for x in args.levels.split(",") if x.strip()})
+        result.update(bench_sessions(levels, max(1, args.console_every)))
+    result["machine"] = {
+        "cpu": _cpu_model(),
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
     }
     print(json.dumps(result))
 

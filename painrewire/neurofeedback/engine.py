@@ -577,6 +577,19 @@ class FeedbackEngine:
             return 1.0
         return min(1.0, self._baseline_count / self._baseline_hops)
 
+    def running_figures(self, *, recent: int = 1200) -> dict[str, float | None]:
+        """Reward rate and bad-window share so far, and the latency (ms) median and p99 of the last ``recent``
+        hops sent: what a live console shows every second, at a cost that does not grow with the session
+        (``summary`` walks every hop)."""
+        latencies = np.asarray(self._latencies[-recent:])
+        n_hops = len(self.hops)
+        return {
+            "reward_rate": self._rewarded / self._feedback_hops if self._feedback_hops else None,
+            "bad_share": self._bad_hops / n_hops if n_hops else None,
+            "latency_p50_ms": float(np.percentile(latencies, 50)) * 1e3 if latencies.size else None,
+            "latency_p99_ms": float(np.percentile(latencies, 99)) * 1e3 if latencies.size else None,
+        }
+
     def summary(self, *, signal_check_overrides: Sequence[str] = ()) -> SessionSummary:
         """Summarise the session so far for the patient record."""
         latencies = np.asarray(self._latencies)

@@ -78,14 +78,19 @@ COMMAND_TIMEOUT = 5.0
 READY_TIMEOUT = 30 * 60.0
 #: Traces to the practitioner's screen: samples per second per channel, and how often.
 TRACE_RATE = 64.0
-TRACE_EVERY = 0.2
+TRACE_EVERY = 0.5
 STATUS_EVERY = 1.0
+#: How often the patient's screen is reminded of the session's state (a screen that joined late learns it).
+STATE_EVERY = 5.0
 #: Step period before training, while waiting for late data, and the margin after a hop's last sample is due.
 IDLE_STEP = 0.1
 LATE_STEP = 0.02
 RECONNECT_STEP = 0.25
 HOP_MARGIN = 0.002
 QUALITY_SECONDS = 1.0
+#: Recordings are forced to disk this often, from a worker thread (an fsync on the event loop would stall
+#: every session of the process).
+SYNC_SECONDS = 5.0
 
 
 def channel(session_id: uuid.UUID | str, kind: str) -> str:
@@ -177,6 +182,7 @@ class LiveHub:
         self.runners: dict[uuid.UUID, LiveRunner] = {}
         self._broadcast: Broadcast | None = None
         self._heartbeat: asyncio.Task[None] | None = None
+        self._syncer: asyncio.Task[None] | None = None
         self.command_timeout = float(getattr(app.state, "nfb_command_timeout", COMMAND_TIMEOUT))
         self.recording_dir = Path(
             getattr(app.state, "nfb_recording_dir", None) or Path(tempfile.gettempdir()) / "painrewire-nfb"
@@ -215,6 +221,8 @@ class LiveHub:
         runner.task = asyncio.get_running_loop().create_task(runner.run(), name=f"nfb-session-{session_id}")
         if self._heartbeat is None or self._heartbeat.done():
             self._heartbeat = asyncio.get_running_loop().create_task(self._beat(), name="nfb-heartbeat")
+        if self._syncer is None or self._syncer.done():
+            self._syncer = asyncio.get_running_loop().create_task(self._sync(), name="nfb-sync")
         return runner
 
     def finished(self, runner: LiveRunner) -> None:
@@ -229,6 +237,19 @@ class LiveHub:
                 await self.db(service.touch, ids, at=utcnow())
             except Exception:  # a missed beat is retried; STALE_SECONDS allows several
                 logger.exception("Could not refresh the heartbeat of %d live sessions", len(ids))
+
+    async def _sync(self) -> None:
+        while self.runners:
+            await asyncio.sleep(SYNC_SECONDS)
+            recorders = [
+                r.training.recorder
+                for r in list(self.runners.values())
+                if r.training is not None and r.training.recorder is not None
+            ]
+            try:
+                await asyncio.to_thread(_sync_all, recorders)
+            except Exception:
+                logger.exception("Could not force %d live recordings to disk", len(recorders))
 
     async def command(
         self, session_id: uuid.UUID, name: str, *, timeout: float | None = None, **payload: Any
@@ -276,12 +297,18 @@ class LiveHub:
         tasks = [r.task for r in runners if r.task is not None]
         if tasks:
             await asyncio.wait(tasks, timeout=timeout)
-        if self._heartbeat is not None:
-            self._heartbeat.cancel()
+        for task in (self._heartbeat, self._syncer):
+            if task is not None:
+                task.cancel()
         if self._broadcast is not None:
             with contextlib.suppress(Exception):
                 await self._broadcast.close()
             self._broadcast = None
+
+
+def _sync_all(recorders: list[Any]) -> None:
+    for recorder in recorders:
+        recorder.sync()
 
 
 def hub_of(app: Any) -> LiveHub:
@@ -353,8 +380,10 @@ class LiveRunner:
         self._trace_carry: np.ndarray | None = None
         self._last_trace = 0.0
         self._last_status = 0.0
+        self._last_state = 0.0
         self._ready_since: float | None = None
         self._files: list[Path] = []
+        self._sleeper: asyncio.Future[None] | None = None
 
     # -- plumbing
 
@@ -387,6 +416,25 @@ class LiveRunner:
             ready.set()
             async for message in messages:
                 self._commands.put_nowait(message)
+                self._wake()
+
+    def _wake(self) -> None:
+        """Cut the loop's sleep short: a command is waiting."""
+        if self._sleeper is not None and not self._sleeper.done():
+            self._sleeper.set_result(None)
+
+    async def _sleep(self, seconds: float) -> None:
+        """Sleep until the next hop is due, or until a command arrives."""
+        if not self._commands.empty():
+            return
+        loop = asyncio.get_running_loop()
+        self._sleeper = loop.create_future()
+        handle = loop.call_later(seconds, _resolve, self._sleeper)
+        try:
+            await self._sleeper
+        finally:
+            handle.cancel()
+            self._sleeper = None
 
     async def reply(self, message: dict[str, Any], ok: bool, detail: str = "", **data: Any) -> None:
         await self.publish(REPLIES, {"id": message.get("id"), "ok": ok, "detail": detail, "data": data})
@@ -446,6 +494,8 @@ class LiveRunner:
             )
             self.hub.recording_dir.mkdir(parents=True, exist_ok=True)
             await asyncio.to_thread(self.training.start)
+            if self.training.recorder is not None:
+                self.training.recorder.fsync_seconds = None  # the hub syncs it from a worker thread
         except (SourceError, ValueError, RuntimeError, OSError) as exc:
             await self._fail(f"The headset could not be opened: {exc}")
             return False
@@ -526,7 +576,7 @@ class LiveRunner:
                     )
             if training.state is SessionState.TRAINING and self._training_elapsed >= plan.planned_seconds:
                 self.request_stop("Completed as planned.", completed=True)
-            await asyncio.sleep(self._delay(chunks))
+            await self._sleep(self._delay(chunks))
 
     def _delay(self, chunks: list[Chunk]) -> float:
         training = self.training
@@ -539,7 +589,7 @@ class LiveRunner:
         if not chunks:
             return LATE_STEP
         due = float(chunks[-1].timestamps[-1]) + engine.samples_to_next_hop / training.sfreq + HOP_MARGIN
-        return min(max(due - self.tap.now(), 0.001), 0.05)
+        return min(max(due - self.tap.now(), 0.001), engine.hop_seconds + HOP_MARGIN)
 
     def _lost_total(self) -> int:
         monitor = self.training.monitor if self.training else None
@@ -619,7 +669,7 @@ class LiveRunner:
         plan = self.plan
         assert training is not None and self.tap is not None and plan is not None
         engine = training.engine
-        summary = training.summary()
+        figures = engine.running_figures() if engine is not None else {}
         monitor = training.monitor
         await self.publish(
             CONSOLE,
@@ -639,15 +689,17 @@ class LiveRunner:
                 "recorded_seconds": round(training.recorded_seconds, 2),
                 "training_seconds": round(self._training_elapsed, 2),
                 "planned_seconds": plan.planned_seconds,
-                "reward_rate": summary.reward_rate if summary else None,
+                "reward_rate": _finite(figures.get("reward_rate")),
                 "target_reward_rate": training.target_reward_rate,
-                "latency_p50_ms": _finite(summary.latency_p50_ms) if summary else None,
-                "latency_p99_ms": _finite(summary.latency_p99_ms) if summary else None,
-                "bad_share": summary.bad_share if summary else None,
+                "latency_p50_ms": _finite(figures.get("latency_p50_ms")),
+                "latency_p99_ms": _finite(figures.get("latency_p99_ms")),
+                "bad_share": _finite(figures.get("bad_share")),
             },
         )
         # Late-joining patient screens learn where the session is without waiting for a change.
-        await self.publish(FEEDBACK, {"type": "state", "state": self._patient_state})
+        if force or now - self._last_state >= STATE_EVERY:
+            self._last_state = now
+            await self.publish(FEEDBACK, {"type": "state", "state": self._patient_state})
 
     async def _publish_check(self) -> None:
         training = self.training
@@ -701,22 +753,30 @@ class LiveRunner:
         )
 
     def _quality_of(self) -> list[dict[str, Any]]:
+        """Per channel over the last second: no data, flat, saturated, too high an amplitude, or ok."""
         training = self.training
         assert training is not None
         limits: ArtifactLimits = training.limits
+        names = training.source.channel_names
         window = self._quality
+        if window is None or window.shape[1] < 2:
+            return [{"channel": name, "state": "no_data", "ptp_uv": None} for name in names]
+        finite = np.isfinite(window)
+        counts = finite.sum(axis=1)
+        with np.errstate(invalid="ignore"):
+            high = np.where(finite, window, -np.inf).max(axis=1)
+            low = np.where(finite, window, np.inf).min(axis=1)
+            peak = np.where(finite, np.abs(window), 0.0).max(axis=1)
         out: list[dict[str, Any]] = []
-        for i, name in enumerate(training.source.channel_names):
-            values = window[i] if window is not None else np.zeros(0)
-            finite = values[np.isfinite(values)]
-            if finite.size < 2:
+        for i, name in enumerate(names):
+            if counts[i] < 2:
                 out.append({"channel": name, "state": "no_data", "ptp_uv": None})
                 continue
-            ptp = float(finite.max() - finite.min())
+            ptp = float(high[i] - low[i])
             state = "ok"
             if ptp < limits.flat_ptp_uv:
                 state = "flat"
-            elif limits.saturation_uv is not None and float(np.abs(finite).max()) >= limits.saturation_uv:
+            elif limits.saturation_uv is not None and float(peak[i]) >= limits.saturation_uv:
                 state = "saturated"
             elif ptp > limits.max_ptp_uv:
                 state = "high_amplitude"
@@ -834,6 +894,11 @@ class LiveRunner:
         )
         if training.recorder is not None:
             shutil.rmtree(training.recorder.partial, ignore_errors=True)
+
+
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
 
 
 def _finite(value: float | None) -> float | None:

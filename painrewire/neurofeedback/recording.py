@@ -143,6 +143,9 @@ class SessionRecorder:
         self._events = open(self.partial / _EVENTS, "a", encoding="utf-8")  # noqa: SIM115
         self._last = np.zeros(len(self.channel_names))
         self._last_sync = time.monotonic()
+        #: Seconds between forcing the samples to disk in ``append``; None leaves it to the caller's ``sync()``
+        #: (a live server syncs all its recordings from one worker thread, never on its event loop).
+        self.fsync_seconds: float | None = 5.0
         self.n_samples = 0
         self.closed = False
         if sham:
@@ -175,10 +178,22 @@ class SessionRecorder:
             last = data[:, -1]
             self._last = np.where(np.isfinite(last), last, self._last)
         self._samples.flush()
-        now = time.monotonic()
-        if now - self._last_sync > 5.0:
+        if self.fsync_seconds is not None:
+            now = time.monotonic()
+            if now - self._last_sync > self.fsync_seconds:
+                os.fsync(self._samples.fileno())
+                self._last_sync = now
+
+    def sync(self) -> None:
+        """Force what was appended so far to disk (safe from another thread; a closed recording is left)."""
+        if self.closed:
+            return
+        try:
             os.fsync(self._samples.fileno())
-            self._last_sync = now
+            os.fsync(self._events.fileno())
+        except (OSError, ValueError):  # closed meanwhile by the session's own thread
+            return
+        self._last_sync = time.monotonic()
 
     def annotate(self, onset: float, duration: float, text: str) -> None:
         """Record an event ``onset`` seconds from the start of the recording."""

@@ -190,6 +190,20 @@ def test_latency_statistics_are_the_percentiles_of_the_recorded_delays() -> None
     assert summary.latency_count == len(hops)
 
 
+def test_the_running_figures_a_console_shows_agree_with_the_summary() -> None:
+    engine = FeedbackEngine(256.0, NAMES, get_protocol("alpha"), baseline_seconds=1.0)
+    hops = _run(engine, red_noise(len(NAMES), 256.0, 30.0, seed=12))
+    delays = np.random.default_rng(1).uniform(0.001, 0.05, len(hops))
+    for hop, delay in zip(hops, delays, strict=True):
+        engine.record_sent(hop.index, hop.timestamp + delay)
+    figures, summary = engine.running_figures(), engine.summary()
+    assert figures["reward_rate"] == pytest.approx(summary.reward_rate, rel=1e-12)
+    assert figures["bad_share"] == pytest.approx(summary.bad_share, rel=1e-12)
+    assert figures["latency_p99_ms"] == pytest.approx(summary.latency_p99_ms, rel=1e-9)
+    recent = engine.running_figures(recent=10)
+    assert recent["latency_p50_ms"] == pytest.approx(np.percentile(delays[-10:], 50) * 1e3, rel=1e-9)
+
+
 def test_a_sham_engine_replays_the_earlier_rewards_whatever_the_eeg() -> None:
     replay = ShamReplay([True, False, False, True])
     engine = FeedbackEngine(256.0, NAMES, get_protocol("alpha"), baseline_seconds=2.0, sham=replay)

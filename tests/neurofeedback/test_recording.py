@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -139,6 +140,29 @@ def test_a_recording_interrupted_by_a_crash_is_recovered_with_everything_receive
     raw = read_recording(path)
     assert np.all(np.abs(raw.get_data(units="uV")[:, : data.shape[1]] - data) <= _steps(path)[:, None])
     assert {"baseline", "recovered_after_interruption"} <= set(raw.annotations.description)
+
+
+def test_a_recording_synced_from_another_thread_is_recovered_whole(tmp_path: Path) -> None:
+    data = _signals(seconds=4.0)
+    recorder = SessionRecorder(tmp_path / "synced.edf", NAMES, SFREQ)
+    recorder.fsync_seconds = None  # a live server syncs from a worker thread instead
+    recorder.append(data[:, :500])
+    worker = threading.Thread(target=recorder.sync)
+    worker.start()
+    worker.join()
+    recorder.append(data[:, 500:])
+    recorder.sync()
+    recorder.abort()
+    raw = read_recording(recover_recording(recorder.partial))
+    assert np.all(
+        np.abs(raw.get_data(units="uV")[:, : data.shape[1]] - data)
+        <= _steps(tmp_path / "synced.edf")[:, None]
+    )
+    path = tmp_path / "closed.edf"
+    closed = SessionRecorder(path, NAMES, SFREQ)
+    closed.append(data)
+    closed.close()
+    closed.sync()  # a sync that comes after the session closed its recording does nothing
 
 
 def test_a_new_recorder_refuses_to_overwrite_an_unrecovered_session(tmp_path: Path) -> None:
