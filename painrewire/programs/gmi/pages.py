@@ -143,6 +143,7 @@ def _block_context(session: Session, patient: Patient, block_id: uuid.UUID) -> d
         "stages": content.stages(),
         "next_level": gmi.level_for(session, patient),
         "changes": gmi.stage_history(session, patient),
+        "view_labels": {view: label[0].upper() + label[1:] for view, label in stimuli.VIEW_LABELS.items()},
     }
 
 

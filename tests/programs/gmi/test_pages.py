@@ -79,6 +79,7 @@ def test_the_results_page_shows_scores_by_side_and_the_flag(
     assert page.status_code == 200
     assert "Left and right differ" in page.text  # half the left pictures were answered wrong
     assert "Compared with the norms" in page.text and "Every picture" in page.text
+    assert 'data-view="front"' in page.text and "From behind" in page.text  # level 1: front and back views
     outsider = as_user(other_patient.user, browser=True).get(f"/patient/gmi/blocks/{outcome.block.id}")
     assert outsider.status_code == 404
 
