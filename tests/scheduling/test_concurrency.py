@@ -19,7 +19,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -103,7 +103,9 @@ def booked_between(clinic: Clinic, clock_from: str, clock_to: str) -> list[Appoi
         )
 
 
-def book_as(clinic: Clinic, index: int, clock: str, type_key: str = "initial_assessment") -> str:
+def book_as(
+    clinic: Clinic, index: int, clock: str, type_key: str = "initial_assessment", day: date = MONDAY
+) -> str:
     try:
         with session_scope(get_engine(clinic.url)) as session:
             patient = session.get(Patient, clinic.patient_ids[index])
@@ -116,11 +118,24 @@ def book_as(clinic: Clinic, index: int, clock: str, type_key: str = "initial_ass
                 clinic.settings,
                 type_key=type_key,
                 clinician_id=clinic.clinician_id,
-                starts_at=london(MONDAY, clock),
+                starts_at=london(day, clock),
             )
     except SlotTaken:
         return "taken"
     return "booked"
+
+
+def move_as(clinic: Clinic, index: int, appointment_id: uuid.UUID, starts_at: datetime) -> str:
+    try:
+        with session_scope(get_engine(clinic.url)) as session:
+            patient = session.get(Patient, clinic.patient_ids[index])
+            assert patient is not None
+            user = session.get(User, patient.user_id)
+            assert user is not None
+            scheduling.reschedule(session, user, clinic.settings, appointment_id, starts_at=starts_at)
+    except SlotTaken:
+        return "taken"
+    return "moved"
 
 
 def test_many_threads_booking_one_time_give_exactly_one_booking(clinic: Clinic) -> None:
@@ -138,6 +153,41 @@ def test_overlapping_times_booked_at_once_never_overlap(clinic: Clinic) -> None:
     assert rows, "at least one booking must win"
     for earlier, later in itertools.pairwise(rows):
         assert earlier.blocked_until <= later.blocked_from
+
+
+def test_a_move_and_new_bookings_racing_for_one_time_give_one_winner(clinic: Clinic) -> None:
+    thursday = MONDAY + timedelta(days=3)
+    assert book_as(clinic, 0, "09:00", day=thursday) == "booked"
+    with session_factory(get_engine(clinic.url))() as session:
+        moving = session.scalar(
+            select(Appointment.id).where(
+                Appointment.patient_id == clinic.patient_ids[0],
+                Appointment.starts_at == london(thursday, "09:00"),
+            )
+        )
+    assert moving is not None
+    target = london(thursday, "14:00")
+
+    def work(i: int) -> str:
+        return move_as(clinic, 0, moving, target) if i == 0 else book_as(clinic, i, "14:00", day=thursday)
+
+    outcomes = run_together(WORKERS, work)
+    assert outcomes["booked"] + outcomes["moved"] == 1 and outcomes["taken"] == WORKERS - 1, outcomes
+    with session_factory(get_engine(clinic.url))() as session:
+        at_two = session.scalars(
+            select(Appointment.patient_id).where(
+                Appointment.clinician_id == clinic.clinician_id,
+                Appointment.status == AppointmentStatus.BOOKED,
+                Appointment.starts_at < target + timedelta(hours=1),
+                Appointment.ends_at > target,
+            )
+        ).all()
+        moved = session.get(Appointment, moving)
+    assert len(at_two) == 1
+    assert moved is not None
+    assert (moved.starts_at == target) == (
+        outcomes["moved"] == 1
+    )  # a lost move leaves the visit where it was
 
 
 def insert_directly(clinic: Clinic, index: int, clock: str) -> str:
