@@ -6,7 +6,9 @@ import html
 import re
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 from urllib.parse import parse_qs, urlparse
+from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
@@ -310,6 +312,13 @@ class TestCoursePage:
         )
         listing = browser.get(done.headers["location"])
         assert listing.text.count("Pain reprocessing therapy session with Dr Ada Course") == 8
+        # The course page shows each session on the patient's own clock, named with its zone.
+        patient.timezone = "America/New_York"
+        session.commit()
+        first = datetime.fromisoformat(starts[0]).astimezone(ZoneInfo("America/New_York"))
+        course_page = browser.get("/patient/prt")
+        assert course_page.status_code == 200
+        assert f"{first:%a %d %b, %H:%M %Z}" in course_page.text
 
 
 class TestStaffPages:

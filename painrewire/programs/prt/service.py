@@ -452,6 +452,7 @@ class CourseView:
     week: int | None
     booking_href: str = BOOKING_HREF
     this_week: list[CourseSessionView] = field(default_factory=list)
+    timezone: str = "UTC"  # the patient's: session times are shown on their own clock
 
 
 def prt_start(session: Session, patient: Patient) -> date | None:
@@ -508,7 +509,7 @@ def course_view(session: Session, patient: Patient, *, now: datetime | None = No
         days = (local_today(patient, when) - started).days
         if 0 <= days < course.weeks * 7:
             week = days // 7 + 1
-    view = CourseView(course=course, sessions=views, started_on=started, week=week)
+    view = CourseView(course=course, sessions=views, started_on=started, week=week, timezone=patient.timezone)
     if week is not None:
         view.this_week = [v for v in views if v.session.week == week]
     return view
