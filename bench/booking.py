@@ -5,7 +5,8 @@ when one answers on 127.0.0.1:5432):
 
 * ``first_available_p50_ms`` / ``first_available_p95_ms`` / ``first_available_queries``: what the public
   "Book now" page asks for with "first available" -- one follow-up for a logged-in patient, every clinician,
-  8 weeks (goal: p95 under 50 ms), and the SQL statements one search sends;
+  8 weeks (goal: p95 under 50 ms), and the SQL statements one search sends (on SQLite one more: the
+  session's ``BEGIN IMMEDIATE``);
 * ``every_clinician_*``: the same window listing each clinician's own free times (the course planner's view);
 * ``one_clinician_*``: one clinician's 8 weeks, the baseline for how the cost grows with the clinic;
 * ``per_day_*``: the straightforward way, three queries per clinician and day (hours, exceptions,
