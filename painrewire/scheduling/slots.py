@@ -20,7 +20,7 @@ This module is a pure core: it imports no web, database or template code.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -123,25 +123,34 @@ class FreeStart(NamedTuple):
 
 def working_spans(calendar: CalendarData, window_start: int, window_end: int) -> list[tuple[int, int, str]]:
     """The calendar's blocks of working hours as instants, oldest first, for each local day near the window."""
+    key = tuple(sorted(calendar.blocks, key=lambda b: (b.weekday, b.starts, b.ends, b.mode)))
+    return list(_spans(key, calendar.zone, window_start, window_end))
+
+
+@lru_cache(maxsize=1024)
+def _spans(
+    blocks: tuple[WeeklyBlock, ...], zone_name: str, window_start: int, window_end: int
+) -> tuple[tuple[int, int, str], ...]:
+    """Worked out once per set of weekly hours: most clinicians of a clinic share theirs."""
     by_weekday: dict[int, list[WeeklyBlock]] = {}
-    for block in calendar.blocks:
+    for block in blocks:
         by_weekday.setdefault(block.weekday, []).append(block)
     if not by_weekday:
-        return []
-    zone = ZoneInfo(calendar.zone)
+        return ()
+    zone = ZoneInfo(zone_name)
     first_day = from_epoch(window_start).astimezone(zone).date() - timedelta(days=1)
     last_day = from_epoch(window_end).astimezone(zone).date() + timedelta(days=1)
     spans = []
     day = first_day
     while day <= last_day:
         for block in by_weekday.get(day.weekday(), ()):
-            start = local_instant(day, block.starts, calendar.zone)
-            end = local_instant(day, block.ends, calendar.zone, end=True)
+            start = local_instant(day, block.starts, zone_name)
+            end = local_instant(day, block.ends, zone_name, end=True)
             if start < end and start < window_end and end > window_start:
                 spans.append((start, end, block.mode))
         day += timedelta(days=1)
     spans.sort()
-    return spans
+    return tuple(spans)
 
 
 def _forbidden(calendar: CalendarData, query: SlotQuery) -> tuple[list[int], list[int]]:
@@ -165,14 +174,13 @@ def _forbidden(calendar: CalendarData, query: SlotQuery) -> tuple[list[int], lis
     return starts, ends
 
 
-def free_starts(calendar: CalendarData, query: SlotQuery) -> list[FreeStart]:
-    """Every free start time of one clinician in the window, oldest first."""
-    found: list[FreeStart] = []
-    add = found.append
+def _free_runs(calendar: CalendarData, query: SlotQuery) -> Iterator[tuple[range, str]]:
+    """One calendar's free start times as runs on the step grid, each with its mode, oldest first."""
     starts, ends = _forbidden(calendar, query)
     step = query.step
     floor = max(query.window_start, query.earliest)
-    for block_start, block_end, mode in working_spans(calendar, query.window_start, query.window_end):
+    key = tuple(sorted(calendar.blocks, key=lambda b: (b.weekday, b.starts, b.ends, b.mode)))
+    for block_start, block_end, mode in _spans(key, calendar.zone, query.window_start, query.window_end):
         if query.mode is not None and mode != EITHER and mode != query.mode:
             continue
         low = max(block_start, floor)
@@ -192,19 +200,25 @@ def free_starts(calendar: CalendarData, query: SlotQuery) -> list[FreeStart]:
                 next_cursor = high + 1
             if segment_end >= cursor:
                 first = block_start + -(-(cursor - block_start) // step) * step
-                last_allowed = min(segment_end, high)
-                for moment in range(first, last_allowed + 1, step):
-                    add(FreeStart(moment, calendar.clinician_id, slot_mode))
+                yield range(first, min(segment_end, high) + 1, step), slot_mode
             cursor = max(cursor, next_cursor)
-    return found
+
+
+def free_starts(calendar: CalendarData, query: SlotQuery) -> list[FreeStart]:
+    """Every free start time of one clinician in the window, oldest first."""
+    clinician = calendar.clinician_id
+    return [FreeStart(moment, clinician, mode) for run, mode in _free_runs(calendar, query) for moment in run]
 
 
 def first_available(calendars: Iterable[CalendarData], query: SlotQuery) -> list[FreeStart]:
     """One free start per time across clinicians, oldest first: at each time the first calendar given wins."""
     chosen: dict[int, FreeStart] = {}
     for calendar in calendars:
-        for free in free_starts(calendar, query):
-            chosen.setdefault(free.start, free)
+        clinician = calendar.clinician_id
+        for run, mode in _free_runs(calendar, query):
+            for moment in run:
+                if moment not in chosen:
+                    chosen[moment] = FreeStart(moment, clinician, mode)
     return [chosen[moment] for moment in sorted(chosen)]
 
 
