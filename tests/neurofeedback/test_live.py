@@ -18,6 +18,7 @@ from starlette.testclient import WebSocketTestSession
 from starlette.websockets import WebSocketDisconnect
 
 from painrewire.accounts.models import User
+from painrewire.neurofeedback.models import NeurofeedbackSession
 from painrewire.neurofeedback.recording import recording_flags
 from painrewire.neurofeedback.synthetic import DEMO_CHANNELS, eeg_like
 from painrewire.patients.models import Patient
@@ -143,9 +144,23 @@ def test_a_sham_session_replays_an_earlier_session_and_is_marked_sham_in_the_rec
     assert record["summary"]["sham"] is True
     feedback = [m for m in patient_seen if m["type"] == "feedback" and m["phase"] == "feedback"]
     assert feedback and all("sham" not in m for m in feedback)
-    rewards = [m["reward"] for m in feedback]
-    # The patient saw the earlier session's rewards, in order, from its first feedback hop.
-    assert rewards == replayed[: len(rewards)]
+    # The whole session replayed the earlier one's rewards, in order, from its first feedback hop ...
+    session.expire_all()
+    row = session.get(NeurofeedbackSession, uuid.UUID(record["id"]))
+    assert row is not None and row.hop_rewards
+    assert row.hop_rewards == replayed[: len(row.hop_rewards)]
+    # ... and what reached the patient's screen are those hops (a late step sends only its newest hop).
+    first = min(m["hop"] for m in feedback)
+    rewards = row.hop_rewards
+
+    def replays_from(offset: int) -> bool:
+        positions = [m["hop"] - offset for m in feedback]
+        return all(
+            0 <= p < len(rewards) and rewards[p] == m["reward"]
+            for p, m in zip(positions, feedback, strict=True)
+        )
+
+    assert any(replays_from(b) for b in range(first + 1)), [(m["hop"], m["reward"]) for m in feedback]
 
     edf = live_client.get(
         f"/api/v1/neurofeedback/sessions/{record['id']}/recording.edf", headers=bearer(clinician)
