@@ -83,6 +83,8 @@ def serve(
         workers=workers,
         proxy_headers=True,
         log_level="info",
+        # Live feedback messages are small and frequent: compressing each costs more than it saves.
+        ws_per_message_deflate=False,
     )
 
 

@@ -27,6 +27,7 @@ a reconnect attempt and writing the recording run in worker threads.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 import math
@@ -91,6 +92,8 @@ QUALITY_SECONDS = 1.0
 #: Recordings are forced to disk this often, from a worker thread (an fsync on the event loop would stall
 #: every session of the process).
 SYNC_SECONDS = 5.0
+#: The console's recent reward rate covers this many feedback hops (a minute at 4 hops a second).
+RECENT_HOPS = 240
 
 
 def channel(session_id: uuid.UUID | str, kind: str) -> str:
@@ -384,6 +387,8 @@ class LiveRunner:
         self._ready_since: float | None = None
         self._files: list[Path] = []
         self._sleeper: asyncio.Future[None] | None = None
+        #: Rewards of the feedback hops of the last minute, for the console.
+        self._recent_rewards: collections.deque[bool] = collections.deque(maxlen=RECENT_HOPS)
 
     # -- plumbing
 
@@ -545,6 +550,9 @@ class LiveRunner:
             if training.state is SessionState.TRAINING and not step.paused:
                 self._training_elapsed += tick - last_tick
             last_tick = tick
+            for hop in step.hops:
+                if hop.phase is Phase.FEEDBACK:
+                    self._recent_rewards.append(bool(hop.reward))
             if step.check is not None:
                 await self._publish_check()
             if step.current is not None and not step.paused and training.state is SessionState.TRAINING:
@@ -615,7 +623,6 @@ class LiveRunner:
         latency = training.mark_sent(hop)
         trained = {p.lower() for p in training.protocol.channels}
         rows = [i for i, c in enumerate(hop.channel_names) if c.lower() in trained]
-        feedback_hops = [h for h in engine.hops[-240:] if h.phase is Phase.FEEDBACK]
         await self.publish(
             CONSOLE,
             {
@@ -632,8 +639,8 @@ class LiveRunner:
                 "latency_ms": round(latency * 1e3, 2),
                 "baseline_progress": round(engine.baseline_progress, 3),
                 "recent_reward_rate": (
-                    round(sum(h.reward for h in feedback_hops) / len(feedback_hops), 3)
-                    if feedback_hops
+                    round(sum(self._recent_rewards) / len(self._recent_rewards), 3)
+                    if self._recent_rewards
                     else None
                 ),
                 "channels": list(hop.channel_names),
