@@ -26,6 +26,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
 
 from painrewire import loadtest, migrate
 from painrewire.accounts import service as accounts
@@ -103,18 +104,22 @@ def booked_between(clinic: Clinic, clock_from: str, clock_to: str) -> list[Appoi
         )
 
 
+def user_of(session: Session, clinic: Clinic, index: int) -> User:
+    patient = session.get(Patient, clinic.patient_ids[index])
+    assert patient is not None
+    user = session.get(User, patient.user_id)
+    assert user is not None
+    return user
+
+
 def book_as(
     clinic: Clinic, index: int, clock: str, type_key: str = "initial_assessment", day: date = MONDAY
 ) -> str:
     try:
         with session_scope(get_engine(clinic.url)) as session:
-            patient = session.get(Patient, clinic.patient_ids[index])
-            assert patient is not None
-            user = session.get(User, patient.user_id)
-            assert user is not None
             scheduling.book(
                 session,
-                user,
+                user_of(session, clinic, index),
                 clinic.settings,
                 type_key=type_key,
                 clinician_id=clinic.clinician_id,
@@ -128,11 +133,9 @@ def book_as(
 def move_as(clinic: Clinic, index: int, appointment_id: uuid.UUID, starts_at: datetime) -> str:
     try:
         with session_scope(get_engine(clinic.url)) as session:
-            patient = session.get(Patient, clinic.patient_ids[index])
-            assert patient is not None
-            user = session.get(User, patient.user_id)
-            assert user is not None
-            scheduling.reschedule(session, user, clinic.settings, appointment_id, starts_at=starts_at)
+            scheduling.reschedule(
+                session, user_of(session, clinic, index), clinic.settings, appointment_id, starts_at=starts_at
+            )
     except SlotTaken:
         return "taken"
     return "moved"
@@ -188,6 +191,48 @@ def test_a_move_and_new_bookings_racing_for_one_time_give_one_winner(clinic: Cli
     assert (moved.starts_at == target) == (
         outcomes["moved"] == 1
     )  # a lost move leaves the visit where it was
+
+
+def book_course_as(clinic: Clinic, index: int, first_day: date, starts: list[datetime]) -> str:
+    try:
+        with session_scope(get_engine(clinic.url)) as session:
+            scheduling.book_course(
+                session,
+                user_of(session, clinic, index),
+                clinic.settings,
+                clinician_id=clinic.clinician_id,
+                first_day=first_day,
+                starts=starts,
+            )
+    except SlotTaken:
+        return "taken"
+    return "booked"
+
+
+def test_whole_courses_booked_at_once_for_the_same_times_leave_one_whole_course(clinic: Clinic) -> None:
+    first_day = MONDAY + timedelta(days=14)
+    with session_scope(get_engine(clinic.url)) as session:
+        proposal = scheduling.propose_course(
+            session,
+            user_of(session, clinic, 1),
+            clinic.settings,
+            first_day=first_day,
+            clinician_id=clinic.clinician_id,
+        )
+    assert len(proposal.starts) == 8
+    racers = 6
+    outcomes = run_together(racers, lambda i: book_course_as(clinic, 1 + i, first_day, proposal.starts))
+    assert outcomes == Counter({"booked": 1, "taken": racers - 1}), outcomes
+    with session_factory(get_engine(clinic.url))() as session:
+        rows = session.execute(
+            select(Appointment.patient_id, Appointment.course_id).where(
+                Appointment.clinician_id == clinic.clinician_id,
+                Appointment.starts_at >= london(first_day, "00:00"),
+                Appointment.status == AppointmentStatus.BOOKED,
+            )
+        ).all()
+    assert len(rows) == 8  # every session of the winner's course, and not one of anybody else's
+    assert len({patient for patient, _ in rows}) == 1 and len({course for _, course in rows}) == 1
 
 
 def insert_directly(clinic: Clinic, index: int, clock: str) -> str:
