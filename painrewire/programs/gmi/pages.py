@@ -17,7 +17,7 @@ from painrewire.patients import access
 from painrewire.patients.models import Patient
 from painrewire.programs.gmi import charts, content, scoring, stimuli
 from painrewire.programs.gmi import service as gmi
-from painrewire.programs.gmi.schemas import ImageryCreate, MovementCreate
+from painrewire.programs.gmi.schemas import ImageryCreate, MovementBefore, MovementCreate
 from painrewire.programs.gmi.scoring import HistoryPoint
 from painrewire.web import panels
 from painrewire.web.deps import CurrentClinician, CurrentPatientUser, CurrentUser, SessionDep
@@ -300,6 +300,73 @@ def movement_page(request: Request, user: CurrentPatientUser, session: SessionDe
     return _movement_page(request, session, _own(session, user, "gmi_movement"))
 
 
+def _step_page(
+    request: Request,
+    session: Session,
+    patient: Patient,
+    movement_id: str,
+    *,
+    phase: str,
+    form: dict[str, Any],
+    errors: list[str],
+    status_code: int = 200,
+) -> Response:
+    """One rung done in two steps: rate pain and worry, do the movement, then rate them again."""
+    try:
+        step = content.ladder().step(movement_id)
+    except KeyError:
+        raise NotFound("There is no such movement on the ladder.") from None
+    before, after = MOVEMENT_SCALES[:2], MOVEMENT_SCALES[2:]
+    return render(
+        request,
+        "gmi/movement_step.html",
+        {
+            "step": step,
+            "phase": phase,
+            "scales": before if phase == "before" else after,
+            "before": {name: form.get(name) for name, *_ in before},
+            "form": form,
+            "errors": errors,
+            "status": {r.movement_id: r for r in gmi.ladder_for(session, patient)}.get(movement_id),
+            "stage": gmi.stage_state(session, patient),
+            "paused": gmi.program_paused(session, patient),
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/patient/gmi/movement/{movement_id}", response_class=HTMLResponse)
+def movement_step(
+    movement_id: str, request: Request, user: CurrentPatientUser, session: SessionDep
+) -> Response:
+    patient = _own(session, user, "gmi_movement")
+    return _step_page(request, session, patient, movement_id, phase="before", form={}, errors=[])
+
+
+@router.post("/patient/gmi/movement/{movement_id}/before", response_class=HTMLResponse)
+async def movement_before(
+    movement_id: str, request: Request, user: CurrentPatientUser, session: SessionDep
+) -> Response:
+    """The ratings before the movement are checked, then carried to the after step (nothing is stored yet)."""
+    raw = await request.form()
+    patient = _own(session, user, "gmi_movement")
+    form = {name: str(raw.get(name) or "") for name, *_ in MOVEMENT_SCALES[:2]}
+    try:
+        MovementBefore.model_validate(form)
+    except ValidationError as exc:
+        return _step_page(
+            request,
+            session,
+            patient,
+            movement_id,
+            phase="before",
+            form=form,
+            errors=readable_pydantic_errors(exc),
+            status_code=422,
+        )
+    return _step_page(request, session, patient, movement_id, phase="after", form=form, errors=[])
+
+
 @router.post("/patient/gmi/movement/{movement_id}", response_class=HTMLResponse)
 async def save_movement(
     movement_id: str, request: Request, user: CurrentPatientUser, session: SessionDep
@@ -310,25 +377,19 @@ async def save_movement(
         content.ladder().step(movement_id)
     except KeyError:
         raise NotFound("There is no such movement on the ladder.") from None
-    form = {name: raw.get(name) for name, *_ in MOVEMENT_SCALES}
+    form = {name: str(raw.get(name) or "") for name, *_ in MOVEMENT_SCALES}
     try:
         data = MovementCreate.model_validate({"movement_id": movement_id, **form})
         gmi.log_movement(session, user, patient.id, data)
     except ValidationError as exc:
-        errors = {movement_id: readable_pydantic_errors(exc)}
-        return _movement_page(
-            request, session, patient, form={movement_id: form}, errors=errors, status_code=422
-        )
+        errors = readable_pydantic_errors(exc)
     except (InvalidInput, gmi.StageNotOpen, gmi.ProgramPaused) as exc:
-        return _movement_page(
-            request,
-            session,
-            patient,
-            form={movement_id: form},
-            errors={movement_id: [exc.message]},
-            status_code=422,
-        )
-    return redirect(f"/patient/gmi/movement?saved={movement_id}#step-{movement_id}")
+        errors = [exc.message]
+    else:
+        return redirect(f"/patient/gmi/movement?saved={movement_id}#step-{movement_id}")
+    return _step_page(
+        request, session, patient, movement_id, phase="after", form=form, errors=errors, status_code=422
+    )
 
 
 # --- the clinician's view ------------------------------------------------------------------------------

@@ -184,6 +184,13 @@ class MovementCreate(BaseModel):
     fear_after: int = Field(ge=0, le=10)
 
 
+class MovementBefore(BaseModel):
+    """The two ratings a patient gives before doing a movement (carried to the after step, stored with it)."""
+
+    pain_before: int = Field(ge=0, le=10)
+    fear_before: int = Field(ge=0, le=10)
+
+
 class MovementRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

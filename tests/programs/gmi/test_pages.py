@@ -160,3 +160,42 @@ def test_outsiders_cannot_open_the_clinician_view(
         403,
         404,
     )
+
+
+def test_a_movement_is_rated_before_it_is_done_and_again_after(
+    as_user: Callable[..., TestClient], session: Session, patient: Patient, clinician: User
+) -> None:
+    browser = as_user(patient.user, browser=True)
+    gmi.move_stage(session, clinician, patient.id, stage=3, note="Ready to move")
+    assert "/patient/gmi/movement/seated_turn_small" in browser.get("/patient/gmi/movement").text
+    first = browser.get("/patient/gmi/movement/seated_turn_small")
+    assert "Pain right now, before you start" in first.text and "Pain now, after" not in first.text
+    missing = browser.post(
+        "/patient/gmi/movement/seated_turn_small/before", data={"csrf_token": CSRF, "pain_before": "4"}
+    )
+    assert missing.status_code == 422 and "fear_before" in missing.text.lower().replace(" ", "_")
+    after = browser.post(
+        "/patient/gmi/movement/seated_turn_small/before",
+        data={"csrf_token": CSRF, "pain_before": "4", "fear_before": "7"},
+    )
+    # Nothing is stored until the movement is done and rated again; the before ratings travel with the form.
+    assert after.status_code == 200 and _count(session, MovementLog) == 0
+    assert "Now do the movement" in after.text and "Pain now, after the movement" in after.text
+    assert 'name="pain_before" value="4"' in after.text and 'name="fear_before" value="7"' in after.text
+    saved = browser.post(
+        "/patient/gmi/movement/seated_turn_small",
+        data={
+            "csrf_token": CSRF,
+            "pain_before": "4",
+            "fear_before": "7",
+            "pain_after": "3",
+            "fear_after": "2",
+        },
+        follow_redirects=True,
+    )
+    assert saved.status_code == 200 and _count(session, MovementLog) == 1
+    [log] = session.scalars(select(MovementLog)).all()
+    assert (log.pain_before, log.fear_before, log.pain_after, log.fear_after) == (4, 7, 3, 2)
+    closed = browser.get("/patient/gmi/movement/carry_and_turn")
+    assert "opens when the step before it feels steady" in closed.text and "/before" not in closed.text
+    assert browser.get("/patient/gmi/movement/no_such_step").status_code == 404
