@@ -409,17 +409,20 @@ async def _drive(
 
         async def open_one(index: int) -> None:
             async with gate:
-                await _open_session(
-                    client,
-                    url,
-                    headers,
-                    patient_ids[index],
-                    played_id,
-                    console=index % console_every == 0,
-                    watch=watch,
-                    tasks=tasks,
-                    sockets=sockets,
-                )
+                try:
+                    await _open_session(
+                        client,
+                        url,
+                        headers,
+                        patient_ids[index],
+                        played_id,
+                        console=index % console_every == 0,
+                        watch=watch,
+                        tasks=tasks,
+                        sockets=sockets,
+                    )
+                except Exception as exc:  # counted: the step then fails for sessions never in feedback
+                    watch.errors.append(f"session {index} could not be opened: {exc!r}"[:300])
 
         running = 0
         try:

@@ -13,8 +13,8 @@ Channels of session ``S`` (``channel(S, kind)``):
 * ``feedback`` -- to the patient's screen: ``state`` (checking / ready / baseline / feedback / paused /
   ended) and ``feedback`` (0..1 value, reward). It never says whether the session is sham.
 * ``console`` -- to the practitioner's screen: ``status`` (state, connection, lost samples, latency),
-  ``check`` (per channel pass or fail), ``hop`` (band powers, metric, threshold, reward), ``raw`` (traces
-  and signal quality per channel), ``note``, ``ended``.
+  ``check`` (per channel pass or fail), ``hop`` (band powers, metric, threshold, reward: the newest hop
+  twice a second), ``raw`` (traces and signal quality per channel, twice a second), ``note``, ``ended``.
 * ``commands`` / ``replies`` -- the practitioner's commands and the runner's answers.
 
 Timing (peers.md: silent lag): the runner sleeps until the samples completing the next hop are due, steps
@@ -80,6 +80,8 @@ READY_TIMEOUT = 30 * 60.0
 #: Traces to the practitioner's screen: samples per second per channel, and how often.
 TRACE_RATE = 64.0
 TRACE_EVERY = 0.5
+#: The console's meter and band powers: the newest hop at most this often (the patient gets every hop).
+CONSOLE_HOP_EVERY = 0.45
 STATUS_EVERY = 1.0
 #: How often the patient's screen is reminded of the session's state (a screen that joined late learns it).
 STATE_EVERY = 5.0
@@ -384,6 +386,7 @@ class LiveRunner:
         self._last_trace = 0.0
         self._last_status = 0.0
         self._last_state = 0.0
+        self._last_console_hop = 0.0
         self._ready_since: float | None = None
         self._files: list[Path] = []
         self._sleeper: asyncio.Future[None] | None = None
@@ -621,6 +624,10 @@ class LiveRunner:
             message["progress"] = round(engine.baseline_progress, 3)
         await self.publish(FEEDBACK, message)
         latency = training.mark_sent(hop)
+        now = time.monotonic()
+        if now - self._last_console_hop < CONSOLE_HOP_EVERY:
+            return
+        self._last_console_hop = now
         trained = {p.lower() for p in training.protocol.channels}
         rows = [i for i, c in enumerate(hop.channel_names) if c.lower() in trained]
         await self.publish(
