@@ -1,7 +1,9 @@
-"""Load and crash figures for the README: 200 concurrent clients writing diary entries on loopback.
+"""Load and crash figures for the README: 200 concurrent clients on loopback, four in five writing diary
+entries and one in five booking appointments (racing for the same free times).
 
 Prints one JSON line per database and scenario: requests per second, p50/p99 latency, errors (in the crash
-scenario these are the requests cut off by the kill) and lost acknowledged writes (must be 0).
+scenario these are the requests cut off by the kill), lost acknowledged writes and bookings (must be 0),
+bookings refused because the time was taken, and double bookings (must be 0).
 Usage: python bench/reliability.py [--seconds 10] [--clients 200]
 """
 
@@ -45,6 +47,7 @@ def main() -> None:
             migrate.upgrade(url)
             for scenario in ("load", "crash"):
                 clients = loadtest.create_clients(url, args.clients)
+                clinicians = loadtest.create_booking_clinic(url)
                 process, base = loadtest.start_server(url, tmp / f"{label}.log")
                 try:
                     result = loadtest.run_load(
@@ -53,11 +56,16 @@ def main() -> None:
                         seconds=args.seconds,
                         label=scenario,
                         kill=process if scenario == "crash" else None,
+                        slots=loadtest.free_times(base, clinicians),
                     )
                 finally:
                     process.kill()
                     process.wait(timeout=15)
-                figures = result.figures(loadtest.lost_writes(url, result))
+                figures = result.figures(
+                    loadtest.lost_writes(url, result),
+                    loadtest.lost_bookings(url, result),
+                    loadtest.double_bookings(url),
+                )
                 print(
                     json.dumps(
                         {"database": label, **figures, "machine": platform.processor() or platform.machine()}

@@ -1,14 +1,18 @@
 """Load and crash tests of acknowledged writes, shared by the test suite and `bench/reliability.py`.
 
-A real server process on a loopback port, many concurrent clients writing diary entries; afterwards every
-write the server acknowledged (HTTP 200) must be in the database. The crash variant kills the server with
-SIGKILL in the middle of the load. Traffic goes only to 127.0.0.1, and every loop is bounded in time.
+A real server process on a loopback port, many concurrent clients: four in five write diary entries, one in
+five books appointments with a few clinicians, all racing for the same free times. Afterwards every write the
+server acknowledged (HTTP 200 or 201) must be in the database, unchanged, and no clinician may hold two
+booked appointments at overlapping times (a booking that lost the race is answered 409 and stores nothing).
+The crash variant kills the server with SIGKILL in the middle of the load. Traffic goes only to 127.0.0.1,
+and every loop is bounded in time.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import random
 import signal
 import socket
 import statistics
@@ -19,23 +23,43 @@ import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as clock
 from pathlib import Path
+from typing import Any
 
 import httpx
 from sqlalchemy import select
 
-from painrewire.accounts.models import AuthSession, Role, User
+from painrewire.accounts.models import AuthSession, Discipline, Role, User
 from painrewire.accounts.security import hash_password, token_digest
 from painrewire.db import get_engine, session_scope, utcnow
 from painrewire.diary.models import DiaryEntry
 from painrewire.patients.models import CareTeamMember, Patient
+from painrewire.scheduling.models import (
+    Appointment,
+    AppointmentStatus,
+    AvailabilityMode,
+    ClinicianCalendar,
+    WorkingHours,
+)
+
+#: One client in this many books appointments instead of writing its diary.
+BOOKER_EVERY = 5
+BOOKING_TYPE = "psychology"
+BOOKING_CLINICIANS = 4
 
 
 @dataclass(frozen=True)
 class Client:
     patient_id: uuid.UUID
     token: str
+
+
+@dataclass(frozen=True)
+class Booked:
+    clinician_id: uuid.UUID
+    starts_at: datetime
 
 
 @dataclass
@@ -47,8 +71,18 @@ class LoadResult:
     latencies_ms: list[float] = field(default_factory=list)
     errors: int = 0
     killed: bool = False
+    #: Acknowledged bookings (201) by appointment id, and bookings refused because the time was taken (409).
+    bookings: dict[uuid.UUID, Booked] = field(default_factory=dict)
+    taken: int = 0
+    #: What the unexpected answers were, e.g. ``{"book 422: ...": 1}``, so a failure says why.
+    unexpected: dict[str, int] = field(default_factory=dict)
 
-    def figures(self, lost: int) -> dict[str, object]:
+    def note(self, what: str, response: httpx.Response) -> None:
+        self.errors += 1
+        key = f"{what} {response.status_code}: {response.text[:160]}"
+        self.unexpected[key] = self.unexpected.get(key, 0) + 1
+
+    def figures(self, lost: int, lost_bookings: int = 0, double_bookings: int = 0) -> dict[str, object]:
         ordered = sorted(self.latencies_ms)
         p99 = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))] if ordered else None
         return {
@@ -61,6 +95,10 @@ class LoadResult:
             "p99_ms": round(p99, 1) if p99 is not None else None,
             "errors": self.errors,
             "lost_writes": lost,
+            "acknowledged_bookings": len(self.bookings),
+            "bookings_refused_taken": self.taken,
+            "lost_bookings": lost_bookings,
+            "double_bookings": double_bookings,
             "server_killed": self.killed,
         }
 
@@ -103,6 +141,58 @@ def create_clients(database_url: str, n: int) -> list[Client]:
             )
             clients.append(Client(patient.id, token))
     return clients
+
+
+def create_booking_clinic(database_url: str, n: int = BOOKING_CLINICIANS) -> list[uuid.UUID]:
+    """Psychologists open for online booking every day, 07:00-21:00 UTC: the times the bookers race for."""
+    ids: list[uuid.UUID] = []
+    with session_scope(get_engine(database_url)) as session:
+        for i in range(n):
+            clinician = User(
+                email=f"load-psychologist-{i}-{uuid.uuid4().hex[:8]}@example.org",
+                full_name=f"Load Psychologist {i}",
+                password_hash=hash_password(uuid.uuid4().hex),
+                role=Role.CLINICIAN,
+                discipline=Discipline.PSYCHOLOGIST,
+            )
+            session.add(clinician)
+            session.flush()
+            session.add(
+                ClinicianCalendar(clinician_id=clinician.id, timezone="UTC", accepts_online_booking=True)
+            )
+            for weekday in range(7):
+                session.add(
+                    WorkingHours(
+                        clinician_id=clinician.id,
+                        weekday=weekday,
+                        starts=clock(7),
+                        ends=clock(21),
+                        mode=AvailabilityMode.EITHER,
+                    )
+                )
+            ids.append(clinician.id)
+    return ids
+
+
+def free_times(url: str, clinician_ids: Sequence[uuid.UUID], *, days: int = 7) -> list[tuple[uuid.UUID, str]]:
+    """The free starts each clinician offers over the coming days, as the booking API lists them."""
+    first = date.today() + timedelta(days=1)
+    found: list[tuple[uuid.UUID, str]] = []
+    for clinician_id in clinician_ids:
+        response = httpx.get(
+            f"{url}/api/v1/booking/slots",
+            params={
+                "appointment_type": BOOKING_TYPE,
+                "clinician_id": str(clinician_id),
+                "start": first.isoformat(),
+                "days": days,
+                "timezone": "UTC",
+            },
+            timeout=30,
+        )
+        response.raise_for_status()
+        found += [(clinician_id, slot["starts_at"]) for slot in response.json()["slots"]]
+    return found
 
 
 def free_port() -> int:
@@ -151,6 +241,7 @@ async def _run_load(
     seconds: float,
     result: LoadResult,
     kill: subprocess.Popen[bytes] | None,
+    slots: Sequence[tuple[uuid.UUID, str]],
 ) -> None:
     start = time.monotonic()
     deadline = start + seconds
@@ -180,18 +271,59 @@ async def _run_load(
                         json=body,
                         headers={"Authorization": f"Bearer {client.token}"},
                     )
-                except httpx.HTTPError:
+                except httpx.HTTPError as exc:
                     result.errors += 1
                     if result.killed:
                         return
+                    key = f"{type(exc).__name__} before the server was killed"
+                    result.unexpected[key] = result.unexpected.get(key, 0) + 1
                     await asyncio.sleep(0.05)
                     continue
                 result.latencies_ms.append((time.perf_counter() - sent) * 1000)
                 if response.status_code == 200:
                     result.acknowledged[(client.patient_id, day)] = value
                 else:
-                    result.errors += 1
+                    result.note("diary", response)
                 k += 1
+
+        async def book(client: Client, seed: int) -> None:
+            pick = random.Random(seed)
+            while time.monotonic() < deadline:
+                clinician_id, starts_at = pick.choice(slots)
+                sent = time.perf_counter()
+                try:
+                    response = await http.post(
+                        "/api/v1/appointments",
+                        json={
+                            "appointment_type": BOOKING_TYPE,
+                            "clinician_id": str(clinician_id),
+                            "starts_at": starts_at,
+                        },
+                        headers={"Authorization": f"Bearer {client.token}"},
+                    )
+                except httpx.HTTPError as exc:
+                    result.errors += 1
+                    if result.killed:
+                        return
+                    key = f"{type(exc).__name__} before the server was killed"
+                    result.unexpected[key] = result.unexpected.get(key, 0) + 1
+                    await asyncio.sleep(0.05)
+                    continue
+                result.latencies_ms.append((time.perf_counter() - sent) * 1000)
+                if response.status_code == 201:
+                    appointment = response.json()["appointment"]
+                    result.bookings[uuid.UUID(appointment["id"])] = Booked(
+                        clinician_id, datetime.fromisoformat(starts_at)
+                    )
+                elif response.status_code == 409:
+                    result.taken += 1
+                else:
+                    result.note("book", response)
+
+        def work(client: Client, i: int) -> Any:
+            if slots and i % BOOKER_EVERY == 0:
+                return book(client, i)
+            return one(client, i)
 
         async def killer() -> None:
             if kill is None:
@@ -200,7 +332,7 @@ async def _run_load(
             kill.send_signal(signal.SIGKILL)
             result.killed = True
 
-        await asyncio.gather(killer(), *(one(c, i) for i, c in enumerate(clients)))
+        await asyncio.gather(killer(), *(work(c, i) for i, c in enumerate(clients)))
     result.seconds = time.monotonic() - start
 
 
@@ -211,11 +343,14 @@ def run_load(
     seconds: float,
     label: str,
     kill: subprocess.Popen[bytes] | None = None,
+    slots: Sequence[tuple[uuid.UUID, str]] = (),
 ) -> LoadResult:
+    """Run the load; with ``slots`` (from :func:`free_times`) one client in five books instead of writing."""
     result = LoadResult(label=label, clients=len(clients), seconds=seconds)
     # A thread of its own, so the load runs even where the caller's thread already has an event loop.
     worker = threading.Thread(
-        target=asyncio.run, args=(_run_load(url, clients, seconds=seconds, result=result, kill=kill),)
+        target=asyncio.run,
+        args=(_run_load(url, clients, seconds=seconds, result=result, kill=kill, slots=slots),),
     )
     worker.start()
     worker.join()
@@ -231,3 +366,42 @@ def lost_writes(database_url: str, result: LoadResult) -> int:
         for entry in session.scalars(select(DiaryEntry).where(DiaryEntry.patient_id.in_(patient_ids))):
             stored[(entry.patient_id, entry.day)] = entry.average_pain
     return sum(1 for key, value in result.acknowledged.items() if stored.get(key) != value)
+
+
+def lost_bookings(database_url: str, result: LoadResult) -> int:
+    """Acknowledged bookings that are missing, moved or no longer booked."""
+    get_engine(database_url).dispose()
+    with session_scope(get_engine(database_url)) as session:
+        stored = {
+            a.id: a
+            for a in session.scalars(select(Appointment).where(Appointment.id.in_(list(result.bookings))))
+        }
+    lost = 0
+    for appointment_id, booked in result.bookings.items():
+        found = stored.get(appointment_id)
+        if (
+            found is None
+            or found.status != AppointmentStatus.BOOKED
+            or found.clinician_id != booked.clinician_id
+            or found.starts_at != booked.starts_at
+        ):
+            lost += 1
+    return lost
+
+
+def double_bookings(database_url: str) -> int:
+    """Pairs of booked appointments of one clinician whose times overlap (must be none)."""
+    with session_scope(get_engine(database_url)) as session:
+        booked = session.scalars(
+            select(Appointment)
+            .where(Appointment.status == AppointmentStatus.BOOKED)
+            .order_by(Appointment.clinician_id, Appointment.starts_at)
+        ).all()
+    clashes = 0
+    latest_end: dict[uuid.UUID, datetime] = {}
+    for appointment in booked:
+        previous = latest_end.get(appointment.clinician_id)
+        if previous is not None and appointment.starts_at < previous:
+            clashes += 1
+        latest_end[appointment.clinician_id] = max(previous or appointment.ends_at, appointment.ends_at)
+    return clashes
