@@ -94,6 +94,8 @@ QUALITY_SECONDS = 1.0
 #: Recordings are forced to disk this often, from a worker thread (an fsync on the event loop would stall
 #: every session of the process).
 SYNC_SECONDS = 5.0
+#: ... and handed to the operating system this often (a write per hop per session adds up).
+FLUSH_SECONDS = 1.0
 #: The console's recent reward rate covers this many feedback hops (a minute at 4 hops a second).
 RECENT_HOPS = 240
 
@@ -504,6 +506,7 @@ class LiveRunner:
             await asyncio.to_thread(self.training.start)
             if self.training.recorder is not None:
                 self.training.recorder.fsync_seconds = None  # the hub syncs it from a worker thread
+                self.training.recorder.flush_seconds = FLUSH_SECONDS
         except (SourceError, ValueError, RuntimeError, OSError) as exc:
             await self._fail(f"The headset could not be opened: {exc}")
             return False
@@ -683,7 +686,7 @@ class LiveRunner:
         plan = self.plan
         assert training is not None and self.tap is not None and plan is not None
         engine = training.engine
-        figures = engine.running_figures() if engine is not None else {}
+        figures = engine.running_figures(recent=RECENT_HOPS) if engine is not None else {}
         monitor = training.monitor
         await self.publish(
             CONSOLE,

@@ -1,11 +1,12 @@
 """Recording every session as EDF+: raw EEG in microvolts plus its events, safe against a crash.
 
-While a session runs, ``SessionRecorder`` appends each chunk of raw samples to a side file and each event
-to a JSON-lines file in ``<path>.partial/``, flushing both as it goes: if the process dies, everything
-received so far is on disk, and ``recover_recording`` turns the side folder into the EDF+ file. ``close()``
-writes the EDF+ file and removes the side folder. Writing the EDF at the end (rather than as it goes) lets
-each channel's physical range be the range its data actually used, which keeps the 16-bit quantisation step
-as small as the data allow -- the round trip through the file is within one step, and the tests prove it.
+While a session runs, ``SessionRecorder`` appends each chunk of raw samples to a side file and each event to a
+JSON-lines file in ``<path>.partial/``, flushing both as it goes (in a live server, the samples about once a
+second): if the process dies, everything received so far is on disk, and ``recover_recording`` turns the side
+folder into the EDF+ file. ``close()`` writes the EDF+ file and removes the side folder. Writing the EDF at
+the end (rather than as it goes) lets each channel's physical range be the range its data actually used, which
+keeps the 16-bit quantisation step as small as the data allow -- the round trip through the file is within one
+step, and the tests prove it.
 
 Samples that never arrived are filled with the channel's last value so the file's time axis stays true,
 and a ``lost_samples`` annotation covers exactly the filled span (peers.md: keep the recording honest about
@@ -146,6 +147,10 @@ class SessionRecorder:
         #: Seconds between forcing the samples to disk in ``append``; None leaves it to the caller's ``sync()``
         #: (a live server syncs all its recordings from one worker thread, never on its event loop).
         self.fsync_seconds: float | None = 5.0
+        #: Seconds between handing the samples to the operating system (0: every append). A live server
+        #: with hundreds of sessions flushes each about once a second; a crash of the process loses at most that.
+        self.flush_seconds = 0.0
+        self._last_flush = time.monotonic()
         self.n_samples = 0
         self.closed = False
         if sham:
@@ -177,12 +182,13 @@ class SessionRecorder:
             self.n_samples += data.shape[1]
             last = data[:, -1]
             self._last = np.where(np.isfinite(last), last, self._last)
-        self._samples.flush()
-        if self.fsync_seconds is not None:
-            now = time.monotonic()
-            if now - self._last_sync > self.fsync_seconds:
-                os.fsync(self._samples.fileno())
-                self._last_sync = now
+        now = time.monotonic()
+        if now - self._last_flush >= self.flush_seconds:
+            self._samples.flush()
+            self._last_flush = now
+        if self.fsync_seconds is not None and now - self._last_sync > self.fsync_seconds:
+            os.fsync(self._samples.fileno())
+            self._last_sync = now
 
     def sync(self) -> None:
         """Force what was appended so far to disk (safe from another thread; a closed recording is left)."""
