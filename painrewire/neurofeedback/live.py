@@ -80,6 +80,9 @@ READY_TIMEOUT = 30 * 60.0
 #: Traces to the practitioner's screen: samples per second per channel, and how often.
 TRACE_RATE = 64.0
 TRACE_EVERY = 0.5
+#: An open console says so this often (a ``watch`` command); a session nobody has watched for three times
+#: as long skips the console's periodic messages (status, hops, traces), which are most of its work.
+WATCH_SECONDS = 5.0
 #: The console's meter and band powers: the newest hop at most this often (the patient gets every hop).
 CONSOLE_HOP_EVERY = 0.45
 STATUS_EVERY = 1.0
@@ -389,6 +392,7 @@ class LiveRunner:
         self._last_status = 0.0
         self._last_state = 0.0
         self._last_console_hop = 0.0
+        self._console_seen = -math.inf
         self._ready_since: float | None = None
         self._files: list[Path] = []
         self._sleeper: asyncio.Future[None] | None = None
@@ -427,6 +431,11 @@ class LiveRunner:
             async for message in messages:
                 self._commands.put_nowait(message)
                 self._wake()
+
+    @property
+    def watched(self) -> bool:
+        """A practitioner's console is open on this session (in any process)."""
+        return time.monotonic() - self._console_seen < 3 * WATCH_SECONDS
 
     def _wake(self) -> None:
         """Cut the loop's sleep short: a command is waiting."""
@@ -570,12 +579,14 @@ class LiveRunner:
                     {"type": "alarm" if paused else "resumed", "lost_samples": int(self._lost_total())},
                 )
             await self._publish_patient_state(self._patient_phase(step.paused))
-            if chunks:
+            if chunks and self.watched:
                 self._take_quality(chunks)
                 if tick - self._last_trace >= TRACE_EVERY:
                     await self._publish_traces(chunks)
                 else:
                     self._hold_traces(chunks)
+            elif chunks:
+                self._trace_carry = self._quality = None
             if step.lost_samples:
                 await self.publish(
                     CONSOLE,
@@ -628,7 +639,7 @@ class LiveRunner:
         await self.publish(FEEDBACK, message)
         latency = training.mark_sent(hop)
         now = time.monotonic()
-        if now - self._last_console_hop < CONSOLE_HOP_EVERY:
+        if now - self._last_console_hop < CONSOLE_HOP_EVERY or not self.watched:
             return
         self._last_console_hop = now
         trained = {p.lower() for p in training.protocol.channels}
@@ -686,6 +697,12 @@ class LiveRunner:
         plan = self.plan
         assert training is not None and self.tap is not None and plan is not None
         engine = training.engine
+        # Late-joining patient screens learn where the session is without waiting for a change.
+        if force or now - self._last_state >= STATE_EVERY:
+            self._last_state = now
+            await self.publish(FEEDBACK, {"type": "state", "state": self._patient_state})
+        if not self.watched:
+            return
         figures = engine.running_figures(recent=RECENT_HOPS) if engine is not None else {}
         monitor = training.monitor
         await self.publish(
@@ -713,10 +730,6 @@ class LiveRunner:
                 "bad_share": _finite(figures.get("bad_share")),
             },
         )
-        # Late-joining patient screens learn where the session is without waiting for a change.
-        if force or now - self._last_state >= STATE_EVERY:
-            self._last_state = now
-            await self.publish(FEEDBACK, {"type": "state", "state": self._patient_state})
 
     async def _publish_check(self) -> None:
         training = self.training
@@ -815,6 +828,13 @@ class LiveRunner:
         training = self.training
         assert training is not None
         name = message.get("name")
+        if name == "watch":
+            was_watched = self.watched
+            self._console_seen = time.monotonic()
+            if not was_watched:
+                self._last_trace = 0.0
+                await self._publish_status(force=True)
+            return
         if name == "begin":
             try:
                 training.begin_training(

@@ -132,13 +132,16 @@ async def serve(websocket: WebSocket, session_id: uuid.UUID, *, console: bool) -
         forward = asyncio.create_task(_forward(websocket, messages))
         drain = asyncio.create_task(_drain(websocket))
         guard = asyncio.create_task(_guard(websocket, hub, token, checked.user_id))
+        tasks = {forward, drain, guard}
+        if console:
+            tasks.add(asyncio.create_task(_watch(hub, session_id)))
         try:
-            await asyncio.wait({forward, drain, guard}, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            for task in (forward, drain, guard):
+            for task in tasks:
                 task.cancel()
             with contextlib.suppress(BaseException):
-                await asyncio.gather(forward, drain, guard, return_exceptions=True)
+                await asyncio.gather(*tasks, return_exceptions=True)
     if websocket.client_state is WebSocketState.CONNECTED:
         with contextlib.suppress(Exception):
             await websocket.close(code=1000)
@@ -160,6 +163,17 @@ async def _drain(websocket: WebSocket) -> None:
             message = await websocket.receive()
             if message.get("type") == "websocket.disconnect":
                 return
+
+
+async def _watch(hub: live.LiveHub, session_id: uuid.UUID) -> None:
+    """Tell the session's live loop, wherever it runs, that its console is open (it skips the console's
+    periodic messages while nobody watches)."""
+    while True:
+        try:
+            await hub.broadcast.publish(live.channel(session_id, live.COMMANDS), {"name": "watch"})
+        except Exception:
+            logger.exception("Could not tell a live session that its console is open")
+        await asyncio.sleep(live.WATCH_SECONDS)
 
 
 async def _guard(websocket: WebSocket, hub: live.LiveHub, token: str, user_id: uuid.UUID) -> None:
