@@ -3,7 +3,10 @@ through the patient's WebSocket, the practitioner's console, notes, stop, and wh
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import io
+import time
 import uuid
 import zipfile
 from collections.abc import Callable
@@ -18,6 +21,7 @@ from starlette.testclient import WebSocketTestSession
 from starlette.websockets import WebSocketDisconnect
 
 from painrewire.accounts.models import User
+from painrewire.neurofeedback import live
 from painrewire.neurofeedback.models import NeurofeedbackSession
 from painrewire.neurofeedback.recording import recording_flags
 from painrewire.neurofeedback.synthetic import DEMO_CHANNELS, eeg_like
@@ -300,3 +304,37 @@ def test_a_cookie_post_without_the_csrf_token_is_refused(
     live_client.cookies.set(CSRF_COOKIE, CSRF)
     url = f"/api/v1/patients/{patient.id}/neurofeedback/sessions"
     assert live_client.post(url, json=SHORT).status_code == 403
+
+
+def test_a_session_nobody_watches_skips_the_consoles_periodic_messages_until_a_console_opens(
+    live_client: TestClient, bearer: Headers, clinician: User, patient: Patient
+) -> None:
+    staff = bearer(clinician)
+    row = _set_up(live_client, staff, patient, duration_seconds=60)
+    api = f"/api/v1/neurofeedback/sessions/{row['id']}"
+    deadline = time.monotonic() + 20
+    begun = live_client.post(f"{api}/begin", json={"override_note": "unwatched"}, headers=staff)
+    while begun.status_code != 200 and time.monotonic() < deadline:
+        time.sleep(0.25)  # the signal check takes 2 s
+        begun = live_client.post(f"{api}/begin", json={"override_note": "unwatched"}, headers=staff)
+    assert begun.status_code == 200, begun.text
+
+    async def listen(seconds: float) -> list[dict[str, Any]]:
+        got: list[dict[str, Any]] = []
+        hub = live.hub_of(live_client.app)
+        async with hub.broadcast.subscribe(live.channel(row["id"], live.CONSOLE)) as messages:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(seconds):
+                    async for message in messages:
+                        got.append(message)
+        return got
+
+    assert live_client.portal is not None
+    unwatched = live_client.portal.call(listen, 3 * live.STATUS_EVERY)
+    assert not [m for m in unwatched if m["type"] in ("status", "hop", "raw")]
+    with _socket(live_client, row["id"], "console", staff) as console:
+        assert console.receive_json()["type"] == "hello"
+        seen = receive_until(console, lambda m: m["type"] == "hop", seconds=10)
+        assert {"status", "hop"} <= {m["type"] for m in seen}
+        assert live_client.post(f"{api}/stop", headers=staff).status_code == 200
+        receive_until(console, lambda m: m["type"] == "ended")
