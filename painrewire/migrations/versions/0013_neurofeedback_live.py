@@ -28,7 +28,9 @@ def upgrade() -> None:
             sa.Column("training_started_at", painrewire.db.UTCDateTime(timezone=True), nullable=True)
         )
         batch_op.add_column(sa.Column("end_reason", sa.Text(), server_default="", nullable=False))
-        batch_op.add_column(sa.Column("heartbeat_at", painrewire.db.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(
+            sa.Column("heartbeat_at", painrewire.db.UTCDateTime(timezone=True), nullable=True)
+        )
         batch_op.add_column(sa.Column("latency_p50_ms", sa.Double(), nullable=True))
         batch_op.add_column(sa.Column("latency_p99_ms", sa.Double(), nullable=True))
         batch_op.add_column(sa.Column("clock_offset_s", sa.Double(), nullable=True))
