@@ -70,13 +70,16 @@ def _begin_after_check(
 def _run_to_end(
     client: TestClient, headers: Headers, clinician: User, patient: Patient, **extra: Any
 ) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
-    """One whole short session; returns the record afterwards, the patient's and the console's messages."""
-    staff = headers(clinician)
+    """One whole short session; returns the record afterwards, the patient's and the console's messages.
+
+    Logins are made first: the test's database session shares one connection with the live loop's writes.
+    """
+    staff, own = headers(clinician), headers(patient.user)
     row = _set_up(client, staff, patient, **extra)
     api = f"/api/v1/neurofeedback/sessions/{row['id']}"
     with (
         _socket(client, row["id"], "console", staff) as console,
-        _socket(client, row["id"], "feedback", headers(patient.user)) as screen,
+        _socket(client, row["id"], "feedback", own) as screen,
     ):
         assert console.receive_json()["type"] == "hello"
         assert screen.receive_json()["type"] == "hello"
@@ -94,6 +97,7 @@ def _run_to_end(
 def test_a_live_session_sends_feedback_to_the_patients_socket_and_keeps_latency_and_the_recording(
     live_client: TestClient, bearer: Headers, clinician: User, patient: Patient, tmp_path: Path
 ) -> None:
+    staff = bearer(clinician)
     record, patient_seen, console_seen = _run_to_end(live_client, bearer, clinician, patient)
 
     feedback = [m for m in patient_seen if m["type"] == "feedback" and m["phase"] == "feedback"]
@@ -119,9 +123,7 @@ def test_a_live_session_sends_feedback_to_the_patients_socket_and_keeps_latency_
     assert summary["sham"] is False and summary["minutes_trained"] > 0
     assert {"reward_rate", "bad_share", "lost_samples", "band_power_per_minute"} <= set(summary)
 
-    edf = live_client.get(
-        f"/api/v1/neurofeedback/sessions/{record['id']}/recording.edf", headers=bearer(clinician)
-    )
+    edf = live_client.get(f"/api/v1/neurofeedback/sessions/{record['id']}/recording.edf", headers=staff)
     assert edf.status_code == 200
     path = tmp_path / "live.edf"
     path.write_bytes(edf.content)
@@ -141,6 +143,7 @@ def test_a_sham_session_replays_an_earlier_session_and_is_marked_sham_in_the_rec
 ) -> None:
     earlier = finished_session(session, patient, clinician, tmp_path)
     replayed = list(earlier.hop_rewards or [])
+    staff = bearer(clinician)
 
     record, patient_seen, _ = _run_to_end(live_client, bearer, clinician, patient, sham=True)
 
@@ -166,16 +169,12 @@ def test_a_sham_session_replays_an_earlier_session_and_is_marked_sham_in_the_rec
 
     assert any(replays_from(b) for b in range(first + 1)), [(m["hop"], m["reward"]) for m in feedback]
 
-    edf = live_client.get(
-        f"/api/v1/neurofeedback/sessions/{record['id']}/recording.edf", headers=bearer(clinician)
-    )
+    edf = live_client.get(f"/api/v1/neurofeedback/sessions/{record['id']}/recording.edf", headers=staff)
     path = tmp_path / "sham.edf"
     path.write_bytes(edf.content)
     assert recording_flags(path)["sham"] is True
 
-    bids = live_client.get(
-        f"/api/v1/neurofeedback/sessions/{record['id']}/bids.zip", headers=bearer(clinician)
-    )
+    bids = live_client.get(f"/api/v1/neurofeedback/sessions/{record['id']}/bids.zip", headers=staff)
     assert bids.status_code == 200
     names = zipfile.ZipFile(io.BytesIO(bids.content)).namelist()
     assert any(n.endswith("_eeg.edf") for n in names) and any(n.endswith("_events.tsv") for n in names)
