@@ -337,3 +337,47 @@ def test_a_session_nobody_watches_skips_the_consoles_periodic_messages_until_a_c
         assert {"status", "hop"} <= {m["type"] for m in seen}
         assert live_client.post(f"{api}/stop", headers=staff).status_code == 200
         receive_until(console, lambda m: m["type"] == "ended")
+
+
+def test_the_practitioner_can_check_again_and_change_the_target_while_live(
+    live_client: TestClient, bearer: Headers, clinician: User, patient: Patient
+) -> None:
+    staff = bearer(clinician)
+    row = _set_up(live_client, staff, patient, duration_seconds=60)
+    api = f"/api/v1/neurofeedback/sessions/{row['id']}"
+    with _socket(live_client, row["id"], "console", staff) as console:
+        receive_until(console, lambda m: m["type"] == "check")
+        again = live_client.post(f"{api}/recheck", headers=staff)
+        assert again.status_code == 200 and "again" in again.json()["detail"]
+        receive_until(console, lambda m: m["type"] == "check")
+        assert (
+            live_client.put(f"{api}/target", json={"target_reward_rate": 0.5}, headers=staff).status_code
+            == 200
+        )
+        refused = live_client.put(f"{api}/target", json={"target_reward_rate": 2}, headers=staff)
+        assert refused.status_code == 422
+        begun = live_client.post(f"{api}/begin", json={"override_note": "checked twice"}, headers=staff)
+        assert begun.status_code == 200, begun.text
+        status = receive_until(console, lambda m: m["type"] == "status" and m["state"] == "training")[-1]
+        assert status["target_reward_rate"] == 0.5
+        assert live_client.post(f"{api}/stop", headers=staff).status_code == 200
+        receive_until(console, lambda m: m["type"] == "ended")
+
+
+def test_stopping_a_session_whose_live_loop_does_not_answer_marks_it_ended(
+    live_client: TestClient, bearer: Headers, session: Session, clinician: User, patient: Patient
+) -> None:
+    from painrewire.neurofeedback import service
+    from painrewire.neurofeedback.schemas import SessionCreate
+
+    staff = bearer(clinician)
+    # Set up, but its live loop never started: as if the server running it had stopped.
+    row = service.create_session(
+        session, clinician, patient.id, SessionCreate(duration_seconds=60, baseline_seconds=10)
+    )
+    session.commit()
+    live.hub_of(live_client.app).command_timeout = 0.5
+    stopped = live_client.post(f"/api/v1/neurofeedback/sessions/{row.id}/stop", headers=staff)
+    assert stopped.status_code == 200 and "not answering" in stopped.json()["detail"]
+    record = live_client.get(f"/api/v1/neurofeedback/sessions/{row.id}", headers=staff).json()
+    assert record["status"] == "aborted" and "was not answering" in record["end_reason"]
