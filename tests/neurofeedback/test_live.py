@@ -381,3 +381,34 @@ def test_stopping_a_session_whose_live_loop_does_not_answer_marks_it_ended(
     assert stopped.status_code == 200 and "not answering" in stopped.json()["detail"]
     record = live_client.get(f"/api/v1/neurofeedback/sessions/{row.id}", headers=staff).json()
     assert record["status"] == "aborted" and "was not answering" in record["end_reason"]
+
+
+def test_a_recording_left_by_a_server_that_stopped_is_recovered_into_the_record_at_start_up(
+    live_client: TestClient, bearer: Headers, session: Session, clinician: User, patient: Patient
+) -> None:
+    from datetime import timedelta
+
+    from painrewire.db import utcnow
+    from painrewire.neurofeedback import service
+    from painrewire.neurofeedback.recording import SessionRecorder
+    from painrewire.neurofeedback.schemas import SessionCreate
+
+    staff = bearer(clinician)
+    row = service.create_session(
+        session, clinician, patient.id, SessionCreate(duration_seconds=60, baseline_seconds=10)
+    )
+    row.heartbeat_at = utcnow() - timedelta(seconds=service.STALE_SECONDS + 1)
+    session.commit()
+    hub = live.hub_of(live_client.app)
+    hub.recording_dir.mkdir(parents=True, exist_ok=True)
+    recorder = SessionRecorder(hub.recording_dir / f"{row.id}.edf", list(DEMO_CHANNELS), 256.0)
+    recorder.append(eeg_like(DEMO_CHANNELS, 256.0, 4.0, seed=5))
+    recorder.abort()  # the server died here
+
+    assert live_client.portal is not None
+    live_client.portal.call(hub.startup)
+
+    record = live_client.get(f"/api/v1/neurofeedback/sessions/{row.id}", headers=staff).json()
+    assert record["status"] == "aborted" and "recording was recovered" in record["end_reason"]
+    assert record["recording_seconds"] == pytest.approx(4.0, abs=1.0)
+    assert not recorder.partial.exists()
