@@ -174,7 +174,7 @@ def create_booking_clinic(database_url: str, n: int = BOOKING_CLINICIANS) -> lis
     return ids
 
 
-def free_times(url: str, clinician_ids: Sequence[uuid.UUID], *, days: int = 7) -> list[tuple[uuid.UUID, str]]:
+def free_times(url: str, clinician_ids: Sequence[uuid.UUID], *, days: int = 2) -> list[tuple[uuid.UUID, str]]:
     """The free starts each clinician offers over the coming days, as the booking API lists them."""
     first = date.today() + timedelta(days=1)
     found: list[tuple[uuid.UUID, str]] = []
@@ -242,6 +242,7 @@ async def _run_load(
     result: LoadResult,
     kill: subprocess.Popen[bytes] | None,
     slots: Sequence[tuple[uuid.UUID, str]],
+    kill_after_writes: int,
 ) -> None:
     start = time.monotonic()
     deadline = start + seconds
@@ -328,7 +329,11 @@ async def _run_load(
         async def killer() -> None:
             if kill is None:
                 return
+            # Half-way, but never before the load has shown it is writing: on a busy machine the first
+            # acknowledgements can take seconds, and a kill before them would prove nothing.
             await asyncio.sleep(seconds / 2)
+            while len(result.acknowledged) < kill_after_writes and time.monotonic() < deadline:
+                await asyncio.sleep(0.02)
             kill.send_signal(signal.SIGKILL)
             result.killed = True
 
@@ -344,13 +349,24 @@ def run_load(
     label: str,
     kill: subprocess.Popen[bytes] | None = None,
     slots: Sequence[tuple[uuid.UUID, str]] = (),
+    kill_after_writes: int = 0,
 ) -> LoadResult:
     """Run the load; with ``slots`` (from :func:`free_times`) one client in five books instead of writing."""
     result = LoadResult(label=label, clients=len(clients), seconds=seconds)
     # A thread of its own, so the load runs even where the caller's thread already has an event loop.
     worker = threading.Thread(
         target=asyncio.run,
-        args=(_run_load(url, clients, seconds=seconds, result=result, kill=kill, slots=slots),),
+        args=(
+            _run_load(
+                url,
+                clients,
+                seconds=seconds,
+                result=result,
+                kill=kill,
+                slots=slots,
+                kill_after_writes=kill_after_writes,
+            ),
+        ),
     )
     worker.start()
     worker.join()

@@ -67,7 +67,15 @@ def test_every_acknowledged_write_survives_a_sigkill_mid_load(database: str, tmp
     process, url = loadtest.start_server(database, tmp_path / "server.log")
     try:
         slots = loadtest.free_times(url, clinicians)
-        result = loadtest.run_load(url, clients, seconds=SECONDS, label="crash", kill=process, slots=slots)
+        result = loadtest.run_load(
+            url,
+            clients,
+            seconds=SECONDS,
+            label="crash",
+            kill=process,
+            slots=slots,
+            kill_after_writes=MIN_WRITES,
+        )
     finally:
         process.kill()
         process.wait(timeout=15)
