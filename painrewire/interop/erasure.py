@@ -16,7 +16,7 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from painrewire.accounts import audit
 from painrewire.accounts.models import AuditAction, Role, User
@@ -49,6 +49,21 @@ def latest_request(session: Session, patient: Patient) -> ErasureRequest | None:
 def open_request(session: Session, patient: Patient) -> ErasureRequest | None:
     found = latest_request(session, patient)
     return found if found is not None and found.status == ErasureStatus.REQUESTED else None
+
+
+def open_in_caseload(session: Session, clinician: User) -> list[tuple[ErasureRequest, Patient]]:
+    """Open requests of the patients this clinician may see, oldest first (for the home page)."""
+    rows = session.execute(
+        select(ErasureRequest, Patient)
+        .join(Patient, Patient.id == ErasureRequest.patient_id)
+        .where(
+            ErasureRequest.status == ErasureStatus.REQUESTED,
+            ErasureRequest.patient_id.in_(access.visible_patient_ids(clinician)),
+        )
+        .options(joinedload(Patient.user))
+        .order_by(ErasureRequest.created_at, ErasureRequest.id)
+    ).all()
+    return [(request, patient) for request, patient in rows]
 
 
 def own_latest(session: Session, actor: User) -> ErasureRequest | None:

@@ -162,3 +162,18 @@ def _erasure_panel(session: Session, user: User, patient: Patient) -> panels.Pan
         context={"patient": patient, "request": found, "max_length": erasure.MAX_TEXT},
         order=1,
     )
+
+
+@panels.clinician_home_panel
+def _erasure_home_panel(session: Session, user: User) -> panels.Panel | None:
+    if user.role != Role.CLINICIAN:
+        return None
+    waiting = erasure.open_in_caseload(session, user)
+    if not waiting:
+        return None
+    return panels.Panel(
+        title="Patients asking for their data to be erased",
+        template="interop/_erasure_home_panel.html",
+        context={"waiting": waiting},
+        order=12,
+    )

@@ -184,7 +184,7 @@ def test_bad_requests_are_refused_plainly_and_store_nothing(
 
 
 def test_the_whole_journey_in_pages(
-    session: Session, as_user: Callable[..., TestClient], clinician: User
+    session: Session, as_user: Callable[..., TestClient], clinician: User, other_clinician: User
 ) -> None:
     seeded: Seeded = seed_patient(session, clinician)
     session.commit()
@@ -202,6 +202,10 @@ def test_the_whole_journey_in_pages(
     assert "Your request is with your care team" in asked.text
 
     staff = as_user(clinician, browser=True)
+    home = staff.get("/clinician").text
+    assert "Patients asking for their data to be erased" in home
+    assert f'href="/clinician/patients/{seeded.patient.id}">{seeded.name}</a>' in home
+    assert seeded.name not in as_user(other_clinician, browser=True).get("/clinician").text
     overview = staff.get(f"/clinician/patients/{seeded.patient.id}")
     assert "asks for their data to be erased" in overview.text
     assert "Starting afresh elsewhere" in overview.text
@@ -215,5 +219,6 @@ def test_the_whole_journey_in_pages(
     )
     assert done.status_code == 303 and done.headers["location"] == "/clinician?erased=1"
     assert staff.get(f"/clinician/patients/{seeded.patient.id}").status_code == 404
-    assert seeded.name not in staff.get("/clinician").text
+    home_after = staff.get("/clinician").text
+    assert seeded.name not in home_after and "asking for their data to be erased" not in home_after
     assert rows_of(session, seeded.patient) == {}
