@@ -26,7 +26,7 @@ from painrewire.errors import Conflict, Forbidden, InvalidInput, NotFound
 from painrewire.interop.models import ErasureRequest, ErasureStatus
 from painrewire.interop.personal_data import row_filters
 from painrewire.patients import access
-from painrewire.patients.models import Patient
+from painrewire.patients.models import CareTeamMember, Patient
 from painrewire.schema import import_all_models
 
 RESOURCE = "erasure_request"
@@ -63,6 +63,30 @@ def open_in_caseload(session: Session, clinician: User) -> list[tuple[ErasureReq
         .options(joinedload(Patient.user))
         .order_by(ErasureRequest.created_at, ErasureRequest.id)
     ).all()
+    return [(request, patient) for request, patient in rows]
+
+
+def open_without_care_team(session: Session, admin: User) -> list[tuple[ErasureRequest, Patient]]:
+    """Open requests of patients nobody looks after yet: the front desk assigns a clinician to decide them.
+
+    The admin learns only that a request is open (no reason, no health data); each such read is audited.
+    """
+    if admin.role != Role.ADMIN:
+        raise Forbidden("This list is for administrators.")
+    rows = session.execute(
+        select(ErasureRequest, Patient)
+        .join(Patient, Patient.id == ErasureRequest.patient_id)
+        .where(
+            ErasureRequest.status == ErasureStatus.REQUESTED,
+            ~Patient.id.in_(select(CareTeamMember.patient_id)),
+        )
+        .options(joinedload(Patient.user))
+        .order_by(ErasureRequest.created_at, ErasureRequest.id)
+    ).all()
+    for request, patient in rows:
+        audit.record(
+            session, admin, AuditAction.READ, RESOURCE, resource_id=request.id, patient_id=patient.id
+        )
     return [(request, patient) for request, patient in rows]
 
 

@@ -10,6 +10,7 @@ from fastapi import Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
+from painrewire.accounts import service as accounts
 from painrewire.accounts.models import Role, User
 from painrewire.config import Settings
 from painrewire.dashboard import cohort as cohorts
@@ -176,4 +177,17 @@ def _erasure_home_panel(session: Session, user: User) -> panels.Panel | None:
         template="interop/_erasure_home_panel.html",
         context={"waiting": waiting},
         order=12,
+    )
+
+
+@panels.admin_home_panel
+def _erasure_admin_panel(session: Session, user: User) -> panels.Panel | None:
+    waiting = erasure.open_without_care_team(session, user)
+    if not waiting:
+        return None
+    return panels.Panel(
+        title=f"Erasure requests with no care team to decide them ({len(waiting)})",
+        template="interop/_erasure_admin_panel.html",
+        context={"waiting": waiting, "clinicians": accounts.list_clinicians(session)},
+        order=5,
     )

@@ -16,7 +16,7 @@ from painrewire.interop import erasure, personal_data
 from painrewire.interop.models import ErasureRequest, ErasureStatus
 from painrewire.patients.models import CareTeamMember, Patient
 from painrewire.schema import import_all_models
-from tests.fixtures.factories import CSRF, PASSWORD
+from tests.fixtures.factories import CSRF, PASSWORD, create_patient
 from tests.reports.seed import Seeded, seed_patient
 
 
@@ -222,3 +222,31 @@ def test_the_whole_journey_in_pages(
     home_after = staff.get("/clinician").text
     assert seeded.name not in home_after and "asking for their data to be erased" not in home_after
     assert rows_of(session, seeded.patient) == {}
+
+
+def test_a_request_from_a_patient_with_no_care_team_reaches_the_front_desk_and_then_a_clinician(
+    session: Session, as_user: Callable[..., TestClient], clinician: User, admin: User
+) -> None:
+    alone = create_patient(session, full_name="Nadia Nocare")
+    session.commit()
+    ask(as_user(alone.user), confirm=True, reason="private reason")
+    desk = as_user(admin, browser=True)
+    home = desk.get("/admin").text
+    assert "Erasure requests with no care team to decide them (1)" in home
+    assert "Nadia Nocare" in home and "private reason" not in home
+    assigned = desk.post(
+        f"/admin/patients/{alone.id}/care-team",
+        data={"csrf_token": CSRF, "clinician_id": str(clinician.id)},
+        follow_redirects=False,
+    )
+    assert assigned.status_code == 303
+    assert "Erasure requests with no care team" not in desk.get("/admin").text
+    assert "Nadia Nocare" in as_user(clinician, browser=True).get("/clinician").text
+    reads = session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.patient_id == alone.id,
+            AuditEvent.actor_id == admin.id,
+            AuditEvent.resource_type == erasure.RESOURCE,
+        )
+    ).all()
+    assert reads, "the front desk's look at the request is audited"
