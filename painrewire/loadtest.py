@@ -21,7 +21,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as clock
@@ -77,10 +77,10 @@ class LoadResult:
     #: What the unexpected answers were, e.g. ``{"book 422: ...": 1}``, so a failure says why.
     unexpected: dict[str, int] = field(default_factory=dict)
 
-    def note(self, what: str, response: httpx.Response) -> None:
+    def note(self, what: str) -> None:
+        """Count one error and say what it was."""
         self.errors += 1
-        key = f"{what} {response.status_code}: {response.text[:160]}"
-        self.unexpected[key] = self.unexpected.get(key, 0) + 1
+        self.unexpected[what] = self.unexpected.get(what, 0) + 1
 
     def figures(self, lost: int, lost_bookings: int = 0, double_bookings: int = 0) -> dict[str, object]:
         ordered = sorted(self.latencies_ms)
@@ -201,9 +201,26 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(database_url: str, log: Path, *, workers: int = 1) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(
+    database_url: str,
+    log: Path,
+    *,
+    workers: int = 1,
+    env: Mapping[str, str | None] | None = None,
+    timeout: float = 30.0,
+) -> tuple[subprocess.Popen[bytes], str]:
+    """Start ``painrewire serve`` on a free loopback port and wait until ``/healthz`` answers.
+
+    ``env`` adds settings to the server's environment (a value of None removes one, e.g. the Redis URL).
+    Returns the process and its base URL (``http://127.0.0.1:<port>``); the output goes to ``log``.
+    """
     port = free_port()
-    env = {**os.environ, "PAINREWIRE_DATABASE_URL": database_url, "PAINREWIRE_ENVIRONMENT": "test"}
+    environment = {**os.environ, "PAINREWIRE_DATABASE_URL": database_url, "PAINREWIRE_ENVIRONMENT": "test"}
+    for name, value in (env or {}).items():
+        if value is None:
+            environment.pop(name, None)
+        else:
+            environment[name] = value
     process = subprocess.Popen(
         [
             sys.executable,
@@ -216,22 +233,22 @@ def start_server(database_url: str, log: Path, *, workers: int = 1) -> tuple[sub
             str(workers),
             "--no-migrate",
         ],
-        env=env,
+        env=environment,
         stdout=log.open("ab"),
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"server exited early:\n{log.read_text()[-2000:]}")
+            raise RuntimeError(f"server exited early:\n{log.read_text()[-3000:]}")
         try:
             if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
                 return process, url
         except httpx.HTTPError:
             time.sleep(0.2)
     process.kill()
-    raise RuntimeError("server did not answer /healthz within 30 s")
+    raise RuntimeError(f"server did not answer /healthz within {timeout:g} s:\n{log.read_text()[-3000:]}")
 
 
 async def _run_load(
@@ -250,6 +267,24 @@ async def _run_load(
     limits = httpx.Limits(max_connections=len(clients), max_keepalive_connections=len(clients))
     async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as http:
 
+        async def send(method: str, path: str, client: Client, body: dict[str, Any]) -> httpx.Response | None:
+            """One timed request as ``client``; None when it failed in transit (counted, then a short pause
+            unless the server was killed on purpose)."""
+            sent = time.perf_counter()
+            try:
+                response = await http.request(
+                    method, path, json=body, headers={"Authorization": f"Bearer {client.token}"}
+                )
+            except httpx.HTTPError as exc:
+                if result.killed:
+                    result.errors += 1
+                else:
+                    result.note(f"{type(exc).__name__} before the server was killed")
+                    await asyncio.sleep(0.05)
+                return None
+            result.latencies_ms.append((time.perf_counter() - sent) * 1000)
+            return response
+
         async def one(client: Client, offset: int) -> None:
             k = 0
             while time.monotonic() < deadline and k < 365:
@@ -265,52 +300,33 @@ async def _run_load(
                     "triggers": [],
                     "note": "",
                 }
-                sent = time.perf_counter()
-                try:
-                    response = await http.put(
-                        f"/api/v1/patients/{client.patient_id}/diary/{day.isoformat()}",
-                        json=body,
-                        headers={"Authorization": f"Bearer {client.token}"},
-                    )
-                except httpx.HTTPError as exc:
-                    result.errors += 1
+                response = await send(
+                    "PUT", f"/api/v1/patients/{client.patient_id}/diary/{day.isoformat()}", client, body
+                )
+                if response is None:
                     if result.killed:
                         return
-                    key = f"{type(exc).__name__} before the server was killed"
-                    result.unexpected[key] = result.unexpected.get(key, 0) + 1
-                    await asyncio.sleep(0.05)
                     continue
-                result.latencies_ms.append((time.perf_counter() - sent) * 1000)
                 if response.status_code == 200:
                     result.acknowledged[(client.patient_id, day)] = value
                 else:
-                    result.note("diary", response)
+                    result.note(f"diary {response.status_code}: {response.text[:160]}")
                 k += 1
 
         async def book(client: Client, seed: int) -> None:
             pick = random.Random(seed)
             while time.monotonic() < deadline:
                 clinician_id, starts_at = pick.choice(slots)
-                sent = time.perf_counter()
-                try:
-                    response = await http.post(
-                        "/api/v1/appointments",
-                        json={
-                            "appointment_type": BOOKING_TYPE,
-                            "clinician_id": str(clinician_id),
-                            "starts_at": starts_at,
-                        },
-                        headers={"Authorization": f"Bearer {client.token}"},
-                    )
-                except httpx.HTTPError as exc:
-                    result.errors += 1
+                body = {
+                    "appointment_type": BOOKING_TYPE,
+                    "clinician_id": str(clinician_id),
+                    "starts_at": starts_at,
+                }
+                response = await send("POST", "/api/v1/appointments", client, body)
+                if response is None:
                     if result.killed:
                         return
-                    key = f"{type(exc).__name__} before the server was killed"
-                    result.unexpected[key] = result.unexpected.get(key, 0) + 1
-                    await asyncio.sleep(0.05)
                     continue
-                result.latencies_ms.append((time.perf_counter() - sent) * 1000)
                 if response.status_code == 201:
                     appointment = response.json()["appointment"]
                     result.bookings[uuid.UUID(appointment["id"])] = Booked(
@@ -319,7 +335,7 @@ async def _run_load(
                 elif response.status_code == 409:
                     result.taken += 1
                 else:
-                    result.note("book", response)
+                    result.note(f"book {response.status_code}: {response.text[:160]}")
 
         def work(client: Client, i: int) -> Any:
             if slots and i % BOOKER_EVERY == 0:
