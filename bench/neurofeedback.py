@@ -41,10 +41,8 @@ import contextlib
 import json
 import os
 import platform
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -168,12 +166,6 @@ SETTLE_SECONDS = 2.0
 WINDOWS_PER_STEP = 3
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _seed(database_url: str, n_patients: int) -> tuple[str, list[uuid.UUID], uuid.UUID]:
     """A clinician with ``n_patients`` on the care team, one recorded session to play back, and an API login."""
     from painrewire.accounts import service as accounts
@@ -258,34 +250,16 @@ def _seed(database_url: str, n_patients: int) -> tuple[str, list[uuid.UUID], uui
 
 
 def _start_server(database_url: str, log: Path) -> tuple[subprocess.Popen[bytes], str]:
-    import httpx
+    """The server on a free port, without Redis (one process) and with no login limit; returns host:port."""
+    from painrewire.loadtest import start_server
 
-    port = _free_port()
-    env = {
-        **os.environ,
-        "PAINREWIRE_DATABASE_URL": database_url,
-        "PAINREWIRE_ENVIRONMENT": "test",
-        "PAINREWIRE_LOGIN_FAILURES_PER_CLIENT": "100000",
-    }
-    env.pop("PAINREWIRE_REDIS_URL", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "painrewire", "serve", "--port", str(port), "--no-migrate"],
-        env=env,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
+    process, url = start_server(
+        database_url,
+        log,
+        env={"PAINREWIRE_LOGIN_FAILURES_PER_CLIENT": "100000", "PAINREWIRE_REDIS_URL": None},
+        timeout=60.0,
     )
-    url = f"127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited early:\n{log.read_text()[-3000:]}")
-        try:
-            if httpx.get(f"http://{url}/healthz", timeout=1).status_code == 200:
-                return process, url
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    process.kill()
-    raise RuntimeError("the server did not answer /healthz within 60 s")
+    return process, url.removeprefix("http://")
 
 
 @dataclass

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 
-from painrewire import migrate
+from painrewire import loadtest, migrate
 from painrewire.demo import DEMO_PASSWORD, create_demo_clinic
 from tests.conftest import drop_database, new_empty_database
 
@@ -38,41 +33,11 @@ class LiveServer:
     password: str = DEMO_PASSWORD
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def start_server(database_url: str, log: Path, **env: str) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
-    environment = {
-        **os.environ,
-        "PAINREWIRE_DATABASE_URL": database_url,
-        "PAINREWIRE_ENVIRONMENT": "test",
-        # Every browser test signs up and logs in from 127.0.0.1; the limits themselves are tested elsewhere.
-        "PAINREWIRE_SIGNUPS_PER_CLIENT": "10000",
-        "PAINREWIRE_LOGIN_FAILURES_PER_CLIENT": "10000",
-        **env,
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "painrewire", "serve", "--port", str(port), "--no-migrate"],
-        env=environment,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited early:\n{log.read_text()}")
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return process, url
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    process.kill()
-    raise RuntimeError(f"server did not answer /healthz within 30 s:\n{log.read_text()}")
+    """The server as a browser meets it; every browser test signs up and logs in from 127.0.0.1, so the
+    per-client limits (tested elsewhere) are raised."""
+    limits = {"PAINREWIRE_SIGNUPS_PER_CLIENT": "10000", "PAINREWIRE_LOGIN_FAILURES_PER_CLIENT": "10000"}
+    return loadtest.start_server(database_url, log, env={**limits, **env})
 
 
 @pytest.fixture(scope="session")
