@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, ClassVar
@@ -105,9 +105,9 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """A unit of work for the CLI and background jobs: commit on success, roll back on any error."""
-    session = session_factory(engine)()
+def unit_of_work(factory: Callable[[], Session]) -> Iterator[Session]:
+    """One unit of work with a session from ``factory``: commit on success, roll back on any error."""
+    session = factory()
     try:
         yield session
         session.commit()
@@ -116,6 +116,11 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def session_scope(engine: Engine) -> AbstractContextManager[Session]:
+    """A unit of work for the CLI and background jobs: commit on success, roll back on any error."""
+    return unit_of_work(session_factory(engine))
 
 
 def finish_failed_unit(session: Session, exc: BaseException) -> None:

@@ -43,7 +43,7 @@ from typing import Any, TypeVar
 import numpy as np
 from fastapi.concurrency import run_in_threadpool
 
-from painrewire.db import utcnow
+from painrewire.db import unit_of_work, utcnow
 from painrewire.errors import DomainError
 from painrewire.neurofeedback import service
 from painrewire.neurofeedback.acquisition import (
@@ -211,16 +211,8 @@ class LiveHub:
             return await run_in_threadpool(self._unit, fn, *args, **kwargs)
 
     def _unit(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        session = self.app.state.session_factory()
-        try:
-            result = fn(session, *args, **kwargs)
-            session.commit()
-            return result
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
+        with unit_of_work(self.app.state.session_factory) as session:
+            return fn(session, *args, **kwargs)
 
     # -- running sessions
 
