@@ -40,7 +40,7 @@ from painrewire.assessments.scoring import InvalidAnswers, score
 from painrewire.db import utcnow
 from painrewire.errors import Conflict, Forbidden, InvalidInput, NotFound
 from painrewire.patients import access
-from painrewire.patients.models import CareTeamMember, Patient
+from painrewire.patients.models import Patient
 
 URGENCY_ORDER = {u: n for n, u in enumerate(red_flag_rules.URGENCIES)}
 
@@ -519,7 +519,7 @@ def alerts_without_care_team(session: Session, admin: User) -> list[tuple[Safety
         .join(Patient, Patient.id == SafetyAlert.patient_id)
         .where(
             SafetyAlert.acknowledged_at.is_(None),
-            ~Patient.id.in_(select(CareTeamMember.patient_id)),
+            access.without_care_team(),
         )
         .options(joinedload(Patient.user))
         .order_by(SafetyAlert.raised_at)

@@ -26,7 +26,7 @@ from painrewire.errors import Conflict, Forbidden, InvalidInput, NotFound
 from painrewire.interop.models import ErasureRequest, ErasureStatus
 from painrewire.interop.personal_data import row_filters
 from painrewire.patients import access
-from painrewire.patients.models import CareTeamMember, Patient
+from painrewire.patients.models import Patient
 from painrewire.schema import import_all_models
 
 RESOURCE = "erasure_request"
@@ -78,7 +78,7 @@ def open_without_care_team(session: Session, admin: User) -> list[tuple[ErasureR
         .join(Patient, Patient.id == ErasureRequest.patient_id)
         .where(
             ErasureRequest.status == ErasureStatus.REQUESTED,
-            ~Patient.id.in_(select(CareTeamMember.patient_id)),
+            access.without_care_team(),
         )
         .options(joinedload(Patient.user))
         .order_by(ErasureRequest.created_at, ErasureRequest.id)

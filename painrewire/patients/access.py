@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import Select, false, select
+from sqlalchemy import ColumnElement, Select, false, select
 from sqlalchemy.orm import Session, joinedload
 
 from painrewire.accounts import audit
@@ -27,6 +27,12 @@ def visible_patient_ids(actor: User) -> Select[uuid.UUID]:
     if actor.role == Role.CLINICIAN:
         return select(CareTeamMember.patient_id).where(CareTeamMember.clinician_id == actor.id)
     return select(Patient.id).where(false())
+
+
+def without_care_team() -> ColumnElement[bool]:
+    """Patients nobody looks after yet (self-registered, or their last clinician removed): the front desk's
+    to assign, never a clinician's to see."""
+    return ~Patient.id.in_(select(CareTeamMember.patient_id))
 
 
 def visible_patients(actor: User) -> Select[Patient]:

@@ -161,7 +161,7 @@ def patients_without_care_team(session: Session, actor: User) -> list[Patient]:
         raise Forbidden("Only administrators assign care teams to new patients.")
     stmt = (
         select(Patient)
-        .where(~Patient.id.in_(select(CareTeamMember.patient_id)))
+        .where(access.without_care_team())
         .options(joinedload(Patient.user), selectinload(Patient.care_team))
         .order_by(Patient.created_at)
     )
