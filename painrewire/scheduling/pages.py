@@ -64,10 +64,6 @@ templates.env.filters["local"] = _local
 templates.env.globals["discipline_label"] = lambda d: Discipline(d).label if d in DISCIPLINE_ORDER else d
 
 
-def _status(exc: DomainError) -> int:
-    return status_for(exc)
-
-
 def _week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
@@ -329,7 +325,7 @@ def _unavailable(request: Request, values: dict[str, str], exc: DomainError) -> 
         request,
         "scheduling/unavailable.html",
         {"message": exc.message, "back_href": back},
-        status_code=_status(exc),
+        status_code=status_for(exc),
     )
 
 
@@ -386,7 +382,7 @@ async def confirm(
             request,
             "scheduling/confirm.html",
             {**context, "form": form, "errors": [exc.message]},
-            status_code=_status(exc),
+            status_code=status_for(exc),
         )
     target = f"/book/appointments/{booking.appointment.id}?booked=1" + (
         "&joined=1" if booking.joined_care_team else ""
@@ -518,13 +514,13 @@ def reschedule(
                 request,
                 "scheduling/reschedule.html",
                 {**context, "errors": [exc.message]},
-                status_code=_status(exc),
+                status_code=status_for(exc),
             )
         return render(
             request,
             "scheduling/appointment.html",
             {**context, "errors": [exc.message]},
-            status_code=_status(exc),
+            status_code=status_for(exc),
         )
     return redirect(f"/book/appointments/{appointment_id}?moved=1")
 
@@ -630,7 +626,10 @@ async def book_course(
         except InvalidInput:
             context = _course_context(request, session, user, settings, {})
         return render(
-            request, "scheduling/course.html", {**context, "errors": [exc.message]}, status_code=_status(exc)
+            request,
+            "scheduling/course.html",
+            {**context, "errors": [exc.message]},
+            status_code=status_for(exc),
         )
     joined = "&joined=1" if any(b.joined_care_team for b in bookings) else ""
     return redirect(f"/patient/appointments?course=1{joined}")
@@ -1031,7 +1030,7 @@ def staff_cancel(
                 "now": utcnow(),
                 "errors": [exc.message],
             },
-            status_code=_status(exc),
+            status_code=status_for(exc),
         )
     return redirect(f"/clinic/appointments/{appointment_id}?cancelled=1")
 
@@ -1059,7 +1058,7 @@ def staff_mark(
                 "now": utcnow(),
                 "errors": [exc.message],
             },
-            status_code=_status(exc),
+            status_code=status_for(exc),
         )
     return redirect(f"/clinic/appointments/{appointment_id}?marked=1")
 

@@ -265,15 +265,9 @@ async def save_exercise(
 # --- stage 3: graded movement --------------------------------------------------------------------------
 
 
-def _movement_page(
-    request: Request,
-    session: Session,
-    patient: Patient,
-    *,
-    form: dict[str, Any] | None = None,
-    errors: dict[str, list[str]] | None = None,
-    status_code: int = 200,
-) -> Response:
+@router.get("/patient/gmi/movement", response_class=HTMLResponse)
+def movement_page(request: Request, user: CurrentPatientUser, session: SessionDep) -> Response:
+    patient = _own(session, user, "gmi_movement")
     state = gmi.stage_state(session, patient)
     ladder = content.ladder()
     return render(
@@ -284,20 +278,11 @@ def _movement_page(
             "status": {r.movement_id: r for r in gmi.ladder_for(session, patient)},
             "open": state.stage >= 3,
             "stage": state,
-            "form": form or {},
-            "errors": errors or {},
-            "scales": MOVEMENT_SCALES,
             "logs": gmi.movements_for(session, patient, limit=20),
             "titles": {s.id: s.title for s in ladder.steps},
             "paused": gmi.program_paused(session, patient),
         },
-        status_code=status_code,
     )
-
-
-@router.get("/patient/gmi/movement", response_class=HTMLResponse)
-def movement_page(request: Request, user: CurrentPatientUser, session: SessionDep) -> Response:
-    return _movement_page(request, session, _own(session, user, "gmi_movement"))
 
 
 def _step_page(
