@@ -172,3 +172,24 @@ def test_an_imagined_movement_is_guided_step_by_step_and_saved(
     page.locator('input[name="pain"][value="1"]').check(force=True)
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("status")).to_contain_text("Saved")
+
+
+def test_a_graded_movement_is_rated_before_and_after_on_a_phone(phone: Page, demo_server: LiveServer) -> None:
+    log_in(phone, demo_server, PATIENT)
+    phone.goto(f"{demo_server.url}/patient/gmi/movement")
+    phone.get_by_role("link", name="Do this movement").first.click()
+    expect(phone.locator('[aria-current="step"]')).to_have_text("1. Before")
+    # Eleven rating buttons fit the screen: nothing scrolls sideways, the 10 is on screen.
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    ten = phone.locator('input[name="pain_before"][value="10"] + span').bounding_box()
+    assert ten is not None and ten["x"] + ten["width"] <= 390
+    phone.locator('input[name="pain_before"][value="4"]').check(force=True)
+    phone.locator('input[name="fear_before"][value="6"]').check(force=True)
+    phone.get_by_role("button", name="Next: do the movement").click()
+    expect(phone.locator('[aria-current="step"]')).to_have_text("3. After")
+    expect(phone.get_by_text("Before: pain 4, worry 6.")).to_be_visible()
+    phone.locator('input[name="pain_after"][value="3"]').check(force=True)
+    phone.locator('input[name="fear_after"][value="2"]').check(force=True)
+    phone.get_by_role("button", name="Save").click()
+    expect(phone.get_by_role("status")).to_contain_text("Saved")
+    expect(phone.locator("table").last).to_contain_text("4 → 3")
