@@ -234,6 +234,10 @@ def test_a_request_from_a_patient_with_no_care_team_reaches_the_front_desk_and_t
     home = desk.get("/admin").text
     assert "Erasure requests with no care team to decide them (1)" in home
     assert "Nadia Nocare" in home and "private reason" not in home
+    assert (
+        f'action="/admin/patients/{alone.id}/care-team"' in home
+        and 'aria-label="Clinician for Nadia Nocare"' in home
+    )
     assigned = desk.post(
         f"/admin/patients/{alone.id}/care-team",
         data={"csrf_token": CSRF, "clinician_id": str(clinician.id)},
