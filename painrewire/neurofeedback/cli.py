@@ -93,7 +93,7 @@ def _progress_line(session: object, step: object, elapsed: float) -> str:
         parts.append(
             f"reward {100 * summary.reward_rate:3.0f}% (target {100 * summary.target_reward_rate:.0f}%)"
         )
-    hop = engine.hops[-1] if engine is not None and engine.hops else None
+    hop = engine.last_hop if engine is not None else None
     if hop is not None:
         rows = [
             i

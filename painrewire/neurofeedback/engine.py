@@ -137,6 +137,99 @@ class HopResult:
         }
 
 
+class _Column:
+    """One column of a ``HopLog``: the hops so far (a view)."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, log: HopLog, owner: type | None = None) -> NDArray[Any]:
+        return log._data[self.name][: len(log)]
+
+
+class HopLog:
+    """Every hop of a session, kept in columns for the summary, sham replay and latency figures.
+
+    A live server runs hundreds of sessions of thousands of hops each (a 30-minute session has 7,200). Kept as
+    one ``HopResult`` per hop they were millions of objects that every full garbage collection walked: with 300
+    sessions, pauses of 100-280 ms after two minutes, growing with the sessions and stalling the feedback of
+    all of them. Columns are a few numpy arrays per session, grown by doubling; nothing per hop is left for the
+    collector.
+
+    Attributes (views of the hops so far)
+    ----------
+    feedback_phase, reward, bad : ndarray of bool
+    time_s, timestamp, feedback : ndarray of float
+        As in ``HopResult``.
+    protocol_power : ndarray, shape (n_hops, n_bands)
+        Band power averaged over the protocol's channels (what the summary reports per minute).
+    sent_at, latency_s : ndarray of float
+        When each hop's feedback was sent and its latency (NaN: not sent).
+    """
+
+    def __init__(self, n_bands: int, capacity: int = 512) -> None:
+        self._n = 0
+        self._capacity = capacity
+        self._data: dict[str, NDArray[Any]] = {
+            "feedback_phase": np.zeros(capacity, dtype=np.bool_),
+            "reward": np.zeros(capacity, dtype=np.bool_),
+            "bad": np.zeros(capacity, dtype=np.bool_),
+            "time_s": np.zeros(capacity),
+            "timestamp": np.zeros(capacity),
+            "feedback": np.zeros(capacity),
+            "sent_at": np.full(capacity, np.nan),
+            "latency_s": np.full(capacity, np.nan),
+            "protocol_power": np.zeros((capacity, n_bands)),
+        }
+
+    def __len__(self) -> int:
+        return self._n
+
+    def append(self, hop: HopResult, protocol_power: FloatArray) -> None:
+        """Keep ``hop`` (its index must be ``len(self)``)."""
+        n = self._n
+        if hop.index != n:
+            raise ValueError(f"hop {hop.index} is not the next one ({n})")
+        if n == self._capacity:
+            self._grow()
+        data = self._data
+        data["feedback_phase"][n] = hop.phase is Phase.FEEDBACK
+        data["reward"][n] = hop.reward
+        data["bad"][n] = hop.bad
+        data["time_s"][n] = hop.time_s
+        data["timestamp"][n] = hop.timestamp
+        data["feedback"][n] = hop.feedback
+        data["protocol_power"][n] = protocol_power
+        self._n = n + 1
+
+    def _grow(self) -> None:
+        self._capacity *= 2
+        for name, column in self._data.items():
+            fill = np.nan if name in ("sent_at", "latency_s") else 0
+            grown = np.full((self._capacity, *column.shape[1:]), fill, dtype=column.dtype)
+            grown[: self._n] = column[: self._n]
+            self._data[name] = grown
+
+    def mark_sent(self, index: int, sent_at: float) -> float:
+        """Record when hop ``index``'s feedback was sent; return its latency in seconds."""
+        if not 0 <= index < self._n:
+            raise IndexError(f"no hop {index}: {self._n} so far")
+        latency = float(sent_at) - float(self._data["timestamp"][index])
+        self._data["sent_at"][index] = sent_at
+        self._data["latency_s"][index] = latency
+        return latency
+
+    feedback_phase = _Column()
+    reward = _Column()
+    bad = _Column()
+    time_s = _Column()
+    timestamp = _Column()
+    feedback = _Column()
+    protocol_power = _Column()
+    sent_at = _Column()
+    latency_s = _Column()
+
+
 class FeedbackEngine:
     """Streaming neurofeedback processor for one session.
 
@@ -179,8 +272,10 @@ class FeedbackEngine:
     ----------
     hop_samples, segment_samples, window_samples : int
         The effective lengths in samples.
-    hops : list of HopResult
-        Every hop so far.
+    log : HopLog
+        Every hop so far, in columns.
+    last_hop : HopResult | None
+        The newest hop.
     """
 
     def __init__(
@@ -273,6 +368,7 @@ class FeedbackEngine:
         )
         self._metric = protocol.bind(self.channel_names, self.band_names)
         self._rows = self._metric.rows
+        self._row_index = np.asarray(self._rows, dtype=np.intp)
         self.line_freq = line_freq
         sos = design_filter(self.sfreq, l_freq=l_freq, h_freq=h_freq, line_freq=line_freq)
         self._filter = StreamingFilter(sos, n_channels, block_samples=self.hop_samples)
@@ -316,7 +412,8 @@ class FeedbackEngine:
         self._block_flags: list[tuple[str, ...]] = [()] * self._hops_per_window
         self._flagged_blocks = 0
 
-        self.hops: list[HopResult] = []
+        self.log = HopLog(len(self.band_names))
+        self.last_hop: HopResult | None = None
         self.phase = Phase.BASELINE if self._baseline_hops > 0 else Phase.FEEDBACK
         self.lost_samples = 0
         self.clock_offset = 0.0
@@ -518,7 +615,7 @@ class FeedbackEngine:
         if bad:
             self._bad_hops += 1
         hop = HopResult(
-            index=len(self.hops),
+            index=len(self.log),
             phase=phase,
             sample_index=sample_index,
             time_s=(sample_index + 1) / self.sfreq,
@@ -534,7 +631,8 @@ class FeedbackEngine:
             channel_names=self.channel_names,
             band_names=self.band_names,
         )
-        self.hops.append(hop)
+        self.log.append(hop, band_powers[self._row_index].mean(axis=0))
+        self.last_hop = hop
         return hop
 
     # -- controls and results -------------------------------------------------------------------------------
@@ -548,17 +646,19 @@ class FeedbackEngine:
 
         ``sent_at`` must be read from the clock the chunk timestamps are on (``Source.now()``).
         """
-        hop = self.hops[hop_index]
-        latency = float(sent_at) - hop.timestamp
-        hop.sent_at = float(sent_at)
-        hop.latency_s = latency
+        latency = self.log.mark_sent(hop_index, float(sent_at))
         self._latencies.append(latency)
         return latency
 
     def reward_sequence(self) -> list[bool]:
         """The reward of every feedback hop so far, in order: what a later sham session replays
         (``ShamReplay(engine.reward_sequence())``)."""
-        return [hop.reward for hop in self.hops if hop.phase is Phase.FEEDBACK]
+        return [bool(r) for r in self.log.reward[self.log.feedback_phase]]
+
+    def feedback_sequence(self) -> list[float]:
+        """The 0..1 feedback value of every feedback hop so far, in order (stored with the session so a sham
+        session can replay what the patient saw)."""
+        return [round(float(v), 4) for v in self.log.feedback[self.log.feedback_phase]]
 
     @property
     def samples_to_next_hop(self) -> int:
@@ -582,7 +682,7 @@ class FeedbackEngine:
         hops sent: what a live console shows every second, at a cost that does not grow with the session
         (``summary`` walks every hop)."""
         latencies = np.asarray(self._latencies[-recent:])
-        n_hops = len(self.hops)
+        n_hops = len(self.log)
         return {
             "reward_rate": self._rewarded / self._feedback_hops if self._feedback_hops else None,
             "bad_share": self._bad_hops / n_hops if n_hops else None,
@@ -595,29 +695,29 @@ class FeedbackEngine:
         latencies = np.asarray(self._latencies)
         p50 = float(np.percentile(latencies, 50)) * 1e3 if latencies.size else None
         p99 = float(np.percentile(latencies, 99)) * 1e3 if latencies.size else None
-        rows = list(self._rows)
         n_bands = len(self.band_names)
-        baseline_sum = np.zeros(n_bands)
-        baseline_good = 0
+        log = self.log
+        power = log.protocol_power
+        in_feedback = log.feedback_phase
+        # Sums in hop order (np.add.at is unbuffered), as a running total over the hops would give.
+        baseline_hops = np.flatnonzero(~in_feedback & ~log.bad)
+        baseline_good = int(baseline_hops.size)
+        baseline_sum = np.cumsum(power[baseline_hops], axis=0)[-1] if baseline_good else np.zeros(n_bands)
         minute_sums: dict[int, FloatArray] = {}
         minute_counts: dict[int, int] = {}
-        feedback_start: float | None = None
-        for hop in self.hops:
-            if hop.phase is Phase.BASELINE:
-                if not hop.bad:
-                    baseline_sum += hop.band_powers[rows].mean(axis=0)
-                    baseline_good += 1
-                continue
-            if feedback_start is None:
-                feedback_start = hop.time_s - self.hop_seconds
-            if hop.bad:
-                continue
-            minute = int((hop.time_s - feedback_start - 1e-9) // 60.0) + 1
-            if minute not in minute_sums:
-                minute_sums[minute] = np.zeros(n_bands)
-                minute_counts[minute] = 0
-            minute_sums[minute] += hop.band_powers[rows].mean(axis=0)
-            minute_counts[minute] += 1
+        feedback_hops = np.flatnonzero(in_feedback)
+        if feedback_hops.size:
+            feedback_start = float(log.time_s[feedback_hops[0]]) - self.hop_seconds
+            good = np.flatnonzero(in_feedback & ~log.bad)
+            numbers = ((log.time_s[good] - feedback_start - 1e-9) // 60.0).astype(np.int64) + 1
+            if good.size:
+                first = int(numbers.min())
+                sums = np.zeros((int(numbers.max()) - first + 1, n_bands))
+                np.add.at(sums, numbers - first, power[good])
+                counts = np.bincount(numbers - first)
+                for offset in np.flatnonzero(counts):
+                    minute_sums[first + int(offset)] = sums[offset]
+                    minute_counts[first + int(offset)] = int(counts[offset])
         baseline = baseline_sum / baseline_good if baseline_good else np.full(n_bands, np.nan)
         minutes: list[MinuteBandPower] = []
         for minute in sorted(minute_sums):
@@ -634,7 +734,7 @@ class FeedbackEngine:
                     },
                 )
             )
-        n_hops = len(self.hops)
+        n_hops = len(self.log)
         return SessionSummary(
             protocol=self.protocol.name,
             channels=list(self.protocol.channels),

@@ -886,9 +886,8 @@ class LiveRunner:
         engine = training.engine
         rewards = feedback = None
         if engine is not None:
-            hops = [h for h in engine.hops if h.phase is Phase.FEEDBACK]
-            rewards = [bool(h.reward) for h in hops]
-            feedback = [round(float(h.feedback), 4) for h in hops]
+            rewards = engine.reward_sequence()
+            feedback = engine.feedback_sequence()
         recording = None
         if result.recording_path is not None:
             recording = await asyncio.to_thread(result.recording_path.read_bytes)

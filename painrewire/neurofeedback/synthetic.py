@@ -19,7 +19,6 @@ from numpy.typing import NDArray
 from scipy import signal
 
 from painrewire.neurofeedback.acquisition import PlaybackSource
-from painrewire.neurofeedback.engine import Phase
 from painrewire.neurofeedback.protocols import Protocol
 from painrewire.neurofeedback.sham import ShamReplay
 from painrewire.neurofeedback.training import SessionResult, TrainingSession
@@ -141,10 +140,9 @@ def offline_session(
             session.add_note(pending.pop(0)[1])
     result = session.stop()
     assert session.engine is not None
-    hops = [h for h in session.engine.hops if h.phase is Phase.FEEDBACK]
     return OfflineRun(
         result=result,
-        rewards=[h.reward for h in hops],
-        feedback=[round(float(h.feedback), 4) for h in hops],
+        rewards=session.engine.reward_sequence(),
+        feedback=session.engine.feedback_sequence(),
         overrides=list(session.overrides),
     )

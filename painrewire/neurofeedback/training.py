@@ -437,7 +437,10 @@ class TrainingSession:
         """Record that ``hop``'s feedback was sent now (or at ``sent_at``, session clock); return the latency."""
         if self.engine is None:
             raise RuntimeError("No training yet: nothing was sent")
-        return self.engine.record_sent(hop.index, self.now() if sent_at is None else sent_at)
+        sent_at = self.now() if sent_at is None else float(sent_at)
+        hop.latency_s = self.engine.record_sent(hop.index, sent_at)
+        hop.sent_at = sent_at
+        return hop.latency_s
 
     def add_note(self, text: str, *, seconds_ago: float = 0.0) -> float:
         """A practitioner's note, as an annotation at the current time (or ``seconds_ago`` before it, for a

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 
 import numpy as np
@@ -229,6 +230,38 @@ def test_summary_reports_minutes_rate_and_band_power_per_minute_as_json() -> Non
         np.mean([h.band_powers[CZ, theta] for h in first_minute]), rel=1e-9
     )
     json.dumps(summary.to_dict(), allow_nan=False)
+
+
+def test_a_long_session_leaves_nothing_per_hop_for_the_garbage_collector() -> None:
+    """Hundreds of live sessions of thousands of hops share a server: kept as objects, every full garbage
+    collection walked them all and paused every session's feedback. The hop log is columns."""
+    engine = FeedbackEngine(256.0, NAMES, get_protocol("alpha"), baseline_seconds=2.0)
+    data = red_noise(len(NAMES), 256.0, 60.0, seed=3)
+    timestamps = np.arange(data.shape[1]) / 256.0
+    for start in range(0, data.shape[1], 64):  # warm: the log has grown past its first capacity
+        engine.push(data[:, start : start + 64], timestamps[start : start + 64])
+    gc.collect()
+    before = len(gc.get_objects())
+    for rep in range(1, 9):  # 8 more minutes: 1,920 hops
+        for start in range(0, data.shape[1], 64):
+            hops = engine.push(data[:, start : start + 64], timestamps[start : start + 64] + rep * 60.0)
+            for hop in hops:
+                engine.record_sent(hop.index, hop.timestamp + 0.01)
+        del hops
+    gc.collect()
+    assert len(engine.log) == 240 + 1920 - 7
+    assert len(gc.get_objects()) - before < 50
+    summary = engine.summary()
+    assert summary.hops == len(engine.log)
+    assert summary.latency_p50_ms == pytest.approx(10.0, abs=1e-6)
+    assert [m.minute for m in summary.band_power_per_minute] == list(range(1, 10))
+
+
+def test_a_hop_never_computed_cannot_be_marked_sent() -> None:
+    engine = FeedbackEngine(256.0, NAMES, get_protocol("alpha"), baseline_seconds=1.0)
+    hops = _run(engine, red_noise(len(NAMES), 256.0, 3.0, seed=2))
+    with pytest.raises(IndexError, match="no hop"):
+        engine.record_sent(len(hops), 10.0)
 
 
 def test_hop_message_is_json() -> None:

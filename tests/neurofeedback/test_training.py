@@ -162,7 +162,7 @@ def test_a_sham_session_replays_an_earlier_recording_and_says_it_was_sham(tmp_pa
     _drive(live, clock, 20.0)
     live.stop()
     assert live.engine is not None
-    live_rewards = [h.reward for h in live.engine.hops if h.phase is Phase.FEEDBACK]
+    live_rewards = live.engine.reward_sequence()
     replay = ShamReplay.from_recording(tmp_path / "live.edf", hop_seconds=0.25)
     assert replay.rewards == live_rewards
 
@@ -179,7 +179,7 @@ def test_a_sham_session_replays_an_earlier_recording_and_says_it_was_sham(tmp_pa
     _drive(sham, clock, 20.0)
     result = sham.stop()
     assert sham.engine is not None
-    sham_rewards = [h.reward for h in sham.engine.hops if h.phase is Phase.FEEDBACK]
+    sham_rewards = sham.engine.reward_sequence()
     assert sham_rewards == [live_rewards[i % len(live_rewards)] for i in range(len(sham_rewards))]
     assert result.summary is not None and result.summary.sham
     assert recording_flags(tmp_path / "sham.edf")["sham"] is True
