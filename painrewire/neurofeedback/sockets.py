@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -31,6 +31,7 @@ from painrewire.accounts import service as accounts
 from painrewire.accounts.models import Role
 from painrewire.errors import DomainError
 from painrewire.neurofeedback import live, service
+from painrewire.neurofeedback.broadcast import Message
 from painrewire.neurofeedback.models import SessionStatus
 from painrewire.web.deps import SESSION_COOKIE
 
@@ -125,7 +126,7 @@ async def serve(websocket: WebSocket, session_id: uuid.UUID, *, console: bool) -
     await websocket.accept()
     kind = live.CONSOLE if console else live.FEEDBACK
     async with hub.broadcast.subscribe(live.channel(session_id, kind)) as messages:
-        await websocket.send_text(json.dumps(checked.hello))
+        await websocket.send_text(Message(checked.hello).text)
         if checked.status not in service.ACTIVE:
             await websocket.close(code=1000)
             return
@@ -147,9 +148,9 @@ async def serve(websocket: WebSocket, session_id: uuid.UUID, *, console: bool) -
             await websocket.close(code=1000)
 
 
-async def _forward(websocket: WebSocket, messages: Any) -> None:
+async def _forward(websocket: WebSocket, messages: AsyncIterator[Message]) -> None:
     async for message in messages:
-        await websocket.send_text(json.dumps(message, separators=(",", ":")))
+        await websocket.send_text(message.text)
         if message.get("type") == "ended" or (
             message.get("type") == "state" and message.get("state") == "ended"
         ):
