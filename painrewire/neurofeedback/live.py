@@ -60,7 +60,7 @@ from painrewire.neurofeedback.broadcast import Broadcast, make_broadcast
 from painrewire.neurofeedback.engine import HopResult, Phase
 from painrewire.neurofeedback.models import SessionStatus
 from painrewire.neurofeedback.protocols import get_protocol
-from painrewire.neurofeedback.recording import recover_recording
+from painrewire.neurofeedback.recording import SessionRecorder, recover_recording
 from painrewire.neurofeedback.service import RunPlan, SessionNotLive, SessionOutcome
 from painrewire.neurofeedback.sham import ShamReplay
 from painrewire.neurofeedback.training import SessionState, SignalCheckFailed, TrainingSession
@@ -84,7 +84,7 @@ TRACE_EVERY = 0.5
 #: as long skips the console's periodic messages (status, hops, traces), which are most of its work.
 WATCH_SECONDS = 5.0
 #: The console's meter and band powers: the newest hop at most this often (the patient gets every hop).
-CONSOLE_HOP_EVERY = 0.45
+CONSOLE_HOP_EVERY = 0.5
 STATUS_EVERY = 1.0
 #: How often the patient's screen is reminded of the session's state (a screen that joined late learns it).
 STATE_EVERY = 5.0
@@ -94,11 +94,12 @@ LATE_STEP = 0.02
 RECONNECT_STEP = 0.25
 HOP_MARGIN = 0.002
 QUALITY_SECONDS = 1.0
-#: Recordings are forced to disk this often, from a worker thread (an fsync on the event loop would stall
-#: every session of the process).
-SYNC_SECONDS = 5.0
-#: ... and handed to the operating system this often (a write per hop per session adds up).
+#: A session's recording is handed to the operating system this often, in one write (a crash of the process
+#: loses at most this much; a write per step of hundreds of sessions adds up)...
 FLUSH_SECONDS = 1.0
+#: ... and forced to disk this often, from a worker thread (an fsync on the event loop would stall every session
+#: of the process).
+SYNC_SECONDS = 5.0
 #: The console's recent reward rate covers this many feedback hops (a minute at 4 hops a second).
 RECENT_HOPS = 240
 
@@ -308,7 +309,7 @@ class LiveHub:
             self._broadcast = None
 
 
-def _sync_all(recorders: list[Any]) -> None:
+def _sync_all(recorders: list[SessionRecorder]) -> None:
     for recorder in recorders:
         recorder.sync()
 
@@ -355,6 +356,33 @@ def _recover_interrupted(session: Any, session_id: uuid.UUID, partial: Path) -> 
 # -- one session --------------------------------------------------------------------------------------------------
 
 
+class Cadence:
+    """A periodic duty (the console's status, traces...) on a fixed grid with a session's own phase.
+
+    Timed from when it was last done instead, the duties of hundreds of sessions fell into step: after any
+    stall of the event loop every session caught up at once, so all their timers restarted together and from
+    then on they all published in the same few milliseconds, every period -- a burst that stalled the loop
+    again (measured: 20-60 ms lags every second with 400 sessions). On a grid, a late duty is done late once
+    and the next one is due where it always was.
+    """
+
+    def __init__(self, period: float, phase: float, *, now: float | None = None) -> None:
+        self.period = period
+        start = time.monotonic() if now is None else now
+        self.next = start + phase * period
+
+    def due(self, now: float) -> bool:
+        """Whether the duty is due at ``now``; if so it counts as done (missed turns are skipped)."""
+        if now < self.next:
+            return False
+        self.next += self.period * (math.floor((now - self.next) / self.period) + 1)
+        return True
+
+    def hurry(self) -> None:
+        """Make it due now (a console just opened); the grid moves with it."""
+        self.next = time.monotonic()
+
+
 @dataclass
 class _Stop:
     reason: str
@@ -378,12 +406,18 @@ class LiveRunner:
         self._stop: _Stop | None = None
         self._training_elapsed = 0.0
         self._patient_state = ""
+        self._channels: dict[str, str] = {}
+        #: Raw chunks since the last traces, and the last second of signal as of then (for its quality).
+        self._held: list[np.ndarray] = []
+        self._carried = 0  # samples at the start of ``_held`` already in ``_quality``
         self._quality: np.ndarray | None = None
-        self._trace_carry: np.ndarray | None = None
-        self._last_trace = 0.0
-        self._last_status = 0.0
-        self._last_state = 0.0
-        self._last_console_hop = 0.0
+        # The console's and the patient screen's periodic messages, each on this session's own phase.
+        phase = (session_id.int % 9973) / 9973
+        self._traces = Cadence(TRACE_EVERY, phase)
+        self._status = Cadence(STATUS_EVERY, phase)
+        self._state_reminder = Cadence(STATE_EVERY, phase)
+        self._console_hops = Cadence(CONSOLE_HOP_EVERY, phase)
+        self._flush = Cadence(FLUSH_SECONDS, phase)
         self._console_seen = -math.inf
         self._ready_since: float | None = None
         self._files: list[Path] = []
@@ -415,7 +449,10 @@ class LiveRunner:
                 self._writes.task_done()
 
     async def publish(self, kind: str, message: dict[str, Any]) -> None:
-        await self.hub.broadcast.publish(channel(self.session_id, kind), message)
+        name = self._channels.get(kind)
+        if name is None:
+            name = self._channels[kind] = channel(self.session_id, kind)
+        await self.hub.broadcast.publish(name, message)
 
     async def _listen(self, ready: asyncio.Event) -> None:
         async with self.hub.broadcast.subscribe(channel(self.session_id, COMMANDS)) as messages:
@@ -506,8 +543,7 @@ class LiveRunner:
             self.hub.recording_dir.mkdir(parents=True, exist_ok=True)
             await asyncio.to_thread(self.training.start)
             if self.training.recorder is not None:
-                self.training.recorder.fsync_seconds = None  # the hub syncs it from a worker thread
-                self.training.recorder.flush_seconds = FLUSH_SECONDS
+                self.training.recorder.deferred = True  # written once a second, synced by the hub
         except (SourceError, ValueError, RuntimeError, OSError) as exc:
             await self._fail(f"The headset could not be opened: {exc}")
             return False
@@ -554,6 +590,8 @@ class LiveRunner:
                 step = training.step()
             chunks = tap.take()
             tick = time.monotonic()
+            if training.recorder is not None and self._flush.due(tick):
+                training.recorder.drain(wait=False)  # if the hub is syncing it, the next turn writes
             if training.state is SessionState.TRAINING and not step.paused:
                 self._training_elapsed += tick - last_tick
             last_tick = tick
@@ -572,13 +610,13 @@ class LiveRunner:
                 )
             await self._publish_patient_state(self._patient_phase(step.paused))
             if chunks and self.watched:
-                self._take_quality(chunks)
-                if tick - self._last_trace >= TRACE_EVERY:
-                    await self._publish_traces(chunks)
-                else:
-                    self._hold_traces(chunks)
+                self._held.extend(c.data for c in chunks)
+                if self._traces.due(tick):
+                    await self._publish_traces()
             elif chunks:
-                self._trace_carry = self._quality = None
+                self._held.clear()
+                self._carried = 0
+                self._quality = None
             if step.lost_samples:
                 await self.publish(
                     CONSOLE,
@@ -631,9 +669,8 @@ class LiveRunner:
         await self.publish(FEEDBACK, message)
         latency = training.mark_sent(hop)
         now = time.monotonic()
-        if now - self._last_console_hop < CONSOLE_HOP_EVERY or not self.watched:
+        if not self.watched or not self._console_hops.due(now):
             return
-        self._last_console_hop = now
         trained = {p.lower() for p in training.protocol.channels}
         rows = [i for i, c in enumerate(hop.channel_names) if c.lower() in trained]
         await self.publish(
@@ -682,16 +719,14 @@ class LiveRunner:
 
     async def _publish_status(self, *, loss: str = "ok", paused: bool = False, force: bool = False) -> None:
         now = time.monotonic()
-        if not force and now - self._last_status < STATUS_EVERY:
+        if not self._status.due(now) and not force:
             return
-        self._last_status = now
         training = self.training
         plan = self.plan
         assert training is not None and self.tap is not None and plan is not None
         engine = training.engine
         # Late-joining patient screens learn where the session is without waiting for a change.
-        if force or now - self._last_state >= STATE_EVERY:
-            self._last_state = now
+        if self._state_reminder.due(now) or force:
             await self.publish(FEEDBACK, {"type": "state", "state": self._patient_state})
         if not self.watched:
             return
@@ -734,34 +769,26 @@ class LiveRunner:
 
     # -- traces and signal quality
 
-    def _take_quality(self, chunks: list[Chunk]) -> None:
+    async def _publish_traces(self) -> None:
+        """The raw traces since the last ones (averaged down to ``TRACE_RATE``) and the signal quality of the
+        last second. Chunks are only held between traces: joined here, twice a second, not at every step."""
         training = self.training
         assert training is not None
-        keep = max(2, round(QUALITY_SECONDS * training.sfreq))
-        parts = ([self._quality] if self._quality is not None else []) + [c.data for c in chunks]
-        joined = np.concatenate(parts, axis=1)
-        self._quality = joined[:, -keep:]
-
-    def _hold_traces(self, chunks: list[Chunk]) -> None:
-        parts = ([self._trace_carry] if self._trace_carry is not None else []) + [c.data for c in chunks]
-        self._trace_carry = np.concatenate(parts, axis=1)
-
-    async def _publish_traces(self, chunks: list[Chunk]) -> None:
-        training = self.training
-        assert training is not None
-        self._hold_traces(chunks)
-        data = self._trace_carry
-        self._trace_carry = None
-        self._last_trace = time.monotonic()
-        if data is None or data.shape[1] == 0:
+        if not self._held:
             return
+        data = np.concatenate(self._held, axis=1)
+        self._held.clear()
+        keep = max(2, round(QUALITY_SECONDS * training.sfreq))
+        new = data[:, self._carried :]
+        recent = new if self._quality is None else np.concatenate([self._quality, new], axis=1)
+        self._quality = recent[:, -keep:]
         factor = max(1, round(training.sfreq / TRACE_RATE))
         usable = data.shape[1] // factor * factor
+        self._carried = data.shape[1] - usable
+        if self._carried:
+            self._held.append(data[:, usable:])  # the rest waits for the next traces
         if usable == 0:
-            self._trace_carry = data
             return
-        if usable < data.shape[1]:
-            self._trace_carry = data[:, usable:]
         reduced = np.nan_to_num(data[:, :usable]).reshape(data.shape[0], -1, factor).mean(axis=2)
         await self.publish(
             CONSOLE,
@@ -824,7 +851,7 @@ class LiveRunner:
             was_watched = self.watched
             self._console_seen = time.monotonic()
             if not was_watched:
-                self._last_trace = 0.0
+                self._traces.hurry()
                 await self._publish_status(force=True)
             return
         if name == "begin":

@@ -1,12 +1,14 @@
 """Recording every session as EDF+: raw EEG in microvolts plus its events, safe against a crash.
 
 While a session runs, ``SessionRecorder`` appends each chunk of raw samples to a side file and each event to a
-JSON-lines file in ``<path>.partial/``, flushing both as it goes (in a live server, the samples about once a
-second): if the process dies, everything received so far is on disk, and ``recover_recording`` turns the side
-folder into the EDF+ file. ``close()`` writes the EDF+ file and removes the side folder. Writing the EDF at
-the end (rather than as it goes) lets each channel's physical range be the range its data actually used, which
-keeps the 16-bit quantisation step as small as the data allow -- the round trip through the file is within one
-step, and the tests prove it.
+JSON-lines file in ``<path>.partial/``, flushing both as it goes: if the process dies, everything received so
+far is on disk, and ``recover_recording`` turns the side folder into the EDF+ file. A live server sets
+``deferred``: appending then only queues the bytes, written in one go about once a second (``drain``), and a
+worker thread forces them to disk (``sync``) -- never on the event loop, where an fsync would stall every
+session's feedback; a crash loses at most what was not yet drained. ``close()`` writes
+the EDF+ file and removes the side folder. Writing the EDF at the end (rather than as it goes) lets each
+channel's physical range be the range its data actually used, which keeps the 16-bit quantisation step as small
+as the data allow -- the round trip through the file is within one step, and the tests prove it.
 
 Samples that never arrived are filled with the channel's last value so the file's time axis stays true,
 and a ``lost_samples`` annotation covers exactly the filled span (peers.md: keep the recording honest about
@@ -21,24 +23,27 @@ data record is padded with the last value (an ``end_of_recording`` annotation ma
 
 from __future__ import annotations
 
+import collections
 import json
 import logging
 import math
 import os
 import shutil
+import threading
 import time
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
 
 from painrewire.neurofeedback.validation import check_number, check_option
 
+T = TypeVar("T")
 logger = logging.getLogger(__name__)
 
 FloatArray = NDArray[np.float64]
@@ -144,13 +149,15 @@ class SessionRecorder:
         self._events = open(self.partial / _EVENTS, "a", encoding="utf-8")  # noqa: SIM115
         self._last = np.zeros(len(self.channel_names))
         self._last_sync = time.monotonic()
-        #: Seconds between forcing the samples to disk in ``append``; None leaves it to the caller's ``sync()``
-        #: (a live server syncs all its recordings from one worker thread, never on its event loop).
-        self.fsync_seconds: float | None = 5.0
-        #: Seconds between handing the samples to the operating system (0: every append). A live server
-        #: with hundreds of sessions flushes each about once a second; a crash of the process loses at most that.
-        self.flush_seconds = 0.0
-        self._last_flush = time.monotonic()
+        #: Seconds between forcing the samples to disk in ``append`` (when not ``deferred``).
+        self.fsync_seconds = 5.0
+        #: Queue what is appended and annotated for ``drain()`` and ``sync()`` to write from a worker thread
+        #: (a live server); otherwise ``append`` and ``annotate`` write at once.
+        self.deferred = False
+        #: Queued sample bytes and event lines (deques: appended on one thread, taken on another).
+        self._queued_samples: collections.deque[bytes] = collections.deque()
+        self._queued_events: collections.deque[str] = collections.deque()
+        self._file_lock = threading.Lock()
         self.n_samples = 0
         self.closed = False
         if sham:
@@ -174,48 +181,79 @@ class SessionRecorder:
         if lost_before > 0:
             onset = self.duration_s
             fill = np.repeat(self._last[None, :], lost_before, axis=0)
-            self._samples.write(fill.astype("<f8").tobytes())
+            self._write_samples(fill.astype("<f8").tobytes())
             self.n_samples += lost_before
             self.annotate(onset, lost_before / self.sfreq, f"lost_samples:{lost_before}")
         if data.shape[1]:
-            self._samples.write(np.ascontiguousarray(data.T, dtype="<f8").tobytes())
+            self._write_samples(np.ascontiguousarray(data.T, dtype="<f8").tobytes())
             self.n_samples += data.shape[1]
             last = data[:, -1]
             self._last = np.where(np.isfinite(last), last, self._last)
+        if self.deferred:
+            return
+        self._samples.flush()
         now = time.monotonic()
-        if now - self._last_flush >= self.flush_seconds:
-            self._samples.flush()
-            self._last_flush = now
-        if self.fsync_seconds is not None and now - self._last_sync > self.fsync_seconds:
+        if now - self._last_sync > self.fsync_seconds:
             os.fsync(self._samples.fileno())
             self._last_sync = now
 
-    def sync(self) -> None:
-        """Force what was appended so far to disk (safe from another thread; a closed recording is left)."""
-        if self.closed:
-            return
+    def _write_samples(self, data: bytes) -> None:
+        if self.deferred:
+            self._queued_samples.append(data)
+        else:
+            self._samples.write(data)
+
+    def drain(self, *, wait: bool = True) -> bool:
+        """Write what was queued (``deferred``) to the side files and return True; safe from another thread,
+        and a closed recording is left alone. With ``wait=False``, return False at once instead of waiting
+        while another thread syncs (an event loop must not wait for an fsync)."""
+        if not self._file_lock.acquire(blocking=wait):
+            return False
         try:
+            if not self.closed:
+                self._drain()
+            return True
+        finally:
+            self._file_lock.release()
+
+    def _drain(self) -> None:
+        samples = _take_all(self._queued_samples)
+        if samples:
+            self._samples.write(b"".join(samples))
+            self._samples.flush()
+        events = _take_all(self._queued_events)
+        if events:
+            self._events.write("".join(events))
+            self._events.flush()
+
+    def sync(self) -> None:
+        """Write what was queued and force everything appended so far to disk (safe from another thread; a
+        closed recording is left alone)."""
+        with self._file_lock:
+            if self.closed:
+                return
+            self._drain()
             os.fsync(self._samples.fileno())
             os.fsync(self._events.fileno())
-        except (OSError, ValueError):  # closed meanwhile by the session's own thread
-            return
-        self._last_sync = time.monotonic()
+            self._last_sync = time.monotonic()
 
     def annotate(self, onset: float, duration: float, text: str) -> None:
         """Record an event ``onset`` seconds from the start of the recording."""
         if self.closed:
             raise RecordingError(f"{self.path} is closed")
         record = {"onset": float(onset), "duration": max(0.0, float(duration)), "text": str(text)}
-        self._events.write(json.dumps(record) + "\n")
+        line = json.dumps(record) + "\n"
+        if self.deferred:
+            self._queued_events.append(line)
+            return
+        self._events.write(line)
         self._events.flush()
 
     def close(self) -> Path:
         """Write the EDF+ file, remove the side folder, and return the file's path."""
         if self.closed:
             return self.path
-        self._samples.close()
-        self._events.close()
-        self.closed = True
+        self._close_files()
         path = _write_from_partial(self.partial, self.path, recovered=False)
         shutil.rmtree(self.partial)
         return path
@@ -223,9 +261,24 @@ class SessionRecorder:
     def abort(self) -> None:
         """Stop writing but keep the side folder (as a crash would); ``recover_recording`` can finish it."""
         if not self.closed:
+            self._close_files()
+
+    def _close_files(self) -> None:
+        with self._file_lock:
+            self._drain()
             self._samples.close()
             self._events.close()
             self.closed = True
+
+
+def _take_all(queue: collections.deque[T]) -> list[T]:
+    """Everything in ``queue`` now, oldest first (another thread may be appending meanwhile)."""
+    taken: list[T] = []
+    while True:
+        try:
+            taken.append(queue.popleft())
+        except IndexError:
+            return taken
 
 
 def recover_recording(partial: str | Path, *, path: str | Path | None = None) -> Path:

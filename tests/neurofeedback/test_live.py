@@ -412,3 +412,15 @@ def test_a_recording_left_by_a_server_that_stopped_is_recovered_into_the_record_
     assert record["status"] == "aborted" and "recording was recovered" in record["end_reason"]
     assert record["recording_seconds"] == pytest.approx(4.0, abs=1.0)
     assert not recorder.partial.exists()
+
+
+def test_sessions_stalled_together_keep_their_own_console_timing() -> None:
+    """After a stall every session catches up at once; their periodic console messages must not fall into
+    step (they would then all go out in the same few milliseconds, every second)."""
+    first = live.Cadence(1.0, 0.1, now=100.0)
+    second = live.Cadence(1.0, 0.7, now=100.0)
+    assert [t for t in (100.05, 100.1, 100.5, 101.09, 101.1) if first.due(t)] == [100.1, 101.1]
+    stall_ends = 104.35  # both were due during the stall: each goes out once, late
+    assert first.due(stall_ends) and second.due(stall_ends)
+    assert not first.due(stall_ends + 0.01) and not second.due(stall_ends + 0.01)
+    assert (first.next, second.next) == pytest.approx((105.1, 104.7))  # back on their own grids

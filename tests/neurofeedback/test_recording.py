@@ -142,17 +142,27 @@ def test_a_recording_interrupted_by_a_crash_is_recovered_with_everything_receive
     assert {"baseline", "recovered_after_interruption"} <= set(raw.annotations.description)
 
 
-def test_a_recording_synced_from_another_thread_is_recovered_whole(tmp_path: Path) -> None:
+def test_a_recording_written_from_another_thread_is_recovered_whole(tmp_path: Path) -> None:
     data = _signals(seconds=4.0)
     recorder = SessionRecorder(tmp_path / "synced.edf", NAMES, SFREQ)
-    recorder.fsync_seconds = None  # a live server syncs from a worker thread instead
+    recorder.deferred = True  # a live server writes from a worker thread, never on its event loop
     recorder.append(data[:, :500])
+    recorder.annotate(1.0, 0.5, "baseline")
+    assert (recorder.partial / "samples.f64").stat().st_size == 0  # queued, not written
+    worker = threading.Thread(target=recorder.drain)
+    worker.start()
+    worker.join()
+    assert (recorder.partial / "samples.f64").stat().st_size == 500 * len(NAMES) * 8
+    recorder.append(data[:, 500:900])
     worker = threading.Thread(target=recorder.sync)
     worker.start()
     worker.join()
-    recorder.append(data[:, 500:])
-    recorder.sync()
-    recorder.abort()
+    recorder.append(data[:, 900:])
+    with recorder._file_lock:  # another thread is syncing: the event loop does not wait for it
+        assert recorder.drain(wait=False) is False
+    assert recorder.drain(wait=False) is True
+    recorder.append(data[:, :0])
+    recorder.abort()  # what was queued is written before the files close
     raw = read_recording(recover_recording(recorder.partial))
     assert np.all(
         np.abs(raw.get_data(units="uV")[:, : data.shape[1]] - data)
