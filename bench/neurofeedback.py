@@ -116,7 +116,7 @@ def bench_live(block: int = 250) -> dict[str, float]:
             t1 = clock()
             if hop >= WARM_HOPS + first:
                 theirs.append((t1 - t0) / 1e3)
-    feedback = [h for h in engine.hops if h.phase.value == "feedback"]
+    feedback = engine.reward_sequence()
     assert feedback, "the engine never reached feedback"
     return {
         "update_p50_us": round(statistics.median(ours), 2),
@@ -125,7 +125,7 @@ def bench_live(block: int = 250) -> dict[str, float]:
         "scipy_update_p99_us": round(float(np.percentile(theirs, 99)), 2),
         "speedup_vs_scipy": round(statistics.median(theirs) / statistics.median(ours), 2),
         "hops_measured": len(ours),
-        "reward_rate": round(sum(h.reward for h in feedback) / len(feedback), 3),
+        "reward_rate": round(sum(feedback) / len(feedback), 3),
     }
 
 
@@ -289,8 +289,9 @@ async def _read_console(ws: Any, session_id: str, watch: _Watch) -> None:
     async for raw in ws:
         message = json.loads(raw)
         watch.messages += 1
-        if message.get("type") == "status" and message.get("latency_p99_ms") is not None:
-            watch.server_p99_ms[session_id] = float(message["latency_p99_ms"])
+        for part in message["parts"] if message.get("type") == "batch" else [message]:
+            if part.get("type") == "status" and part.get("latency_p99_ms") is not None:
+                watch.server_p99_ms[session_id] = float(part["latency_p99_ms"])
 
 
 async def _open_session(

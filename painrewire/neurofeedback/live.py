@@ -15,13 +15,22 @@ Channels of session ``S`` (``channel(S, kind)``):
 * ``console`` -- to the practitioner's screen: ``status`` (state, connection, lost samples, latency),
   ``check`` (per channel pass or fail), ``hop`` (band powers, metric, threshold, reward: the newest hop
   twice a second), ``raw`` (traces and signal quality per channel, twice a second), ``note``, ``ended``.
+  The periodic ones (``status``, ``hop``, ``raw``) due at the same step go out as one ``batch`` message
+  (``parts``, in that order): two console messages a second instead of five.
 * ``commands`` / ``replies`` -- the practitioner's commands and the runner's answers.
 
 Timing (peers.md: silent lag): the runner sleeps until the samples completing the next hop are due, steps
 the session, and publishes the newest hop only (older hops of the same step are recorded, never sent). The
 time from that hop's newest sample to its message being published is recorded for every hop and kept with
-the session (median, p99, clock offset). Sessions never block the event loop on a headset: opening a board,
-a reconnect attempt and writing the recording run in worker threads.
+the session (median, p99, clock offset). Sessions never block the event loop on a headset or a disk: opening a
+board, a reconnect attempt, forcing recordings to disk and writing the final EDF+ run in worker threads (a
+recording's samples are handed to the operating system in one write a second, on the loop: a thread doing it
+for every session fought the loop for the GIL and stalled it).
+
+Hundreds of sessions share one event loop, so what each does per hop is kept small and spread out: messages
+are encoded once (``broadcast.Message``), the console's periodic messages run on each session's own phase
+(``Cadence``), and a session keeps its hops in columns (``engine.HopLog``), not as objects the garbage
+collector would walk.
 """
 
 from __future__ import annotations
@@ -407,6 +416,8 @@ class LiveRunner:
         self._training_elapsed = 0.0
         self._patient_state = ""
         self._channels: dict[str, str] = {}
+        #: The console's periodic messages of this step, sent together (``_flush_console``).
+        self._console_parts: list[dict[str, Any]] = []
         #: Raw chunks since the last traces, and the last second of signal as of then (for its quality).
         self._held: list[np.ndarray] = []
         self._carried = 0  # samples at the start of ``_held`` already in ``_quality``
@@ -612,7 +623,7 @@ class LiveRunner:
             if chunks and self.watched:
                 self._held.extend(c.data for c in chunks)
                 if self._traces.due(tick):
-                    await self._publish_traces()
+                    self._add_traces()
             elif chunks:
                 self._held.clear()
                 self._carried = 0
@@ -623,6 +634,7 @@ class LiveRunner:
                     {"type": "lost", "samples": int(step.lost_samples), "total": int(self._lost_total())},
                 )
             await self._publish_status(loss=step.loss_state.value, paused=step.paused)
+            await self._flush_console()
             if training.state is SessionState.READY:
                 self._ready_since = self._ready_since or tick
                 if tick - self._ready_since > READY_TIMEOUT:
@@ -673,8 +685,7 @@ class LiveRunner:
             return
         trained = {p.lower() for p in training.protocol.channels}
         rows = [i for i, c in enumerate(hop.channel_names) if c.lower() in trained]
-        await self.publish(
-            CONSOLE,
+        self._console_parts.append(
             {
                 "type": "hop",
                 "index": hop.index,
@@ -712,6 +723,15 @@ class LiveRunner:
         engine = training.engine
         return engine.phase.value if engine is not None else "ready"
 
+    async def _flush_console(self) -> None:
+        """Send the console's periodic messages of this step: one as it is, several as one ``batch``."""
+        parts = self._console_parts
+        if not parts:
+            return
+        self._console_parts = []
+        parts.sort(key=lambda part: _PART_ORDER[part["type"]])
+        await self.publish(CONSOLE, parts[0] if len(parts) == 1 else {"type": "batch", "parts": parts})
+
     async def _publish_patient_state(self, state: str) -> None:
         if state != self._patient_state:
             self._patient_state = state
@@ -732,8 +752,7 @@ class LiveRunner:
             return
         figures = engine.running_figures(recent=RECENT_HOPS) if engine is not None else {}
         monitor = training.monitor
-        await self.publish(
-            CONSOLE,
+        self._console_parts.append(
             {
                 "type": "status",
                 "state": training.state.value,
@@ -769,7 +788,7 @@ class LiveRunner:
 
     # -- traces and signal quality
 
-    async def _publish_traces(self) -> None:
+    def _add_traces(self) -> None:
         """The raw traces since the last ones (averaged down to ``TRACE_RATE``) and the signal quality of the
         last second. Chunks are only held between traces: joined here, twice a second, not at every step."""
         training = self.training
@@ -790,8 +809,7 @@ class LiveRunner:
         if usable == 0:
             return
         reduced = np.nan_to_num(data[:, :usable]).reshape(data.shape[0], -1, factor).mean(axis=2)
-        await self.publish(
-            CONSOLE,
+        self._console_parts.append(
             {
                 "type": "raw",
                 "rate": training.sfreq / factor,
@@ -949,6 +967,10 @@ class LiveRunner:
         )
         if training.recorder is not None:
             shutil.rmtree(training.recorder.partial, ignore_errors=True)
+
+
+#: The order of a batch's parts: the status first (the state the hop and traces belong to).
+_PART_ORDER = {"status": 0, "hop": 1, "raw": 2}
 
 
 def _resolve(future: asyncio.Future[None]) -> None:

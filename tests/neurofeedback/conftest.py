@@ -117,12 +117,14 @@ def finished_session(
 def receive_until(
     socket: WebSocketTestSession, done: Callable[[dict[str, Any]], bool], *, seconds: float = 30.0
 ) -> list[dict[str, Any]]:
-    """Every message up to and including the first for which ``done`` is true."""
+    """Every message up to and including the first for which ``done`` is true; a console's ``batch`` counts as
+    its parts, in order."""
     deadline = time.monotonic() + seconds
     seen: list[dict[str, Any]] = []
     while time.monotonic() < deadline:
         message = socket.receive_json()
-        seen.append(message)
-        if done(message):
-            return seen
+        for part in message["parts"] if message.get("type") == "batch" else [message]:
+            seen.append(part)
+            if done(part):
+                return seen
     raise AssertionError(f"gave up after {seconds:g} s; last messages: {seen[-5:]}")

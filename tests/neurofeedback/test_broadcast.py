@@ -83,3 +83,26 @@ def test_redis_broadcast_crosses_separate_connections() -> None:
 def test_make_broadcast_picks_redis_only_when_configured() -> None:
     assert isinstance(make_broadcast(None), MemoryBroadcast)
     assert isinstance(make_broadcast(REDIS_URL), RedisBroadcast)
+
+
+def test_a_consoles_periodic_messages_of_one_step_go_out_as_one_batch() -> None:
+    from types import SimpleNamespace
+
+    from painrewire.neurofeedback import live
+
+    async def flush(parts: list[dict[str, Any]]) -> list[Any]:
+        broadcast = MemoryBroadcast()
+        session_id = uuid.uuid4()
+        runner = live.LiveRunner(SimpleNamespace(broadcast=broadcast), session_id)  # type: ignore[arg-type]
+        async with broadcast.subscribe(live.channel(session_id, live.CONSOLE)) as messages:
+            runner._console_parts.extend(parts)
+            await runner._flush_console()
+            await runner._flush_console()  # nothing left: nothing sent
+            runner._console_parts.append({"type": "raw", "n": 2})
+            await runner._flush_console()
+            return [await asyncio.wait_for(anext(messages), 5) for _ in range(2)]
+
+    batch, single = run(flush([{"type": "raw", "n": 1}, {"type": "hop"}, {"type": "status"}]))
+    assert batch == {"type": "batch", "parts": [{"type": "status"}, {"type": "hop"}, {"type": "raw", "n": 1}]}
+    assert single == {"type": "raw", "n": 2}
+    assert batch.text.startswith('{"type":"batch","parts":[{"type":"status"}')

@@ -330,7 +330,7 @@ def test_a_session_nobody_watches_skips_the_consoles_periodic_messages_until_a_c
 
     assert live_client.portal is not None
     unwatched = live_client.portal.call(listen, 3 * live.STATUS_EVERY)
-    assert not [m for m in unwatched if m["type"] in ("status", "hop", "raw")]
+    assert not [m for m in unwatched if m["type"] in ("status", "hop", "raw", "batch")]
     with _socket(live_client, row["id"], "console", staff) as console:
         assert console.receive_json()["type"] == "hello"
         seen = receive_until(console, lambda m: m["type"] == "hop", seconds=10)

@@ -250,28 +250,31 @@
     });
   });
 
+  function onMessage(m) {
+    if (m.type === "batch") { m.parts.forEach(onMessage); }
+    else if (m.type === "hello") {
+      if (m.signal_check) { onCheck(m.signal_check); }
+      (m.notes || []).length && ($("notes").textContent = "");
+      (m.notes || []).forEach(function (n) { addNote(n.text, n.onset); });
+      if (m.status === "running") { trainingStarted = true; $("begin-form").hidden = true; }
+      if (m.status === "completed" || m.status === "aborted") { window.location.href = root.getAttribute("data-review"); }
+    } else if (m.type === "status") { onStatus(m); }
+    else if (m.type === "check") { onCheck(m); }
+    else if (m.type === "hop") { onHop(m); }
+    else if (m.type === "raw") { onRaw(m); }
+    else if (m.type === "alarm") { $("alarm").hidden = false; }
+    else if (m.type === "resumed") { $("alarm").hidden = true; tell("Data is arriving again; feedback resumed."); }
+    else if (m.type === "lost") { tell(m.samples + " samples lost (" + m.total + " in this session); they are marked in the recording."); }
+    else if (m.type === "note") { addNote(m.text, m.onset); }
+    else if (m.type === "ended") {
+      tell("The session has ended: " + m.reason + " Opening the review…", m.status === "completed" ? "ok" : "warn");
+      window.setTimeout(function () { window.location.href = root.getAttribute("data-review"); }, 2500);
+    }
+  }
+
   new Live.LiveSocket(root.getAttribute("data-ws"), {
     open: function () { tell(""); },
-    message: function (m) {
-      if (m.type === "hello") {
-        if (m.signal_check) { onCheck(m.signal_check); }
-        (m.notes || []).length && ($("notes").textContent = "");
-        (m.notes || []).forEach(function (n) { addNote(n.text, n.onset); });
-        if (m.status === "running") { trainingStarted = true; $("begin-form").hidden = true; }
-        if (m.status === "completed" || m.status === "aborted") { window.location.href = root.getAttribute("data-review"); }
-      } else if (m.type === "status") { onStatus(m); }
-      else if (m.type === "check") { onCheck(m); }
-      else if (m.type === "hop") { onHop(m); }
-      else if (m.type === "raw") { onRaw(m); }
-      else if (m.type === "alarm") { $("alarm").hidden = false; }
-      else if (m.type === "resumed") { $("alarm").hidden = true; tell("Data is arriving again; feedback resumed."); }
-      else if (m.type === "lost") { tell(m.samples + " samples lost (" + m.total + " in this session); they are marked in the recording."); }
-      else if (m.type === "note") { addNote(m.text, m.onset); }
-      else if (m.type === "ended") {
-        tell("The session has ended: " + m.reason + " Opening the review…", m.status === "completed" ? "ok" : "warn");
-        window.setTimeout(function () { window.location.href = root.getAttribute("data-review"); }, 2500);
-      }
-    },
+    message: onMessage,
     refused: function (reason) { tell(reason, "error"); },
     lost: function () { tell("Connection to the server lost; reconnecting… (the session carries on)"); }
   });
