@@ -368,7 +368,9 @@ class FeedbackEngine:
         )
         self._metric = protocol.bind(self.channel_names, self.band_names)
         self._rows = self._metric.rows
-        self._row_index = np.asarray(self._rows, dtype=np.intp)
+        # The mean over the protocol's channels as one product (a hop's record for the summary).
+        self._row_weights = np.zeros(len(self.channel_names))
+        self._row_weights[list(self._rows)] = 1.0 / len(self._rows)
         self.line_freq = line_freq
         sos = design_filter(self.sfreq, l_freq=l_freq, h_freq=h_freq, line_freq=line_freq)
         self._filter = StreamingFilter(sos, n_channels, block_samples=self.hop_samples)
@@ -631,7 +633,7 @@ class FeedbackEngine:
             channel_names=self.channel_names,
             band_names=self.band_names,
         )
-        self.log.append(hop, band_powers[self._row_index].mean(axis=0))
+        self.log.append(hop, self._row_weights @ band_powers)
         self.last_hop = hop
         return hop
 
