@@ -264,7 +264,12 @@ async def _run_load(
     start = time.monotonic()
     deadline = start + seconds
     today = date.today()
-    limits = httpx.Limits(max_connections=len(clients), max_keepalive_connections=len(clients))
+    # Idle connections are dropped well before the server's keep-alive timeout (uvicorn: 5 s, httpx's own
+    # default too): a request sent on a connection the server is closing at that moment is reset, which would
+    # count here as a failed request (seen once under CI load).
+    limits = httpx.Limits(
+        max_connections=len(clients), max_keepalive_connections=len(clients), keepalive_expiry=2.0
+    )
     async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as http:
 
         async def send(method: str, path: str, client: Client, body: dict[str, Any]) -> httpx.Response | None:
