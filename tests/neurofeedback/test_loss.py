@@ -101,3 +101,17 @@ def test_no_data_after_start_raises_the_alarm() -> None:
 def test_monitor_refuses_a_counter_modulus_of_one() -> None:
     with pytest.raises(ValueError, match="counter_modulus must be at least 2, got 1"):
         LossMonitor(SFREQ, counter_modulus=1)
+
+
+def test_after_many_clean_chunks_a_counter_gap_with_regular_timestamps_is_still_found() -> None:
+    """Boards that stamp samples on arrival give regular timestamps across a lost packet: only the counter
+    tells (the quick path for clean chunks must not hide it)."""
+    monitor = LossMonitor(SFREQ, jitter_seconds=0.05)
+    times, counters = _stream(1000)
+    for i in range(0, 800, 50):
+        assert monitor.observe(times[i : i + 50], counters=counters[i : i + 50], now=0.0).sum() == 0
+    chunk = counters[800:850].copy()
+    chunk[20:] += 2  # two samples lost in the middle; the timestamps do not show it
+    lost = monitor.observe(times[800:850], counters=chunk % 256, now=0.0)
+    assert lost[20] == 2 and lost.sum() == 2
+    assert monitor.lost_total == 2
