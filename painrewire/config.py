@@ -30,6 +30,11 @@ class Settings(BaseSettings):
     cookie_secure: bool | None = None
     base_url: str = "http://127.0.0.1:8000"
     redis_url: str | None = None
+    #: Where live neurofeedback sessions write their recordings while they run (each a ``<session>.edf.partial``
+    #: folder, stored in the database when the session ends). A server that dies mid-session recovers them from
+    #: here when it starts again, so it must survive a restart: not a temporary folder a reboot empties, and one
+    #: per clinic (servers of the same clinic may share it).
+    recording_dir: Path = Field(default_factory=lambda: Path.cwd() / "painrewire-recordings")
 
     clinic_name: str = "PainRewire Back Pain Clinic"
     clinic_phone: str = "+44 20 7946 0000"

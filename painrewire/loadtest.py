@@ -215,7 +215,13 @@ def start_server(
     Returns the process and its base URL (``http://127.0.0.1:<port>``); the output goes to ``log``.
     """
     port = free_port()
-    environment = {**os.environ, "PAINREWIRE_DATABASE_URL": database_url, "PAINREWIRE_ENVIRONMENT": "test"}
+    environment = {
+        **os.environ,
+        "PAINREWIRE_DATABASE_URL": database_url,
+        "PAINREWIRE_ENVIRONMENT": "test",
+        # Live recordings beside the log: a test server never leaves them in the working folder.
+        "PAINREWIRE_RECORDING_DIR": str(log.parent / f"{log.stem}-recordings"),
+    }
     for name, value in (env or {}).items():
         if value is None:
             environment.pop(name, None)

@@ -97,8 +97,13 @@ def session(sessions: sessionmaker[Session]) -> Iterator[Session]:
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, environment="test", login_lockout_minutes=1.0)
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=database_url,
+        environment="test",
+        login_lockout_minutes=1.0,
+        recording_dir=tmp_path / "recordings",
+    )
 
 
 @pytest.fixture

@@ -41,7 +41,6 @@ import contextlib
 import logging
 import math
 import shutil
-import tempfile
 import time
 import uuid
 from collections.abc import Callable
@@ -204,9 +203,7 @@ class LiveHub:
         self._heartbeat: asyncio.Task[None] | None = None
         self._syncer: asyncio.Task[None] | None = None
         self.command_timeout = float(getattr(app.state, "nfb_command_timeout", COMMAND_TIMEOUT))
-        self.recording_dir = Path(
-            getattr(app.state, "nfb_recording_dir", None) or Path(tempfile.gettempdir()) / "painrewire-nfb"
-        )
+        self.recording_dir = Path(app.state.settings.recording_dir)
 
     @property
     def broadcast(self) -> Broadcast:

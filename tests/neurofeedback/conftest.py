@@ -34,7 +34,6 @@ def live_client(app: FastAPI, tmp_path: Path) -> Iterator[TestClient]:
     Every unit of work (requests, sockets, the live loops' writes) shares the test's one database connection,
     so they are admitted one at a time.
     """
-    app.state.nfb_recording_dir = tmp_path / "recordings"
     app.state.db_concurrency = 1
     with TestClient(app, base_url="http://testserver") as client:
         yield client

@@ -21,6 +21,7 @@ from starlette.testclient import WebSocketTestSession
 from starlette.websockets import WebSocketDisconnect
 
 from painrewire.accounts.models import User
+from painrewire.config import Settings
 from painrewire.neurofeedback import live
 from painrewire.neurofeedback.models import NeurofeedbackSession
 from painrewire.neurofeedback.recording import recording_flags
@@ -384,7 +385,12 @@ def test_stopping_a_session_whose_live_loop_does_not_answer_marks_it_ended(
 
 
 def test_a_recording_left_by_a_server_that_stopped_is_recovered_into_the_record_at_start_up(
-    live_client: TestClient, bearer: Headers, session: Session, clinician: User, patient: Patient
+    live_client: TestClient,
+    bearer: Headers,
+    session: Session,
+    clinician: User,
+    patient: Patient,
+    settings: Settings,
 ) -> None:
     from datetime import timedelta
 
@@ -400,8 +406,9 @@ def test_a_recording_left_by_a_server_that_stopped_is_recovered_into_the_record_
     row.heartbeat_at = utcnow() - timedelta(seconds=service.STALE_SECONDS + 1)
     session.commit()
     hub = live.hub_of(live_client.app)
-    hub.recording_dir.mkdir(parents=True, exist_ok=True)
-    recorder = SessionRecorder(hub.recording_dir / f"{row.id}.edf", list(DEMO_CHANNELS), 256.0)
+    folder = settings.recording_dir  # the clinic's recording folder (PAINREWIRE_RECORDING_DIR)
+    folder.mkdir(parents=True, exist_ok=True)
+    recorder = SessionRecorder(folder / f"{row.id}.edf", list(DEMO_CHANNELS), 256.0)
     recorder.append(eeg_like(DEMO_CHANNELS, 256.0, 4.0, seed=5))
     recorder.abort()  # the server died here
 
@@ -424,3 +431,13 @@ def test_sessions_stalled_together_keep_their_own_console_timing() -> None:
     assert first.due(stall_ends) and second.due(stall_ends)
     assert not first.due(stall_ends + 0.01) and not second.due(stall_ends + 0.01)
     assert (first.next, second.next) == pytest.approx((105.1, 104.7))  # back on their own grids
+
+
+def test_the_recording_folder_is_a_clinic_setting_that_survives_restarts(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PAINREWIRE_RECORDING_DIR", str(tmp_path / "eeg"))
+    assert Settings().recording_dir == tmp_path / "eeg"
+    monkeypatch.delenv("PAINREWIRE_RECORDING_DIR")
+    monkeypatch.chdir(tmp_path)
+    assert Settings().recording_dir == tmp_path / "painrewire-recordings"  # beside the database, not in /tmp

@@ -36,9 +36,10 @@ def shared_database(tmp_path: Path) -> Iterator[str]:
 
 
 def _worker(database_url: str, tmp_path: Path, name: str) -> TestClient:
-    settings = Settings(database_url=database_url, environment="test", redis_url=REDIS_URL)
+    settings = Settings(
+        database_url=database_url, environment="test", redis_url=REDIS_URL, recording_dir=tmp_path / name
+    )
     app = create_app(settings)
-    app.state.nfb_recording_dir = tmp_path / name
     return TestClient(app, base_url="http://testserver")
 
 
