@@ -21,7 +21,7 @@ from painrewire.programs.gmi.schemas import ImageryCreate, MovementBefore, Movem
 from painrewire.programs.gmi.scoring import HistoryPoint
 from painrewire.web import panels
 from painrewire.web.deps import CurrentClinician, CurrentPatientUser, CurrentUser, SessionDep
-from painrewire.web.errors import readable_pydantic_errors
+from painrewire.web.errors import readable_pydantic_errors, status_for
 from painrewire.web.routing import page_router
 from painrewire.web.templating import redirect, register_nav, render
 
@@ -254,9 +254,15 @@ async def save_exercise(
             errors=readable_pydantic_errors(exc),
             status_code=422,
         )
-    except (InvalidInput, gmi.StageNotOpen) as exc:
+    except (InvalidInput, gmi.StageNotOpen) as exc:  # 422, or 409 for a stage not open yet (as in the API)
         return _exercise_page(
-            request, session, patient, exercise_id, form=form, errors=[exc.message], status_code=422
+            request,
+            session,
+            patient,
+            exercise_id,
+            form=form,
+            errors=[exc.message],
+            status_code=status_for(exc),
         )
     moved = "&moved=1" if logged.stage_change is not None else ""
     return redirect(f"/patient/gmi/imagery?saved={exercise_id}{moved}")
@@ -363,17 +369,18 @@ async def save_movement(
     except KeyError:
         raise NotFound("There is no such movement on the ladder.") from None
     form = {name: str(raw.get(name) or "") for name, *_ in MOVEMENT_SCALES}
+    status = 422
     try:
         data = MovementCreate.model_validate({"movement_id": movement_id, **form})
         gmi.log_movement(session, user, patient.id, data)
     except ValidationError as exc:
         errors = readable_pydantic_errors(exc)
     except (InvalidInput, gmi.StageNotOpen, gmi.ProgramPaused) as exc:
-        errors = [exc.message]
+        errors, status = [exc.message], status_for(exc)  # a step not open yet or a paused program: 409
     else:
         return redirect(f"/patient/gmi/movement?saved={movement_id}#step-{movement_id}")
     return _step_page(
-        request, session, patient, movement_id, phase="after", form=form, errors=errors, status_code=422
+        request, session, patient, movement_id, phase="after", form=form, errors=errors, status_code=status
     )
 
 
