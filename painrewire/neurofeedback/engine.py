@@ -148,7 +148,8 @@ class _Column:
 
 
 class HopLog:
-    """Every hop of a session, kept in columns for the summary, sham replay and latency figures.
+    """Every hop of a session, kept in columns for the summary, sham replay and latency figures (the latencies
+    themselves, in the order hops were sent, are the engine's ``_latencies``).
 
     A live server runs hundreds of sessions of thousands of hops each (a 30-minute session has 7,200). Kept as
     one ``HopResult`` per hop they were millions of objects that every full garbage collection walked: with 300
@@ -163,8 +164,6 @@ class HopLog:
         As in ``HopResult``.
     protocol_power : ndarray, shape (n_hops, n_bands)
         Band power averaged over the protocol's channels (what the summary reports per minute).
-    sent_at, latency_s : ndarray of float
-        When each hop's feedback was sent and its latency (NaN: not sent).
     """
 
     def __init__(self, n_bands: int, capacity: int = 512) -> None:
@@ -177,8 +176,6 @@ class HopLog:
             "time_s": np.zeros(capacity),
             "timestamp": np.zeros(capacity),
             "feedback": np.zeros(capacity),
-            "sent_at": np.full(capacity, np.nan),
-            "latency_s": np.full(capacity, np.nan),
             "protocol_power": np.zeros((capacity, n_bands)),
         }
 
@@ -205,19 +202,15 @@ class HopLog:
     def _grow(self) -> None:
         self._capacity *= 2
         for name, column in self._data.items():
-            fill = np.nan if name in ("sent_at", "latency_s") else 0
-            grown = np.full((self._capacity, *column.shape[1:]), fill, dtype=column.dtype)
+            grown = np.zeros((self._capacity, *column.shape[1:]), dtype=column.dtype)
             grown[: self._n] = column[: self._n]
             self._data[name] = grown
 
-    def mark_sent(self, index: int, sent_at: float) -> float:
-        """Record when hop ``index``'s feedback was sent; return its latency in seconds."""
+    def latency(self, index: int, sent_at: float) -> float:
+        """Seconds from hop ``index``'s newest sample to ``sent_at`` (the same clock)."""
         if not 0 <= index < self._n:
             raise IndexError(f"no hop {index}: {self._n} so far")
-        latency = float(sent_at) - float(self._data["timestamp"][index])
-        self._data["sent_at"][index] = sent_at
-        self._data["latency_s"][index] = latency
-        return latency
+        return float(sent_at) - float(self._data["timestamp"][index])
 
     feedback_phase = _Column()
     reward = _Column()
@@ -226,8 +219,6 @@ class HopLog:
     timestamp = _Column()
     feedback = _Column()
     protocol_power = _Column()
-    sent_at = _Column()
-    latency_s = _Column()
 
 
 class FeedbackEngine:
@@ -648,7 +639,7 @@ class FeedbackEngine:
 
         ``sent_at`` must be read from the clock the chunk timestamps are on (``Source.now()``).
         """
-        latency = self.log.mark_sent(hop_index, float(sent_at))
+        latency = self.log.latency(hop_index, float(sent_at))
         self._latencies.append(latency)
         return latency
 

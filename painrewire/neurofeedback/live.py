@@ -317,7 +317,10 @@ class LiveHub:
 
 def _sync_all(recorders: list[SessionRecorder]) -> None:
     for recorder in recorders:
-        recorder.sync()
+        try:
+            recorder.sync()
+        except OSError:  # one failing disk write must not leave the other sessions' recordings unsynced
+            logger.exception("Could not force the live recording %s to disk", recorder.path.name)
 
 
 def hub_of(app: Any) -> LiveHub:

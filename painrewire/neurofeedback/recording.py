@@ -5,10 +5,10 @@ JSON-lines file in ``<path>.partial/``, flushing both as it goes: if the process
 far is on disk, and ``recover_recording`` turns the side folder into the EDF+ file. A live server sets
 ``deferred``: appending then only queues the bytes, written in one go about once a second (``drain``), and a
 worker thread forces them to disk (``sync``) -- never on the event loop, where an fsync would stall every
-session's feedback; a crash loses at most what was not yet drained. ``close()`` writes
-the EDF+ file and removes the side folder. Writing the EDF at the end (rather than as it goes) lets each
-channel's physical range be the range its data actually used, which keeps the 16-bit quantisation step as small
-as the data allow -- the round trip through the file is within one step, and the tests prove it.
+session's feedback; a crash loses at most what was not yet drained. ``close()`` writes the EDF+ file and
+removes the side folder. Writing the EDF at the end (rather than as it goes) lets each channel's physical range
+be the range its data actually used, which keeps the 16-bit quantisation step as small as the data allow -- the
+round trip through the file is within one step, and the tests prove it.
 
 Samples that never arrived are filled with the channel's last value so the file's time axis stays true,
 and a ``lost_samples`` annotation covers exactly the filled span (peers.md: keep the recording honest about
@@ -151,8 +151,8 @@ class SessionRecorder:
         self._last_sync = time.monotonic()
         #: Seconds between forcing the samples to disk in ``append`` (when not ``deferred``).
         self.fsync_seconds = 5.0
-        #: Queue what is appended and annotated for ``drain()`` and ``sync()`` to write from a worker thread
-        #: (a live server); otherwise ``append`` and ``annotate`` write at once.
+        #: Queue what is appended and annotated until ``drain()`` or ``sync()`` writes it (a live server drains
+        #: once a second on its event loop and syncs from a worker thread); otherwise they write at once.
         self.deferred = False
         #: Queued sample bytes and event lines (deques: appended on one thread, taken on another).
         self._queued_samples: collections.deque[bytes] = collections.deque()
