@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.orm import Session, joinedload
 
 from painrewire.accounts import audit
@@ -51,19 +51,23 @@ def open_request(session: Session, patient: Patient) -> ErasureRequest | None:
     return found if found is not None and found.status == ErasureStatus.REQUESTED else None
 
 
-def open_in_caseload(session: Session, clinician: User) -> list[tuple[ErasureRequest, Patient]]:
-    """Open requests of the patients this clinician may see, oldest first (for the home page)."""
+def _open_requests(
+    session: Session, of_patients: ColumnElement[bool]
+) -> list[tuple[ErasureRequest, Patient]]:
+    """Open requests of the patients ``of_patients`` selects, oldest first, with their accounts."""
     rows = session.execute(
         select(ErasureRequest, Patient)
         .join(Patient, Patient.id == ErasureRequest.patient_id)
-        .where(
-            ErasureRequest.status == ErasureStatus.REQUESTED,
-            ErasureRequest.patient_id.in_(access.visible_patient_ids(clinician)),
-        )
+        .where(ErasureRequest.status == ErasureStatus.REQUESTED, of_patients)
         .options(joinedload(Patient.user))
         .order_by(ErasureRequest.created_at, ErasureRequest.id)
     ).all()
     return [(request, patient) for request, patient in rows]
+
+
+def open_in_caseload(session: Session, clinician: User) -> list[tuple[ErasureRequest, Patient]]:
+    """Open requests of the patients this clinician may see, oldest first (for the home page)."""
+    return _open_requests(session, Patient.id.in_(access.visible_patient_ids(clinician)))
 
 
 def open_without_care_team(session: Session, admin: User) -> list[tuple[ErasureRequest, Patient]]:
@@ -73,21 +77,12 @@ def open_without_care_team(session: Session, admin: User) -> list[tuple[ErasureR
     """
     if admin.role != Role.ADMIN:
         raise Forbidden("This list is for administrators.")
-    rows = session.execute(
-        select(ErasureRequest, Patient)
-        .join(Patient, Patient.id == ErasureRequest.patient_id)
-        .where(
-            ErasureRequest.status == ErasureStatus.REQUESTED,
-            access.without_care_team(),
-        )
-        .options(joinedload(Patient.user))
-        .order_by(ErasureRequest.created_at, ErasureRequest.id)
-    ).all()
+    rows = _open_requests(session, access.without_care_team())
     for request, patient in rows:
         audit.record(
             session, admin, AuditAction.READ, RESOURCE, resource_id=request.id, patient_id=patient.id
         )
-    return [(request, patient) for request, patient in rows]
+    return rows
 
 
 def own_latest(session: Session, actor: User) -> ErasureRequest | None:
