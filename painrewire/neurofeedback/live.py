@@ -48,7 +48,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-import numpy as np
 from fastapi.concurrency import run_in_threadpool
 
 from painrewire.db import unit_of_work, utcnow
@@ -63,7 +62,6 @@ from painrewire.neurofeedback.acquisition import (
     SourceError,
     SourceStatus,
 )
-from painrewire.neurofeedback.artifacts import ArtifactLimits
 from painrewire.neurofeedback.broadcast import Broadcast, make_broadcast
 from painrewire.neurofeedback.engine import HopResult, Phase
 from painrewire.neurofeedback.models import SessionStatus
@@ -71,6 +69,7 @@ from painrewire.neurofeedback.protocols import get_protocol
 from painrewire.neurofeedback.recording import SessionRecorder, recover_recording
 from painrewire.neurofeedback.service import RunPlan, SessionNotLive, SessionOutcome
 from painrewire.neurofeedback.sham import ShamReplay
+from painrewire.neurofeedback.traces import ConsoleTraces
 from painrewire.neurofeedback.training import SessionState, SignalCheckFailed, TrainingSession
 from painrewire.web.deps import database_gate
 
@@ -85,8 +84,7 @@ FEEDBACK, CONSOLE, COMMANDS, REPLIES = "feedback", "console", "commands", "repli
 COMMAND_TIMEOUT = 5.0
 #: A checked session that nobody starts is ended after this long.
 READY_TIMEOUT = 30 * 60.0
-#: Traces to the practitioner's screen: samples per second per channel, and how often.
-TRACE_RATE = 64.0
+#: Traces and signal quality to the practitioner's screen this often (``traces.ConsoleTraces``).
 TRACE_EVERY = 0.5
 #: An open console says so this often (a ``watch`` command); a session nobody has watched for three times
 #: as long skips the console's periodic messages (status, hops, traces), which are most of its work.
@@ -101,7 +99,6 @@ IDLE_STEP = 0.1
 LATE_STEP = 0.02
 RECONNECT_STEP = 0.25
 HOP_MARGIN = 0.002
-QUALITY_SECONDS = 1.0
 #: A session's recording is handed to the operating system this often, in one write (a crash of the process
 #: loses at most this much; a write per step of hundreds of sessions adds up)...
 FLUSH_SECONDS = 1.0
@@ -366,19 +363,20 @@ def _recover_interrupted(session: Any, session_id: uuid.UUID, partial: Path) -> 
 
 
 class Cadence:
-    """A periodic duty (the console's status, traces...) on a fixed grid with a session's own phase.
+    """A periodic duty (the console's status, traces...) on a fixed grid with a session's own offset.
 
     Timed from when it was last done instead, the duties of hundreds of sessions fell into step: after any
     stall of the event loop every session caught up at once, so all their timers restarted together and from
     then on they all published in the same few milliseconds, every period -- a burst that stalled the loop
     again (measured: 20-60 ms lags every second with 400 sessions). On a grid, a late duty is done late once
-    and the next one is due where it always was.
+    and the next one is due where it always was. Duties whose periods are multiples of each other and that
+    share an offset fall due at the same steps, so their messages can go out together.
     """
 
-    def __init__(self, period: float, phase: float, *, now: float | None = None) -> None:
+    def __init__(self, period: float, offset: float, *, now: float | None = None) -> None:
         self.period = period
         start = time.monotonic() if now is None else now
-        self.next = start + phase * period
+        self.next = start + offset
 
     def due(self, now: float) -> bool:
         """Whether the duty is due at ``now``; if so it counts as done (missed turns are skipped)."""
@@ -387,9 +385,9 @@ class Cadence:
         self.next += self.period * (math.floor((now - self.next) / self.period) + 1)
         return True
 
-    def hurry(self) -> None:
-        """Make it due now (a console just opened); the grid moves with it."""
-        self.next = time.monotonic()
+    def hurry(self, now: float) -> None:
+        """Make it due at ``now`` (a console just opened); the grid moves with it."""
+        self.next = now
 
 
 @dataclass
@@ -418,17 +416,20 @@ class LiveRunner:
         self._channels: dict[str, str] = {}
         #: The console's periodic messages of this step, sent together (``_flush_console``).
         self._console_parts: list[dict[str, Any]] = []
-        #: Raw chunks since the last traces, and the last second of signal as of then (for its quality).
-        self._held: list[np.ndarray] = []
-        self._carried = 0  # samples at the start of ``_held`` already in ``_quality``
-        self._quality: np.ndarray | None = None
-        # The console's and the patient screen's periodic messages, each on this session's own phase.
+        #: The raw signal for the console (set when the headset is open).
+        self._raw: ConsoleTraces | None = None
+        #: The console's hop labels (channels, protocol rows, bands), made at the first hop.
+        self._hop_labels: tuple[list[str], list[int], list[str]] | None = None
+        # The console's and the patient screen's periodic duties, each on this session's own phase. The
+        # console's three share one grid (its periods are multiples of TRACE_EVERY), so they fall due at the
+        # same steps and go out as one message.
         phase = (session_id.int % 9973) / 9973
-        self._traces = Cadence(TRACE_EVERY, phase)
-        self._status = Cadence(STATUS_EVERY, phase)
-        self._state_reminder = Cadence(STATE_EVERY, phase)
-        self._console_hops = Cadence(CONSOLE_HOP_EVERY, phase)
-        self._flush = Cadence(FLUSH_SECONDS, phase)
+        start = time.monotonic()
+        self._traces = Cadence(TRACE_EVERY, phase * TRACE_EVERY, now=start)
+        self._status = Cadence(STATUS_EVERY, phase * TRACE_EVERY, now=start)
+        self._console_hops = Cadence(CONSOLE_HOP_EVERY, phase * TRACE_EVERY, now=start)
+        self._state_reminder = Cadence(STATE_EVERY, phase * STATE_EVERY, now=start)
+        self._flush = Cadence(FLUSH_SECONDS, phase * FLUSH_SECONDS, now=start)
         self._console_seen = -math.inf
         self._ready_since: float | None = None
         self._files: list[Path] = []
@@ -551,6 +552,7 @@ class LiveRunner:
                 line_freq=plan.line_freq,
                 patient_code=plan.patient_code,
             )
+            self._raw = ConsoleTraces(self.training.sfreq, self.tap.channel_names, self.training.limits)
             self.hub.recording_dir.mkdir(parents=True, exist_ok=True)
             await asyncio.to_thread(self.training.start)
             if self.training.recorder is not None:
@@ -612,7 +614,7 @@ class LiveRunner:
             if step.check is not None:
                 await self._publish_check()
             if step.current is not None and not step.paused and training.state is SessionState.TRAINING:
-                await self._send(step.current)
+                await self._send(step.current, tick)
             if step.paused != paused:
                 paused = step.paused
                 await self.publish(
@@ -620,20 +622,20 @@ class LiveRunner:
                     {"type": "alarm" if paused else "resumed", "lost_samples": int(self._lost_total())},
                 )
             await self._publish_patient_state(self._patient_phase(step.paused))
-            if chunks and self.watched:
-                self._held.extend(c.data for c in chunks)
-                if self._traces.due(tick):
-                    self._add_traces()
-            elif chunks:
-                self._held.clear()
-                self._carried = 0
-                self._quality = None
+            if chunks and self._raw is not None:
+                if self.watched:
+                    for chunk in chunks:
+                        self._raw.hold(chunk.data)
+                    if self._traces.due(tick) and (raw := self._raw.take()) is not None:
+                        self._console_parts.append(raw)
+                else:
+                    self._raw.clear()
             if step.lost_samples:
                 await self.publish(
                     CONSOLE,
                     {"type": "lost", "samples": int(step.lost_samples), "total": int(self._lost_total())},
                 )
-            await self._publish_status(loss=step.loss_state.value, paused=step.paused)
+            await self._publish_status(tick, loss=step.loss_state.value, paused=step.paused)
             await self._flush_console()
             if training.state is SessionState.READY:
                 self._ready_since = self._ready_since or tick
@@ -664,7 +666,7 @@ class LiveRunner:
 
     # -- feedback
 
-    async def _send(self, hop: HopResult) -> None:
+    async def _send(self, hop: HopResult, tick: float) -> None:
         training = self.training
         assert training is not None and training.engine is not None
         engine = training.engine
@@ -680,11 +682,16 @@ class LiveRunner:
             message["progress"] = round(engine.baseline_progress, 3)
         await self.publish(FEEDBACK, message)
         latency = training.mark_sent(hop)
-        now = time.monotonic()
-        if not self.watched or not self._console_hops.due(now):
+        if not self.watched or not self._console_hops.due(tick):
             return
-        trained = {p.lower() for p in training.protocol.channels}
-        rows = [i for i, c in enumerate(hop.channel_names) if c.lower() in trained]
+        if self._hop_labels is None:  # the same every hop: made once, reused in every message
+            trained = {p.lower() for p in training.protocol.channels}
+            self._hop_labels = (
+                list(hop.channel_names),
+                [i for i, c in enumerate(hop.channel_names) if c.lower() in trained],
+                list(hop.band_names),
+            )
+        channels, rows, bands = self._hop_labels
         self._console_parts.append(
             {
                 "type": "hop",
@@ -704,10 +711,10 @@ class LiveRunner:
                     if self._recent_rewards
                     else None
                 ),
-                "channels": list(hop.channel_names),
+                "channels": channels,
                 "protocol_rows": rows,
-                "bands": list(hop.band_names),
-                "power": np.round(hop.band_powers, 3).tolist(),
+                "bands": bands,
+                "power": hop.band_powers.round(3).tolist(),
             },
         )
 
@@ -737,8 +744,10 @@ class LiveRunner:
             self._patient_state = state
             await self.publish(FEEDBACK, {"type": "state", "state": state})
 
-    async def _publish_status(self, *, loss: str = "ok", paused: bool = False, force: bool = False) -> None:
-        now = time.monotonic()
+    async def _publish_status(
+        self, now: float | None = None, *, loss: str = "ok", paused: bool = False, force: bool = False
+    ) -> None:
+        now = time.monotonic() if now is None else now
         if not self._status.due(now) and not force:
             return
         training = self.training
@@ -786,70 +795,6 @@ class LiveRunner:
         self.write(service.record_check, report)
         await self.publish(CONSOLE, {"type": "check", **report})
 
-    # -- traces and signal quality
-
-    def _add_traces(self) -> None:
-        """The raw traces since the last ones (averaged down to ``TRACE_RATE``) and the signal quality of the
-        last second. Chunks are only held between traces: joined here, twice a second, not at every step."""
-        training = self.training
-        assert training is not None
-        if not self._held:
-            return
-        data = np.concatenate(self._held, axis=1)
-        self._held.clear()
-        keep = max(2, round(QUALITY_SECONDS * training.sfreq))
-        new = data[:, self._carried :]
-        recent = new if self._quality is None else np.concatenate([self._quality, new], axis=1)
-        self._quality = recent[:, -keep:]
-        factor = max(1, round(training.sfreq / TRACE_RATE))
-        usable = data.shape[1] // factor * factor
-        self._carried = data.shape[1] - usable
-        if self._carried:
-            self._held.append(data[:, usable:])  # the rest waits for the next traces
-        if usable == 0:
-            return
-        reduced = np.nan_to_num(data[:, :usable]).reshape(data.shape[0], -1, factor).mean(axis=2)
-        self._console_parts.append(
-            {
-                "type": "raw",
-                "rate": training.sfreq / factor,
-                "channels": list(training.source.channel_names),
-                "data": np.round(reduced, 1).tolist(),
-                "quality": self._quality_of(),
-            },
-        )
-
-    def _quality_of(self) -> list[dict[str, Any]]:
-        """Per channel over the last second: no data, flat, saturated, too high an amplitude, or ok."""
-        training = self.training
-        assert training is not None
-        limits: ArtifactLimits = training.limits
-        names = training.source.channel_names
-        window = self._quality
-        if window is None or window.shape[1] < 2:
-            return [{"channel": name, "state": "no_data", "ptp_uv": None} for name in names]
-        finite = np.isfinite(window)
-        counts = finite.sum(axis=1)
-        with np.errstate(invalid="ignore"):
-            high = np.where(finite, window, -np.inf).max(axis=1)
-            low = np.where(finite, window, np.inf).min(axis=1)
-            peak = np.where(finite, np.abs(window), 0.0).max(axis=1)
-        out: list[dict[str, Any]] = []
-        for i, name in enumerate(names):
-            if counts[i] < 2:
-                out.append({"channel": name, "state": "no_data", "ptp_uv": None})
-                continue
-            ptp = float(high[i] - low[i])
-            state = "ok"
-            if ptp < limits.flat_ptp_uv:
-                state = "flat"
-            elif limits.saturation_uv is not None and float(peak[i]) >= limits.saturation_uv:
-                state = "saturated"
-            elif ptp > limits.max_ptp_uv:
-                state = "high_amplitude"
-            out.append({"channel": name, "state": state, "ptp_uv": round(ptp, 1)})
-        return out
-
     # -- commands
 
     async def _handle_commands(self) -> None:
@@ -869,8 +814,9 @@ class LiveRunner:
             was_watched = self.watched
             self._console_seen = time.monotonic()
             if not was_watched:
-                self._traces.hurry()
-                await self._publish_status(force=True)
+                now = time.monotonic()
+                for cadence in (self._traces, self._status, self._console_hops):
+                    cadence.hurry(now)
             return
         if name == "begin":
             try:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import mne
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
@@ -336,6 +337,13 @@ def test_a_session_nobody_watches_skips_the_consoles_periodic_messages_until_a_c
         assert console.receive_json()["type"] == "hello"
         seen = receive_until(console, lambda m: m["type"] == "hop", seconds=10)
         assert {"status", "hop"} <= {m["type"] for m in seen}
+        # From then on the periodic parts share one grid: each message carries the newest hop with its
+        # traces (and the status once a second) -- two messages a second, not one per part.
+        messages = [console.receive_json() for _ in range(6)]
+        assert all(m["type"] == "batch" for m in messages), [m["type"] for m in messages]
+        kinds = [tuple(p["type"] for p in m["parts"]) for m in messages]
+        assert all(k in (("hop", "raw"), ("status", "hop", "raw")) for k in kinds), kinds
+        assert 2 <= kinds.count(("status", "hop", "raw")) <= 4, kinds
         assert live_client.post(f"{api}/stop", headers=staff).status_code == 200
         receive_until(console, lambda m: m["type"] == "ended")
 
@@ -431,6 +439,21 @@ def test_sessions_stalled_together_keep_their_own_console_timing() -> None:
     assert first.due(stall_ends) and second.due(stall_ends)
     assert not first.due(stall_ends + 0.01) and not second.due(stall_ends + 0.01)
     assert (first.next, second.next) == pytest.approx((105.1, 104.7))  # back on their own grids
+
+
+def test_a_sessions_console_duties_with_one_offset_fall_due_at_the_same_steps() -> None:
+    """Traces and hops every 0.5 s and the status every second, at steps a quarter second apart (with
+    jitter): the status is due only at steps where the other two are due too, also after a console opens
+    mid-session and moves the grid."""
+    traces, hops, status = (live.Cadence(p, 0.2, now=0.0) for p in (0.5, 0.5, 1.0))
+    rng = np.random.default_rng(3)
+    steps = np.arange(0.0, 20.0, 0.25) + rng.uniform(0.0, 0.03, 80)
+    due = [(traces.due(t), hops.due(t), status.due(t)) for t in steps]
+    for cadence in (traces, hops, status):
+        cadence.hurry(20.11)
+    due += [(traces.due(t), hops.due(t), status.due(t)) for t in steps + 20.11]
+    assert all(t and h for t, h, s in due if s) and all(t == h for t, h, _ in due)
+    assert sum(s for _, _, s in due) == pytest.approx(sum(t for t, _, _ in due) / 2, abs=1)
 
 
 def test_the_recording_folder_is_a_clinic_setting_that_survives_restarts(
