@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from painrewire.accounts.models import AuditAction, AuditEvent, AuthSession, Role, User
+from painrewire.config import Settings
 from tests.fixtures.factories import PASSWORD, create_user
 
 
@@ -196,3 +197,34 @@ class TestCreateUser:
         )
         assert response.status_code == 422
         assert any(m.startswith("password:") for m in response.json()["detail"])
+
+
+def test_live_logins_finds_in_one_call_which_tokens_still_log_someone_in(
+    session: Session, settings: Settings
+) -> None:
+    """What a live server uses to re-check all its open sockets: the same rule as one request's login."""
+    from datetime import timedelta
+
+    from painrewire.accounts import service as accounts
+    from painrewire.accounts.models import AuthSession
+    from painrewire.accounts.security import token_digest
+    from painrewire.db import utcnow
+
+    def login(user: User) -> str:
+        return accounts.start_session(session, settings, user, kind="api").token
+
+    patient, clinician = create_user(session, role=Role.PATIENT), create_user(session)
+    live, logged_out, expired, other = login(patient), login(patient), login(patient), login(clinician)
+    accounts.end_session(session, logged_out)
+    row = session.scalar(select(AuthSession).where(AuthSession.token_hash == token_digest(expired)))
+    assert row is not None
+    row.expires_at = utcnow() - timedelta(seconds=1)
+    session.flush()
+    tokens = [live, logged_out, expired, other, "never-issued"]
+    assert accounts.live_logins(session, tokens) == {live: patient.id, other: clinician.id}
+    clinician.is_active = False
+    session.flush()
+    assert accounts.live_logins(session, tokens) == {live: patient.id}
+    for token in tokens:  # the one-request rule agrees
+        user = accounts.resolve_session(session, token)
+        assert (user.id if user else None) == accounts.live_logins(session, [token]).get(token)

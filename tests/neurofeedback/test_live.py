@@ -348,6 +348,37 @@ def test_a_session_nobody_watches_skips_the_consoles_periodic_messages_until_a_c
         receive_until(console, lambda m: m["type"] == "ended")
 
 
+def test_logging_out_elsewhere_ends_the_live_sockets_of_that_login_only(
+    live_client: TestClient,
+    bearer: Headers,
+    clinician: User,
+    patient: Patient,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every open socket's login is checked again (here every 0.3 s, in production every minute): the
+    patient's screen of a login that logged out is closed with a reason; the console of another login
+    carries on."""
+    from painrewire.neurofeedback import sockets
+
+    monkeypatch.setattr(sockets, "RECHECK_SECONDS", 0.3)
+    staff, own = bearer(clinician), bearer(patient.user)
+    row = _set_up(live_client, staff, patient, duration_seconds=60)
+    api = f"/api/v1/neurofeedback/sessions/{row['id']}"
+    with (
+        _socket(live_client, row["id"], "console", staff) as console,
+        _socket(live_client, row["id"], "feedback", own) as screen,
+    ):
+        assert console.receive_json()["type"] == "hello" and screen.receive_json()["type"] == "hello"
+        assert live_client.post("/api/v1/auth/logout", headers=own).status_code == 204
+        with pytest.raises(WebSocketDisconnect) as closed:
+            receive_until(screen, lambda m: False, seconds=10)
+        assert closed.value.code == 1008 and "login has ended" in closed.value.reason
+        time.sleep(1.0)  # several more checks: the practitioner's login is still live
+        assert receive_until(console, lambda m: m["type"] == "status", seconds=5)
+        assert live_client.post(f"{api}/stop", headers=staff).status_code == 200
+        receive_until(console, lambda m: m["type"] == "ended")
+
+
 def test_the_practitioner_can_check_again_and_change_the_target_while_live(
     live_client: TestClient, bearer: Headers, clinician: User, patient: Patient
 ) -> None:
