@@ -14,7 +14,8 @@ Channels of session ``S`` (``channel(S, kind)``):
   ended) and ``feedback`` (0..1 value, reward). It never says whether the session is sham.
 * ``console`` -- to the practitioner's screen: ``status`` (state, connection, lost samples, latency),
   ``check`` (per channel pass or fail), ``hop`` (band powers, metric, threshold, reward: the newest hop
-  twice a second), ``raw`` (traces and signal quality per channel, twice a second), ``note``, ``ended``.
+  twice a second), ``raw`` (traces twice a second, with each channel's signal quality once a second),
+  ``note``, ``ended``.
   The periodic ones (``status``, ``hop``, ``raw``) due at the same step go out as one ``batch`` message
   (``parts``, in that order): two console messages a second instead of five.
 * ``commands`` / ``replies`` -- the practitioner's commands and the runner's answers.
@@ -384,10 +385,6 @@ class Cadence:
             return False
         self.next += self.period * (math.floor((now - self.next) / self.period) + 1)
         return True
-
-    def hurry(self, now: float) -> None:
-        """Make it due at ``now`` (a console just opened); the grid moves with it."""
-        self.next = now
 
 
 @dataclass
@@ -811,12 +808,11 @@ class LiveRunner:
         assert training is not None
         name = message.get("name")
         if name == "watch":
-            was_watched = self.watched
+            # A console that just opened gets the newest hop and traces at the next step (their duties were
+            # not looked at while nobody watched, so they are overdue) and the status within a second. The
+            # grids are never moved: moved to the moment a console opened, they bunched together the sessions
+            # whose consoles opened together, and those then all published in the same milliseconds.
             self._console_seen = time.monotonic()
-            if not was_watched:
-                now = time.monotonic()
-                for cadence in (self._traces, self._status, self._console_hops):
-                    cadence.hurry(now)
             return
         if name == "begin":
             try:
