@@ -513,12 +513,13 @@ class FeedbackEngine:
         pair, raw_row = self._filter.process_block_pair(block)
         blocks = self._blocks
         slot = blocks % self._hops_per_window
+        # (ufunc reductions called directly: ndarray.max goes through a Python wrapper, per call)
         if raw_row == 0:
-            pair.max(axis=2, out=self._maxima[slot])
-            pair.min(axis=2, out=self._minima[slot])
+            np.maximum.reduce(pair, axis=2, out=self._maxima[slot])
+            np.minimum.reduce(pair, axis=2, out=self._minima[slot])
         else:
-            pair.max(axis=2, out=self._maxima[slot, ::-1])
-            pair.min(axis=2, out=self._minima[slot, ::-1])
+            np.maximum.reduce(pair, axis=2, out=self._maxima[slot, ::-1])
+            np.minimum.reduce(pair, axis=2, out=self._minima[slot, ::-1])
         flags = tuple(self._stage_flags) if self._stage_flags else ()
         if self._block_flags[slot]:
             self._flagged_blocks -= 1
@@ -554,8 +555,8 @@ class FeedbackEngine:
 
     def _window_reasons(self, powers: FloatArray) -> tuple[str, ...]:
         limits = self.limits
-        maxima = self._maxima.max(axis=0)
-        minima = self._minima.min(axis=0)
+        maxima = np.maximum.reduce(self._maxima, axis=0)
+        minima = np.minimum.reduce(self._minima, axis=0)
         reasons: list[str] = []
         names = self.channel_names
         for row in self._rows:

@@ -2,7 +2,8 @@
 channel's signal quality over the last second.
 
 The live loop hands over every chunk it reads (``hold``) and, twice a second, takes one ``raw`` message part
-(``take``). Chunks are only held between traces and joined when they are taken, not at every step. Hundreds
+(``take``); the quality, which covers a second, comes with every part that completes a second. Chunks are
+only held between traces and joined when they are taken, not at every step. Hundreds
 of sessions share one process, so the usual case -- a clean signal -- takes a quick path: a few whole-array
 reductions, no per-sample masks; only a window holding NaN or infinities is looked at value by value.
 """
@@ -96,6 +97,7 @@ class ConsoleTraces:
         self._held: list[FloatArray] = []
         self._carried = 0  # samples at the start of ``_held`` already in ``_quality``
         self._quality: FloatArray | None = None
+        self._unjudged = self._keep  # samples since the quality was last given (the first part gives it)
 
     def hold(self, data: FloatArray) -> None:
         """A chunk just read (channels x samples, uV)."""
@@ -106,16 +108,18 @@ class ConsoleTraces:
         self._held.clear()
         self._carried = 0
         self._quality = None
+        self._unjudged = self._keep
 
     def take(self) -> dict[str, Any] | None:
-        """The ``raw`` part: the traces since the last one (``rate`` samples a second) and the quality of the
-        last second; None when too little came to draw. Samples that do not fill a run of ``factor`` wait for
-        the next traces."""
+        """The ``raw`` part: the traces since the last one (``rate`` samples a second) and, once a second of
+        signal has come since it was last given, the quality of the last second; None when too little came to
+        draw. Samples that do not fill a run of ``factor`` wait for the next traces."""
         if not self._held:
             return None
         data = self._held[0] if len(self._held) == 1 else np.concatenate(self._held, axis=1)
         self._held.clear()
         new = data[:, self._carried :]
+        self._unjudged += new.shape[1]
         recent = new if self._quality is None else np.concatenate([self._quality, new], axis=1)
         self._quality = recent[:, -self._keep :]
         factor = self.factor
@@ -125,10 +129,13 @@ class ConsoleTraces:
             self._held.append(data[:, usable:])
         if usable == 0:
             return None
-        return {
+        part: dict[str, Any] = {
             "type": "raw",
             "rate": self.rate,
             "channels": self.channel_names,
             "data": average_down(data[:, :usable], factor).round(1).tolist(),
-            "quality": signal_quality(self._quality, self.channel_names, self.limits),
         }
+        if self._unjudged >= self._keep:
+            part["quality"] = signal_quality(self._quality, self.channel_names, self.limits)
+            self._unjudged = 0
+        return part

@@ -87,11 +87,14 @@ def test_quality_covers_the_last_second_only() -> None:
     raw.hold(blink)
     first = raw.take()
     assert first is not None and first["quality"][0]["state"] == "high_amplitude"
+    parts = []
     for _ in range(2):  # one more second of clean signal pushes the blink out
         raw.hold(np.vstack([_sine(20.0, 128)] * 4))
         part = raw.take()
         assert part is not None
-    assert part["quality"][0]["state"] == "ok"
+        parts.append(part)
+    assert "quality" not in parts[0]  # given once a second, not with every half second of traces
+    assert parts[1]["quality"][0]["state"] == "ok"
 
 
 def test_clearing_forgets_the_held_signal_and_its_quality() -> None:

@@ -165,7 +165,7 @@
       Array.prototype.push.apply(t, row);
       if (t.length > keep) { t.splice(0, t.length - keep); }
     });
-    drawQuality(m.quality);
+    if (m.quality) drawQuality(m.quality);  // once a second
     if (!drawPending) {
       drawPending = true;
       window.requestAnimationFrame(function () { drawPending = false; drawTraces(m.channels); });
