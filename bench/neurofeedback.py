@@ -38,6 +38,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import os
 import platform
@@ -401,6 +402,13 @@ async def _drive(
 ) -> dict[str, Any]:
     import httpx
 
+    from painrewire.app import GC_THRESHOLDS
+
+    # The clients measure the server: their own pauses must not count. Hundreds of client sockets are as many
+    # long-lived objects as the server's, and the collector's full passes over them stalled this process's
+    # loop, delaying when a message was seen (the same remedy as the server's: rarer young collections, and
+    # each step's new connections frozen out of the full passes once it is running).
+    gc.set_threshold(*GC_THRESHOLDS)
     headers = {"Authorization": f"Bearer {token}"}
     watch = _Watch()
     tasks: list[asyncio.Task[None]] = []
@@ -440,6 +448,8 @@ async def _drive(
                 while len(watch.in_feedback) < running and time.monotonic() < deadline:
                     await asyncio.sleep(0.25)
                 ramp_seconds = time.monotonic() - ramp_started
+                gc.collect()
+                gc.freeze()
                 await asyncio.sleep(SETTLE_SECONDS)
                 ok = False
                 for _ in range(WINDOWS_PER_STEP):
