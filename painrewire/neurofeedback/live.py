@@ -85,13 +85,12 @@ FEEDBACK, CONSOLE, COMMANDS, REPLIES = "feedback", "console", "commands", "repli
 COMMAND_TIMEOUT = 5.0
 #: A checked session that nobody starts is ended after this long.
 READY_TIMEOUT = 30 * 60.0
-#: Traces and signal quality to the practitioner's screen this often (``traces.ConsoleTraces``).
-TRACE_EVERY = 0.5
+#: The console's newest hop (meter, band powers) and raw traces (``traces.ConsoleTraces``) go out together
+#: this often (the patient gets every hop); STATUS_EVERY is a multiple of it, so the status joins them.
+CONSOLE_EVERY = 0.5
 #: An open console says so this often (a ``watch`` command); a session nobody has watched for three times
 #: as long skips the console's periodic messages (status, hops, traces), which are most of its work.
 WATCH_SECONDS = 5.0
-#: The console's meter and band powers: the newest hop at most this often (the patient gets every hop).
-CONSOLE_HOP_EVERY = 0.5
 STATUS_EVERY = 1.0
 #: How often the patient's screen is reminded of the session's state (a screen that joined late learns it).
 STATE_EVERY = 5.0
@@ -418,13 +417,12 @@ class LiveRunner:
         #: The console's hop labels (channels, protocol rows, bands), made at the first hop.
         self._hop_labels: tuple[list[str], list[int], list[str]] | None = None
         # The console's and the patient screen's periodic duties, each on this session's own phase. The
-        # console's three share one grid (its periods are multiples of TRACE_EVERY), so they fall due at the
-        # same steps and go out as one message.
+        # console's turns (hop and traces) and its status share one grid, so they fall due at the same steps
+        # and go out as one message.
         phase = (session_id.int % 9973) / 9973
         start = time.monotonic()
-        self._traces = Cadence(TRACE_EVERY, phase * TRACE_EVERY, now=start)
-        self._status = Cadence(STATUS_EVERY, phase * TRACE_EVERY, now=start)
-        self._console_hops = Cadence(CONSOLE_HOP_EVERY, phase * TRACE_EVERY, now=start)
+        self._console_turns = Cadence(CONSOLE_EVERY, phase * CONSOLE_EVERY, now=start)
+        self._status = Cadence(STATUS_EVERY, phase * CONSOLE_EVERY, now=start)
         self._state_reminder = Cadence(STATE_EVERY, phase * STATE_EVERY, now=start)
         self._flush = Cadence(FLUSH_SECONDS, phase * FLUSH_SECONDS, now=start)
         self._console_seen = -math.inf
@@ -605,13 +603,16 @@ class LiveRunner:
             if training.state is SessionState.TRAINING and not step.paused:
                 self._training_elapsed += tick - last_tick
             last_tick = tick
+            watched = self.watched
+            # A console turn needs samples read this step: the hop and the traces both come from them.
+            console_turn = watched and bool(chunks) and self._console_turns.due(tick)
             for hop in step.hops:
                 if hop.phase is Phase.FEEDBACK:
                     self._recent_rewards.append(bool(hop.reward))
             if step.check is not None:
                 await self._publish_check()
             if step.current is not None and not step.paused and training.state is SessionState.TRAINING:
-                await self._send(step.current, tick)
+                await self._send(step.current, console_turn=console_turn)
             if step.paused != paused:
                 paused = step.paused
                 await self.publish(
@@ -620,10 +621,10 @@ class LiveRunner:
                 )
             await self._publish_patient_state(self._patient_phase(step.paused))
             if chunks and self._raw is not None:
-                if self.watched:
+                if watched:
                     for chunk in chunks:
                         self._raw.hold(chunk.data)
-                    if self._traces.due(tick) and (raw := self._raw.take()) is not None:
+                    if console_turn and (raw := self._raw.take()) is not None:
                         self._console_parts.append(raw)
                 else:
                     self._raw.clear()
@@ -663,7 +664,7 @@ class LiveRunner:
 
     # -- feedback
 
-    async def _send(self, hop: HopResult, tick: float) -> None:
+    async def _send(self, hop: HopResult, *, console_turn: bool) -> None:
         training = self.training
         assert training is not None and training.engine is not None
         engine = training.engine
@@ -679,7 +680,7 @@ class LiveRunner:
             message["progress"] = round(engine.baseline_progress, 3)
         await self.publish(FEEDBACK, message)
         latency = training.mark_sent(hop)
-        if not self.watched or not self._console_hops.due(tick):
+        if not console_turn:
             return
         if self._hop_labels is None:  # the same every hop: made once, reused in every message
             trained = {p.lower() for p in training.protocol.channels}
@@ -808,10 +809,10 @@ class LiveRunner:
         assert training is not None
         name = message.get("name")
         if name == "watch":
-            # A console that just opened gets the newest hop and traces at the next step (their duties were
-            # not looked at while nobody watched, so they are overdue) and the status within a second. The
-            # grids are never moved: moved to the moment a console opened, they bunched together the sessions
-            # whose consoles opened together, and those then all published in the same milliseconds.
+            # A console that just opened gets the newest hop and traces at the next step (its turns were not
+            # looked at while nobody watched, so one is overdue) and the status within a second. The grids are
+            # never moved: moved to the moment a console opened, they bunched together the sessions whose
+            # consoles opened together, and those then all published in the same milliseconds.
             self._console_seen = time.monotonic()
             return
         if name == "begin":
