@@ -81,8 +81,6 @@ class LossMonitor:
         self.lost_total = 0
         self.gaps: list[Gap] = []
         self._last_time: float | None = None
-        #: The last chunk observed lost nothing (its ``lost_before`` is all zeros): callers may skip it.
-        self.last_chunk_clean = False
         self._last_counter: float | None = None
         self._last_arrival: float | None = None
         self._last_loss_arrival: float | None = None
@@ -123,15 +121,12 @@ class LossMonitor:
         n = times.size
         lost = np.zeros(n, dtype=np.int64)
         if n == 0:
-            self.last_chunk_clean = True
             return lost
         previous_time = times[0] - 1.0 / self.sfreq if self._last_time is None else self._last_time
         steps = np.empty(n)
         steps[0] = times[0] - previous_time
         np.subtract(times[1:], times[:-1], out=steps[1:])
-        clean = float(steps.max()) <= self._min_gap and self._counter_steps_by_one(counters)
-        self.last_chunk_clean = clean
-        if clean:
+        if float(steps.max()) <= self._min_gap and self._counter_steps_by_one(counters):
             # The usual chunk (four live hops a second, hundreds of sessions): nothing lost, nothing to find.
             if counters is not None:
                 self._last_counter = float(counters[-1])

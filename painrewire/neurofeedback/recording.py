@@ -188,10 +188,7 @@ class SessionRecorder:
             self._write_samples(np.ascontiguousarray(data.T, dtype="<f8").tobytes())
             self.n_samples += data.shape[1]
             last = data[:, -1]
-            if math.isfinite(float(last.sum())):
-                self._last = last.copy()
-            else:
-                self._last = np.where(np.isfinite(last), last, self._last)
+            self._last = np.where(np.isfinite(last), last, self._last)
         if self.deferred:
             return
         self._samples.flush()

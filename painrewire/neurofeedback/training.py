@@ -346,9 +346,8 @@ class TrainingSession:
         assert self.monitor is not None
         lost = self.monitor.observe(chunk.timestamps, now=now, counters=chunk.counters)
         n = chunk.n_samples
-        # The usual chunk lost nothing: one run. Otherwise a run starts at each sample after a gap.
-        gaps = () if self.monitor.last_chunk_clean else (int(s) for s in np.flatnonzero(lost) if s > 0)
-        bounds = [0, *gaps, n]
+        starts = np.flatnonzero(lost)
+        bounds = [0, *[int(s) for s in starts if s > 0], n]
         result.samples += n
         for a, b in itertools.pairwise(bounds):
             lost_before = int(lost[a])
