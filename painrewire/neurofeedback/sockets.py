@@ -214,7 +214,7 @@ class LoginGuard:
         if not watched:
             return
         try:
-            alive = await self._hub.db(accounts.live_logins, {token for token, _ in self._watched.values()})
+            alive = await self._hub.db(accounts.live_logins, {token for _, (token, _) in watched})
         except Exception:
             logger.exception("Could not re-check the logins of %d live sockets", len(watched))
             return
