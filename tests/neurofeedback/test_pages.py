@@ -118,6 +118,37 @@ class TestPractitionerPages:
         assert "Reward rate" in page.text and "Band power per minute against the baseline" in page.text
         assert "recording.edf" in page.text and "bids.zip" in page.text and "live EEG" in page.text
 
+    def test_time_in_feedback_reads_in_seconds_under_a_minute_and_in_minutes_after(
+        self,
+        as_user: Browser,
+        session: Session,
+        clinician: User,
+        patient: Patient,
+        done: NeurofeedbackSession,
+    ) -> None:
+        clinician_pages = (
+            f"/clinician/neurofeedback/sessions/{done.id}/review",
+            "/clinician/neurofeedback",
+            f"/clinician/patients/{patient.id}",
+        )
+        seconds = round(done.summary["minutes_trained"] * 60)
+        assert 0 < seconds < 60  # a short session: it used to read "0.5 min", or "0 minutes" to the patient
+        for url in clinician_pages:
+            text = as_user(clinician, browser=True).get(url).text
+            assert f"{seconds} s" in text and " 0.5 min" not in text, url
+        assert (
+            f"{seconds} seconds of feedback"
+            in as_user(patient.user, browser=True).get("/patient/neurofeedback").text
+        )
+
+        done.summary = {**done.summary, "minutes_trained": 12.3}
+        session.commit()
+        for url in clinician_pages:
+            assert "12.3 min" in as_user(clinician, browser=True).get(url).text, url
+        assert (
+            "12 minutes of feedback" in as_user(patient.user, browser=True).get("/patient/neurofeedback").text
+        )
+
     def test_the_review_of_a_sham_session_says_sham(
         self, as_user: Browser, session: Session, clinician: User, done: NeurofeedbackSession
     ) -> None:
@@ -162,4 +193,4 @@ class TestPatientPages:
         self, as_user: Browser, patient: Patient, done: NeurofeedbackSession
     ) -> None:
         page = as_user(patient.user, browser=True).get("/patient/neurofeedback")
-        assert page.status_code == 200 and "minutes of feedback" in page.text
+        assert page.status_code == 200 and "seconds of feedback" in page.text  # under a minute of feedback
