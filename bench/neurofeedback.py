@@ -251,13 +251,19 @@ def _seed(database_url: str, n_patients: int) -> tuple[str, list[uuid.UUID], uui
 
 
 def _start_server(database_url: str, log: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """The server on a free port, without Redis (one process) and with no login limit; returns host:port."""
+    """The server on a free port, without Redis (one process), with no login limit and no live-session guard;
+    returns host:port."""
     from painrewire.loadtest import start_server
 
     process, url = start_server(
         database_url,
         log,
-        env={"PAINREWIRE_LOGIN_FAILURES_PER_CLIENT": "100000", "PAINREWIRE_REDIS_URL": None},
+        env={
+            "PAINREWIRE_LOGIN_FAILURES_PER_CLIENT": "100000",
+            "PAINREWIRE_REDIS_URL": None,
+            # The benchmark finds where the latency breaks; the server's guard would refuse sessions before.
+            "PAINREWIRE_LIVE_LAG_LIMIT_MS": "0",
+        },
         timeout=60.0,
     )
     return process, url.removeprefix("http://")
@@ -415,7 +421,9 @@ async def _drive(
     sockets: list[Any] = []
     steps: list[dict[str, Any]] = []
     sustained = 0
-    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    # Idle connections are dropped before the server's 5 s keep-alive timeout: reusing one just as the server
+    # closes it fails the request (a session "could not be opened: ReadError").
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64, keepalive_expiry=2.0)
     async with httpx.AsyncClient(
         base_url=f"http://{url}", headers=headers, timeout=60, limits=limits
     ) as client:

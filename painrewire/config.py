@@ -35,6 +35,11 @@ class Settings(BaseSettings):
     #: here when it starts again, so it must survive a restart: not a temporary folder a reboot empties, and one
     #: per clinic (servers of the same clinic may share it).
     recording_dir: Path = Field(default_factory=lambda: Path.cwd() / "painrewire-recordings")
+    #: A server process refuses a new live neurofeedback session while one in ten of its sessions' recent
+    #: steps ran more than this late (its core cannot keep up: every patient's feedback would lag); 0 turns
+    #: the check off. ``max_live_sessions`` is a fixed limit per process on top (0: none).
+    live_lag_limit_ms: float = Field(default=25.0, ge=0)
+    max_live_sessions: int = Field(default=0, ge=0)
 
     clinic_name: str = "PainRewire Back Pain Clinic"
     clinic_phone: str = "+44 20 7946 0000"

@@ -46,3 +46,11 @@ class TooManyRequests(DomainError):
     def __init__(self, message: str, *, retry_after_seconds: int, keep_changes: bool = False) -> None:
         super().__init__(message, keep_changes=keep_changes)
         self.retry_after_seconds = retry_after_seconds
+
+
+class Unavailable(DomainError):
+    """The server cannot take this on now (it is at capacity); trying again later may work."""
+
+    def __init__(self, message: str, *, retry_after_seconds: int) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds

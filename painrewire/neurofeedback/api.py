@@ -58,7 +58,7 @@ async def start_live(app: Any, session_id: uuid.UUID) -> None:
     response_model=SessionRead,
     status_code=201,
     summary="Set up a neurofeedback session: the headset opens and the signal check starts",
-    responses=ERRORS,
+    responses=error_responses(401, 403, 404, 409, 422, 503),
 )
 def create_session(
     patient_id: uuid.UUID,
@@ -68,6 +68,7 @@ def create_session(
     user: CurrentClinician,
     session: SessionDep,
 ) -> NeurofeedbackSession:
+    live.hub_of(request.app).admit()
     row = service.create_session(session, user, patient_id, data)
     background.add_task(start_live, request.app, row.id)
     return row

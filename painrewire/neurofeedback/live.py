@@ -65,10 +65,11 @@ from painrewire.neurofeedback.acquisition import (
 )
 from painrewire.neurofeedback.broadcast import Broadcast, make_broadcast
 from painrewire.neurofeedback.engine import HopResult, Phase
+from painrewire.neurofeedback.lag import RecentLag
 from painrewire.neurofeedback.models import SessionStatus
 from painrewire.neurofeedback.protocols import get_protocol
 from painrewire.neurofeedback.recording import SessionRecorder, recover_recording
-from painrewire.neurofeedback.service import RunPlan, SessionNotLive, SessionOutcome
+from painrewire.neurofeedback.service import LiveServerBusy, RunPlan, SessionNotLive, SessionOutcome
 from painrewire.neurofeedback.sham import ShamReplay
 from painrewire.neurofeedback.traces import ConsoleTraces
 from painrewire.neurofeedback.training import SessionState, SignalCheckFailed, TrainingSession
@@ -107,6 +108,12 @@ FLUSH_SECONDS = 1.0
 SYNC_SECONDS = 5.0
 #: The console's recent reward rate covers this many feedback hops (a minute at 4 hops a second).
 RECENT_HOPS = 240
+#: A new session is refused while this share of the process's recent wakes came later than the lag limit
+#: (``Settings.live_lag_limit_ms``): one in ten, so a single stall (a garbage collection, a disk) does not
+#: refuse anyone, but a core that no longer keeps up does.
+LAG_QUANTILE = 0.9
+#: A refused set-up is told to try again after this long.
+BUSY_RETRY_SECONDS = 60
 
 
 def channel(session_id: uuid.UUID | str, kind: str) -> str:
@@ -200,7 +207,12 @@ class LiveHub:
         self._heartbeat: asyncio.Task[None] | None = None
         self._syncer: asyncio.Task[None] | None = None
         self.command_timeout = float(getattr(app.state, "nfb_command_timeout", COMMAND_TIMEOUT))
-        self.recording_dir = Path(app.state.settings.recording_dir)
+        settings = app.state.settings
+        self.recording_dir = Path(settings.recording_dir)
+        #: How late this process's sessions wake for their hops (``admit``).
+        self.lag = RecentLag()
+        self.lag_limit = float(settings.live_lag_limit_ms) / 1e3
+        self.max_sessions = int(settings.max_live_sessions)
 
     @property
     def broadcast(self) -> Broadcast:
@@ -219,6 +231,29 @@ class LiveHub:
             return fn(session, *args, **kwargs)
 
     # -- running sessions
+
+    def admit(self) -> None:
+        """Refuse (``LiveServerBusy``) a new session this process cannot run on time: at its fixed limit of
+        sessions, or while its sessions already wake late for their hops, when one more would make every
+        patient's feedback later still."""
+        running = len(self.runners)
+        sessions = f"{running} live session{'' if running == 1 else 's'}"
+        if self.max_sessions and running >= self.max_sessions:
+            raise LiveServerBusy(
+                f"This server is already running {sessions}, its limit. Start this session when "
+                "another one ends, or ask your administrator to add a server worker.",
+                retry_after_seconds=BUSY_RETRY_SECONDS,
+            )
+        if not self.lag_limit:
+            return
+        late = self.lag.quantile(LAG_QUANTILE, time.monotonic())
+        if late is not None and late > self.lag_limit:
+            raise LiveServerBusy(
+                f"This server cannot keep up with another live session: with {sessions}, one feedback step "
+                f"in ten is already {late * 1e3:.0f} ms or more late (the limit is {self.lag_limit * 1e3:.0f} ms). "
+                "Start this session when another one ends, or ask your administrator to add a server worker.",
+                retry_after_seconds=BUSY_RETRY_SECONDS,
+            )
 
     def start(self, session_id: uuid.UUID) -> LiveRunner:
         """Start the live loop of a session just set up (and committed)."""
@@ -479,10 +514,12 @@ class LiveRunner:
             self._sleeper.set_result(None)
 
     async def _sleep(self, seconds: float) -> None:
-        """Sleep until the next hop is due, or until a command arrives."""
+        """Sleep until the next hop is due, or until a command arrives; how late it woke goes to the hub's
+        ``lag`` (a wake cut short by a command says nothing about that)."""
         if not self._commands.empty():
             return
         loop = asyncio.get_running_loop()
+        due = time.monotonic() + seconds
         self._sleeper = loop.create_future()
         handle = loop.call_later(seconds, _resolve, self._sleeper)
         try:
@@ -490,6 +527,9 @@ class LiveRunner:
         finally:
             handle.cancel()
             self._sleeper = None
+        woke = time.monotonic()
+        if woke >= due:
+            self.hub.lag.add(woke - due, woke)
 
     async def reply(self, message: dict[str, Any], ok: bool, detail: str = "", **data: Any) -> None:
         await self.publish(REPLIES, {"id": message.get("id"), "ok": ok, "detail": detail, "data": data})

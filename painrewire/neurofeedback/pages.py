@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from painrewire.accounts.models import Role, User
 from painrewire.errors import Conflict, DomainError, InvalidInput
-from painrewire.neurofeedback import api, service
+from painrewire.neurofeedback import api, live, service
 from painrewire.neurofeedback.models import NeurofeedbackSession, SessionStatus
 from painrewire.neurofeedback.protocols import PROTOCOLS
 from painrewire.neurofeedback.schemas import SessionCreate, SourceKind
@@ -184,6 +184,7 @@ async def start_session(
     status = 422
     try:
         data = _form_to_create(form)
+        live.hub_of(request.app).admit()
         row = await run_in_threadpool(service.create_session, session, user, patient_id, data)
     except ValidationError as exc:
         errors = readable_pydantic_errors(exc)
@@ -191,6 +192,8 @@ async def start_session(
         errors = [exc.message]
     except Conflict as exc:
         errors, status = [exc.message], 409
+    except service.LiveServerBusy as exc:
+        errors, status = [exc.message], 503
     else:
         background.add_task(api.start_live, request.app, row.id)
         return redirect(f"/clinician/neurofeedback/sessions/{row.id}")

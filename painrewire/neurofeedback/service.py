@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session, joinedload
 from painrewire.accounts.models import AuditAction, Role, User
 from painrewire.assessments.service import safety_hold
 from painrewire.db import utcnow
-from painrewire.errors import Conflict, Forbidden, InvalidInput, NotFound
+from painrewire.errors import Conflict, Forbidden, InvalidInput, NotFound, Unavailable
 from painrewire.neurofeedback import review
 from painrewire.neurofeedback.models import NeurofeedbackNote, NeurofeedbackSession, SessionStatus
 from painrewire.neurofeedback.protocols import PROTOCOLS, get_protocol
@@ -55,6 +55,10 @@ class SessionNotLive(Conflict):
 
 class SessionAlreadyActive(Conflict):
     """The patient already has a session set up or running."""
+
+
+class LiveServerBusy(Unavailable):
+    """This server process cannot run another live session without making the feedback of the others late."""
 
 
 def protocol_title(code: str) -> str:

@@ -19,6 +19,7 @@ from painrewire.errors import (
     NotFound,
     TooManyRequests,
     Unauthenticated,
+    Unavailable,
 )
 from painrewire.web.templating import render
 
@@ -31,6 +32,7 @@ STATUS: dict[type[DomainError], int] = {
     Conflict: 409,
     InvalidInput: 422,
     TooManyRequests: 429,
+    Unavailable: 503,
 }
 
 HTTP_MESSAGES = {
@@ -83,7 +85,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:
         response = error_response(request, status_for(exc), type(exc).__name__, exc.message)
-        if isinstance(exc, TooManyRequests):
+        if isinstance(exc, TooManyRequests | Unavailable):
             response.headers["Retry-After"] = str(exc.retry_after_seconds)
         return response
 

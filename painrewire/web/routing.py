@@ -28,6 +28,7 @@ ERROR_DESCRIPTIONS = {
     409: "Clashes with what is stored",
     422: "Input not valid; each message names the field",
     429: "Too many attempts",
+    503: "The server is at capacity now; try again after Retry-After seconds",
 }
 
 

@@ -24,11 +24,12 @@ from starlette.websockets import WebSocketDisconnect
 from painrewire.accounts.models import User
 from painrewire.config import Settings
 from painrewire.neurofeedback import live
+from painrewire.neurofeedback.lag import RecentLag
 from painrewire.neurofeedback.models import NeurofeedbackSession
 from painrewire.neurofeedback.recording import recording_flags
 from painrewire.neurofeedback.synthetic import DEMO_CHANNELS, eeg_like
 from painrewire.patients.models import Patient
-from tests.fixtures.factories import CSRF
+from tests.fixtures.factories import CSRF, create_patient
 
 from .conftest import finished_session, receive_until
 
@@ -347,6 +348,59 @@ def test_a_session_nobody_watches_skips_the_consoles_periodic_messages_until_a_c
         assert 2 <= kinds.count(("status", "hop", "raw")) <= 4, kinds
         assert live_client.post(f"{api}/stop", headers=staff).status_code == 200
         receive_until(console, lambda m: m["type"] == "ended")
+
+
+async def _stall_the_loop(seconds: float) -> None:
+    """Keep the server's event loop busy in 60 ms turns, as hundreds of sessions on one core would."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        time.sleep(0.06)
+        await asyncio.sleep(0)
+
+
+def test_a_server_whose_sessions_run_late_refuses_a_new_one_until_they_are_on_time_again(
+    live_client: TestClient, bearer: Headers, session: Session, clinician: User, patient: Patient
+) -> None:
+    hub = live.hub_of(live_client.app)
+    hub.lag = RecentLag(seconds=1.0, min_wakes=5)  # one session's wakes are enough to judge, in a test
+    second = create_patient(session, care_team=[clinician])
+    session.commit()
+    staff = bearer(clinician)
+    _set_up(live_client, staff, patient)  # its loop wakes ten times a second during the signal check
+    url = f"/api/v1/patients/{second.id}/neurofeedback/sessions"
+
+    assert live_client.portal is not None
+    live_client.portal.call(_stall_the_loop, 2.0)
+    refused = live_client.post(url, json=SHORT, headers=staff)
+    assert refused.status_code == 503, refused.text
+    assert "cannot keep up with another live session" in refused.json()["detail"]
+    assert refused.headers["Retry-After"] == str(live.BUSY_RETRY_SECONDS)
+    session.expire_all()
+    assert not session.query(NeurofeedbackSession).filter_by(patient_id=second.id).count()
+
+    # Once the running session wakes on time again (the window is 1 s here), a new one is let in.
+    deadline = time.monotonic() + 15
+    admitted = refused
+    while admitted.status_code == 503 and time.monotonic() < deadline:
+        time.sleep(0.5)
+        admitted = live_client.post(url, json=SHORT, headers=staff)
+    assert admitted.status_code == 201, admitted.text
+
+
+def test_a_server_at_its_fixed_limit_of_live_sessions_refuses_another(
+    live_client: TestClient, bearer: Headers, session: Session, clinician: User, patient: Patient
+) -> None:
+    hub = live.hub_of(live_client.app)
+    hub.max_sessions = 1
+    second = create_patient(session, care_team=[clinician])
+    session.commit()
+    staff = bearer(clinician)
+    _set_up(live_client, staff, patient)
+    refused = live_client.post(
+        f"/api/v1/patients/{second.id}/neurofeedback/sessions", json=SHORT, headers=staff
+    )
+    assert refused.status_code == 503
+    assert "already running 1 live session, its limit" in refused.json()["detail"]
 
 
 def test_logging_out_elsewhere_ends_the_live_sockets_of_that_login_only(

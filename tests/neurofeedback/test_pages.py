@@ -3,15 +3,17 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from painrewire.accounts.models import User
-from painrewire.neurofeedback import service
+from painrewire.neurofeedback import live, service
 from painrewire.neurofeedback.models import NeurofeedbackSession
 from painrewire.neurofeedback.schemas import SessionCreate
 from painrewire.patients.models import Patient
@@ -93,6 +95,23 @@ class TestPractitionerPages:
             f"/clinician/patients/{patient.id}/neurofeedback", data={"csrf_token": CSRF}
         )
         assert page.status_code == 409 and "already has a neurofeedback session" in page.text
+
+    def test_a_server_too_busy_for_another_live_session_says_so_on_the_form(
+        self, app: FastAPI, as_user: Browser, session: Session, clinician: User, patient: Patient
+    ) -> None:
+        hub = live.hub_of(app)
+        now = time.monotonic()
+        # Its sessions' recent steps ran 80 ms late (test_live.py measures a stalled loop for real).
+        for _ in range(hub.lag.min_wakes):
+            hub.lag.add(0.080, now)
+        page = as_user(clinician, browser=True).post(
+            f"/clinician/patients/{patient.id}/neurofeedback",
+            data={"csrf_token": CSRF, "minutes": "12", "protocol": "alpha"},
+        )
+        assert page.status_code == 503
+        assert "cannot keep up with another live session" in page.text and "80 ms or more late" in page.text
+        assert 'value="12"' in page.text  # the form is kept
+        assert not session.query(NeurofeedbackSession).filter_by(patient_id=patient.id).count()
 
     def test_the_console_of_a_live_session_connects_to_its_socket(
         self, as_user: Browser, clinician: User, planned: NeurofeedbackSession
