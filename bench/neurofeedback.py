@@ -23,7 +23,9 @@ Run ``python bench/neurofeedback.py``; it prints one JSON line:
   ``live_latency_ms`` gives p50/p90/p99/max of the last step sustained, ``live_steps`` every step with the
   server's and the clients' CPU share and the machine's load average while measuring, and
   ``live_server_p99_ms_incl_ramp`` the median of the sessions' own p99 as their consoles report it (the last
-  1200 hops, so it includes the ramp-up);
+  1200 hops, so it includes the ramp-up). The server's guard, which refuses a new session once its sessions
+  run late, is off: the run looks for where the latency breaks. With ``--guard`` it stays on, and each step
+  also says how many set-ups the server refused (``refused``): the sessions it let in are the ones measured;
 * ``machine``: CPU model and cores.
 
 ``--live-only`` runs only the live-session measurement, ``--no-live`` skips it; ``--levels 100,200`` sets the
@@ -250,9 +252,9 @@ def _seed(database_url: str, n_patients: int) -> tuple[str, list[uuid.UUID], uui
         return token, patient_ids, played.id
 
 
-def _start_server(database_url: str, log: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """The server on a free port, without Redis (one process), with no login limit and no live-session guard;
-    returns host:port."""
+def _start_server(database_url: str, log: Path, *, guard: bool) -> tuple[subprocess.Popen[bytes], str]:
+    """The server on a free port, without Redis (one process) and with no login limit; returns host:port.
+    Without ``guard`` it never refuses a live session, so the run finds where the latency breaks."""
     from painrewire.loadtest import start_server
 
     process, url = start_server(
@@ -261,8 +263,7 @@ def _start_server(database_url: str, log: Path) -> tuple[subprocess.Popen[bytes]
         env={
             "PAINREWIRE_LOGIN_FAILURES_PER_CLIENT": "100000",
             "PAINREWIRE_REDIS_URL": None,
-            # The benchmark finds where the latency breaks; the server's guard would refuse sessions before.
-            "PAINREWIRE_LIVE_LAG_LIMIT_MS": "0",
+            "PAINREWIRE_LIVE_LAG_LIMIT_MS": None if guard else "0",
         },
         timeout=60.0,
     )
@@ -278,6 +279,8 @@ class _Watch:
     in_feedback: set[str] = field(default_factory=set)
     server_p99_ms: dict[str, float] = field(default_factory=dict)
     messages: int = 0
+    #: Set-ups the server refused (503: its sessions already run late; only with ``--guard``).
+    refused: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -325,6 +328,9 @@ async def _open_session(
             "check_seconds": 2,
         },
     )
+    if created.status_code == 503:
+        watch.refused += 1
+        return
     created.raise_for_status()
     session_id = created.json()["id"]
     base = f"ws://{url}/api/v1/neurofeedback/sessions/{session_id}"
@@ -452,8 +458,9 @@ async def _drive(
                 ramp_started = time.monotonic()
                 await asyncio.gather(*(open_one(i) for i in range(running, level)))
                 running = level
+                admitted = running - watch.refused
                 deadline = time.monotonic() + 60
-                while len(watch.in_feedback) < running and time.monotonic() < deadline:
+                while len(watch.in_feedback) < admitted and time.monotonic() < deadline:
                     await asyncio.sleep(0.25)
                 ramp_seconds = time.monotonic() - ramp_started
                 gc.collect()
@@ -461,20 +468,20 @@ async def _drive(
                 await asyncio.sleep(SETTLE_SECONDS)
                 ok = False
                 for _ in range(WINDOWS_PER_STEP):
-                    step = await _measure(server_pid, watch, running, len(sockets))
-                    step["ramp_seconds"] = round(ramp_seconds, 1)
+                    step = await _measure(server_pid, watch, admitted, len(sockets))
+                    step.update(asked=running, refused=watch.refused, ramp_seconds=round(ramp_seconds, 1))
                     steps.append(step)
                     ok = (
                         step["latency_ms"]["p99"] is not None
                         and step["latency_ms"]["p99"] < LATENCY_GOAL_MS
-                        and step["in_feedback"] == running
+                        and step["in_feedback"] == admitted
                         and step["feedback_delivered"] >= 0.95
                     )
                     if ok:
                         break
                 if not ok:
                     break
-                sustained = running
+                sustained = admitted
         finally:
             for ws in sockets:
                 with contextlib.suppress(Exception):
@@ -501,7 +508,7 @@ async def _drive(
     }
 
 
-def bench_sessions(levels: list[int], console_every: int = 1) -> dict[str, Any]:
+def bench_sessions(levels: list[int], console_every: int = 1, *, guard: bool = False) -> dict[str, Any]:
     """Simultaneous live sessions one server process sustains with feedback latency p99 under 50 ms."""
     from painrewire import migrate
 
@@ -509,7 +516,7 @@ def bench_sessions(levels: list[int], console_every: int = 1) -> dict[str, Any]:
         database_url = f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
         migrate.upgrade(database_url)
         token, patient_ids, played_id = _seed(database_url, max(levels))
-        process, url = _start_server(database_url, Path(folder) / "server.log")
+        process, url = _start_server(database_url, Path(folder) / "server.log", guard=guard)
         try:
             result = asyncio.run(
                 _drive(process.pid, url, token, patient_ids, played_id, levels, console_every)
@@ -525,6 +532,7 @@ def bench_sessions(levels: list[int], console_every: int = 1) -> dict[str, Any]:
         **result,
         "live_levels": levels,
         "live_console_every": console_every,
+        "live_guard": guard,
         "live_goal_ms": LATENCY_GOAL_MS,
         "live_measure_seconds": MEASURE_SECONDS,
     }
@@ -540,6 +548,11 @@ def main() -> None:
     parser.add_argument(
         "--console-every", type=int, default=1, help="open the practitioner's console of every n-th session"
     )
+    parser.add_argument(
+        "--guard",
+        action="store_true",
+        help="keep the server's live-session guard: it refuses set-ups once its sessions run late",
+    )
     args = parser.parse_args()
     result: dict[str, Any] = {}
     if not args.live_only:
@@ -548,7 +561,7 @@ def main() -> None:
         result.update({"channels": len(CHANNELS), "sfreq": SFREQ})
     if not args.no_live:
         levels = sorted({int(x) for x in args.levels.split(",") if x.strip()})
-        result.update(bench_sessions(levels, max(1, args.console_every)))
+        result.update(bench_sessions(levels, max(1, args.console_every), guard=args.guard))
     result["machine"] = {
         "cpu": _cpu_model(),
         "cores": os.cpu_count(),
