@@ -35,9 +35,12 @@ class Settings(BaseSettings):
     #: here when it starts again, so it must survive a restart: not a temporary folder a reboot empties, and one
     #: per clinic (servers of the same clinic may share it).
     recording_dir: Path = Field(default_factory=lambda: Path.cwd() / "painrewire-recordings")
-    #: A server process refuses a new live neurofeedback session while one in ten of its sessions' recent
-    #: steps ran more than this late (its core cannot keep up: every patient's feedback would lag); 0 turns
-    #: the check off. ``max_live_sessions`` is a fixed limit per process on top (0: none).
+    #: A server process refuses a new live neurofeedback session when its live loop would be busier than
+    #: ``live_load_limit`` of the time once the sessions already set up, and the new one, all train; or while
+    #: one in ten of its sessions' recent steps ran more than ``live_lag_limit_ms`` late. Past either, the
+    #: core no longer keeps up and every patient's feedback lags. 0 turns a check off; ``max_live_sessions``
+    #: is a fixed limit per process on top (0: none).
+    live_load_limit: float = Field(default=0.75, ge=0, le=1)
     live_lag_limit_ms: float = Field(default=25.0, ge=0)
     max_live_sessions: int = Field(default=0, ge=0)
 

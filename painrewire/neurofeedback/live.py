@@ -65,7 +65,7 @@ from painrewire.neurofeedback.acquisition import (
 )
 from painrewire.neurofeedback.broadcast import Broadcast, make_broadcast
 from painrewire.neurofeedback.engine import HopResult, Phase
-from painrewire.neurofeedback.lag import RecentLag
+from painrewire.neurofeedback.load import LoopBusy, RecentLag, predicted_share
 from painrewire.neurofeedback.models import SessionStatus
 from painrewire.neurofeedback.protocols import get_protocol
 from painrewire.neurofeedback.recording import SessionRecorder, recover_recording
@@ -112,6 +112,8 @@ RECENT_HOPS = 240
 #: (``Settings.live_lag_limit_ms``): one in ten, so a single stall (a garbage collection, a disk) does not
 #: refuse anyone, but a core that no longer keeps up does.
 LAG_QUANTILE = 0.9
+#: How often the live loop's busy share is read (``load.LoopBusy``).
+LOAD_EVERY = 1.0
 #: A refused set-up is told to try again after this long.
 BUSY_RETRY_SECONDS = 60
 
@@ -209,10 +211,13 @@ class LiveHub:
         self.command_timeout = float(getattr(app.state, "nfb_command_timeout", COMMAND_TIMEOUT))
         settings = app.state.settings
         self.recording_dir = Path(settings.recording_dir)
-        #: How late this process's sessions wake for their hops (``admit``).
+        #: How busy this process's live loop is and how late its sessions wake for their hops (``admit``).
+        self.busy = LoopBusy()
         self.lag = RecentLag()
+        self.load_limit = float(settings.live_load_limit)
         self.lag_limit = float(settings.live_lag_limit_ms) / 1e3
         self.max_sessions = int(settings.max_live_sessions)
+        self._load_watch: asyncio.Task[None] | None = None
 
     @property
     def broadcast(self) -> Broadcast:
@@ -234,14 +239,28 @@ class LiveHub:
 
     def admit(self) -> None:
         """Refuse (``LiveServerBusy``) a new session this process cannot run on time: at its fixed limit of
-        sessions, or while its sessions already wake late for their hops, when one more would make every
-        patient's feedback later still."""
-        running = len(self.runners)
+        sessions, when its loop would be too busy once the sessions set up and the new one all train, or while
+        its sessions already wake late for their hops. One more would make every patient's feedback later.
+        (Called from request threads too: it only reads.)"""
+        runners = list(self.runners.values())
+        running = len(runners)
         sessions = f"{running} live session{'' if running == 1 else 's'}"
         if self.max_sessions and running >= self.max_sessions:
             raise LiveServerBusy(
                 f"This server is already running {sessions}, its limit. Start this session when "
                 "another one ends, or ask your administrator to add a server worker.",
+                retry_after_seconds=BUSY_RETRY_SECONDS,
+            )
+        training = sum(
+            1 for r in runners if r.training is not None and r.training.state is SessionState.TRAINING
+        )
+        predicted = predicted_share(self.busy.share, training, running - training)
+        if self.load_limit and predicted is not None and predicted > self.load_limit:
+            raise LiveServerBusy(
+                f"This server cannot take another live session: with {sessions}, its live loop would be busy "
+                f"{predicted:.0%} of the time once they all train (the limit is {self.load_limit:.0%}), and "
+                "every patient's feedback would lag. Start this session when another one ends, or ask your "
+                "administrator to add a server worker.",
                 retry_after_seconds=BUSY_RETRY_SECONDS,
             )
         if not self.lag_limit:
@@ -264,6 +283,8 @@ class LiveHub:
             self._heartbeat = asyncio.get_running_loop().create_task(self._beat(), name="nfb-heartbeat")
         if self._syncer is None or self._syncer.done():
             self._syncer = asyncio.get_running_loop().create_task(self._sync(), name="nfb-sync")
+        if self._load_watch is None or self._load_watch.done():
+            self._load_watch = asyncio.get_running_loop().create_task(self._watch_load(), name="nfb-load")
         return runner
 
     def finished(self, runner: LiveRunner) -> None:
@@ -278,6 +299,16 @@ class LiveHub:
                 await self.db(service.touch, ids, at=utcnow())
             except Exception:  # a missed beat is retried; STALE_SECONDS allows several
                 logger.exception("Could not refresh the heartbeat of %d live sessions", len(ids))
+
+    async def _watch_load(self) -> None:
+        """Read the loop thread's CPU time every LOAD_EVERY (this task runs on that thread)."""
+        self.busy = LoopBusy()  # readings from before the process last ran no session say nothing now
+        cpu, wall = time.thread_time(), time.monotonic()
+        while self.runners:
+            await asyncio.sleep(LOAD_EVERY)
+            now_cpu, now_wall = time.thread_time(), time.monotonic()
+            self.busy.add(now_cpu - cpu, now_wall - wall)
+            cpu, wall = now_cpu, now_wall
 
     async def _sync(self) -> None:
         while self.runners:
@@ -338,7 +369,7 @@ class LiveHub:
         tasks = [r.task for r in runners if r.task is not None]
         if tasks:
             await asyncio.wait(tasks, timeout=timeout)
-        for task in (self._heartbeat, self._syncer):
+        for task in (self._heartbeat, self._syncer, self._load_watch):
             if task is not None:
                 task.cancel()
         if self._broadcast is not None:

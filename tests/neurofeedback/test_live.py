@@ -24,7 +24,7 @@ from starlette.websockets import WebSocketDisconnect
 from painrewire.accounts.models import User
 from painrewire.config import Settings
 from painrewire.neurofeedback import live
-from painrewire.neurofeedback.lag import RecentLag
+from painrewire.neurofeedback.load import RecentLag
 from painrewire.neurofeedback.models import NeurofeedbackSession
 from painrewire.neurofeedback.recording import recording_flags
 from painrewire.neurofeedback.synthetic import DEMO_CHANNELS, eeg_like
@@ -384,6 +384,45 @@ def test_a_server_whose_sessions_run_late_refuses_a_new_one_until_they_are_on_ti
     while admitted.status_code == 503 and time.monotonic() < deadline:
         time.sleep(0.5)
         admitted = live_client.post(url, json=SHORT, headers=staff)
+    assert admitted.status_code == 201, admitted.text
+
+
+def _begin_when_checked(client: TestClient, headers: dict[str, str], session_id: str) -> None:
+    api = f"/api/v1/neurofeedback/sessions/{session_id}/begin"
+    deadline = time.monotonic() + 20
+    begun = client.post(api, json={"override_note": "test"}, headers=headers)
+    while begun.status_code != 200 and time.monotonic() < deadline:
+        time.sleep(0.25)  # the signal check takes 2 s
+        begun = client.post(api, json={"override_note": "test"}, headers=headers)
+    assert begun.status_code == 200, begun.text
+
+
+def test_a_server_whose_loop_would_be_too_busy_with_one_more_session_refuses_it(
+    live_client: TestClient, bearer: Headers, session: Session, clinician: User
+) -> None:
+    patients = [create_patient(session, care_team=[clinician]) for _ in range(4)]
+    session.commit()
+    staff = bearer(clinician)
+    hub = live.hub_of(live_client.app)
+    for patient in patients[:3]:  # enough training sessions to tell what one costs
+        row = _set_up(live_client, staff, patient, duration_seconds=60)
+        _begin_when_checked(live_client, staff, row["id"])
+    deadline = time.monotonic() + 10
+    while hub.busy.share is None and time.monotonic() < deadline:
+        time.sleep(0.2)  # the loop's first busy reading comes a second after the first session starts
+    assert hub.busy.share is not None and 0 < hub.busy.share < 1
+    url = f"/api/v1/patients/{patients[3].id}/neurofeedback/sessions"
+
+    hub.load_limit = hub.busy.share / 10  # a core that three sessions already fill past the limit
+    refused = live_client.post(url, json=SHORT, headers=staff)
+    assert refused.status_code == 503, refused.text
+    detail = refused.json()["detail"]
+    assert "with 3 live sessions, its live loop would be busy" in detail and "once they all train" in detail
+    session.expire_all()
+    assert not session.query(NeurofeedbackSession).filter_by(patient_id=patients[3].id).count()
+
+    hub.load_limit = 0.75  # the default: three sessions of a test use a sliver of the core
+    admitted = live_client.post(url, json=SHORT, headers=staff)
     assert admitted.status_code == 201, admitted.text
 
 

@@ -1,10 +1,11 @@
-"""The live loop's recent lateness: the window, the quantile, and when there is too little to judge."""
+"""How loaded the live loop is: its recent lateness (the window, the quantile, too little to judge), its busy
+share, and the share predicted once the sessions set up and one more all train."""
 
 from __future__ import annotations
 
 import pytest
 
-from painrewire.neurofeedback.lag import RecentLag
+from painrewire.neurofeedback.load import MIN_TRAINING, LoopBusy, RecentLag, predicted_share
 
 
 def test_too_few_wakes_say_nothing() -> None:
@@ -54,3 +55,29 @@ def test_a_full_ring_forgets_its_oldest_wakes() -> None:
 def test_nonsense_settings_are_refused(kwargs: dict[str, float]) -> None:
     with pytest.raises(ValueError, match="must be positive"):
         RecentLag(**kwargs)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="must be positive"):
+        LoopBusy(samples=0)
+
+
+def test_the_busy_share_is_cpu_over_wall_time_of_the_last_readings() -> None:
+    busy = LoopBusy(samples=3)
+    assert busy.share is None
+    busy.add(0.2, 1.0)
+    assert busy.share == pytest.approx(0.2)
+    busy.add(0.5, 1.0)
+    busy.add(0.8, 2.0)  # (0.2 + 0.5 + 0.8) / (1 + 1 + 2)
+    assert busy.share == pytest.approx(1.5 / 4.0)
+    busy.add(0.9, 1.0)  # the first reading drops out: (0.5 + 0.8 + 0.9) / 4
+    assert busy.share == pytest.approx(2.2 / 4.0)
+    busy.add(0.3, 0.0)  # no wall time passed: not a reading
+    assert busy.share == pytest.approx(2.2 / 4.0)
+
+
+def test_the_predicted_share_charges_every_starting_session_and_the_new_one_as_a_training_one() -> None:
+    # 300 training sessions keep the loop 60 % busy: 0.2 % each. 40 more are in their signal check or wait
+    # for the practitioner; with them and one more training: 0.6 + 41 * 0.002 = 0.682.
+    assert predicted_share(0.6, training=300, starting=40) == pytest.approx(0.682)
+    assert predicted_share(0.6, training=300, starting=0) == pytest.approx(0.602)
+    # Nothing to judge from: no reading yet, or too few sessions training to tell what one costs.
+    assert predicted_share(None, training=300, starting=0) is None
+    assert predicted_share(0.6, training=MIN_TRAINING - 1, starting=50) is None

@@ -1,0 +1,91 @@
+"""How loaded a server's live loop is, so it can refuse a session it cannot run on time.
+
+Each live session sleeps until the samples of its next hop are due. A process with more sessions than its core
+can step wakes every session late, and every patient's feedback lags (peers.md: silent lag). Two measures,
+each kept here without any web or database code:
+
+* ``LoopBusy``: the share of the last few seconds the loop's thread spent computing. With the number of
+  sessions already training and those still starting (signal check, waiting for the practitioner), it
+  predicts the share once they all train and one more joins (``predicted_share``): a leading measure, so a
+  burst of set-ups is refused before their training loads the core.
+* ``RecentLag``: how late the recent wakes came. It catches what the share cannot see (the loop stalled by
+  something else, other threads holding the interpreter) once it happens. Lateness is the process's own: a
+  headset that delivers its samples in bursts makes its session's feedback latency high, not the loop late.
+"""
+
+from __future__ import annotations
+
+import collections
+
+import numpy as np
+
+#: Wakes looked at, at most (at 500 sessions stepping four times a second: about 8 s of them).
+CAPACITY = 16_384
+#: The per-session cost is judged from at least this many training sessions (fewer say too little).
+MIN_TRAINING = 3
+
+
+class RecentLag:
+    """The lateness of the live loop's recent wakes (seconds), over the last ``seconds``."""
+
+    def __init__(self, seconds: float = 10.0, *, capacity: int = CAPACITY, min_wakes: int = 200) -> None:
+        if seconds <= 0 or capacity < 1 or min_wakes < 1:
+            raise ValueError("seconds, capacity and min_wakes must be positive")
+        self.seconds = seconds
+        #: Fewer wakes than this in the window say nothing (a few sessions, or a moment after start).
+        self.min_wakes = min_wakes
+        self._late = np.zeros(capacity)
+        self._at = np.full(capacity, -np.inf)
+        self._next = 0
+
+    def add(self, lateness: float, now: float) -> None:
+        """One wake, ``lateness`` seconds after it was due, at ``now`` (a monotonic clock)."""
+        i = self._next
+        self._late[i] = lateness
+        self._at[i] = now
+        self._next = (i + 1) % self._late.shape[0]
+
+    def wakes(self, now: float) -> int:
+        """How many wakes fall in the window ending at ``now``."""
+        return int(np.count_nonzero(self._at >= now - self.seconds))
+
+    def quantile(self, q: float, now: float) -> float | None:
+        """The ``q`` quantile (0..1) of the lateness in the window ending at ``now``; None with fewer than
+        ``min_wakes`` wakes in it."""
+        recent = self._late[self._at >= now - self.seconds]
+        if recent.shape[0] < self.min_wakes:
+            return None
+        return float(np.quantile(recent, q))
+
+
+class LoopBusy:
+    """The share of wall time the loop's thread spent computing, over its last ``samples`` readings."""
+
+    def __init__(self, samples: int = 5) -> None:
+        if samples < 1:
+            raise ValueError("samples must be positive")
+        self._readings: collections.deque[tuple[float, float]] = collections.deque(maxlen=samples)
+
+    def add(self, cpu_seconds: float, wall_seconds: float) -> None:
+        """One reading: the thread's CPU time and the wall time since the last one."""
+        if wall_seconds > 0:
+            self._readings.append((max(cpu_seconds, 0.0), wall_seconds))
+
+    @property
+    def share(self) -> float | None:
+        """Busy share (0..1, a little above 1 with rounding); None before the first reading."""
+        if not self._readings:
+            return None
+        return sum(c for c, _ in self._readings) / sum(w for _, w in self._readings)
+
+
+def predicted_share(share: float | None, training: int, starting: int) -> float | None:
+    """The loop's busy share once the ``starting`` sessions and one more train like the ``training`` ones.
+
+    Every session is charged the average share of the training ones (the loop's other work included, so the
+    figure errs high). None when there is nothing to judge from: no reading yet, or fewer than
+    ``MIN_TRAINING`` sessions training.
+    """
+    if share is None or training < MIN_TRAINING:
+        return None
+    return share + share / training * (starting + 1)
