@@ -28,6 +28,10 @@ board, a reconnect attempt, forcing recordings to disk and writing the final EDF
 recording's samples are handed to the operating system in one write a second, on the loop: a thread doing it
 for every session fought the loop for the GIL and stalled it).
 
+A process refuses a session it cannot run on time (``LiveHub.admit``, ``load``): when its loop would be too busy
+once the sessions set up, and the new one, all train, or while its sessions already wake late. Past that point
+one more session would make every patient's feedback lag; the practitioner is told so instead.
+
 Hundreds of sessions share one event loop, so what each does per hop is kept small and spread out: messages
 are encoded once (``broadcast.Message``), the console's periodic messages run on each session's own phase
 (``Cadence``), and a session keeps its hops in columns (``engine.HopLog``), not as objects the garbage
