@@ -263,6 +263,7 @@ def _start_server(database_url: str, log: Path, *, guard: bool) -> tuple[subproc
         env={
             "PAINREWIRE_LOGIN_FAILURES_PER_CLIENT": "100000",
             "PAINREWIRE_REDIS_URL": None,
+            "PAINREWIRE_LIVE_LOAD_LIMIT": None if guard else "0",
             "PAINREWIRE_LIVE_LAG_LIMIT_MS": None if guard else "0",
         },
         timeout=60.0,
