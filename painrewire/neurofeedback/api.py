@@ -68,8 +68,10 @@ def create_session(
     user: CurrentClinician,
     session: SessionDep,
 ) -> NeurofeedbackSession:
-    live.hub_of(request.app).admit()
     row = service.create_session(session, user, patient_id, data)
+    # Last, so what is wrong with this patient's set-up is said first; refused, the request's transaction
+    # is rolled back and nothing is kept.
+    live.hub_of(request.app).admit()
     background.add_task(start_live, request.app, row.id)
     return row
 

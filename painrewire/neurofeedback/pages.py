@@ -105,7 +105,7 @@ def _boards() -> list[dict[str, Any]]:
 
 
 def _patient_context(
-    session: Session, patient: Patient, form: dict[str, Any], errors: list[str]
+    session: Session, patient: Patient, form: dict[str, Any], errors: list[str], errors_title: str = ""
 ) -> dict[str, Any]:
     rows = service.sessions_for_patient(session, patient)
     return {
@@ -118,6 +118,7 @@ def _patient_context(
         "boards": _boards(),
         "form": {**FORM_DEFAULTS, **form},
         "errors": errors,
+        "errors_title": errors_title,
         "sources": [s.value for s in SourceKind],
     }
 
@@ -181,23 +182,25 @@ async def start_session(
     patient = await run_in_threadpool(
         access.patient_for, session, user, patient_id, resource_type="nfb_session"
     )
-    status = 422
+    status, title = 422, ""
     try:
         data = _form_to_create(form)
-        live.hub_of(request.app).admit()
         row = await run_in_threadpool(service.create_session, session, user, patient_id, data)
+        # Last, so what is wrong with this patient's set-up is said first; a refusal keeps nothing.
+        live.hub_of(request.app).admit()
     except ValidationError as exc:
         errors = readable_pydantic_errors(exc)
     except InvalidInput as exc:
         errors = [exc.message]
     except Conflict as exc:
-        errors, status = [exc.message], 409
+        errors, status, title = [exc.message], 409, "The session was not set up:"
     except service.LiveServerBusy as exc:
-        errors, status = [exc.message], 503
+        await run_in_threadpool(session.rollback)
+        errors, status, title = [exc.message], 503, "The session was not set up:"
     else:
         background.add_task(api.start_live, request.app, row.id)
         return redirect(f"/clinician/neurofeedback/sessions/{row.id}")
-    context = await run_in_threadpool(_patient_context, session, patient, form, errors)
+    context = await run_in_threadpool(_patient_context, session, patient, form, errors, title)
     return render(request, "neurofeedback/patient_sessions.html", context, status_code=status)
 
 

@@ -444,6 +444,13 @@ def test_a_server_at_its_fixed_limit_of_live_sessions_refuses_another(
     )
     assert refused.status_code == 503
     assert "already running 1 live session, its limit" in refused.json()["detail"]
+    session.expire_all()
+    assert not session.query(NeurofeedbackSession).filter_by(patient_id=second.id).count()
+    # What is wrong with a patient's own set-up is said first: this one already has a session.
+    again = live_client.post(
+        f"/api/v1/patients/{patient.id}/neurofeedback/sessions", json=SHORT, headers=staff
+    )
+    assert again.status_code == 409 and "already has" in again.json()["detail"]
 
 
 def test_logging_out_elsewhere_ends_the_live_sockets_of_that_login_only(

@@ -95,6 +95,7 @@ class TestPractitionerPages:
             f"/clinician/patients/{patient.id}/neurofeedback", data={"csrf_token": CSRF}
         )
         assert page.status_code == 409 and "already has a neurofeedback session" in page.text
+        assert "The session was not set up:" in page.text
 
     def test_a_server_too_busy_for_another_live_session_says_so_on_the_form(
         self, app: FastAPI, as_user: Browser, session: Session, clinician: User, patient: Patient
@@ -109,6 +110,7 @@ class TestPractitionerPages:
             data={"csrf_token": CSRF, "minutes": "12", "protocol": "alpha"},
         )
         assert page.status_code == 503
+        assert "The session was not set up:" in page.text and "Please check the form" not in page.text
         assert "cannot keep up with another live session" in page.text and "80 ms or more late" in page.text
         assert 'value="12"' in page.text  # the form is kept
         assert not session.query(NeurofeedbackSession).filter_by(patient_id=patient.id).count()
