@@ -350,6 +350,28 @@ def test_a_session_nobody_watches_skips_the_consoles_periodic_messages_until_a_c
         receive_until(console, lambda m: m["type"] == "ended")
 
 
+def _sessions_of(client: TestClient, headers: dict[str, str], patient_id: uuid.UUID) -> list[dict[str, Any]]:
+    """A patient's sessions, read through the API: while live loops write, the test's own database session
+    must not use the connection they share."""
+    response = client.get(f"/api/v1/patients/{patient_id}/neurofeedback/sessions", headers=headers)
+    assert response.status_code == 200, response.text
+    sessions: list[dict[str, Any]] = response.json()
+    return sessions
+
+
+def _stop_all(client: TestClient, headers: dict[str, str], session_ids: list[str]) -> None:
+    """Stop sessions and wait until their loops have stored everything (none may still be writing through the
+    test's database connection when the test ends)."""
+    for session_id in session_ids:
+        response = client.post(f"/api/v1/neurofeedback/sessions/{session_id}/stop", headers=headers)
+        assert response.status_code == 200, response.text
+    hub = live.hub_of(client.app)
+    deadline = time.monotonic() + 30
+    while hub.runners and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not hub.runners, "a stopped session's loop never finished"
+
+
 async def _stall_the_loop(seconds: float) -> None:
     """Keep the server's event loop busy in 60 ms turns, as hundreds of sessions on one core would."""
     end = time.monotonic() + seconds
@@ -366,7 +388,7 @@ def test_a_server_whose_sessions_run_late_refuses_a_new_one_until_they_are_on_ti
     second = create_patient(session, care_team=[clinician])
     session.commit()
     staff = bearer(clinician)
-    _set_up(live_client, staff, patient)  # its loop wakes ten times a second during the signal check
+    first = _set_up(live_client, staff, patient)  # its loop wakes ten times a second during the signal check
     url = f"/api/v1/patients/{second.id}/neurofeedback/sessions"
     deadline = time.monotonic() + 30
     while hub.lag.wakes(time.monotonic()) < 10 and time.monotonic() < deadline:
@@ -379,8 +401,7 @@ def test_a_server_whose_sessions_run_late_refuses_a_new_one_until_they_are_on_ti
     assert refused.status_code == 503, refused.text
     assert "cannot keep up with another live session" in refused.json()["detail"]
     assert refused.headers["Retry-After"] == str(live.BUSY_RETRY_SECONDS)
-    session.expire_all()
-    assert not session.query(NeurofeedbackSession).filter_by(patient_id=second.id).count()
+    assert _sessions_of(live_client, staff, second.id) == []  # nothing was kept
 
     # Once the running session wakes on time again (the window is 3 s here), a new one is let in.
     deadline = time.monotonic() + 20
@@ -389,6 +410,7 @@ def test_a_server_whose_sessions_run_late_refuses_a_new_one_until_they_are_on_ti
         time.sleep(0.5)
         admitted = live_client.post(url, json=SHORT, headers=staff)
     assert admitted.status_code == 201, admitted.text
+    _stop_all(live_client, staff, [first["id"], admitted.json()["id"]])
 
 
 def _begin_when_checked(client: TestClient, headers: dict[str, str], session_id: str) -> None:
@@ -408,9 +430,11 @@ def test_a_server_whose_loop_would_be_too_busy_with_one_more_session_refuses_it(
     session.commit()
     staff = bearer(clinician)
     hub = live.hub_of(live_client.app)
+    running: list[str] = []
     for patient in patients[:3]:  # enough training sessions to tell what one costs
         row = _set_up(live_client, staff, patient, duration_seconds=60)
         _begin_when_checked(live_client, staff, row["id"])
+        running.append(row["id"])
     deadline = time.monotonic() + 10
     while hub.busy.share is None and time.monotonic() < deadline:
         time.sleep(0.2)  # the loop's first busy reading comes a second after the first session starts
@@ -422,12 +446,12 @@ def test_a_server_whose_loop_would_be_too_busy_with_one_more_session_refuses_it(
     assert refused.status_code == 503, refused.text
     detail = refused.json()["detail"]
     assert "with 3 live sessions, its live loop would be busy" in detail and "once they all train" in detail
-    session.expire_all()
-    assert not session.query(NeurofeedbackSession).filter_by(patient_id=patients[3].id).count()
+    assert _sessions_of(live_client, staff, patients[3].id) == []  # nothing was kept
 
     hub.load_limit = 0.75  # the default: three sessions of a test use a sliver of the core
     admitted = live_client.post(url, json=SHORT, headers=staff)
     assert admitted.status_code == 201, admitted.text
+    _stop_all(live_client, staff, [*running, admitted.json()["id"]])
 
 
 def test_a_server_at_its_fixed_limit_of_live_sessions_refuses_another(
@@ -438,19 +462,19 @@ def test_a_server_at_its_fixed_limit_of_live_sessions_refuses_another(
     second = create_patient(session, care_team=[clinician])
     session.commit()
     staff = bearer(clinician)
-    _set_up(live_client, staff, patient)
+    first = _set_up(live_client, staff, patient)
     refused = live_client.post(
         f"/api/v1/patients/{second.id}/neurofeedback/sessions", json=SHORT, headers=staff
     )
     assert refused.status_code == 503
     assert "already running 1 live session, its limit" in refused.json()["detail"]
-    session.expire_all()
-    assert not session.query(NeurofeedbackSession).filter_by(patient_id=second.id).count()
+    assert _sessions_of(live_client, staff, second.id) == []  # nothing was kept
     # What is wrong with a patient's own set-up is said first: this one already has a session.
     again = live_client.post(
         f"/api/v1/patients/{patient.id}/neurofeedback/sessions", json=SHORT, headers=staff
     )
     assert again.status_code == 409 and "already has" in again.json()["detail"]
+    _stop_all(live_client, staff, [first["id"]])
 
 
 def test_logging_out_elsewhere_ends_the_live_sockets_of_that_login_only(
