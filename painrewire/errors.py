@@ -40,17 +40,17 @@ class InvalidInput(DomainError):
         self.field = field
 
 
-class TooManyRequests(DomainError):
-    """Too many attempts; try again later."""
+class RetryLater(DomainError):
+    """A refusal that may not hold for long: the answer says when to try again (``Retry-After``)."""
 
     def __init__(self, message: str, *, retry_after_seconds: int, keep_changes: bool = False) -> None:
         super().__init__(message, keep_changes=keep_changes)
         self.retry_after_seconds = retry_after_seconds
 
 
-class Unavailable(DomainError):
-    """The server cannot take this on now (it is at capacity); trying again later may work."""
+class TooManyRequests(RetryLater):
+    """Too many attempts; try again later."""
 
-    def __init__(self, message: str, *, retry_after_seconds: int) -> None:
-        super().__init__(message)
-        self.retry_after_seconds = retry_after_seconds
+
+class Unavailable(RetryLater):
+    """The server cannot take this on now (it is at capacity); trying again later may work."""

@@ -25,7 +25,7 @@ from painrewire.web.deps import (
     SettingsDep,
     client_address,
 )
-from painrewire.web.errors import readable_pydantic_errors
+from painrewire.web.errors import readable_pydantic_errors, status_for
 from painrewire.web.routing import page_router
 from painrewire.web.templating import redirect, render
 
@@ -57,9 +57,11 @@ def signup(
         errors = readable_pydantic_errors(exc)
         return render(request, "patients/signup.html", {"errors": errors, "form": form}, status_code=422)
     except (Conflict, TooManyRequests) as exc:
-        status = 429 if isinstance(exc, TooManyRequests) else 409
         return render(
-            request, "patients/signup.html", {"errors": [exc.message], "form": form}, status_code=status
+            request,
+            "patients/signup.html",
+            {"errors": [exc.message], "form": form},
+            status_code=status_for(exc),
         )
     started = accounts.start_session(session, settings, patient.user, kind="browser")
     response = redirect("/patient?welcome=1")

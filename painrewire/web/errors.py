@@ -17,6 +17,7 @@ from painrewire.errors import (
     Forbidden,
     InvalidInput,
     NotFound,
+    RetryLater,
     TooManyRequests,
     Unauthenticated,
     Unavailable,
@@ -85,7 +86,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:
         response = error_response(request, status_for(exc), type(exc).__name__, exc.message)
-        if isinstance(exc, TooManyRequests | Unavailable):
+        if isinstance(exc, RetryLater):
             response.headers["Retry-After"] = str(exc.retry_after_seconds)
         return response
 
