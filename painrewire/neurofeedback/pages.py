@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from painrewire.accounts.models import Role, User
+from painrewire.db import finish_failed_unit
 from painrewire.errors import Conflict, DomainError, InvalidInput
 from painrewire.neurofeedback import api, live, service
 from painrewire.neurofeedback.models import NeurofeedbackSession, SessionStatus
@@ -25,7 +26,7 @@ from painrewire.patients import access
 from painrewire.patients.models import Patient
 from painrewire.web import panels
 from painrewire.web.deps import CurrentClinician, CurrentPatientUser, SessionDep
-from painrewire.web.errors import readable_pydantic_errors
+from painrewire.web.errors import readable_pydantic_errors, status_for
 from painrewire.web.routing import page_router
 from painrewire.web.templating import redirect, register_nav, render
 
@@ -182,24 +183,21 @@ async def start_session(
     patient = await run_in_threadpool(
         access.patient_for, session, user, patient_id, resource_type="nfb_session"
     )
-    status, title = 422, ""
     try:
         data = _form_to_create(form)
         row = await run_in_threadpool(service.create_session, session, user, patient_id, data)
-        # Last, so what is wrong with this patient's set-up is said first; a refusal keeps nothing.
+        # Last, so what is wrong with this patient's set-up is said first.
         live.hub_of(request.app).admit()
     except ValidationError as exc:
-        errors = readable_pydantic_errors(exc)
-    except InvalidInput as exc:
-        errors = [exc.message]
-    except Conflict as exc:
-        errors, status, title = [exc.message], 409, "The session was not set up:"
-    except service.LiveServerBusy as exc:
-        await run_in_threadpool(session.rollback)
-        errors, status, title = [exc.message], 503, "The session was not set up:"
+        errors, status = readable_pydantic_errors(exc), 422
+    except (InvalidInput, Conflict, service.LiveServerBusy) as exc:
+        # The page answers normally, so the request would commit: a refused set-up keeps nothing it wrote.
+        await run_in_threadpool(finish_failed_unit, session, exc)
+        errors, status = [exc.message], status_for(exc)
     else:
         background.add_task(api.start_live, request.app, row.id)
         return redirect(f"/clinician/neurofeedback/sessions/{row.id}")
+    title = "" if status == 422 else "The session was not set up:"  # 422: the form has a mistake
     context = await run_in_threadpool(_patient_context, session, patient, form, errors, title)
     return render(request, "neurofeedback/patient_sessions.html", context, status_code=status)
 
