@@ -250,32 +250,24 @@ class LiveHub:
         running = len(runners)
         sessions = f"{running} live session{'' if running == 1 else 's'}"
         if self.max_sessions and running >= self.max_sessions:
-            raise LiveServerBusy(
-                f"This server is already running {sessions}, its limit. Start this session when "
-                "another one ends, or ask your administrator to add a server worker.",
-                retry_after_seconds=BUSY_RETRY_SECONDS,
-            )
+            raise _busy(f"This server is already running {sessions}, its limit.")
         training = sum(
             1 for r in runners if r.training is not None and r.training.state is SessionState.TRAINING
         )
         predicted = predicted_share(self.busy.share, training, running - training)
         if self.load_limit and predicted is not None and predicted > self.load_limit:
-            raise LiveServerBusy(
+            raise _busy(
                 f"This server cannot take another live session: with {sessions}, its live loop would be busy "
                 f"{predicted:.0%} of the time once they all train (the limit is {self.load_limit:.0%}), and "
-                "every patient's feedback would lag. Start this session when another one ends, or ask your "
-                "administrator to add a server worker.",
-                retry_after_seconds=BUSY_RETRY_SECONDS,
+                "every patient's feedback would lag."
             )
         if not self.lag_limit:
             return
         late = self.lag.quantile(LAG_QUANTILE, time.monotonic())
         if late is not None and late > self.lag_limit:
-            raise LiveServerBusy(
+            raise _busy(
                 f"This server cannot keep up with another live session: with {sessions}, one feedback step "
-                f"in ten is already {late * 1e3:.0f} ms or more late (the limit is {self.lag_limit * 1e3:.0f} ms). "
-                "Start this session when another one ends, or ask your administrator to add a server worker.",
-                retry_after_seconds=BUSY_RETRY_SECONDS,
+                f"in ten is already {late * 1e3:.0f} ms or more late (the limit is {self.lag_limit * 1e3:.0f} ms)."
             )
 
     def start(self, session_id: uuid.UUID) -> LiveRunner:
@@ -380,6 +372,14 @@ class LiveHub:
             with contextlib.suppress(Exception):
                 await self._broadcast.close()
             self._broadcast = None
+
+
+def _busy(reason: str) -> LiveServerBusy:
+    """A refused set-up: why, and what the practitioner can do."""
+    return LiveServerBusy(
+        f"{reason} Start this session when another one ends, or ask your administrator to add a server worker.",
+        retry_after_seconds=BUSY_RETRY_SECONDS,
+    )
 
 
 def _sync_all(recorders: list[SessionRecorder]) -> None:
