@@ -308,18 +308,25 @@ def test_a_cookie_post_without_the_csrf_token_is_refused(
     assert live_client.post(url, json=SHORT).status_code == 403
 
 
+def _begin_when_checked(client: TestClient, headers: dict[str, str], session_id: str, note: str) -> None:
+    """Start training as soon as the signal check is done (over a failed check, with ``note``), without a
+    console open."""
+    api = f"/api/v1/neurofeedback/sessions/{session_id}/begin"
+    deadline = time.monotonic() + 20
+    begun = client.post(api, json={"override_note": note}, headers=headers)
+    while begun.status_code != 200 and time.monotonic() < deadline:
+        time.sleep(0.25)  # the signal check takes 2 s
+        begun = client.post(api, json={"override_note": note}, headers=headers)
+    assert begun.status_code == 200, begun.text
+
+
 def test_a_session_nobody_watches_skips_the_consoles_periodic_messages_until_a_console_opens(
     live_client: TestClient, bearer: Headers, clinician: User, patient: Patient
 ) -> None:
     staff = bearer(clinician)
     row = _set_up(live_client, staff, patient, duration_seconds=60)
     api = f"/api/v1/neurofeedback/sessions/{row['id']}"
-    deadline = time.monotonic() + 20
-    begun = live_client.post(f"{api}/begin", json={"override_note": "unwatched"}, headers=staff)
-    while begun.status_code != 200 and time.monotonic() < deadline:
-        time.sleep(0.25)  # the signal check takes 2 s
-        begun = live_client.post(f"{api}/begin", json={"override_note": "unwatched"}, headers=staff)
-    assert begun.status_code == 200, begun.text
+    _begin_when_checked(live_client, staff, row["id"], "unwatched")
 
     async def listen(seconds: float) -> list[dict[str, Any]]:
         got: list[dict[str, Any]] = []
@@ -413,16 +420,6 @@ def test_a_server_whose_sessions_run_late_refuses_a_new_one_until_they_are_on_ti
     _stop_all(live_client, staff, [first["id"], admitted.json()["id"]])
 
 
-def _begin_when_checked(client: TestClient, headers: dict[str, str], session_id: str) -> None:
-    api = f"/api/v1/neurofeedback/sessions/{session_id}/begin"
-    deadline = time.monotonic() + 20
-    begun = client.post(api, json={"override_note": "test"}, headers=headers)
-    while begun.status_code != 200 and time.monotonic() < deadline:
-        time.sleep(0.25)  # the signal check takes 2 s
-        begun = client.post(api, json={"override_note": "test"}, headers=headers)
-    assert begun.status_code == 200, begun.text
-
-
 def test_a_server_whose_loop_would_be_too_busy_with_one_more_session_refuses_it(
     live_client: TestClient, bearer: Headers, session: Session, clinician: User
 ) -> None:
@@ -433,7 +430,7 @@ def test_a_server_whose_loop_would_be_too_busy_with_one_more_session_refuses_it(
     running: list[str] = []
     for patient in patients[:3]:  # enough training sessions to tell what one costs
         row = _set_up(live_client, staff, patient, duration_seconds=60)
-        _begin_when_checked(live_client, staff, row["id"])
+        _begin_when_checked(live_client, staff, row["id"], "test")
         running.append(row["id"])
     deadline = time.monotonic() + 10
     while hub.busy.share is None and time.monotonic() < deadline:
