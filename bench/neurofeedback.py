@@ -416,6 +416,7 @@ async def _drive(
     import httpx
 
     from painrewire.app import GC_THRESHOLDS
+    from painrewire.loadtest import client_limits
 
     # The clients measure the server: their own pauses must not count. Hundreds of client sockets are as many
     # long-lived objects as the server's, and the collector's full passes over them stalled this process's
@@ -428,11 +429,8 @@ async def _drive(
     sockets: list[Any] = []
     steps: list[dict[str, Any]] = []
     sustained = 0
-    # Idle connections are dropped before the server's 5 s keep-alive timeout: reusing one just as the server
-    # closes it fails the request (a session "could not be opened: ReadError").
-    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64, keepalive_expiry=2.0)
     async with httpx.AsyncClient(
-        base_url=f"http://{url}", headers=headers, timeout=60, limits=limits
+        base_url=f"http://{url}", headers=headers, timeout=60, limits=client_limits(64)
     ) as client:
         gate = asyncio.Semaphore(48)
 

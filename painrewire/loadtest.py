@@ -201,6 +201,18 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def client_limits(connections: int) -> httpx.Limits:
+    """Connection limits for an HTTP client of ``start_server``'s server.
+
+    Idle connections are dropped well before the server's keep-alive timeout (uvicorn: 5 s, httpx's own default
+    too): a request sent on a connection the server is closing at that moment is reset, and would count as a
+    failed request (seen under CI load) or a live session that could not be opened (``ReadError``).
+    """
+    return httpx.Limits(
+        max_connections=connections, max_keepalive_connections=connections, keepalive_expiry=2.0
+    )
+
+
 def start_server(
     database_url: str,
     log: Path,
@@ -270,13 +282,7 @@ async def _run_load(
     start = time.monotonic()
     deadline = start + seconds
     today = date.today()
-    # Idle connections are dropped well before the server's keep-alive timeout (uvicorn: 5 s, httpx's own
-    # default too): a request sent on a connection the server is closing at that moment is reset, which would
-    # count here as a failed request (seen once under CI load).
-    limits = httpx.Limits(
-        max_connections=len(clients), max_keepalive_connections=len(clients), keepalive_expiry=2.0
-    )
-    async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as http:
+    async with httpx.AsyncClient(base_url=url, timeout=30, limits=client_limits(len(clients))) as http:
 
         async def send(method: str, path: str, client: Client, body: dict[str, Any]) -> httpx.Response | None:
             """One timed request as ``client``; None when it failed in transit (counted, then a short pause
