@@ -17,6 +17,7 @@ Electroacoust 15(2):70-73. doi:10.1109/TAU.1967.1161901
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 
 import numpy as np
@@ -273,6 +274,37 @@ def filter_signal(sos: FloatArray, data: FloatArray) -> FloatArray:
     return np.asarray(out)
 
 
+def block_gain(sos: FloatArray, length: int) -> FloatArray:
+    """Return the exact linear map ``[x | z] @ G -> [y | z']`` that ``sosfilt`` applies to a block of ``length``
+    samples ``x`` from state ``z`` (scipy's state convention, sections in order).
+
+    ``G`` is built by running ``sosfilt`` on unit impulses and unit states. It is the same for every filter of
+    the same design, so it is made once per design and shared, read-only: a live server runs hundreds of
+    filters of one design, and one shared matrix stays in the processor's cache where hundreds of copies
+    (44 kB each for the default filter) would not.
+    """
+    sos = np.ascontiguousarray(sos, dtype=np.float64)
+    return _block_gain(sos.tobytes(), sos.shape[0], ensure_int(length, "length"))
+
+
+@functools.lru_cache(maxsize=16)
+def _block_gain(sos_bytes: bytes, n_sections: int, length: int) -> FloatArray:
+    sos = np.frombuffer(sos_bytes, dtype=np.float64).reshape(n_sections, 6).copy()
+    n_state = 2 * n_sections
+    size = length + n_state
+    impulses = np.zeros((size, length))
+    impulses[:length] = np.eye(length)
+    states = np.zeros((n_sections, size, 2))
+    for m in range(n_state):
+        states[m // 2, length + m, m % 2] = 1.0
+    out, final = signal.sosfilt(sos, impulses, axis=-1, zi=states)
+    gain = np.empty((size, size))
+    gain[:, :length] = out
+    gain[:, length:] = np.transpose(final, (1, 0, 2)).reshape(size, n_state)
+    gain.flags.writeable = False
+    return gain
+
+
 class StreamingFilter:
     """Causal IIR filter with a per-channel state, fed chunk by chunk.
 
@@ -305,28 +337,13 @@ class StreamingFilter:
         self._n_state = 2 * self.sos.shape[0]
         self._zi_unit = signal.sosfilt_zi(self.sos).ravel()
         if self.block_samples:
-            self._gain = self._block_matrix(self.block_samples)
+            self._gain = block_gain(self.sos, self.block_samples)
         # Two buffers of [block | state] swap roles each block: the product of one, [input | state in] @ G,
         # lands in the other as [output | state out], whose state part is then already where the next block's
         # input needs it. The state always lives in self._pair[self._parity, :, block_samples:].
         self._pair = np.zeros((2, self.n_channels, self.block_samples + self._n_state))
         self._parity = 0
         self._started = False
-
-    def _block_matrix(self, length: int) -> FloatArray:
-        n_state = self._n_state
-        n_sections = self.sos.shape[0]
-        size = length + n_state
-        impulses = np.zeros((size, length))
-        impulses[:length] = np.eye(length)
-        states = np.zeros((n_sections, size, 2))
-        for m in range(n_state):
-            states[m // 2, length + m, m % 2] = 1.0
-        out, final = signal.sosfilt(self.sos, impulses, axis=-1, zi=states)
-        gain = np.empty((size, size))
-        gain[:, :length] = out
-        gain[:, length:] = np.transpose(final, (1, 0, 2)).reshape(size, n_state)
-        return gain
 
     @property
     def _state(self) -> FloatArray:

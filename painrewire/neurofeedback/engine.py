@@ -24,6 +24,7 @@ a loss monitor and a recorder.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -369,18 +370,11 @@ class FeedbackEngine:
         reset = check_number(reset, "reset_gap_seconds", low=0.0, low_inclusive=False, unit="s")
         self._reset_samples = max(1, round(reset * self.sfreq))
 
-        # Spectral constants: window, and the (2 * n_bins, n_bands + 1) matrix that turns the interleaved
-        # real/imaginary parts of a segment's rfft, squared, straight into band powers (last column: 1-45 Hz).
-        self._window_fn = hann_window(self.segment_samples)
-        freqs = rfft_frequencies(self.segment_samples, self.sfreq)
-        weights = density_weights(self._window_fn, self.sfreq) * (freqs[1] - freqs[0])
+        # Spectral constants (window, rfft parts to band powers), shared by every engine of the same design.
         n_in_window = (self._hops_per_window - self._hops_per_segment) // self._segment_step + 1
-        # Each segment's band powers are stored already divided by the number of segments in a window, so
-        # the window's Welch mean is a plain sum.
-        columns = (
-            band_matrix(freqs, {**self.bands, "__total__": TOTAL_RANGE}) * (weights / n_in_window)[:, None]
+        self._window_fn, self._band_weights = _spectral_constants(
+            self.segment_samples, self.sfreq, tuple(self.bands.items()), n_in_window
         )
-        self._band_weights = np.ascontiguousarray(np.repeat(columns, 2, axis=0))
         self._gamma = self.band_names.index("gamma")
         self._total = len(self.band_names)
 
@@ -749,6 +743,27 @@ class FeedbackEngine:
             signal_check_overrides=list(signal_check_overrides),
             hops=n_hops,
         )
+
+
+@functools.lru_cache(maxsize=16)
+def _spectral_constants(
+    segment_samples: int, sfreq: float, bands: tuple[tuple[str, tuple[float, float]], ...], n_in_window: int
+) -> tuple[FloatArray, FloatArray]:
+    """The segment window, and the (2 * n_bins, n_bands + 1) matrix that turns the interleaved real/imaginary
+    parts of a segment's rfft, squared, straight into band powers (last column: 1-45 Hz).
+
+    Each segment's band powers come out already divided by the number of segments in a window, so the window's
+    Welch mean is a plain sum. Both are the same for every engine of the same design: made once and shared,
+    read-only, so hundreds of live sessions keep one copy in the processor's cache instead of hundreds.
+    """
+    window = hann_window(segment_samples)
+    freqs = rfft_frequencies(segment_samples, sfreq)
+    weights = density_weights(window, sfreq) * (freqs[1] - freqs[0])
+    columns = band_matrix(freqs, {**dict(bands), "__total__": TOTAL_RANGE}) * (weights / n_in_window)[:, None]
+    band_weights = np.ascontiguousarray(np.repeat(columns, 2, axis=0))
+    window.flags.writeable = False
+    band_weights.flags.writeable = False
+    return window, band_weights
 
 
 def _sorted_percentile(values: FloatArray, q: float) -> float:

@@ -80,6 +80,27 @@ def test_streaming_filter_in_chunks_equals_filtering_the_whole_signal() -> None:
     assert_allclose(np.concatenate(pieces, axis=1), whole, rtol=0, atol=1e-9)
 
 
+def test_filters_of_one_design_share_one_block_map_that_no_session_can_change() -> None:
+    """Hundreds of live sessions filter with the same design: they share its block map, read-only, so one
+    session cannot alter another's filter."""
+    sos = dsp.design_filter(256.0, l_freq=1.0, h_freq=45.0, line_freq=50.0)
+    shared = dsp.block_gain(sos, 64)
+    assert dsp.block_gain(sos.copy(), 64) is shared
+    assert dsp.block_gain(sos, 32) is not shared
+    with pytest.raises(ValueError, match="read-only"):
+        shared[0, 0] = 2.0
+    first, second = (
+        dsp.StreamingFilter(sos, 2, block_samples=64),
+        dsp.StreamingFilter(sos, 2, block_samples=64),
+    )
+    rng = np.random.default_rng(3)
+    a, b = rng.normal(0, 10, (2, 640)), rng.normal(0, 10, (2, 640))
+    out_a = np.concatenate([first.process(a[:, i : i + 64]) for i in range(0, 640, 64)], axis=1)
+    out_b = np.concatenate([second.process(b[:, i : i + 64]) for i in range(0, 640, 64)], axis=1)
+    assert_allclose(out_a, dsp.filter_signal(sos, a), atol=1e-9)
+    assert_allclose(out_b, dsp.filter_signal(sos, b), atol=1e-9)
+
+
 def test_filter_keeps_alpha_and_removes_the_mains_frequency() -> None:
     sos = dsp.design_filter(SFREQ, l_freq=1.0, h_freq=45.0, line_freq=50.0)
     _, response = signal.sosfreqz(sos, worN=[10.0, 50.0], fs=SFREQ)
