@@ -28,7 +28,7 @@ from painrewire.web.deps import (
     SettingsDep,
     client_address,
 )
-from painrewire.web.errors import readable_pydantic_errors
+from painrewire.web.errors import headers_for, readable_pydantic_errors, status_for
 from painrewire.web.routing import page_router
 from painrewire.web.templating import redirect, render
 
@@ -86,12 +86,12 @@ def login(
     except (Unauthenticated, TooManyRequests) as exc:
         # The failure counter must be kept, so commit here instead of letting the error roll it back.
         session.commit()
-        status = 429 if isinstance(exc, TooManyRequests) else 401
         return render(
             request,
             "login.html",
             {"error": exc.message, "email": email, "next": safe_next(next)},
-            status_code=status,
+            status_code=status_for(exc),
+            headers=headers_for(exc),
         )
     previous = request.cookies.get(SESSION_COOKIE)
     if previous:

@@ -26,7 +26,7 @@ from painrewire.patients import access
 from painrewire.patients.models import Patient
 from painrewire.web import panels
 from painrewire.web.deps import CurrentClinician, CurrentPatientUser, SessionDep
-from painrewire.web.errors import readable_pydantic_errors, status_for
+from painrewire.web.errors import headers_for, readable_pydantic_errors, status_for
 from painrewire.web.routing import page_router
 from painrewire.web.templating import redirect, register_nav, render
 
@@ -189,17 +189,19 @@ async def start_session(
         # Last, so what is wrong with this patient's set-up is said first.
         live.hub_of(request.app).admit()
     except ValidationError as exc:
-        errors, status = readable_pydantic_errors(exc), 422
+        errors, status, headers = readable_pydantic_errors(exc), 422, {}
     except (InvalidInput, Conflict, service.LiveServerBusy) as exc:
         # The page answers normally, so the request would commit: a refused set-up keeps nothing it wrote.
         await run_in_threadpool(finish_failed_unit, session, exc)
-        errors, status = [exc.message], status_for(exc)
+        errors, status, headers = [exc.message], status_for(exc), headers_for(exc)
     else:
         background.add_task(api.start_live, request.app, row.id)
         return redirect(f"/clinician/neurofeedback/sessions/{row.id}")
     title = "" if status == 422 else "The session was not set up:"  # 422: the form has a mistake
     context = await run_in_threadpool(_patient_context, session, patient, form, errors, title)
-    return render(request, "neurofeedback/patient_sessions.html", context, status_code=status)
+    return render(
+        request, "neurofeedback/patient_sessions.html", context, status_code=status, headers=headers
+    )
 
 
 def _clinician_session(

@@ -25,7 +25,7 @@ from painrewire.web.deps import (
     SettingsDep,
     client_address,
 )
-from painrewire.web.errors import readable_pydantic_errors, status_for
+from painrewire.web.errors import headers_for, readable_pydantic_errors, status_for
 from painrewire.web.routing import page_router
 from painrewire.web.templating import redirect, render
 
@@ -62,6 +62,7 @@ def signup(
             "patients/signup.html",
             {"errors": [exc.message], "form": form},
             status_code=status_for(exc),
+            headers=headers_for(exc),
         )
     started = accounts.start_session(session, settings, patient.user, kind="browser")
     response = redirect("/patient?welcome=1")

@@ -40,7 +40,7 @@ from painrewire.web.deps import (
     SettingsDep,
     client_address,
 )
-from painrewire.web.errors import readable_pydantic_errors, status_for
+from painrewire.web.errors import headers_for, readable_pydantic_errors, status_for
 from painrewire.web.routing import page_router
 from painrewire.web.templating import redirect, register_nav, render, templates
 
@@ -383,6 +383,7 @@ async def confirm(
             "scheduling/confirm.html",
             {**context, "form": form, "errors": [exc.message]},
             status_code=status_for(exc),
+            headers=headers_for(exc),
         )
     target = f"/book/appointments/{booking.appointment.id}?booked=1" + (
         "&joined=1" if booking.joined_care_team else ""

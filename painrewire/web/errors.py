@@ -50,6 +50,12 @@ def status_for(exc: DomainError) -> int:
     return 400
 
 
+def headers_for(exc: DomainError) -> dict[str, str]:
+    """The headers an answer refusing with ``exc`` carries, on a page as in the API: when to try again, for a
+    refusal that may not hold for long."""
+    return {"Retry-After": str(exc.retry_after_seconds)} if isinstance(exc, RetryLater) else {}
+
+
 def wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or request.url.path in ("/healthz", "/openapi.json")
 
@@ -86,8 +92,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:
         response = error_response(request, status_for(exc), type(exc).__name__, exc.message)
-        if isinstance(exc, RetryLater):
-            response.headers["Retry-After"] = str(exc.retry_after_seconds)
+        response.headers.update(headers_for(exc))
         return response
 
     @app.exception_handler(RequestValidationError)

@@ -50,10 +50,15 @@ templates.env.globals["quote"] = quote
 
 
 def render(
-    request: Request, name: str, context: dict[str, Any] | None = None, *, status_code: int = 200
+    request: Request,
+    name: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
 ) -> HTMLResponse:
     """Render one page."""
-    return templates.TemplateResponse(request, name, context or {}, status_code=status_code)
+    return templates.TemplateResponse(request, name, context or {}, status_code=status_code, headers=headers)
 
 
 def redirect(url: str) -> RedirectResponse:

@@ -68,6 +68,7 @@ class TestFailedLoginsPerClient:
         assert browser.post("/login", data=form).status_code == 401
         answer = browser.post("/login", data={**form, "password": PASSWORD})
         assert answer.status_code == 429
+        assert int(answer.headers["Retry-After"]) > 0  # as the API's refusal says
         assert "Too many failed logins" in answer.text
 
     def test_a_new_window_starts_once_the_old_one_is_over(self, session: Session) -> None:
@@ -112,6 +113,7 @@ class TestSignUpsPerClient:
             browser.cookies.clear()
             browser.cookies.set("pr_csrf", csrf)
         assert "Too many new accounts" in answer.text
+        assert int(answer.headers["Retry-After"]) > 0
 
 
 def test_concurrent_hits_are_all_counted(engine: Engine) -> None:

@@ -110,6 +110,7 @@ class TestPractitionerPages:
             data={"csrf_token": CSRF, "minutes": "12", "protocol": "alpha"},
         )
         assert page.status_code == 503
+        assert page.headers["Retry-After"] == str(live.BUSY_RETRY_SECONDS)  # as the API's refusal
         assert "The session was not set up:" in page.text and "Please check the form" not in page.text
         assert "cannot keep up with another live session" in page.text and "80 ms or more late" in page.text
         assert 'value="12"' in page.text  # the form is kept

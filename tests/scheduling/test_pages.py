@@ -147,6 +147,19 @@ class TestBookNow:
         assert answer.status_code == 409 and "no longer free" in answer.text
         assert users_with(session, "late@example.org") == 0
 
+    def test_too_many_new_accounts_from_one_address_books_nothing_and_says_when_to_try_again(
+        self, session: Session, settings: Settings, visitor: TestClient, opened: User
+    ) -> None:
+        settings.signups_per_client = 1
+        first = {"email": "first@example.org", "full_name": "First From Here", "password": PASSWORD}
+        assert visitor.post("/api/v1/signup", json=first).status_code == 201
+        _, values = first_slot(visitor, opened)
+        answer = visitor.post("/book/confirm", data={**values, **account("farmed@example.org")})
+        assert answer.status_code == 429 and "Too many new accounts" in answer.text
+        assert int(answer.headers["Retry-After"]) > 0
+        assert users_with(session, "farmed@example.org") == 0
+        assert session.scalar(select(func.count()).select_from(Appointment)) == 0
+
     def test_a_weak_password_is_explained_and_nothing_is_stored(
         self, session: Session, visitor: TestClient, opened: User
     ) -> None:
