@@ -30,7 +30,7 @@ from painrewire.plans.schemas import PlanEdit
 from painrewire.programs.prt import service as prt
 from painrewire.web import panels
 from painrewire.web.deps import CurrentClinician, CurrentPatientUser, SessionDep
-from painrewire.web.errors import readable_pydantic_errors
+from painrewire.web.errors import readable_pydantic_errors, status_for
 from painrewire.web.routing import page_router
 from painrewire.web.templating import redirect, register_nav, render, templates
 
@@ -197,9 +197,8 @@ async def edit(
         context = _plan_context(session, patient, form=form, errors=readable_pydantic_errors(exc))
         return render(request, "plans/clinician_plan.html", context, status_code=422)
     except (InvalidInput, Conflict) as exc:
-        status = 422 if isinstance(exc, InvalidInput) else 409
         context = _plan_context(session, patient, form=form, errors=[exc.message])
-        return render(request, "plans/clinician_plan.html", context, status_code=status)
+        return render(request, "plans/clinician_plan.html", context, status_code=status_for(exc))
     return redirect(f"/clinician/patients/{patient_id}/plan?edited={version.number}")
 
 

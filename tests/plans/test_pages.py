@@ -166,6 +166,23 @@ class TestClinicianPlan:
         assert 'value="many"' in page.text
         assert len(plans.versions(session, clinician, patient.id)) == 1
 
+    def test_an_edit_the_rules_refuse_keeps_the_form_and_says_why(
+        self, session: Session, as_user: Callable[..., TestClient], patient: Patient, clinician: User
+    ) -> None:
+        builders.intake(session, patient)
+        browser = as_user(clinician, browser=True)
+        form = {"csrf_token": CSRF, "intensity": "standard", "reason": "Fewer modules."}
+        prt = {"module_prt": "on", "sessions_prt": "2", "weeks_prt": "4", "focus_prt": ["pain_education"]}
+        early = browser.post(f"{plan_url(patient)}/edit", data={**form, **prt})
+        assert early.status_code == 409  # nothing to change yet: a conflict with the plan's state
+        assert "The plan was not changed: There is no plan to change yet" in text(early.text)
+        plans.propose(session, clinician, patient.id)
+        empty = browser.post(f"{plan_url(patient)}/edit", data=form)
+        assert empty.status_code == 422  # the edit itself is wrong
+        assert "A plan needs at least one module." in text(empty.text)
+        assert ">Fewer modules.</textarea>" in empty.text  # the form is kept
+        assert len(plans.versions(session, clinician, patient.id)) == 1
+
     def test_the_patient_overview_has_a_plan_panel_and_the_home_lists_plans_to_sign(
         self, session: Session, as_user: Callable[..., TestClient], patient: Patient, clinician: User
     ) -> None:
