@@ -679,8 +679,24 @@ class LiveRunner:
                 self._training_elapsed += tick - last_tick
             last_tick = tick
             watched = self.watched
-            # A console turn needs samples read this step: the hop and the traces both come from them.
-            console_turn = watched and bool(chunks) and self._console_turns.due(tick)
+            traces = self._raw
+            if chunks and traces is not None:
+                if watched:
+                    for chunk in chunks:
+                        traces.hold(chunk.data)
+                else:
+                    traces.clear()
+            # A console turn needs samples read this step, enough of them to draw, and while feedback runs this
+            # step's hop: a step that a command woke early may read a few samples and complete no hop, and
+            # spending the turn there would leave the console's band powers or traces a turn behind.
+            hop_expected = training.state is SessionState.TRAINING and not step.paused
+            turn_ready = (
+                traces is not None and traces.drawable and (step.current is not None or not hop_expected)
+            )
+            # (the status shares the turns' grid: when a turn waits a step, so does the status, and the two
+            # still go out as one message)
+            turn_waits = watched and bool(chunks) and not turn_ready
+            console_turn = watched and bool(chunks) and turn_ready and self._console_turns.due(tick)
             for hop in step.hops:
                 if hop.phase is Phase.FEEDBACK:
                     self._recent_rewards.append(bool(hop.reward))
@@ -695,20 +711,15 @@ class LiveRunner:
                     {"type": "alarm" if paused else "resumed", "lost_samples": int(self._lost_total())},
                 )
             await self._publish_patient_state(self._patient_phase(step.paused))
-            if chunks and self._raw is not None:
-                if watched:
-                    for chunk in chunks:
-                        self._raw.hold(chunk.data)
-                    if console_turn and (raw := self._raw.take()) is not None:
-                        self._console_parts.append(raw)
-                else:
-                    self._raw.clear()
+            if console_turn and traces is not None and (raw := traces.take()) is not None:
+                self._console_parts.append(raw)
             if step.lost_samples:
                 await self.publish(
                     CONSOLE,
                     {"type": "lost", "samples": int(step.lost_samples), "total": int(self._lost_total())},
                 )
-            await self._publish_status(tick, loss=step.loss_state.value, paused=step.paused)
+            if not turn_waits:
+                await self._publish_status(tick, loss=step.loss_state.value, paused=step.paused)
             await self._flush_console()
             if training.state is SessionState.READY:
                 self._ready_since = self._ready_since or tick

@@ -95,6 +95,7 @@ class ConsoleTraces:
         self.limits = limits
         self._keep = max(2, round(quality_seconds * sfreq))
         self._held: list[FloatArray] = []
+        self._held_samples = 0
         self._carried = 0  # samples at the start of ``_held`` already in ``_quality``
         self._quality: FloatArray | None = None
         self._unjudged = self._keep  # samples since the quality was last given (the first part gives it)
@@ -102,10 +103,17 @@ class ConsoleTraces:
     def hold(self, data: FloatArray) -> None:
         """A chunk just read (channels x samples, uV)."""
         self._held.append(data)
+        self._held_samples += data.shape[1]
+
+    @property
+    def drawable(self) -> bool:
+        """Enough samples are held for ``take`` to draw at least one point."""
+        return self._held_samples >= self.factor
 
     def clear(self) -> None:
         """Forget everything (nobody watches): the next traces start afresh, without a stale quality."""
         self._held.clear()
+        self._held_samples = 0
         self._carried = 0
         self._quality = None
         self._unjudged = self._keep
@@ -124,7 +132,7 @@ class ConsoleTraces:
         self._quality = recent[:, -self._keep :]
         factor = self.factor
         usable = data.shape[1] // factor * factor
-        self._carried = data.shape[1] - usable
+        self._carried = self._held_samples = data.shape[1] - usable
         if self._carried:
             self._held.append(data[:, usable:])
         if usable == 0:

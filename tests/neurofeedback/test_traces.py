@@ -80,6 +80,24 @@ def test_chunks_that_do_not_fill_a_run_carry_over_to_the_next_traces() -> None:
     assert drawn == [4 * k + 1.5 for k in range(15)]
 
 
+def test_traces_are_drawable_once_a_run_is_held_counting_what_carried_over() -> None:
+    """The live loop spends a console turn only when it can draw: a step a command woke early may read fewer
+    samples than one run (4 at 256 Hz), and those wait, with what carried over, for the next turn."""
+    raw = ConsoleTraces(256.0, NAMES, LIMITS)
+    assert not raw.drawable
+    raw.hold(np.zeros((4, 3)))
+    assert not raw.drawable  # 3 samples: no point to draw yet
+    raw.hold(np.zeros((4, 6)))
+    assert raw.drawable
+    part = raw.take()
+    assert part is not None and len(part["data"][0]) == 2  # 9 samples: 2 runs, 1 carried over
+    assert not raw.drawable
+    raw.hold(np.zeros((4, 3)))
+    assert raw.drawable  # the carried sample and 3 new make a run
+    raw.clear()
+    assert not raw.drawable
+
+
 def test_quality_covers_the_last_second_only() -> None:
     raw = ConsoleTraces(256.0, NAMES, LIMITS)
     blink = np.vstack([_sine(20.0, 128)] * 4)
