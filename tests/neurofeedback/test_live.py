@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import threading
 import time
 import uuid
 import zipfile
@@ -343,8 +344,10 @@ def test_a_session_nobody_watches_skips_the_consoles_periodic_messages_until_a_c
     assert not [m for m in unwatched if m["type"] in ("status", "hop", "raw", "batch")]
     with _socket(live_client, row["id"], "console", staff) as console:
         assert console.receive_json()["type"] == "hello"
-        seen = receive_until(console, lambda m: m["type"] == "hop", seconds=10)  # at once: it was overdue
-        seen += receive_until(console, lambda m: m["type"] == "status", seconds=3)  # on its grid, within 1 s
+        first = console.receive_json()  # at once: the console's turn was overdue
+        assert first["type"] == "batch" and {"hop", "raw"} <= {p["type"] for p in first["parts"]}, first
+        seen = receive_until(console, lambda m: m["type"] == "status", seconds=3)  # on its grid, within 1 s
+        seen += first["parts"]
         assert {"status", "hop", "raw"} <= {m["type"] for m in seen}
         # From then on the periodic parts share one grid: each message carries the newest hop with its
         # traces (and the status once a second) -- two messages a second, not one per part.
@@ -353,6 +356,45 @@ def test_a_session_nobody_watches_skips_the_consoles_periodic_messages_until_a_c
         kinds = [tuple(p["type"] for p in m["parts"]) for m in messages]
         assert all(k in (("hop", "raw"), ("status", "hop", "raw")) for k in kinds), kinds
         assert 2 <= kinds.count(("status", "hop", "raw")) <= 4, kinds
+        assert live_client.post(f"{api}/stop", headers=staff).status_code == 200
+        receive_until(console, lambda m: m["type"] == "ended")
+
+
+def test_commands_that_wake_the_loop_early_never_cost_the_console_its_band_powers(
+    live_client: TestClient, bearer: Headers, clinician: User, patient: Patient
+) -> None:
+    """A command (here, notes) wakes the loop between hops. Such a step reads samples but may complete no hop;
+    the console's turn waits for the step with the hop, so every message still carries the newest band powers."""
+    staff = bearer(clinician)
+    row = _set_up(live_client, staff, patient, duration_seconds=60)
+    api = f"/api/v1/neurofeedback/sessions/{row['id']}"
+    _begin_when_checked(live_client, staff, row["id"], "woken early")
+    with _socket(live_client, row["id"], "console", staff) as console:
+        assert console.receive_json()["type"] == "hello"
+        receive_until(console, lambda m: m["type"] == "hop", seconds=10)
+        stop = threading.Event()
+        posted: list[int] = []
+
+        def post_notes() -> None:  # twenty commands a second, at every phase of the hop
+            while not stop.is_set():
+                posted.append(
+                    live_client.post(f"{api}/notes", json={"text": "now"}, headers=staff).status_code
+                )
+                time.sleep(0.05)
+
+        poster = threading.Thread(target=post_notes)
+        poster.start()
+        try:
+            parts: list[tuple[str, ...]] = []
+            while len(parts) < 8:
+                message = console.receive_json()
+                if message["type"] == "batch":
+                    parts.append(tuple(p["type"] for p in message["parts"]))
+        finally:
+            stop.set()
+            poster.join()
+        assert len(posted) >= 20 and set(posted) == {201}
+        assert all("hop" in kinds and "raw" in kinds for kinds in parts), parts
         assert live_client.post(f"{api}/stop", headers=staff).status_code == 200
         receive_until(console, lambda m: m["type"] == "ended")
 
