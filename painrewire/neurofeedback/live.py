@@ -660,7 +660,8 @@ class LiveRunner:
         training = self.training
         tap = self.tap
         plan = self.plan
-        assert training is not None and tap is not None and plan is not None
+        traces = self._raw
+        assert training is not None and tap is not None and plan is not None and traces is not None
         last_tick = time.monotonic()
         paused = False
         while True:
@@ -679,8 +680,7 @@ class LiveRunner:
                 self._training_elapsed += tick - last_tick
             last_tick = tick
             watched = self.watched
-            traces = self._raw
-            if chunks and traces is not None:
+            if chunks:
                 if watched:
                     for chunk in chunks:
                         traces.hold(chunk.data)
@@ -690,9 +690,7 @@ class LiveRunner:
             # step's hop: a step that a command woke early may read a few samples and complete no hop, and
             # spending the turn there would leave the console's band powers or traces a turn behind.
             hop_expected = training.state is SessionState.TRAINING and not step.paused
-            turn_ready = (
-                traces is not None and traces.drawable and (step.current is not None or not hop_expected)
-            )
+            turn_ready = traces.drawable and (step.current is not None or not hop_expected)
             # (the status shares the turns' grid: when a turn waits a step, so does the status, and the two
             # still go out as one message)
             turn_waits = watched and bool(chunks) and not turn_ready
@@ -711,7 +709,7 @@ class LiveRunner:
                     {"type": "alarm" if paused else "resumed", "lost_samples": int(self._lost_total())},
                 )
             await self._publish_patient_state(self._patient_phase(step.paused))
-            if console_turn and traces is not None and (raw := traces.take()) is not None:
+            if console_turn and (raw := traces.take()) is not None:
                 self._console_parts.append(raw)
             if step.lost_samples:
                 await self.publish(
