@@ -691,10 +691,10 @@ class LiveRunner:
             # spending the turn there would leave the console's band powers or traces a turn behind.
             hop_expected = training.state is SessionState.TRAINING and not step.paused
             turn_ready = traces.drawable and (step.current is not None or not hop_expected)
-            # (the status shares the turns' grid: when a turn waits a step, so does the status, and the two
-            # still go out as one message)
-            turn_waits = watched and bool(chunks) and not turn_ready
             console_turn = watched and bool(chunks) and turn_ready and self._console_turns.due(tick)
+            # The status shares the turns' grid and goes out with a turn, as one message; alone only once it is
+            # a turn's period overdue (no samples come: the headset is gone, and the status says so).
+            status_waits = watched and not console_turn and tick < self._status.next + CONSOLE_EVERY
             for hop in step.hops:
                 if hop.phase is Phase.FEEDBACK:
                     self._recent_rewards.append(bool(hop.reward))
@@ -716,7 +716,7 @@ class LiveRunner:
                     CONSOLE,
                     {"type": "lost", "samples": int(step.lost_samples), "total": int(self._lost_total())},
                 )
-            if not turn_waits:
+            if not status_waits:
                 await self._publish_status(tick, loss=step.loss_state.value, paused=step.paused)
             await self._flush_console()
             if training.state is SessionState.READY:
