@@ -28,6 +28,11 @@ Run ``python bench/neurofeedback.py``; it prints one JSON line:
   1200 hops, so it includes the ramp-up). The server's guard, which refuses a new session once its sessions
   run late, is off: the run looks for where the latency breaks. With ``--guard`` it stays on, and each step
   also says how many set-ups the server refused (``refused``): the sessions it let in are the ones measured;
+* ``machine_stalls_per_s``, ``machine_stall_p50_us``: how often, and for how long, the machine took the CPU
+  away from this process while the hops were measured (a loop reading the clock between the blocks of hops
+  counts every gap over 20 us: the kernel's tick, other VMs on the host). ``hop_stall_share`` is the share of
+  hops a stall is expected to land in (stalls per second times the median hop): once it passes 1 %, the p99 of
+  a hop measures the machine's stalls as much as the engine;
 * ``machine``: CPU model and cores.
 
 ``--live-only`` runs only the live-session measurement, ``--no-live`` skips it; ``--levels 100,200`` sets the
@@ -70,6 +75,10 @@ HOP = 64
 WINDOW = 512
 WARM_HOPS = 200
 MEASURED_HOPS = 4000
+#: A gap this long between two readings of the clock is the machine's stall, not the loop reading it.
+STALL_NS = 20_000
+#: How long the stall probe spins after each block of hops.
+STALL_PROBE_NS = 25_000_000
 
 
 def _eeg_like(n_channels: int, n_times: int, seed: int = 0) -> np.ndarray:
@@ -88,6 +97,18 @@ def _cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+def _probe_stalls(gaps_ns: list[int], clock: Any = time.perf_counter_ns) -> int:
+    """Spin for ``STALL_PROBE_NS`` reading the clock; append every gap over ``STALL_NS``; return ns spun."""
+    start = last = clock()
+    end = start + STALL_PROBE_NS
+    while last < end:
+        now = clock()
+        if now - last > STALL_NS:
+            gaps_ns.append(now - last)
+        last = now
+    return last - start
+
+
 def bench_live(block: int = 250) -> dict[str, float]:
     """Time each hop; ours and scipy's take turns in blocks of ``block`` hops over the same windows, so both
     run warm and see the same machine load."""
@@ -101,6 +122,8 @@ def bench_live(block: int = 250) -> dict[str, float]:
         engine.push(data[:, hop * HOP : (hop + 1) * HOP], timestamps[hop * HOP : (hop + 1) * HOP])
     ours: list[float] = []
     theirs: list[float] = []
+    stalls: list[int] = []
+    probed_ns = 0
     for block_start in range(first, n_hops + first, block):
         hops = range(block_start, min(block_start + block, n_hops + first))
         for hop in hops:
@@ -121,6 +144,7 @@ def bench_live(block: int = 250) -> dict[str, float]:
             t1 = clock()
             if hop >= WARM_HOPS + first:
                 theirs.append((t1 - t0) / 1e3)
+        probed_ns += _probe_stalls(stalls)
     feedback = engine.reward_sequence()
     assert feedback, "the engine never reached feedback"
     return {
@@ -130,6 +154,9 @@ def bench_live(block: int = 250) -> dict[str, float]:
         "scipy_update_p99_us": round(float(np.percentile(theirs, 99)), 2),
         "speedup_vs_scipy": round(statistics.median(theirs) / statistics.median(ours), 2),
         "hops_measured": len(ours),
+        "machine_stalls_per_s": round(len(stalls) / (probed_ns / 1e9), 1),
+        "machine_stall_p50_us": round(statistics.median(stalls) / 1e3, 1) if stalls else 0.0,
+        "hop_stall_share": round(len(stalls) / (probed_ns / 1e9) * statistics.median(ours) / 1e6, 4),
         "reward_rate": round(sum(feedback) / len(feedback), 3),
     }
 
