@@ -44,6 +44,13 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+#: Column ``info`` keys for what a patient's own copy of their data leaves out while a clinical blind holds
+#: (``interop.personal_data``): ``BLINDED: True`` withholds the whole column, ``BLINDED_KEYS: ("key", ...)``
+#: those keys of a JSON column. The care team sees them; the patient's download lists what was left out.
+BLINDED = "blinded"
+BLINDED_KEYS = "blinded_keys"
+
+
 def utcnow() -> datetime:
     """The current instant, time-zone aware."""
     return datetime.now(UTC)

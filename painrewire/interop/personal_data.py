@@ -8,6 +8,12 @@ account is included without its password hash; columns that hold secrets (``*_ha
 
 Binary columns (neurofeedback recordings, audio) are listed rather than inlined: their size in bytes and a
 note that the clinic provides the file on request, so the document stays readable and small enough to open.
+
+What would break a clinical blind is left out, and the document says so (``withheld``): a column whose ``info``
+marks it ``BLINDED`` (whether a neurofeedback session was sham, and the reward sequences that would match a sham
+session to the session it replayed) reads as a note that the care team holds it, the same for every row, and
+``BLINDED_KEYS`` drops those keys of a JSON column (the session summary's ``sham``). The patient's screens never
+say which session was sham; their own copy of their data must not either.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from sqlalchemy import Column, ColumnElement, LargeBinary, Select, Table, func, 
 from sqlalchemy.orm import Session
 
 from painrewire.accounts.models import AuditAction, User
-from painrewire.db import utcnow
+from painrewire.db import BLINDED, BLINDED_KEYS, utcnow
 from painrewire.patients import access
 from painrewire.patients.models import Patient
 from painrewire.schema import import_all_models
@@ -32,6 +38,13 @@ FORMAT = "painrewire-personal-data/1"
 MAX_DEPTH = 3
 #: Tables that hold another person's data or the machinery of logins, never exported here.
 NEVER = frozenset({"users", "patients", "auth_sessions", "rate_limit_buckets"})
+#: What a blinded column reads as in the download (the same for every row, so it tells nothing).
+WITHHELD = {"withheld": "blinded", "available": "from your care team on request"}
+WITHHELD_ABOUT = (
+    "Some sessions may be part of a blinded comparison your care team runs (for neurofeedback, a sham session "
+    "that replays an earlier session's feedback). What would tell them apart is left out of this copy and listed "
+    "under 'withheld'; your care team holds it and can tell you."
+)
 
 
 def _is_secret(column: Column[Any]) -> bool:
@@ -100,10 +113,24 @@ def row_filters(patient: Patient, *, own_rows_only: bool = True) -> dict[str, Co
     return filters
 
 
+def _is_blinded(column: Column[Any]) -> bool:
+    return bool(column.info.get(BLINDED))
+
+
+def withheld(table: Table) -> list[str]:
+    """What the download leaves out of ``table`` for a blind: ``column`` or ``column.key``, in column order."""
+    names: list[str] = []
+    for column in table.columns:
+        if _is_blinded(column):
+            names.append(column.name)
+        names.extend(f"{column.name}.{key}" for key in column.info.get(BLINDED_KEYS, ()))
+    return names
+
+
 def _select(table: Table, condition: ColumnElement[bool]) -> Select[Any]:
     columns: list[ColumnElement[Any]] = []
     for column in table.columns:
-        if _is_secret(column):
+        if _is_secret(column) or _is_blinded(column):
             continue
         if isinstance(column.type, LargeBinary):
             columns.append(func.length(column).label(column.name))
@@ -116,10 +143,19 @@ def _select(table: Table, condition: ColumnElement[bool]) -> Select[Any]:
 
 def _rows(session: Session, table: Table, condition: ColumnElement[bool]) -> list[dict[str, Any]]:
     binary = {c.name for c in table.columns if isinstance(c.type, LargeBinary)}
+    blinded_keys = {c.name: set(c.info[BLINDED_KEYS]) for c in table.columns if c.info.get(BLINDED_KEYS)}
+    # In column order, the blinded ones (not selected at all) in their place.
+    names = [c.name for c in table.columns if not _is_secret(c)]
     rows = []
     for row in session.execute(_select(table, condition)).mappings():
         item: dict[str, Any] = {}
-        for name, value in row.items():
+        for name in names:
+            if name not in row:
+                item[name] = dict(WITHHELD)
+                continue
+            value = row[name]
+            if name in blinded_keys and isinstance(value, dict):
+                value = {k: v for k, v in value.items() if k not in blinded_keys[name]}
             if name in binary:
                 item[name] = (
                     None
@@ -147,10 +183,12 @@ def collect(session: Session, patient: Patient, *, now: datetime | None = None) 
         if user is not None
         else None
     )
+    metadata = import_all_models()
     tables = {
-        name: _rows(session, import_all_models().tables[name], condition)
+        name: _rows(session, metadata.tables[name], condition)
         for name, condition in sorted(row_filters(patient).items())
     }
+    left_out = {name: names for name in tables if (names := withheld(metadata.tables[name]))}
     return {
         "format": FORMAT,
         "generated_at": _json(now or utcnow()),
@@ -168,6 +206,7 @@ def collect(session: Session, patient: Patient, *, now: datetime | None = None) 
             "created_at": _json(patient.created_at),
         },
         "counts": {name: len(rows) for name, rows in tables.items()},
+        "withheld": {"about": WITHHELD_ABOUT, "fields": left_out},
         "tables": tables,
     }
 

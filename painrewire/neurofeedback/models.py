@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import JSON, Enum, ForeignKey, Index, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
-from painrewire.db import Base, IdMixin, TimestampMixin, utcnow
+from painrewire.db import BLINDED, BLINDED_KEYS, Base, IdMixin, TimestampMixin, utcnow
 
 
 class SessionStatus(enum.StrEnum):
@@ -58,9 +58,12 @@ class NeurofeedbackSession(IdMixin, TimestampMixin, Base):
     #: Mains frequency of the room (50 or 60 Hz): the notch, the line-noise check and the BIDS sidecar.
     line_freq: Mapped[float] = mapped_column(default=50.0, server_default="50")
     check_seconds: Mapped[float] = mapped_column(default=5.0, server_default="5")
-    sham: Mapped[bool] = mapped_column(default=False)
+    # Whether a session was sham is the blind of an n-of-1 comparison: the patient's screen looks the same, and
+    # the patient's own copy of their data leaves it out (``info``: ``interop.personal_data``), as it leaves
+    # out the reward sequences, which would match a sham session to the session it replayed.
+    sham: Mapped[bool] = mapped_column(default=False, info={BLINDED: True})
     sham_source_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("nfb_sessions.id", ondelete="SET NULL")
+        ForeignKey("nfb_sessions.id", ondelete="SET NULL"), info={BLINDED: True}
     )
     status: Mapped[SessionStatus] = mapped_column(
         Enum(
@@ -81,14 +84,14 @@ class NeurofeedbackSession(IdMixin, TimestampMixin, Base):
     #: Why the session ended: completed as planned, stopped by the practitioner, the headset failed, ...
     end_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     heartbeat_at: Mapped[datetime | None] = mapped_column(default=None)
-    summary: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    summary: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None, info={BLINDED_KEYS: ("sham",)})
     #: Newest sample to feedback message sent, over the session; and the source clock's offset.
     latency_p50_ms: Mapped[float | None] = mapped_column(default=None)
     latency_p99_ms: Mapped[float | None] = mapped_column(default=None)
     clock_offset_s: Mapped[float | None] = mapped_column(default=None)
     #: Reward and 0..1 feedback of every feedback hop: what a later sham session replays.
-    hop_rewards: Mapped[list[bool] | None] = mapped_column(JSON, default=None)
-    hop_feedback: Mapped[list[float] | None] = mapped_column(JSON, default=None)
+    hop_rewards: Mapped[list[bool] | None] = mapped_column(JSON, default=None, info={BLINDED: True})
+    hop_feedback: Mapped[list[float] | None] = mapped_column(JSON, default=None, info={BLINDED: True})
     recording_seconds: Mapped[float | None] = mapped_column(default=None)
     recording_edf: Mapped[bytes | None] = deferred(mapped_column(LargeBinary, default=None))
 

@@ -23,6 +23,7 @@ from painrewire.db import utcnow
 from painrewire.neurofeedback import service
 from painrewire.neurofeedback.models import NeurofeedbackSession, SessionStatus
 from painrewire.neurofeedback.protocols import get_protocol
+from painrewire.neurofeedback.sham import ShamReplay
 from painrewire.neurofeedback.synthetic import DEMO_CHANNELS, eeg_like, offline_session
 from painrewire.patients.models import Patient
 
@@ -61,9 +62,10 @@ def finished_session(
     training_seconds: float = 40.0,
     when: datetime | None = None,
     data: Any = None,
+    sham_of: NeurofeedbackSession | None = None,
 ) -> NeurofeedbackSession:
     """A completed live session, run offline on generated EEG (or ``data``, shaped like it) and stored as the
-    live loop stores one."""
+    live loop stores one; with ``sham_of``, a sham session replaying that one's rewards and feedback."""
     start = when or utcnow() - timedelta(days=2)
     path = tmp_path / f"finished-{uuid.uuid4().hex}.edf"
     run = offline_session(
@@ -76,6 +78,9 @@ def finished_session(
         baseline_seconds=10.0,
         notes=[(20.0, "eyes closed")],
         start_time=start,
+        sham=None
+        if sham_of is None
+        else ShamReplay(sham_of.hop_rewards or [], sham_of.hop_feedback, source=f"session {sham_of.id}"),
     )
     row = NeurofeedbackSession(
         patient_id=patient.id,
@@ -86,7 +91,8 @@ def finished_session(
         planned_seconds=round(training_seconds),
         baseline_seconds=10,
         target_reward_rate=0.7,
-        sham=False,
+        sham=sham_of is not None,
+        sham_source_id=None if sham_of is None else sham_of.id,
         status=SessionStatus.RUNNING,
         created_at=start,
         started_at=start,

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -204,6 +205,42 @@ class TestPatientPages:
         assert page.status_code == 200
         assert f"/api/v1/neurofeedback/sessions/{planned.id}/feedback/ws" in page.text
         assert "sham" not in page.text.lower()
+
+    def test_the_patients_download_of_their_data_never_says_which_session_was_sham(
+        self,
+        as_user: Browser,
+        session: Session,
+        clinician: User,
+        patient: Patient,
+        done: NeurofeedbackSession,
+        tmp_path: Path,
+    ) -> None:
+        sham = finished_session(session, patient, clinician, tmp_path, seed=1, sham_of=done)
+        # What the download must hide is there to be hidden: the sham session replayed the live one.
+        assert sham.sham and sham.summary is not None and sham.summary["sham"] is True
+        assert sham.hop_rewards == (done.hop_rewards or [])[: len(sham.hop_rewards or [])]
+        response = as_user(patient.user, browser=True).get("/patient/my-data.json")
+        assert response.status_code == 200
+        document = response.json()
+        rows = {row["id"]: row for row in document["tables"]["nfb_sessions"]}
+        assert set(rows) == {str(done.id), str(sham.id)}
+        blinded = ("sham", "sham_source_id", "hop_rewards", "hop_feedback")
+        for row in rows.values():
+            for name in blinded:
+                assert row[name] == {"withheld": "blinded", "available": "from your care team on request"}
+            assert "sham" not in row["summary"]
+        # The rest of each session is there, and nothing in the sham session's row points at the one it replayed.
+        live_row, sham_row = rows[str(done.id)], rows[str(sham.id)]
+        assert live_row["summary"]["minutes_trained"] == pytest.approx(
+            (done.summary or {})["minutes_trained"]
+        )
+        assert sham_row["recording_edf"]["bytes"] == len(sham.recording_edf or b"")
+        assert str(done.id) not in json.dumps(sham_row)
+        assert document["withheld"]["fields"]["nfb_sessions"] == [*blinded[:2], "summary.sham", *blinded[2:]]
+        assert "blinded comparison" in document["withheld"]["about"]
+        # The care team still sees it.
+        review = as_user(clinician, browser=True).get(f"/clinician/neurofeedback/sessions/{sham.id}/review")
+        assert ">sham<" in review.text
 
     def test_another_patient_cannot_open_the_feedback_screen(
         self, as_user: Browser, other_patient: Patient, planned: NeurofeedbackSession
