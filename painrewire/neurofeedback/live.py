@@ -217,6 +217,8 @@ class LiveHub:
         self.recording_dir = Path(settings.recording_dir)
         #: How busy this process's live loop is and how late its sessions wake for their hops (``admit``).
         self.busy = LoopBusy()
+        #: Seconds the steps of sessions not yet training took since the last busy reading (their runners add).
+        self.starting_seconds = 0.0
         self.lag = RecentLag()
         self.load_limit = float(settings.live_load_limit)
         self.lag_limit = float(settings.live_lag_limit_ms) / 1e3
@@ -254,7 +256,7 @@ class LiveHub:
         training = sum(
             1 for r in runners if r.training is not None and r.training.state is SessionState.TRAINING
         )
-        predicted = predicted_share(self.busy.share, training, running - training)
+        predicted = predicted_share(self.busy.share, training, running - training, self.busy.starting_share)
         if self.load_limit and predicted is not None and predicted > self.load_limit:
             raise _busy(
                 f"This server cannot take another live session: with {sessions}, its live loop would be busy "
@@ -299,11 +301,13 @@ class LiveHub:
     async def _watch_load(self) -> None:
         """Read the loop thread's CPU time every LOAD_EVERY (this task runs on that thread)."""
         self.busy = LoopBusy()  # readings from before the process last ran no session say nothing now
+        self.starting_seconds = 0.0
         cpu, wall = time.thread_time(), time.monotonic()
         while self.runners:
             await asyncio.sleep(LOAD_EVERY)
             now_cpu, now_wall = time.thread_time(), time.monotonic()
-            self.busy.add(now_cpu - cpu, now_wall - wall)
+            self.busy.add(now_cpu - cpu, now_wall - wall, self.starting_seconds)
+            self.starting_seconds = 0.0
             cpu, wall = now_cpu, now_wall
 
     async def _sync(self) -> None:
@@ -670,8 +674,13 @@ class LiveRunner:
                 return
             if tap.status is SourceStatus.RECONNECTING:
                 step = await asyncio.to_thread(training.step)
-            else:
+            elif training.state is SessionState.TRAINING:
                 step = training.step()
+            else:
+                # What a starting session's own step costs the loop, so the guard does not charge it twice.
+                began = time.perf_counter()
+                step = training.step()
+                self.hub.starting_seconds += time.perf_counter() - began
             chunks = tap.take()
             tick = time.monotonic()
             if training.recorder is not None and self._flush.due(tick):

@@ -493,6 +493,20 @@ def test_a_server_whose_loop_would_be_too_busy_with_one_more_session_refuses_it(
     _stop_all(live_client, staff, [*running, admitted.json()["id"]])
 
 
+def test_the_server_measures_what_its_starting_sessions_cost_the_loop(
+    live_client: TestClient, bearer: Headers, patient: Patient, clinician: User
+) -> None:
+    hub = live.hub_of(live_client.app)
+    staff = bearer(clinician)
+    row = _set_up(live_client, staff, patient)  # in its signal check, then waiting for the practitioner
+    deadline = time.monotonic() + 15
+    while hub.busy.starting_share == 0.0 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    share = hub.busy.share
+    assert share is not None and 0 < hub.busy.starting_share <= share, (hub.busy.starting_share, share)
+    _stop_all(live_client, staff, [row["id"]])
+
+
 def test_a_server_at_its_fixed_limit_of_live_sessions_refuses_another(
     live_client: TestClient, bearer: Headers, session: Session, clinician: User, patient: Patient
 ) -> None:

@@ -81,3 +81,25 @@ def test_the_predicted_share_charges_every_starting_session_and_the_new_one_as_a
     # Nothing to judge from: no reading yet, or too few sessions training to tell what one costs.
     assert predicted_share(None, training=300, starting=0) is None
     assert predicted_share(0.6, training=MIN_TRAINING - 1, starting=50) is None
+
+
+def test_the_starting_sessions_share_is_their_steps_over_the_same_wall_time() -> None:
+    busy = LoopBusy(samples=2)
+    assert busy.starting_share == 0.0
+    busy.add(0.4, 1.0, starting_seconds=0.1)
+    busy.add(0.6, 1.0, starting_seconds=0.3)  # (0.1 + 0.3) / 2 s
+    assert busy.share == pytest.approx(0.5) and busy.starting_share == pytest.approx(0.2)
+    busy.add(0.2, 1.0, starting_seconds=0.9)  # a step's clock outran the thread's: capped at its CPU time
+    assert busy.starting_share == pytest.approx((0.3 + 0.2) / 2.0)
+
+
+def test_measured_starting_sessions_are_charged_once_as_they_will_train() -> None:
+    # A burst: 100 sessions train and 100 more are in their signal check. The loop is 50 % busy, 10 % of it
+    # the starting sessions' own steps. What is left, 40 %, is 0.4 % per training session; once the 100 and one
+    # more train: 0.4 + 101 * 0.004 = 0.804.
+    assert predicted_share(0.5, training=100, starting=100, starting_share=0.1) == pytest.approx(0.804)
+    # Not measured, they were charged twice (as they are, and as they will be): 0.5 + 101 * 0.005 = 1.005, and
+    # the guard refused the burst well before the core was full.
+    assert predicted_share(0.5, training=100, starting=100) == pytest.approx(1.005)
+    # With no session starting, nothing changes.
+    assert predicted_share(0.6, training=300, starting=0, starting_share=0.0) == pytest.approx(0.602)
