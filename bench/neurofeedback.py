@@ -191,7 +191,7 @@ def bench_offline(repeats: int = 3) -> dict[str, float]:
 # -- live sessions through a real server ----------------------------------------------------------------------
 
 LATENCY_GOAL_MS = 50.0
-DEFAULT_LEVELS = (100, 200, 300, 400, 500, 600)
+DEFAULT_LEVELS = (100, 200, 300, 400, 500, 600, 700, 800)
 MEASURE_SECONDS = 8.0
 SETTLE_SECONDS = 2.0
 #: A step passes if one of this many windows does: other jobs on a shared machine can spoil one.
