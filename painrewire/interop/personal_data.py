@@ -143,6 +143,7 @@ def _select(table: Table, condition: ColumnElement[bool]) -> Select[Any]:
 
 def _rows(session: Session, table: Table, condition: ColumnElement[bool]) -> list[dict[str, Any]]:
     binary = {c.name for c in table.columns if isinstance(c.type, LargeBinary)}
+    blinded = {c.name for c in table.columns if _is_blinded(c)}
     blinded_keys = {c.name: set(c.info[BLINDED_KEYS]) for c in table.columns if c.info.get(BLINDED_KEYS)}
     # In column order, the blinded ones (not selected at all) in their place.
     names = [c.name for c in table.columns if not _is_secret(c)]
@@ -150,7 +151,7 @@ def _rows(session: Session, table: Table, condition: ColumnElement[bool]) -> lis
     for row in session.execute(_select(table, condition)).mappings():
         item: dict[str, Any] = {}
         for name in names:
-            if name not in row:
+            if name in blinded:
                 item[name] = dict(WITHHELD)
                 continue
             value = row[name]
