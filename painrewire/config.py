@@ -48,7 +48,7 @@ class Settings(BaseSettings):
     clinic_phone: str = "+44 20 7946 0000"
     clinic_timezone: str = "Europe/London"
     emergency_number: str = "999"
-    crisis_line: str = "Samaritans 116 123 (free, 24 hours) — your clinic can change this line"
+    crisis_line: str = "Samaritans on 116 123 (free, day or night)"
     #: A folder of licensed questionnaire wording, one ``<instrument id>.yaml`` each (see
     #: ``painrewire check-instrument-text``); instruments whose wording is not shipped read it from here.
     instrument_text_dir: Path | None = None
@@ -61,6 +61,42 @@ class Settings(BaseSettings):
     #: New patient accounts from one client address per window.
     signups_per_client: int = Field(default=10, ge=1)
     signup_window_minutes: float = Field(default=60.0, gt=0)
+
+    #: Disciplines medically qualified to clear a patient for practice and to close red-flag and emergency
+    #: alerts (the pain specialist by default; a clinic with its own physicians adds theirs).
+    medically_qualified_disciplines: list[str] = Field(default_factory=lambda: ["pain_specialist"])
+    #: Disciplines that may close a self-harm alert and record a risk assessment and safety plan.
+    self_harm_reviewer_disciplines: list[str] = Field(
+        default_factory=lambda: ["psychologist", "pain_specialist"]
+    )
+    #: Minutes an open alert of each urgency may wait for a clinician before it escalates to the whole care
+    #: team and the front desk by email (JSON, e.g. ``{"emergency": 15, "urgent": 60, "soon": 1440}``).
+    alert_escalation_minutes: dict[str, float] = Field(
+        default_factory=lambda: {"emergency": 15.0, "urgent": 60.0, "soon": 24 * 60.0}
+    )
+
+    #: Outgoing mail. Without ``smtp_host`` mail is written to ``mail_dir`` as .eml files (the demo), and the
+    #: admin page says so.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = True
+    smtp_timeout_seconds: float = Field(default=20.0, gt=0)
+    mail_from: str = "PainRewire <no-reply@painrewire.invalid>"
+    mail_dir: Path = Field(default_factory=lambda: Path.cwd() / "painrewire-mail")
+    #: A notification that could not be sent is tried again after 30 s, 60 s, 120 s... up to this many tries,
+    #: then shown as failed on the admin page.
+    notify_max_attempts: int = Field(default=8, ge=1, le=100)
+    notify_retry_base_seconds: float = Field(default=30.0, gt=0)
+    notify_retry_max_seconds: float = Field(default=6 * 3600.0, gt=0)
+    #: How long a worker holds the notifications and jobs it claimed before another may take them over.
+    worker_lease_seconds: float = Field(default=120.0, gt=0)
+    worker_poll_seconds: float = Field(default=2.0, gt=0)
+    worker_batch_size: int = Field(default=50, ge=1, le=1000)
+    #: Run the notification worker inside the web server process. Default: on for SQLite (the demo), off for
+    #: PostgreSQL, where ``painrewire worker`` runs on its own.
+    worker_in_server: bool | None = None
 
     #: Patients may move or cancel an appointment online up to this many hours before it; later, they call.
     booking_notice_hours: float = Field(default=24.0, ge=0, le=24 * 14)
@@ -100,6 +136,17 @@ class Settings(BaseSettings):
         """Every larger-body allowance: the audio upload routes (the recording and the form around it) first."""
         audio = self.practice_audio_max_bytes + FORM_OVERHEAD_BYTES
         return {prefix: audio for prefix in AUDIO_UPLOAD_PREFIXES} | self.body_limits
+
+    @property
+    def runs_worker_in_server(self) -> bool:
+        if self.worker_in_server is not None:
+            return self.worker_in_server
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def mail_configured(self) -> bool:
+        """Whether mail leaves the machine (an SMTP server is set) or is only written to ``mail_dir``."""
+        return bool(self.smtp_host)
 
     @property
     def zone(self) -> ZoneInfo:

@@ -103,6 +103,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         environment="test",
         login_lockout_minutes=1.0,
         recording_dir=tmp_path / "recordings",
+        mail_dir=tmp_path / "mail",
     )
 
 

@@ -103,6 +103,15 @@ class QuestionnaireResponse(IdMixin, Base):
 class AlertKind(enum.StrEnum):
     RED_FLAG = "red_flag"
     SELF_HARM_RISK = "self_harm_risk"
+    #: A paper PHQ-9 entered with its self-harm item left blank: a clinician must ask the question.
+    SELF_HARM_UNASKED = "self_harm_unasked"
+    #: A secure message that reads like a crisis (ticked urgent, or matched the clinic's crisis words).
+    MESSAGE_CRISIS = "message_crisis"
+
+    @property
+    def about_self_harm(self) -> bool:
+        """Kinds a self-harm reviewer (not only a medically qualified clinician) owns."""
+        return self is not AlertKind.RED_FLAG
 
 
 class SafetyAlert(IdMixin, Base):
@@ -129,6 +138,15 @@ class SafetyAlert(IdMixin, Base):
     acknowledged_at: Mapped[datetime | None] = mapped_column(default=None)
     acknowledged_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     acknowledgement_note: Mapped[str | None] = mapped_column(Text, default=None)
+    #: What the clinician did, one of ``alerts.ACTIONS`` for the alert's kind (the note says more).
+    action_taken: Mapped[str | None] = mapped_column(String(48), default=None)
+    #: Whether the patient's practice waits for this alert (a repeat self-harm answer under a current safety
+    #: plan does not, unless the clinician chooses to pause).
+    holds_practice: Mapped[bool] = mapped_column(default=True)
+    #: When the alert went unacknowledged past its time and was sent to the whole care team and the front desk.
+    escalated_at: Mapped[datetime | None] = mapped_column(default=None)
+    #: Who the escalation went to: ``{"users": [...ids], "emails": n}`` (no health content).
+    escalation: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     acknowledged_by: Mapped[User | None] = relationship(lazy="raise")
 

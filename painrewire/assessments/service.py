@@ -469,7 +469,11 @@ def safety_hold(session: Session, patient_id: uuid.UUID) -> list[SafetyAlert]:
     return list(
         session.scalars(
             select(SafetyAlert)
-            .where(SafetyAlert.patient_id == patient_id, SafetyAlert.acknowledged_at.is_(None))
+            .where(
+                SafetyAlert.patient_id == patient_id,
+                SafetyAlert.acknowledged_at.is_(None),
+                SafetyAlert.holds_practice.is_(True),
+            )
             .order_by(SafetyAlert.raised_at)
         )
     )
