@@ -75,6 +75,16 @@ def serve(
         typer.echo(
             "Note: several workers share live neurofeedback traffic only through Redis (PAINREWIRE_REDIS_URL)."
         )
+    from painrewire.worker import start_in_server
+
+    background = start_in_server(settings)
+    if background is not None:
+        where = (
+            "an SMTP server"
+            if settings.mail_configured
+            else f"the folder {settings.mail_dir} (no SMTP server set)"
+        )
+        typer.echo(f"Notifications: the worker runs inside this server and sends mail to {where}.")
     uvicorn.run(
         "painrewire.app:create_default_app",
         factory=True,
@@ -86,6 +96,38 @@ def serve(
         # Live feedback messages are small and frequent: compressing each costs more than it saves.
         ws_per_message_deflate=False,
     )
+
+
+@app.command("worker")
+def worker_command(
+    once: Annotated[bool, typer.Option("--once", help="Run until nothing is due, then exit")] = False,
+) -> None:
+    """Send queued notifications and run scheduled jobs (run one or more beside the web servers)."""
+    import logging
+    import signal
+    import threading
+
+    from painrewire import migrate
+    from painrewire.notifications.worker import wait_until_idle
+    from painrewire.worker import build_worker
+
+    settings = get_settings()
+    migrate.upgrade(settings.database_url)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    worker = build_worker(settings)
+    if once:
+        result = wait_until_idle(worker, timeout=600)
+        typer.echo(
+            f"sent {result.sent}, to retry {result.retried}, failed {result.failed}, "
+            f"jobs done {result.jobs_done}, jobs failed {result.jobs_failed}, swept {result.swept}"
+        )
+        return
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    where = "an SMTP server" if settings.mail_configured else f"the folder {settings.mail_dir}"
+    typer.echo(f"Worker {worker.worker_id} sending mail to {where}; stop with Ctrl-C.")
+    worker.run_forever(stop)
 
 
 @app.command("create-user")

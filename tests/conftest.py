@@ -24,7 +24,7 @@ from painrewire.app import create_app
 from painrewire.config import Settings
 from painrewire.db import get_engine, normalise_url
 
-pytest_plugins = ["tests.fixtures.factories"]
+pytest_plugins = ["tests.fixtures.factories", "tests.fixtures.smtp"]
 
 POSTGRES_ENV = "PAINREWIRE_TEST_DATABASE_URL"
 

@@ -6,6 +6,7 @@ import uuid
 
 from fastapi import Query
 
+from painrewire.assessments import alerts
 from painrewire.assessments import service as assessments
 from painrewire.assessments.schemas import (
     AlertAcknowledge,
@@ -267,6 +268,9 @@ def list_open_alerts(user: CurrentClinician, session: SessionDep) -> list[AlertR
     responses=ERRORS,
 )
 def acknowledge_alert(
-    alert_id: uuid.UUID, data: AlertAcknowledge, user: CurrentUser, session: SessionDep
+    alert_id: uuid.UUID, data: AlertAcknowledge, user: CurrentUser, session: SessionDep, settings: SettingsDep
 ) -> AlertRead:
-    return AlertRead.model_validate(assessments.acknowledge_alert(session, user, alert_id, data.note))
+    alert = alerts.acknowledge_alert(
+        session, user, alert_id, action=data.action, note=data.note, settings=settings
+    )
+    return AlertRead.model_validate(alert)

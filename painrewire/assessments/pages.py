@@ -23,11 +23,12 @@ from starlette.datastructures import FormData
 
 from painrewire.accounts import service as accounts
 from painrewire.accounts.models import Role, User
-from painrewire.assessments import red_flags
+from painrewire.assessments import alerts, red_flags
 from painrewire.assessments import service as assessments
 from painrewire.assessments.instruments import Instrument, list_instruments
-from painrewire.assessments.models import QuestionnaireResponse
+from painrewire.assessments.models import QuestionnaireResponse, SafetyAlert
 from painrewire.assessments.schemas import IntakeCreate, Onset, PainLocation
+from painrewire.config import Settings, get_settings
 from painrewire.db import utcnow
 from painrewire.errors import Conflict, InvalidInput
 from painrewire.patients import access
@@ -332,7 +333,7 @@ def _chart(instrument: Instrument, responses: list[QuestionnaireResponse]) -> Ma
 
 
 def _assessment_context(
-    session: Session, user: User, patient: Patient, settings: Any, errors: list[str]
+    session: Session, user: User, patient: Patient, settings: Settings, errors: list[str]
 ) -> dict[str, Any]:
     shown = assessments.displayed_instruments(settings.instrument_text_dir)
     by_id = {d.instrument.id: d for d in shown}
@@ -346,7 +347,7 @@ def _assessment_context(
     ]
     return {
         "patient": patient,
-        "alerts": assessments.alerts_of(session, patient),
+        "alerts": [(a, _closing(user, a, settings)) for a in assessments.alerts_of(session, patient)],
         "intake": assessments.latest_intake_for(session, patient),
         "history": history,
         "open_requests": assessments.open_assignments(session, patient),
@@ -483,11 +484,17 @@ def _safe_back(target: str) -> str:
 
 @router.post("/clinician/alerts/{alert_id}/acknowledge", response_class=HTMLResponse)
 async def acknowledge_alert(
-    request: Request, alert_id: uuid.UUID, user: CurrentClinician, session: SessionDep
+    request: Request, alert_id: uuid.UUID, user: CurrentClinician, session: SessionDep, settings: SettingsDep
 ) -> Response:
     raw = await request.form()
-    note = str(raw.get("note") or "")
-    assessments.acknowledge_alert(session, user, alert_id, note)
+    alerts.acknowledge_alert(
+        session,
+        user,
+        alert_id,
+        action=str(raw.get("action") or ""),
+        note=str(raw.get("note") or ""),
+        settings=settings,
+    )
     return redirect(_safe_back(str(raw.get("back") or "/clinician")))
 
 
@@ -527,13 +534,27 @@ def _overview_panel(session: Session, user: User, patient: Patient) -> panels.Pa
 
 @panels.clinician_home_panel
 def _alerts_panel(session: Session, user: User) -> panels.Panel | None:
-    alerts = assessments.open_alerts_for_caseload(session, user)
+    settings = get_settings()
+    open_alerts = [
+        (alert, patient, _closing(user, alert, settings))
+        for alert, patient in assessments.open_alerts_for_caseload(session, user)
+    ]
     return panels.Panel(
-        title=f"Open safety alerts ({len(alerts)})" if alerts else "Safety alerts",
+        title=f"Open safety alerts ({len(open_alerts)})" if open_alerts else "Safety alerts",
         template="assessments/_alerts_panel.html",
-        context={"alerts": alerts},
+        context={"alerts": open_alerts},
         order=0,
     )
+
+
+def _closing(user: User, alert: SafetyAlert, settings: Settings) -> dict[str, Any]:
+    """What the close form needs: whether this clinician may close it, the actions, and who may if not."""
+    return {
+        "may_close": alerts.may_close(user, alert, settings),
+        "actions": alerts.actions_for(alert.kind),
+        "owners": alerts.owners_label(alert.kind, settings),
+        "min_note": alerts.MIN_NOTE_CHARS,
+    }
 
 
 @panels.admin_home_panel

@@ -129,10 +129,20 @@ class AlertRead(BaseModel):
     acknowledged_at: datetime | None
     acknowledged_by_id: uuid.UUID | None
     acknowledgement_note: str | None
+    action_taken: str | None
+    holds_practice: bool
+    escalated_at: datetime | None
 
 
 class AlertAcknowledge(BaseModel):
-    note: str = Field(min_length=3, max_length=4000, description="What was done; kept with the alert")
+    action: str = Field(
+        max_length=48,
+        description="What was done, one of the actions for the alert's kind (red flag: sent_to_emergency_department, "
+        "same_day_medical_review, investigations_or_referral, gp_informed, reviewed_long_standing, "
+        "reviewed_not_serious; self-harm: risk_assessed_safety_plan, emergency_services, gp_informed, "
+        "asked_no_current_risk, spoke_with_patient_follow_up)",
+    )
+    note: str = Field(max_length=4000, description="What was done, in words; kept with the alert")
 
 
 class SubmissionRead(BaseModel):

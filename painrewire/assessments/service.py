@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from painrewire.accounts import audit
 from painrewire.accounts.models import AuditAction, Role, User
+from painrewire.assessments import alerts
 from painrewire.assessments import red_flags as red_flag_rules
 from painrewire.assessments.instruments import (
     Instrument,
@@ -37,7 +38,6 @@ from painrewire.assessments.models import (
 )
 from painrewire.assessments.schemas import CHRONIC_WEEKS, IntakeCreate
 from painrewire.assessments.scoring import InvalidAnswers, score
-from painrewire.db import utcnow
 from painrewire.errors import Conflict, Forbidden, InvalidInput, NotFound
 from painrewire.patients import access
 from painrewire.patients.models import Patient
@@ -127,15 +127,15 @@ def submit_intake(session: Session, actor: User, patient_id: uuid.UUID, data: In
         urgency = red_flag_rules.most_urgent([f.urgency for f in flags])
         names = red_flag_rules.screen().conditions
         conditions = list(dict.fromkeys(f.condition for f in flags))
-        alert = SafetyAlert(
-            patient_id=patient.id,
+        alert = alerts.raise_alert(
+            session,
+            patient,
             kind=AlertKind.RED_FLAG,
             urgency=urgency,
             summary="Red flag at intake: " + ", ".join(names[c].lower() for c in conditions),
             details={"red_flags": intake.red_flags},
             intake_id=intake.id,
         )
-        session.add(alert)
         submission.alerts.append(alert)
     session.flush()
     return submission
@@ -227,8 +227,9 @@ def submit_response(
         item = next(i for i in definition.items if i.safety)
         answer = answers[item.number - 1]
         said = next(o.label for o in item.options if o.value == answer)
-        alert = SafetyAlert(
-            patient_id=patient.id,
+        alert = alerts.raise_alert(
+            session,
+            patient,
             kind=AlertKind.SELF_HARM_RISK,
             urgency="urgent",
             summary=(
@@ -244,7 +245,6 @@ def submit_response(
             },
             response_id=response.id,
         )
-        session.add(alert)
         submission.alerts.append(alert)
     assignment = session.scalar(
         select(QuestionnaireAssignment)
@@ -540,32 +540,3 @@ def alerts_without_care_team(session: Session, admin: User) -> list[tuple[Safety
         )
     pairs = [(alert, patient) for alert, patient in rows]
     return sorted(pairs, key=lambda pair: URGENCY_ORDER.get(pair[0].urgency, 9))
-
-
-def acknowledge_alert(session: Session, actor: User, alert_id: uuid.UUID, note: str) -> SafetyAlert:
-    """A clinician on the care team closes an alert, saying what was done."""
-    if actor.role != Role.CLINICIAN:
-        raise Forbidden("Only a clinician on the care team can acknowledge a safety alert.")
-    alert = session.get(SafetyAlert, alert_id)
-    if alert is None:
-        raise NotFound("No such alert.")
-    access.patient_for(
-        session,
-        actor,
-        alert.patient_id,
-        action=AuditAction.UPDATE,
-        resource_type="safety_alert",
-        resource_id=alert.id,
-    )
-    if not alert.is_open:
-        raise Conflict("This alert was already acknowledged.")
-    note = note.strip()
-    if len(note) < 3:
-        raise InvalidInput(
-            "Write a short note on what was done before acknowledging the alert.", field="note"
-        )
-    alert.acknowledged_at = utcnow()
-    alert.acknowledged_by_id = actor.id
-    alert.acknowledgement_note = note
-    session.flush()
-    return alert

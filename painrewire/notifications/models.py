@@ -40,7 +40,11 @@ class Category(enum.StrEnum):
 
 
 class OutboundEmail(IdMixin, TimestampMixin, Base):
-    """One email to one address: plain text and HTML, no health content, a link back to the app."""
+    """One email to one address: no health content, a link back to the app.
+
+    The text is stored as written when the event happened; the worker wraps it (greeting, the link made
+    absolute with the clinic's address, the footer, an HTML twin) when it sends.
+    """
 
     __tablename__ = "outbound_emails"
     __table_args__ = (Index("ix_outbound_emails_due", "status", "send_after"),)
@@ -55,7 +59,8 @@ class OutboundEmail(IdMixin, TimestampMixin, Base):
     to_address: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(200))
     body_text: Mapped[str] = mapped_column(Text)
-    body_html: Mapped[str] = mapped_column(Text)
+    #: The page the mail points to, as a path in the app (``/clinician/alerts``).
+    link_path: Mapped[str] = mapped_column(String(300))
     #: ``<...@domain>``: fixed when queued, so a retry after a crash carries the same id and can be recognised.
     message_id: Mapped[str] = mapped_column(String(200), unique=True)
     #: Urgent safety mail ignores the recipient's quiet hours.

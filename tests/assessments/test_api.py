@@ -137,7 +137,10 @@ class TestPrivacy:
         outsider = as_user(other_clinician)
         assert outsider.get(f"/api/v1/patients/{patient.id}/alerts").status_code == 404
         assert outsider.get("/api/v1/alerts").json() == []
-        refused = outsider.post(f"/api/v1/alerts/{alert_id}/acknowledge", json={"note": "Not my patient."})
+        refused = outsider.post(
+            f"/api/v1/alerts/{alert_id}/acknowledge",
+            json={"action": "sent_to_emergency_department", "note": "Not my patient at all."},
+        )
         assert refused.status_code == 404
         assert (
             outsider.post(
@@ -174,16 +177,23 @@ class TestAcknowledge:
         alert_id = posted.json()["alerts"][0]["id"]
         team = as_user(clinician)
         assert [a["id"] for a in team.get("/api/v1/alerts").json()] == [alert_id]
-        short = team.post(f"/api/v1/alerts/{alert_id}/acknowledge", json={"note": "ok"})
-        assert short.status_code == 422 and "note" in str(short.json()["detail"])
+        short = team.post(
+            f"/api/v1/alerts/{alert_id}/acknowledge", json={"action": "gp_informed", "note": "ok"}
+        )
+        assert short.status_code == 422 and "Note" in str(short.json()["detail"])
         done = team.post(
-            f"/api/v1/alerts/{alert_id}/acknowledge", json={"note": "Called; safe, GP informed."}
+            f"/api/v1/alerts/{alert_id}/acknowledge",
+            json={"action": "gp_informed", "note": "Called; safe, GP informed."},
         )
         assert done.status_code == 200
         assert done.json()["acknowledgement_note"] == "Called; safe, GP informed."
         assert done.json()["acknowledged_by_id"] == str(clinician.id)
+        assert done.json()["action_taken"] == "gp_informed"
         assert team.get("/api/v1/alerts").json() == []
-        again = team.post(f"/api/v1/alerts/{alert_id}/acknowledge", json={"note": "Called again."})
+        again = team.post(
+            f"/api/v1/alerts/{alert_id}/acknowledge",
+            json={"action": "gp_informed", "note": "Called again; still safe."},
+        )
         assert again.status_code == 409
 
     def test_the_patient_cannot_acknowledge_their_own_alert(
@@ -193,7 +203,10 @@ class TestAcknowledge:
         posted = me.post(f"/api/v1/patients/{patient.id}/intakes", json=intake_body(infection_fever=True))
         alert_id = posted.json()["alerts"][0]["id"]
         assert (
-            me.post(f"/api/v1/alerts/{alert_id}/acknowledge", json={"note": "I feel fine."}).status_code
+            me.post(
+                f"/api/v1/alerts/{alert_id}/acknowledge",
+                json={"action": "reviewed_not_serious", "note": "I feel fine, really."},
+            ).status_code
             == 403
         )
         assert me.get("/api/v1/alerts").status_code == 403

@@ -276,17 +276,24 @@ class TestClinician:
         browser = as_user(clinician, browser=True)
         back = f"/clinician/patients/{patient.id}/assessment"
         short = browser.post(
-            f"/clinician/alerts/{flagged.id}/acknowledge", data={"csrf_token": CSRF, "note": "", "back": back}
+            f"/clinician/alerts/{flagged.id}/acknowledge",
+            data={"csrf_token": CSRF, "action": "gp_informed", "note": "", "back": back},
         )
-        assert short.status_code == 422 and "Write a short note" in short.text
+        assert short.status_code == 422 and "write what was done" in short.text
         done = browser.post(
             f"/clinician/alerts/{flagged.id}/acknowledge",
-            data={"csrf_token": CSRF, "note": "Phoned; safe; GP aware.", "back": back},
+            data={
+                "csrf_token": CSRF,
+                "action": "gp_informed",
+                "note": "Phoned; safe; GP aware.",
+                "back": back,
+            },
             follow_redirects=False,
         )
         assert done.status_code == 303 and done.headers["location"] == back
         page = browser.get(back).text
         assert "Acknowledged" in page and "Phoned; safe; GP aware." in page
+        assert "GP informed and following up" in page
 
     @pytest.mark.parametrize(
         "back", ["https://evil.example/", "//evil.example/x", "/patient", "/clinician\\@evil"]
@@ -296,7 +303,7 @@ class TestClinician:
     ) -> None:
         done = as_user(clinician, browser=True).post(
             f"/clinician/alerts/{flagged.id}/acknowledge",
-            data={"csrf_token": CSRF, "note": "Seen today.", "back": back},
+            data={"csrf_token": CSRF, "action": "gp_informed", "note": "Seen today in clinic.", "back": back},
             follow_redirects=False,
         )
         assert done.headers["location"] == "/clinician"

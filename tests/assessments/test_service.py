@@ -262,55 +262,6 @@ class TestAssignments:
         assert assessments.assign(session, clinician, patient.id, "pcs").status == AssignmentStatus.OPEN
 
 
-class TestAcknowledgeAlert:
-    @pytest.fixture
-    def alert(self, session: Session, patient: Patient) -> SafetyAlert:
-        return assessments.submit_response(session, patient.user, patient.id, "phq9", PHQ_ITEM9).alerts[0]
-
-    def test_a_care_team_clinician_acknowledges_with_a_note_and_the_hold_ends(
-        self, session: Session, patient: Patient, clinician: User, alert: SafetyAlert
-    ) -> None:
-        assessments.acknowledge_alert(
-            session, clinician, alert.id, "  Phoned her; safety plan agreed with GP.  "
-        )
-        assert alert.acknowledged_by_id == clinician.id and alert.acknowledged_at is not None
-        assert alert.acknowledgement_note == "Phoned her; safety plan agreed with GP."
-        assert assessments.safety_hold(session, patient.id) == []
-        assert assessments.open_alerts_for_caseload(session, clinician) == []
-
-    def test_a_note_is_required(self, session: Session, clinician: User, alert: SafetyAlert) -> None:
-        with pytest.raises(InvalidInput, match="Write a short note"):
-            assessments.acknowledge_alert(session, clinician, alert.id, "  ok ")
-        assert alert.is_open
-
-    def test_a_clinician_off_the_care_team_gets_not_found(
-        self, session: Session, other_clinician: User, alert: SafetyAlert
-    ) -> None:
-        with pytest.raises(NotFound):
-            assessments.acknowledge_alert(session, other_clinician, alert.id, "Called the patient.")
-        assert alert.is_open
-
-    @pytest.mark.parametrize("role", [Role.PATIENT, Role.ADMIN])
-    def test_only_clinicians_acknowledge(
-        self, session: Session, patient: Patient, alert: SafetyAlert, role: Role
-    ) -> None:
-        actor = patient.user if role == Role.PATIENT else create_user(session, role=Role.ADMIN)
-        with pytest.raises(Forbidden):
-            assessments.acknowledge_alert(session, actor, alert.id, "I am fine, really.")
-        assert alert.is_open
-
-    def test_an_alert_is_acknowledged_once(
-        self, session: Session, clinician: User, alert: SafetyAlert
-    ) -> None:
-        assessments.acknowledge_alert(session, clinician, alert.id, "Seen in clinic today.")
-        with pytest.raises(Conflict):
-            assessments.acknowledge_alert(session, clinician, alert.id, "Again.")
-
-    def test_unknown_alert_is_not_found(self, session: Session, clinician: User) -> None:
-        with pytest.raises(NotFound):
-            assessments.acknowledge_alert(session, clinician, uuid.uuid4(), "Called the patient.")
-
-
 def test_caseload_alerts_are_most_urgent_first_and_only_the_clinicians_patients(
     session: Session, clinician: User, other_clinician: User
 ) -> None:

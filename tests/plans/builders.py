@@ -7,10 +7,11 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from painrewire.accounts.models import User
-from painrewire.assessments import red_flags
+from painrewire.assessments import alerts, red_flags
 from painrewire.assessments import service as assessments
 from painrewire.assessments.models import SafetyAlert
 from painrewire.assessments.schemas import IntakeCreate
+from painrewire.config import Settings
 from painrewire.patients.models import Patient
 from painrewire.programs import service as programs
 from painrewire.programs.models import Module, PracticeLog
@@ -57,7 +58,14 @@ def open_alert(session: Session, patient: Patient) -> SafetyAlert:
 
 
 def clear(session: Session, clinician: User, alert: SafetyAlert) -> None:
-    assessments.acknowledge_alert(session, clinician, alert.id, "Phoned the patient; safe, plan agreed.")
+    alerts.acknowledge_alert(
+        session,
+        clinician,
+        alert.id,
+        action=next(iter(alerts.actions_for(alert.kind))),
+        note="Phoned the patient; safe, plan agreed.",
+        settings=Settings(),
+    )
 
 
 def practise(
