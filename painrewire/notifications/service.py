@@ -208,7 +208,7 @@ def retry_failed(session: Session, actor: User, email_id: uuid.UUID) -> Outbound
     """The admin puts a failed email back in the queue (after fixing the mail server, say)."""
     if actor.role != Role.ADMIN:
         raise Forbidden("Only an administrator can retry a notification.")
-    email = session.get(OutboundEmail, email_id)
+    email = session.get(OutboundEmail, email_id, with_for_update=True, populate_existing=True)
     if email is None or email.status != OutboxStatus.FAILED:
         raise NotFound("No failed notification with this id.")
     email.status = OutboxStatus.PENDING
