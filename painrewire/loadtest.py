@@ -233,6 +233,8 @@ def start_server(
         "PAINREWIRE_ENVIRONMENT": "test",
         # Live recordings beside the log: a test server never leaves them in the working folder.
         "PAINREWIRE_RECORDING_DIR": str(log.parent / f"{log.stem}-recordings"),
+        # ... and so is mail, which the worker inside a SQLite server writes to a folder when no SMTP is set.
+        "PAINREWIRE_MAIL_DIR": str(log.parent / f"{log.stem}-mail"),
     }
     for name, value in (env or {}).items():
         if value is None:
