@@ -8,7 +8,6 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
 from datetime import timedelta
 from email import message_from_bytes
 from email import policy as email_policy
@@ -18,7 +17,6 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from painrewire import migrate
 from painrewire.accounts.models import Role, User
 from painrewire.config import Settings
 from painrewire.db import get_engine, session_scope, utcnow
@@ -26,7 +24,6 @@ from painrewire.errors import Forbidden
 from painrewire.notifications import service as notifications
 from painrewire.notifications.models import Category, OutboundEmail, OutboxStatus
 from painrewire.notifications.worker import Worker, wait_until_idle
-from tests.conftest import drop_database, new_empty_database
 from tests.fixtures.factories import create_user
 from tests.fixtures.smtp import SmtpServer, running_smtp_server
 
@@ -202,17 +199,6 @@ class TestFailures:
 
 
 # --- several processes, and kill -9 ------------------------------------------------------------------------
-
-
-@pytest.fixture
-def committed_database(tmp_path: Path) -> Iterator[str]:
-    """A database of its own, committed to for real: worker processes read it from outside the test."""
-    url, token = new_empty_database(tmp_path, "outbox")
-    migrate.upgrade(url)
-    try:
-        yield url
-    finally:
-        drop_database(url, token)
 
 
 def _queue_committed(url: str, n: int) -> set[str]:
