@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -101,11 +102,27 @@ class Settings(BaseSettings):
     #: Patients may move or cancel an appointment online up to this many hours before it; later, they call.
     booking_notice_hours: float = Field(default=24.0, ge=0, le=24 * 14)
 
+    #: Reminders by email (each person chooses in /account/notifications: by email, in the app only, or off).
+    #: Appointment reminders go this many elapsed hours before the visit's start (not "the same clock time the
+    #: day before": on the day the clocks change, a 24-hour reminder's clock time differs by an hour).
+    appointment_reminder_hours: list[float] = Field(default_factory=lambda: [24.0, 2.0])
+    #: The diary reminder's time on the patient's own clock, unless they chose another (they opt in first).
+    diary_reminder_time: time = time(19, 0)
+    #: A questionnaire that falls due is announced at this time of its due day, on the patient's clock.
+    questionnaire_reminder_time: time = time(9, 0)
+
     #: Largest audio recording a clinic may attach to a guided practice (20 MiB).
     practice_audio_max_bytes: int = Field(default=20 * MIB, ge=1)
     #: Path prefixes whose request bodies may exceed the general 2 MiB limit, each with its own limit in bytes
     #: (the longest matching prefix wins), as JSON. The practice-audio upload routes are always included.
     body_limits: dict[str, int] = Field(default_factory=dict)
+
+    @field_validator("appointment_reminder_hours")
+    @classmethod
+    def _reminder_hours(cls, value: list[float]) -> list[float]:
+        if any(not 0 < hours <= 24 * 14 for hours in value):
+            raise ValueError(f"appointment_reminder_hours must be between 0 and 336 hours each, got {value!r}")
+        return sorted(set(value), reverse=True)
 
     @field_validator("clinic_timezone")
     @classmethod

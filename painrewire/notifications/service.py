@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from painrewire.accounts.models import Role, User
 from painrewire.db import utcnow
 from painrewire.errors import Forbidden, NotFound
+from painrewire.notifications import preferences
 from painrewire.notifications.models import (
     Category,
     JobStatus,
@@ -53,7 +54,8 @@ def enqueue_email(
     urgent: bool = False,
     send_after: datetime | None = None,
 ) -> OutboundEmail | None:
-    """Queue one email in the caller's transaction; None when the same ``dedupe_key`` is already queued.
+    """Queue one email in the caller's transaction; None when the same ``dedupe_key`` is already queued, or
+    when the recipient chose not to get this reminder by email (see ``preferences``).
 
     ``recipient`` is a user (their address is used and they can be found again for preferences and
     erasure) or, for someone without an account (a referring physician), give ``to_address``.
@@ -63,6 +65,14 @@ def enqueue_email(
         raise ValueError("an email needs a recipient or an address")
     if len(subject) > MAX_SUBJECT or len(body) > MAX_BODY:
         raise ValueError("a notification's subject or body is too long")
+    send_after = send_after or utcnow()
+    if recipient is not None:  # the person's own choices: reminders off or in the app only, quiet hours
+        chosen = preferences.delivery_time(
+            session, recipient, kind=kind, category=category, urgent=urgent, at=send_after
+        )
+        if chosen is None:
+            return None
+        send_after = chosen
     email_id = uuid.uuid4()
     email = OutboundEmail(
         id=email_id,
@@ -77,7 +87,7 @@ def enqueue_email(
         message_id=message_id_for(email_id),
         urgent=urgent,
         status=OutboxStatus.PENDING,
-        send_after=send_after or utcnow(),
+        send_after=send_after,
         attempts=0,
     )
     try:
@@ -146,6 +156,20 @@ def cancel_jobs(session: Session, *, key_prefix: str) -> int:
             ScheduledJob.key.startswith(key_prefix, autoescape=True), ScheduledJob.status == JobStatus.PENDING
         )
         .values(status=JobStatus.CANCELLED, done_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def cancel_emails(session: Session, *, dedupe_prefix: str) -> int:
+    """Cancel the unsent emails whose ``dedupe_key`` starts with ``dedupe_prefix`` (a visit cancelled or moved)."""
+    result = session.execute(
+        update(OutboundEmail)
+        .where(
+            OutboundEmail.dedupe_key.startswith(dedupe_prefix, autoescape=True),
+            OutboundEmail.status == OutboxStatus.PENDING,
+        )
+        .values(status=OutboxStatus.CANCELLED)
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
