@@ -6,20 +6,41 @@
 
 from __future__ import annotations
 
-from painrewire.assessments import alerts
+from painrewire.assessments import alerts, due_reminders
 from painrewire.config import Settings
 from painrewire.db import get_engine
+from painrewire.diary import reminders as diary_reminders
+from painrewire.notifications.in_app import InAppSource
+from painrewire.notifications.models import ReminderKind
 from painrewire.notifications.worker import BackgroundWorker, JobHandler, Sweep, Worker
+from painrewire.scheduling import email_reminders as appointment_reminders
 
 
 def job_handlers() -> dict[str, JobHandler]:
     """Scheduled work by kind: each runs in the transaction that marks its job done."""
-    return {}
+    return {
+        appointment_reminders.JOB_KIND: appointment_reminders.send_reminder,
+        diary_reminders.JOB_KIND: diary_reminders.send_diary_reminder,
+        due_reminders.JOB_KIND: due_reminders.send_questionnaire_due,
+    }
 
 
 def sweeps() -> list[Sweep]:
     """Work looked for on every pass."""
-    return [alerts.escalate_overdue_alerts]
+    return [
+        alerts.escalate_overdue_alerts,
+        diary_reminders.plan_diary_reminders,
+        due_reminders.plan_questionnaire_reminders,
+    ]
+
+
+def in_app_reminders() -> dict[ReminderKind, InAppSource]:
+    """What each reminder kind shows on the home page of a patient who keeps it in the app instead of email."""
+    return {
+        ReminderKind.APPOINTMENT: appointment_reminders.in_app,
+        ReminderKind.DIARY: diary_reminders.in_app,
+        ReminderKind.QUESTIONNAIRE: due_reminders.in_app,
+    }
 
 
 def build_worker(settings: Settings) -> Worker:

@@ -39,7 +39,7 @@ from painrewire.patients import access
 from painrewire.patients.models import CareTeamMember, Patient
 from painrewire.plans.models import PlanVersion, VersionStatus
 from painrewire.programs.models import PracticeLog
-from painrewire.scheduling import ical, reminders
+from painrewire.scheduling import email_reminders, ical, reminders
 from painrewire.scheduling import slots as core
 from painrewire.scheduling.catalogue import AppointmentType, catalogue
 from painrewire.scheduling.errors import AppointmentClosed, NotBookable, NoticePeriodPassed, SlotTaken
@@ -754,6 +754,7 @@ def book(
         )
     )
     joined = _join_care_team(session, actor, patient, clinician)
+    email_reminders.plan(session, settings, appointment, now=when)
     session.flush()
     return Booking(appointment, clinician, patient, joined)
 
@@ -1149,6 +1150,8 @@ def reschedule(
             note="",
         )
     )
+    if starts_at != previous:
+        email_reminders.replan(session, settings, appointment, now=when)
     zone = view.patient_timezone
     _notify_patient(
         session,
@@ -1192,6 +1195,7 @@ def cancel(
             appointment_id=appointment.id, at=when, actor_id=actor.id, kind=ChangeKind.CANCELLED, note=reason
         )
     )
+    email_reminders.drop(session, appointment)
     because = f" The clinic says: {reason}" if reason else ""
     _notify_patient(
         session,
