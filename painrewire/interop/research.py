@@ -10,6 +10,9 @@ What is left out or changed, and why:
 - Every date of a patient is shifted by the same secret number of days, 1 to 182 either way, derived the
   same way (HMAC of the patient id): intervals within a patient are kept exactly, calendar dates are not.
 
+Only patients who currently consent to research (``ConsentKind.RESEARCH``) are in the file: a withdrawal
+leaves the patient out of the next export, from the moment it is recorded.
+
 Rows are sorted by research id, so their order says nothing about who started first. Small cohorts can still
 be re-identifiable by a reader who knows the patients; the clinic should share the file only under a data
 agreement.
@@ -31,6 +34,8 @@ from sqlalchemy.orm import Session
 from painrewire.accounts import audit
 from painrewire.accounts.models import AuditAction, User
 from painrewire.assessments.instruments import INSTRUMENT_IDS, get_instrument
+from painrewire.consent.models import ConsentKind
+from painrewire.consent.service import consented_patient_ids
 from painrewire.dashboard import cohort as cohorts
 from painrewire.dashboard.cohort import CohortMember, Score
 
@@ -170,8 +175,10 @@ def row(member: CohortMember, *, secret: str, as_of: date) -> dict[str, str]:
 
 
 def research_csv(session: Session, actor: User, filters: cohorts.CohortFilter, *, secret: str) -> str:
-    """The de-identified CSV of the actor's cohort; each patient in it gets an ``export`` audit row."""
-    found = cohorts.members(session, actor, filters)
+    """The de-identified CSV of the actor's cohort, of the patients who consent to research now; each patient
+    in it gets an ``export`` audit row."""
+    consenting = set(session.scalars(consented_patient_ids(ConsentKind.RESEARCH)))
+    found = [m for m in cohorts.members(session, actor, filters) if m.patient_id in consenting]
     rows = sorted((row(m, secret=secret, as_of=filters.as_of) for m in found), key=lambda r: r["research_id"])
     for member in found:
         audit.record(

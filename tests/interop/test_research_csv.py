@@ -15,6 +15,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from painrewire.accounts.models import AuditAction, AuditEvent, User
+from painrewire.consent import service as consent
+from painrewire.consent.models import ConsentKind
 from painrewire.dashboard.cohort import CohortFilter
 from painrewire.interop import research
 from painrewire.patients.models import Patient
@@ -27,9 +29,19 @@ def parse(text: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
+def agrees_to_research(session: Session, patient: Patient) -> None:
+    """Only patients who consent to research are exported (tests/consent covers who is left out)."""
+    text = consent.consent_texts()[ConsentKind.RESEARCH]
+    consent.give_consent(
+        session, patient.user, patient.id, kind=ConsentKind.RESEARCH, text_version=text.version
+    )
+
+
 @pytest.fixture
 def seeded(session: Session, clinician: User) -> Seeded:
-    return seed_patient(session, clinician)
+    found = seed_patient(session, clinician)
+    agrees_to_research(session, found.patient)
+    return found
 
 
 def export(session: Session, actor: User, seeded: Seeded, secret: str = SECRET) -> str:
@@ -140,6 +152,7 @@ def test_age_bands(born: date | None, on: date, band: str) -> None:
 def test_a_clinician_exports_only_their_caseload_and_every_patient_is_audited(
     session: Session, clinician: User, other_clinician: User, seeded: Seeded, other_patient: Patient
 ) -> None:
+    agrees_to_research(session, other_patient)
     rows = parse(export(session, clinician, seeded))
     assert [r["research_id"] for r in rows] == [research.research_id(SECRET, seeded.patient.id)]
     audited = session.scalars(
