@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     self_harm_reviewer_disciplines: list[str] = Field(
         default_factory=lambda: ["psychologist", "pain_specialist"]
     )
+    #: A safety plan is current for this many days after it was last saved (each review saves a version).
+    #: While one is current, a repeat positive self-harm answer opens an alert without pausing practice.
+    safety_plan_review_days: int = Field(default=30, ge=1, le=365)
     #: Minutes an open alert of each urgency may wait for a clinician before it escalates to the whole care
     #: team and the front desk by email (JSON, e.g. ``{"emergency": 15, "urgent": 60, "soon": 1440}``).
     alert_escalation_minutes: dict[str, float] = Field(

@@ -225,6 +225,60 @@ def acknowledge_alert(
     return alert
 
 
+def set_practice_hold(
+    session: Session,
+    actor: User,
+    alert_id: uuid.UUID,
+    *,
+    hold: bool,
+    settings: Settings,
+    now: datetime | None = None,
+) -> SafetyAlert:
+    """Pause the patient's practice on an open self-harm alert, or let it go on (who may close it decides).
+
+    A red flag always holds practice until it is closed: only self-harm kinds can be changed. Each change is
+    kept in the alert's ``details["practice_hold_changes"]`` besides the audit row.
+    """
+    if actor.role != Role.CLINICIAN:
+        raise Forbidden("Only a clinician on the care team can pause or resume practice on a safety alert.")
+    alert = session.get(SafetyAlert, alert_id)
+    if alert is None:
+        raise NotFound("No such alert.")
+    access.patient_for(
+        session,
+        actor,
+        alert.patient_id,
+        action=AuditAction.UPDATE,
+        resource_type="safety_alert_hold",
+        resource_id=alert.id,
+    )
+    if not alert.kind.about_self_harm:
+        raise Conflict("A red-flag alert pauses practice until a clinician closes it; it cannot be resumed.")
+    if not may_close(actor, alert, settings):
+        raise Forbidden(
+            f"Only {owners_label(alert.kind, settings)} on the care team can pause or resume practice "
+            "on this alert."
+        )
+    if not alert.is_open:
+        raise Conflict("This alert was already acknowledged, so it no longer pauses practice.")
+    if alert.holds_practice == hold:
+        return alert
+    change = {"hold": hold, "by": str(actor.id), "at": (now or utcnow()).isoformat()}
+    details = dict(alert.details) | {
+        "practice_hold_changes": [*alert.details.get("practice_hold_changes", []), change]
+    }
+    changed = session.execute(
+        update(SafetyAlert)
+        .where(SafetyAlert.id == alert.id, SafetyAlert.acknowledged_at.is_(None))
+        .values(holds_practice=hold, details=details)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(changed, "rowcount", 0) != 1:
+        raise Conflict("This alert was acknowledged a moment ago, so it no longer pauses practice.")
+    session.refresh(alert)
+    return alert
+
+
 def escalation_due(alert: SafetyAlert, settings: Settings) -> datetime:
     minutes = settings.alert_escalation_minutes.get(alert.urgency, 60.0)
     return alert.raised_at + timedelta(minutes=minutes)

@@ -34,6 +34,7 @@ from painrewire.errors import Conflict, InvalidInput
 from painrewire.patients import access
 from painrewire.patients import service as patients
 from painrewire.patients.models import Patient
+from painrewire.risk import service as risk
 from painrewire.web import panels
 from painrewire.web.deps import CurrentClinician, CurrentPatientUser, SessionDep, SettingsDep
 from painrewire.web.errors import readable_pydantic_errors
@@ -176,6 +177,8 @@ def safety_page(request: Request, user: CurrentPatientUser, session: SessionDep)
             "alerts": assessments.safety_hold(session, patient.id),
             "has_care_team": bool(patients.care_team(session, patient)),
             "urgencies": red_flags.screen().urgencies,
+            # Open self-harm answers (paused or not) and the patient's safety plan: the risk module's section.
+            "risk": risk.patient_safety(session, patient),
         },
     )
 

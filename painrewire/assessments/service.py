@@ -41,6 +41,7 @@ from painrewire.assessments.scoring import InvalidAnswers, score
 from painrewire.errors import Conflict, Forbidden, InvalidInput, NotFound
 from painrewire.patients import access
 from painrewire.patients.models import Patient
+from painrewire.risk import service as risk
 
 URGENCY_ORDER = {u: n for n, u in enumerate(red_flag_rules.URGENCIES)}
 
@@ -227,23 +228,55 @@ def submit_response(
         item = next(i for i in definition.items if i.safety)
         answer = answers[item.number - 1]
         said = next(o.label for o in item.options if o.value == answer)
+        # Under a current safety plan a repeat positive answer is reviewed without pausing practice.
+        decision = risk.positive_answer_decision(session, patient.id)
+        summary = (
+            f"{definition.short_name} item {item.number}: thoughts of being better off dead or of self-harm "
+            f'(answered "{said.lower()}")'
+        )
+        if decision.plan is not None and not decision.holds_practice:
+            summary += (
+                f"; safety plan version {decision.plan.version} is current, so practice goes on "
+                "unless you pause it"
+            )
         alert = alerts.raise_alert(
             session,
             patient,
             kind=AlertKind.SELF_HARM_RISK,
             urgency="urgent",
-            summary=(
-                f"{definition.short_name} item {item.number}: thoughts of being better off dead or of self-harm "
-                f'(answered "{said.lower()}")'
-            ),
+            summary=summary,
             details={
                 "instrument": definition.id,
                 "item": item.number,
                 "answer": answer,
                 "total": result.total,
                 "flags": list(result.flags),
+                "safety_plan_version": decision.plan.version if decision.plan is not None else None,
+                "practice": decision.reason,
             },
             response_id=response.id,
+            holds_practice=decision.holds_practice,
+        )
+        submission.alerts.append(alert)
+    for item in definition.items:
+        if not item.safety or answers[item.number - 1] is not None:
+            continue
+        # Only a clinician's paper entry gets here (a patient cannot skip or decline a safety item). A blank
+        # answer says nothing either way, so practice goes on; the alert is urgent, goes to the self-harm
+        # reviewers at once and escalates within the hour until one of them has asked.
+        alert = alerts.raise_alert(
+            session,
+            patient,
+            kind=AlertKind.SELF_HARM_UNASKED,
+            urgency="urgent",
+            summary=(
+                f"{definition.short_name} item {item.number} (thoughts of being better off dead or of "
+                "self-harm) was left blank on the paper form. Please ask the patient this question and "
+                "record what they said."
+            ),
+            details={"instrument": definition.id, "item": item.number, "entered_by": str(actor.id)},
+            response_id=response.id,
+            holds_practice=False,
         )
         submission.alerts.append(alert)
     assignment = session.scalar(

@@ -1,0 +1,1 @@
+"""Suicide and self-harm risk: the clinician's structured risk assessment and the patient's safety plan."""
