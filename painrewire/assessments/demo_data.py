@@ -55,7 +55,12 @@ def _intake(
     average: int,
     history: str,
     goals: str,
+    said_yes: dict[str, str] | None = None,
 ) -> None:
+    """An intake through the service; the safety questions answered "no" except ``said_yes`` (id -> code).
+
+    The demo patients' records have a date of birth, so the screen takes their age from it.
+    """
     data = IntakeCreate(
         pain_duration_weeks=weeks,
         onset=onset,
@@ -65,7 +70,7 @@ def _intake(
         history=history,
         previous_treatments="Physiotherapy exercises, painkillers from the GP.",
         goals=goals,
-        red_flags={q.id: False for q in red_flags.questions()},
+        red_flags={q.id: "no" for q in red_flags.questions()} | (said_yes or {}),
     )
     submission = assessments.submit_intake(session, patient.user, patient.id, data)
     assert submission.intake is not None
@@ -105,6 +110,7 @@ def add_demo_history(session: Session, clinic: DemoClinic) -> None:
         average=7,
         history="Started during a hard year at work; scans showed only age-normal changes.",
         goals="Garden again and pick up my grandson without worrying.",
+        said_yes={"aaa_smoking": "longstanding"},  # stopped smoking; 47, so no aneurysm flag
     )
     for n, instrument_id in enumerate(BASELINE):
         _fill(session, maria, lead, instrument_id, answers_at(instrument_id, 0.62, vary=n), 56 - n / 24)
@@ -123,6 +129,8 @@ def add_demo_history(session: Session, clinic: DemoClinic) -> None:
         average=6,
         history="Hurt it lifting a fridge last spring; the leg pain comes and goes.",
         goals="Get back to five-a-side football.",
+        # A lift long ago and leg numbness he has had for months, unchanged: history, not red flags.
+        said_yes={"fracture_minor_injury": "longstanding", "neuro_numbness": "longstanding"},
     )
     for n, instrument_id in enumerate(("peg", "phq9", "odi", "startback")):
         _fill(session, james, lead, instrument_id, answers_at(instrument_id, 0.55, vary=n), 4 - n / 24)
@@ -139,6 +147,8 @@ def add_demo_history(session: Session, clinic: DemoClinic) -> None:
         average=5,
         history="Worse since my second child; long days at a desk.",
         goals="Sleep through the night and work a full week.",
+        # Better with movement, and onset at 34: two of the five ASAS items, below the three that flag.
+        said_yes={"ibp_exercise": "longstanding"},
     )
     for n, instrument_id in enumerate(BASELINE):
         _fill(session, aisha, lead, instrument_id, answers_at(instrument_id, 0.45, vary=n), 35 - n / 24)

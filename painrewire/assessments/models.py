@@ -34,7 +34,10 @@ class Intake(IdMixin, TimestampMixin, Base):
     history: Mapped[str] = mapped_column(Text, default="")
     previous_treatments: Mapped[str] = mapped_column(Text, default="")
     goals: Mapped[str] = mapped_column(Text, default="")
-    red_flag_answers: Mapped[dict[str, bool]] = mapped_column(JSON)
+    #: The screen as answered, in the shape of its ``red_flag_version``: from rf-2026.2 each question id maps to
+    #: "no", "new" or "longstanding", beside the age the screen used ("age_years", "age_source"); rf-2026.1
+    #: mapped each question id to true or false.
+    red_flag_answers: Mapped[dict[str, Any]] = mapped_column(JSON)
     red_flags: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     red_flag_version: Mapped[str] = mapped_column(String(32))
 

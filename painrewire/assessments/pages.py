@@ -73,23 +73,29 @@ def _weeks_per(unit: str) -> Fraction | None:
 # --- patient: intake ------------------------------------------------------------------------------------
 
 
-def _intake_context(form: dict[str, str], errors: list[str]) -> dict[str, Any]:
+def _intake_context(form: dict[str, str], errors: list[str], *, ask_age: bool) -> dict[str, Any]:
     return {
         "form": form,
         "errors": errors,
         "onsets": _onsets(),
         "locations": _locations(),
-        "questions": red_flags.questions(),
+        "families": red_flags.families(),
+        "ask_age": ask_age,
     }
+
+
+def _asks_age(patient: Patient) -> bool:
+    """The form asks the patient's age only when their record has no date of birth (the record wins)."""
+    return patient.date_of_birth is None
 
 
 @router.get("/patient/intake", response_class=HTMLResponse)
 def intake_form(request: Request, user: CurrentPatientUser, session: SessionDep) -> Response:
-    access.own_patient(session, user, resource_type="intake")
-    return render(request, "assessments/intake.html", _intake_context({}, []))
+    patient = access.own_patient(session, user, resource_type="intake")
+    return render(request, "assessments/intake.html", _intake_context({}, [], ask_age=_asks_age(patient)))
 
 
-def _intake_data(form: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
+def _intake_data(form: dict[str, str], *, ask_age: bool) -> tuple[dict[str, Any], list[str]]:
     """The form as an `IntakeCreate` payload, and what a person must fix (the red-flag answers included)."""
     errors: list[str] = []
     weeks: int | None = None
@@ -104,13 +110,19 @@ def _intake_data(form: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
         )
     else:
         weeks = int(amount * per)
-    answers: dict[str, bool] = {}
+    age: int | None = None
+    if ask_age:
+        try:
+            age = int(form.get("age_years", ""))
+        except ValueError:
+            errors.append("Your age: please give your age in years, as a number.")
+    answers: dict[str, str] = {}
     for question in red_flags.questions():
-        given = form.get(f"rf_{question.id}")
-        if given not in ("yes", "no"):
-            errors.append(f"Please answer yes or no: {question.text}")
+        given = form.get(f"rf_{question.id}", "")
+        if given not in red_flags.ANSWERS:
+            errors.append(f"Please choose an answer: {question.text}")
             continue
-        answers[question.id] = given == "yes"
+        answers[question.id] = given
     payload = {
         "pain_duration_weeks": weeks,
         "onset": form.get("onset") or None,
@@ -120,6 +132,7 @@ def _intake_data(form: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
         "history": form.get("history", ""),
         "previous_treatments": form.get("previous_treatments", ""),
         "goals": form.get("goals", ""),
+        "age_years": age,
         "red_flags": answers,
     }
     return payload, errors
@@ -133,6 +146,7 @@ FIELD_NAMES = {
     "history": "History",
     "previous_treatments": "What you have tried",
     "goals": "Your goals",
+    "age_years": "Your age",
 }
 
 
@@ -149,19 +163,23 @@ async def submit_intake(request: Request, user: CurrentPatientUser, session: Ses
     raw = await request.form()
     form = {k: str(v) for k, v in raw.items() if isinstance(v, str)}
     patient = access.own_patient(session, user, resource_type="intake")
-    payload, errors = _intake_data(form)
+    ask_age = _asks_age(patient)
+    payload, errors = _intake_data(form, ask_age=ask_age)
     try:
         data = IntakeCreate.model_validate(payload)
     except ValidationError as exc:
         errors = [
             e for e in _friendly(readable_pydantic_errors(exc)) if not e.startswith("red_flags")
         ] + errors
-    if errors:
-        return render(request, "assessments/intake.html", _intake_context(form, errors), status_code=422)
-    submission = assessments.submit_intake(session, user, patient.id, data)
-    if submission.alerts:
-        return redirect("/patient/safety")
-    return redirect("/patient/questionnaires?intake=1")
+    if not errors:
+        try:
+            submission = assessments.submit_intake(session, user, patient.id, data)
+        except InvalidInput as exc:
+            errors = [exc.message]
+        else:
+            return redirect("/patient/safety" if submission.alerts else "/patient/questionnaires?intake=1")
+    context = _intake_context(form, errors, ask_age=ask_age)
+    return render(request, "assessments/intake.html", context, status_code=422)
 
 
 # --- patient: safety ------------------------------------------------------------------------------------
@@ -348,10 +366,11 @@ def _assessment_context(
         for i in by_id
         if i in grouped
     ]
+    intake = assessments.latest_intake_for(session, patient)
     return {
         "patient": patient,
         "alerts": [(a, _closing(user, a, settings)) for a in assessments.alerts_of(session, patient)],
-        "intake": assessments.latest_intake_for(session, patient),
+        "intake": intake,
         "history": history,
         "open_requests": assessments.open_assignments(session, patient),
         "instruments": shown,
@@ -359,6 +378,10 @@ def _assessment_context(
         "today": utcnow().astimezone(settings.zone).date(),
         "errors": errors,
         "red_flag_conditions": red_flags.screen().conditions,
+        "red_flag_urgencies": red_flags.screen().urgencies,
+        "red_flag_answers": red_flags.answer_summary(intake.red_flag_version, intake.red_flag_answers)
+        if intake is not None
+        else [],
     }
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from painrewire.assessments.models import AlertKind, AssignmentStatus
+from painrewire.assessments.red_flags import RedFlagAnswer
 
 
 class Onset(enum.StrEnum):
@@ -38,8 +39,16 @@ class IntakeCreate(BaseModel):
     history: str = Field(default="", max_length=4000)
     previous_treatments: str = Field(default="", max_length=4000)
     goals: str = Field(default="", max_length=2000)
-    red_flags: dict[str, bool] = Field(
-        description="Every red-flag question id answered yes (true) or no (false)"
+    age_years: int | None = Field(
+        default=None,
+        ge=16,
+        le=120,
+        description="The patient's age in years. Needed only when their record has no date of birth; "
+        "when it has one, the age comes from the date of birth and this is ignored.",
+    )
+    red_flags: dict[str, RedFlagAnswer] = Field(
+        description="Every red-flag question id answered 'no', 'new' (yes, new or getting worse in the last "
+        "few weeks) or 'longstanding' (yes, but long-standing and unchanged); true/false are refused"
     )
 
 

@@ -38,6 +38,7 @@ from painrewire.assessments.models import (
 )
 from painrewire.assessments.schemas import CHRONIC_WEEKS, IntakeCreate
 from painrewire.assessments.scoring import InvalidAnswers, score
+from painrewire.db import utcnow
 from painrewire.errors import Conflict, Forbidden, InvalidInput, NotFound
 from painrewire.patients import access
 from painrewire.patients.models import Patient
@@ -96,15 +97,35 @@ def displayed_instruments(text_dir: Path | None) -> list[DisplayedInstrument]:
 # --- intake -------------------------------------------------------------------------------------------
 
 
+def _screening_age(patient: Patient, data: IntakeCreate) -> tuple[int, str]:
+    """The age the red-flag screen uses, and where it came from.
+
+    The patient's date of birth when their record has one (an age given at intake is then ignored: the record
+    wins); otherwise the age the intake asked for. With neither, the intake is refused: the age-based items
+    (age over 50 with new pain, the inflammatory onset age, an older smoker) are never guessed.
+    """
+    if patient.date_of_birth is not None:
+        return red_flag_rules.age_on(patient.date_of_birth, utcnow().date()), "date_of_birth"
+    if data.age_years is None:
+        raise InvalidInput(
+            "Please tell us your age in years. Some of the safety questions depend on it.", field="age_years"
+        )
+    return data.age_years, "intake"
+
+
 def submit_intake(session: Session, actor: User, patient_id: uuid.UUID, data: IntakeCreate) -> Submission:
     """Store an intake; any red flag raises one alert, in this transaction, at the most urgent level found."""
     patient = access.patient_for(
         session, actor, patient_id, action=AuditAction.CREATE, resource_type="intake"
     )
+    age, age_source = _screening_age(patient, data)
+    answers = {question: str(answer) for question, answer in data.red_flags.items()}
     try:
-        flags = red_flag_rules.evaluate_red_flags(data.red_flags)
-    except ValueError as exc:
-        raise InvalidInput(str(exc), field="red_flags") from exc
+        flags = red_flag_rules.evaluate_red_flags(
+            answers, age_years=age, pain_duration_weeks=data.pain_duration_weeks
+        )
+    except red_flag_rules.RedFlagInputError as exc:
+        raise InvalidInput(str(exc), field=exc.field) from exc
     intake = Intake(
         patient_id=patient.id,
         submitted_by_id=actor.id,
@@ -117,7 +138,8 @@ def submit_intake(session: Session, actor: User, patient_id: uuid.UUID, data: In
         history=data.history.strip(),
         previous_treatments=data.previous_treatments.strip(),
         goals=data.goals.strip(),
-        red_flag_answers=dict(data.red_flags),
+        red_flag_answers=answers
+        | {red_flag_rules.AGE_KEY: age, red_flag_rules.AGE_SOURCE_KEY: age_source},
         red_flags=[f.as_record() for f in flags],
         red_flag_version=red_flag_rules.VERSION,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -15,20 +16,23 @@ from sqlalchemy.orm import Session
 from painrewire.accounts import service as accounts
 from painrewire.accounts.models import User
 from painrewire.assessments import red_flags
-from painrewire.assessments.models import Intake, QuestionnaireResponse, SafetyAlert
+from painrewire.assessments.models import AlertKind, Intake, QuestionnaireResponse, SafetyAlert
 from painrewire.config import Settings
+from painrewire.db import utcnow
 from painrewire.patients.models import Patient
 
 PHQ_ITEM9 = [0, 0, 1, 0, 0, 0, 0, 0, 1]
 
 
-def intake_body(**flags: bool) -> dict[str, Any]:
+def intake_body(**answers: str) -> dict[str, Any]:
+    """Every safety question answered "no" except ``answers`` (question id -> no, new or longstanding)."""
     return {
         "pain_duration_weeks": 40,
         "onset": "gradual",
         "pain_location": "lower_back",
         "average_pain_last_week": 5,
-        "red_flags": {q.id: False for q in red_flags.questions()} | flags,
+        "age_years": 40,
+        "red_flags": {q.id: "no" for q in red_flags.questions()} | answers,
     }
 
 
@@ -91,9 +95,10 @@ class TestAtomicity:
         self, app: FastAPI, session: Session, settings: Settings, patient: Patient, failing_alert_insert: None
     ) -> None:
         client = tolerant_client(app, session, settings, patient.user)
-        response = client.post(f"/api/v1/patients/{patient.id}/intakes", json=intake_body(ce_bowel=True))
+        intakes = count(session, Intake, patient)
+        response = client.post(f"/api/v1/patients/{patient.id}/intakes", json=intake_body(ce_bowel="new"))
         assert response.status_code == 500
-        assert count(session, Intake, patient) == 0
+        assert count(session, Intake, patient) == intakes
         assert count(session, SafetyAlert, patient) == 0
 
     def test_answers_without_a_safety_flag_do_not_need_the_alert_table(
@@ -115,13 +120,16 @@ class TestPrivacy:
             f"/api/v1/patients/{patient.id}/questionnaires/phq9/responses", json={"answers": PHQ_ITEM9}
         )
         outsider = as_user(other_patient.user)
+        intakes = count(session, Intake, patient)
         base = f"/api/v1/patients/{patient.id}"
         for path in ("/responses", "/intakes", "/alerts", "/assignments"):
             assert outsider.get(base + path).status_code == 404, path
         assert outsider.post(f"{base}/intakes", json=intake_body()).status_code == 404
         answers = {"answers": [0] * 9}
         assert outsider.post(f"{base}/questionnaires/phq9/responses", json=answers).status_code == 404
-        assert count(session, QuestionnaireResponse, patient) == 1 and count(session, Intake, patient) == 0
+        assert (
+            count(session, QuestionnaireResponse, patient) == 1 and count(session, Intake, patient) == intakes
+        )
 
     def test_a_clinician_off_the_care_team_gets_not_found_and_cannot_acknowledge(
         self,
@@ -131,7 +139,7 @@ class TestPrivacy:
         other_clinician: User,
     ) -> None:
         posted = as_user(patient.user).post(
-            f"/api/v1/patients/{patient.id}/intakes", json=intake_body(ce_saddle=True)
+            f"/api/v1/patients/{patient.id}/intakes", json=intake_body(ce_saddle="new")
         )
         alert_id = posted.json()["alerts"][0]["id"]
         outsider = as_user(other_clinician)
@@ -200,7 +208,7 @@ class TestAcknowledge:
         self, as_user: Callable[..., TestClient], patient: Patient
     ) -> None:
         me = as_user(patient.user)
-        posted = me.post(f"/api/v1/patients/{patient.id}/intakes", json=intake_body(infection_fever=True))
+        posted = me.post(f"/api/v1/patients/{patient.id}/intakes", json=intake_body(infection_fever="new"))
         alert_id = posted.json()["alerts"][0]["id"]
         assert (
             me.post(
@@ -267,6 +275,7 @@ class TestRequestsAndDefinitions:
     ) -> None:
         me = as_user(patient.user)
         base = f"/api/v1/patients/{patient.id}"
+        intakes = count(session, Intake, patient)
         bad = [
             (f"{base}/questionnaires/phq9/responses", {"answers": [0] * 8}),
             (f"{base}/questionnaires/phq9/responses", {"answers": [0] * 8 + [9]}),
@@ -279,4 +288,111 @@ class TestRequestsAndDefinitions:
             answer = me.post(path, json=body)
             assert answer.status_code == 422, (path, body, answer.text)
             assert answer.json()["error"] == "InvalidInput"
-        assert count(session, QuestionnaireResponse, patient) == 0 and count(session, Intake, patient) == 0
+        assert (
+            count(session, QuestionnaireResponse, patient) == 0 and count(session, Intake, patient) == intakes
+        )
+
+
+class TestIntakeAnswers:
+    """The screen's answers over the API: three codes anchored in time; anything else is a 422 naming the
+    question, and nothing is stored."""
+
+    def submit(self, client: TestClient, patient: Patient, body: dict[str, Any]) -> Any:
+        return client.post(f"/api/v1/patients/{patient.id}/intakes", json=body)
+
+    def test_new_and_long_standing_answers_are_stored_with_the_flags_they_raise(
+        self, as_user: Callable[..., TestClient], session: Session, patient: Patient
+    ) -> None:
+        body = intake_body(ce_bladder="longstanding", cancer_history="new")
+        answer = self.submit(as_user(patient.user), patient, body)
+        assert answer.status_code == 201, answer.text
+        sent = answer.json()
+        assert sent["intake"]["red_flag_version"] == "rf-2026.2"
+        assert [(f["question_id"], f["answer"], f["urgency"]) for f in sent["intake"]["red_flags"]] == [
+            ("cancer_history", "new", "urgent"),
+            ("ce_bladder", "longstanding", "soon"),
+        ]
+        [alert] = sent["alerts"]
+        assert alert["urgency"] == "urgent"
+
+    @pytest.mark.parametrize("bad", [True, False, "yes", "maybe", None, 1])
+    def test_booleans_and_unknown_codes_are_refused_naming_the_question(
+        self, as_user: Callable[..., TestClient], session: Session, patient: Patient, bad: object
+    ) -> None:
+        me = as_user(patient.user)
+        intakes = count(session, Intake, patient)
+        body = intake_body()
+        body["red_flags"]["ce_bladder"] = bad
+        answer = self.submit(me, patient, body)
+        assert answer.status_code == 422
+        assert answer.json()["error"] == "InvalidInput"
+        [problem] = answer.json()["detail"]
+        assert problem.startswith("red_flags.ce_bladder: ")
+        assert "'no', 'new' or 'longstanding'" in problem
+        assert count(session, Intake, patient) == intakes
+
+    def test_a_missing_or_unknown_question_and_a_missing_age_are_refused(
+        self, as_user: Callable[..., TestClient], session: Session, patient: Patient
+    ) -> None:
+        me = as_user(patient.user)
+        intakes = count(session, Intake, patient)
+        missing = intake_body()
+        del missing["red_flags"]["ce_saddle"]
+        answer = self.submit(me, patient, missing)
+        assert answer.status_code == 422 and "not answered: ce_saddle" in answer.json()["detail"]
+        unknown = self.submit(me, patient, intake_body(saddle_anaesthesia="no"))
+        assert unknown.status_code == 422 and "saddle_anaesthesia" in unknown.json()["detail"]
+        no_age = self.submit(me, patient, intake_body() | {"age_years": None})
+        assert no_age.status_code == 422 and "your age in years" in no_age.json()["detail"]
+        assert count(session, Intake, patient) == intakes
+
+    def test_an_intake_stored_by_the_first_screen_still_reads(
+        self, as_user: Callable[..., TestClient], session: Session, patient: Patient, clinician: User
+    ) -> None:
+        """Intakes of rf-2026.1 (yes/no answers) and their alerts still show, on the API and on the pages."""
+        old = Intake(
+            patient_id=patient.id,
+            submitted_by_id=patient.user_id,
+            pain_duration_weeks=520,
+            chronic=True,
+            onset="gradual",
+            pain_location="lower_back",
+            average_pain_last_week=6,
+            red_flag_answers={"ce_bladder": True, "cancer_history": False},
+            red_flags=[
+                {
+                    "question_id": "ce_bladder",
+                    "condition": "cauda_equina",
+                    "urgency": "emergency",
+                    "message": "New problems with passing urine can mean the nerves are squeezed.",
+                    "clinician": "New bladder dysfunction: suspected CES.",
+                    "source": "GIRFT",
+                },
+                {"question_id": "cancer_history", "condition": "cancer", "urgency": "urgent", "message": "m"},
+            ],
+            red_flag_version="rf-2026.1",
+            created_at=utcnow() + timedelta(seconds=1),
+        )
+        session.add(old)
+        session.flush()
+        session.add(
+            SafetyAlert(
+                patient_id=patient.id,
+                kind=AlertKind.RED_FLAG,
+                urgency="emergency",
+                summary="Red flag at intake: cauda equina syndrome, cancer (spinal metastases)",
+                details={"red_flags": old.red_flags},
+                intake_id=old.id,
+            )
+        )
+        session.commit()
+        listed = as_user(patient.user).get(f"/api/v1/patients/{patient.id}/intakes")
+        assert listed.status_code == 200
+        assert listed.json()[0]["red_flag_version"] == "rf-2026.1"
+        view = as_user(clinician, browser=True).get(f"/clinician/patients/{patient.id}/assessment")
+        assert view.status_code == 200
+        assert "Cancer (spinal metastases): cancer_history" in view.text
+        assert "ce_bladder <strong>yes</strong>" in view.text
+        safety = as_user(patient.user, browser=True).get("/patient/safety")
+        assert safety.status_code == 200 and 'data-urgency="emergency"' in safety.text
+        assert "New problems with passing urine can mean the nerves are squeezed." in safety.text

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from painrewire.assessments import red_flags
 from painrewire.assessments.instruments import (
     InstrumentDefinitionError,
     get_instrument,
@@ -172,57 +171,6 @@ def test_a_changed_clinic_file_is_read_again(tmp_path: Path) -> None:
     data["items"][0]["text"] = "A corrected first statement, longer than before"  # type: ignore[index]
     write(tmp_path, "tsk11", data)
     assert with_clinic_text(get_instrument("tsk11"), tmp_path).item(1).text.startswith("A corrected")  # type: ignore[union-attr]
-
-
-# --- red flags --------------------------------------------------------------------------------------------
-
-
-def all_no() -> dict[str, bool]:
-    return {q.id: False for q in red_flags.questions()}
-
-
-def test_every_condition_is_screened_with_its_urgency_and_source() -> None:
-    by_condition: dict[str, set[str]] = {}
-    for question in red_flags.questions():
-        by_condition.setdefault(question.condition, set()).add(question.urgency)
-        assert question.source and question.message and question.clinician
-    assert set(by_condition) == {
-        "cauda_equina",
-        "cancer",
-        "fracture",
-        "infection",
-        "progressive_neurological_deficit",
-    }
-    assert by_condition["cauda_equina"] == {"emergency"}
-    assert "emergency" not in set().union(*(u for c, u in by_condition.items() if c != "cauda_equina"))
-    assert red_flags.VERSION == "rf-2026.1"
-
-
-def test_no_red_flag_when_every_answer_is_no() -> None:
-    assert red_flags.evaluate_red_flags(all_no()) == []
-
-
-def test_red_flags_are_found_most_urgent_first() -> None:
-    answers = all_no() | {"cancer_weight_loss": True, "ce_saddle": True, "infection_fever": True}
-    flags = red_flags.evaluate_red_flags(answers)
-    assert [(f.question_id, f.urgency) for f in flags] == [
-        ("ce_saddle", "emergency"),
-        ("infection_fever", "urgent"),
-        ("cancer_weight_loss", "soon"),
-    ]
-    assert flags[0].condition == "cauda_equina" and "emergency department" in flags[0].message
-    assert red_flags.most_urgent([f.urgency for f in flags]) == "emergency"
-
-
-def test_an_unanswered_red_flag_question_is_never_taken_as_no() -> None:
-    answers = all_no()
-    del answers["ce_bladder"]
-    with pytest.raises(ValueError, match="not answered: ce_bladder"):
-        red_flags.evaluate_red_flags(answers)
-    with pytest.raises(ValueError, match="unknown red-flag question"):
-        red_flags.evaluate_red_flags(all_no() | {"made_up": True})
-    with pytest.raises(ValueError, match="ce_bowel: answer yes"):
-        red_flags.evaluate_red_flags(all_no() | {"ce_bowel": "yes"})  # type: ignore[arg-type]
 
 
 def test_a_definition_carries_enough_for_a_valid_fhir_questionnaire_response_and_observation() -> None:

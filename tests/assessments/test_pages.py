@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +37,17 @@ def intake_form(**overrides: str) -> dict[str, str]:
         "pain_location": "lower_back",
         "average_pain_last_week": "6",
         "history": "",
+        "age_years": "40",
     }
     form |= {f"rf_{q.id}": "no" for q in red_flags.questions()}
     return form | overrides
+
+
+def newest_intake(session: Session, patient: Patient) -> Intake | None:
+    session.expire_all()
+    return session.scalar(
+        select(Intake).where(Intake.patient_id == patient.id).order_by(Intake.created_at.desc()).limit(1)
+    )
 
 
 def phq_form(*answers: str) -> dict[str, str]:
@@ -51,32 +61,94 @@ def rows(session: Session, model: Any, patient: Patient) -> int:
 
 
 class TestIntake:
-    def test_the_form_asks_every_red_flag_question(self, as_user: Browser, patient: Patient) -> None:
+    def test_the_form_asks_every_red_flag_question_with_three_answers_family_by_family(
+        self, as_user: Browser, patient: Patient
+    ) -> None:
         page = as_user(patient.user, browser=True).get("/patient/intake")
         assert page.status_code == 200
         for question in red_flags.questions():
-            assert f'name="rf_{question.id}"' in page.text
+            for code in ("no", "new", "longstanding"):
+                assert f'name="rf_{question.id}" value="{code}"' in page.text
+            assert f'name="rf_{question.id}" value="yes"' not in page.text
+        headings = re.findall(r'<fieldset class="rf-family">\s*<legend>(.*?)</legend>', page.text)
+        assert headings == [
+            "Numbness, bladder, bowel and sex",
+            "Your legs",
+            "How your pain acts",
+            "Cancer and weight",
+            "Fever and infection",
+            "Falls and bones",
+            "Your belly, and smoking",
+        ]
+        assert "Yes, it is new or getting worse in the last few weeks" in page.text
+        assert (
+            "Yes, but I have had it a long time, it has not changed, and a doctor has checked it" in page.text
+        )
+        assert 'name="age_years"' in page.text  # no date of birth on the record: the form asks
+
+    def test_a_patient_whose_record_has_a_date_of_birth_is_not_asked_their_age(
+        self, as_user: Browser, session: Session, clinician: User
+    ) -> None:
+        born = create_patient(session, care_team=[clinician], date_of_birth=date(1980, 5, 1))
+        page = as_user(born.user, browser=True).get("/patient/intake").text
+        assert 'name="age_years"' not in page
+        form = intake_form()
+        del form["age_years"]
+        sent = as_user(born.user, browser=True).post("/patient/intake", data=form, follow_redirects=False)
+        assert sent.status_code == 303
+        intake = session.scalar(select(Intake).where(Intake.patient_id == born.id))
+        assert intake is not None and intake.red_flag_answers["age_source"] == "date_of_birth"
+
+    def test_without_a_date_of_birth_the_age_is_required(
+        self, as_user: Browser, session: Session, patient: Patient
+    ) -> None:
+        browser = as_user(patient.user, browser=True)
+        before = rows(session, Intake, patient)
+        form = intake_form()
+        del form["age_years"]
+        page = browser.post("/patient/intake", data=form)
+        assert page.status_code == 422 and "Your age: please give your age in years" in page.text
+        assert rows(session, Intake, patient) == before
 
     def test_a_red_flag_sends_the_patient_straight_to_the_safety_page(
         self, as_user: Browser, session: Session, patient: Patient, settings: Settings
     ) -> None:
         browser = as_user(patient.user, browser=True)
-        sent = browser.post("/patient/intake", data=intake_form(rf_ce_bladder="yes"), follow_redirects=False)
+        sent = browser.post("/patient/intake", data=intake_form(rf_ce_bladder="new"), follow_redirects=False)
         assert sent.status_code == 303 and sent.headers["location"] == "/patient/safety"
         safety = browser.get("/patient/safety")
-        assert "Please get medical help now" in safety.text
-        assert (
-            f"Call {settings.emergency_number} or go to the nearest emergency department now" in safety.text
-        )
-        assert "New problems with passing urine" in safety.text
-        assert "Your care team has been told" in safety.text
+        assert 'data-urgency="emergency"' in safety.text
+        assert "We have flagged this to your care team." in safety.text
+        assert "Get medical help now." in safety.text
+        assert f"Call {settings.emergency_number} now, or go to the emergency department." in safety.text
+        assert "You have new trouble passing urine." in safety.text
+        assert "A clinician on your care team will look at your answers." in safety.text
         assert rows(session, SafetyAlert, patient) == 1
+
+    def test_long_standing_checked_bladder_symptoms_are_reviewed_before_practice_and_lessons_stay_open(
+        self, as_user: Browser, patient: Patient, settings: Settings
+    ) -> None:
+        browser = as_user(patient.user, browser=True)
+        sent = browser.post(
+            "/patient/intake", data=intake_form(rf_ce_bladder="longstanding"), follow_redirects=False
+        )
+        assert sent.headers["location"] == "/patient/safety"
+        page = browser.get("/patient/safety").text
+        assert 'data-urgency="soon"' in page
+        assert "We have flagged this to your care team." in page
+        assert "Your pain specialist will check this before your practice starts." in page
+        assert 'Your <a href="/patient/prt/lessons">lessons</a> stay open' in page
+        assert "Get medical help now." not in page and "Please see a doctor today." not in page
+        # What to do if it changes: the emergency number is still given.
+        assert f"Call {settings.emergency_number} or go to the emergency department if you get:" in page
 
     def test_an_urgent_red_flag_says_see_a_doctor_today(self, as_user: Browser, patient: Patient) -> None:
         browser = as_user(patient.user, browser=True)
-        browser.post("/patient/intake", data=intake_form(rf_infection_fever="yes"))
+        browser.post("/patient/intake", data=intake_form(rf_infection_fever="new"))
         page = browser.get("/patient/safety").text
-        assert "Please see a doctor today" in page and "Please get medical help now" not in page
+        assert 'data-urgency="urgent"' in page and "We have flagged this to your care team." in page
+        assert "Please see a doctor today." in page and "Call your GP or the clinic today." in page
+        assert "Get medical help now" not in page
 
     def test_no_red_flag_goes_on_to_the_questionnaires(
         self, as_user: Browser, session: Session, patient: Patient
@@ -85,7 +157,7 @@ class TestIntake:
             "/patient/intake", data=intake_form(), follow_redirects=False
         )
         assert sent.headers["location"] == "/patient/questionnaires?intake=1"
-        intake = session.scalar(select(Intake).where(Intake.patient_id == patient.id))
+        intake = newest_intake(session, patient)
         assert intake is not None and intake.pain_duration_weeks == 104 and intake.chronic
 
     @pytest.mark.parametrize(
@@ -104,20 +176,25 @@ class TestIntake:
         as_user(patient.user, browser=True).post(
             "/patient/intake", data=intake_form(duration_value=value, duration_unit=unit)
         )
-        intake = session.scalar(select(Intake).where(Intake.patient_id == patient.id))
+        intake = newest_intake(session, patient)
         assert intake is not None and (intake.pain_duration_weeks, intake.chronic) == (weeks, chronic)
 
     def test_an_unanswered_safety_question_re_shows_the_form_and_stores_nothing(
         self, as_user: Browser, session: Session, patient: Patient
     ) -> None:
-        form = intake_form(duration_value="lots")
+        browser = as_user(patient.user, browser=True)
+        before = rows(session, Intake, patient)
+        form = intake_form(duration_value="lots", rf_ce_bladder="longstanding")
         del form["rf_ce_saddle"]
-        page = as_user(patient.user, browser=True).post("/patient/intake", data=form)
+        page = browser.post("/patient/intake", data=form)
         assert page.status_code == 422
-        assert "Please answer yes or no: Do you have numbness, tingling" in page.text
+        assert (
+            "Please choose an answer: Do you have numbness, or less feeling, around your bottom" in page.text
+        )
         assert "How long you have had this pain" in page.text
         assert 'value="no" checked' in page.text  # what was answered is kept
-        assert rows(session, Intake, patient) == 0
+        assert 'name="rf_ce_bladder" value="longstanding" checked' in page.text
+        assert rows(session, Intake, patient) == before
 
     @pytest.mark.parametrize(
         "bad",
@@ -126,15 +203,21 @@ class TestIntake:
             {"average_pain_last_week": "11"},
             {"duration_unit": "decades"},
             {"rf_ce_bowel": "maybe"},
+            {"rf_ce_bowel": "yes"},
+            {"age_years": "twelve"},
+            {"age_years": "12"},
+            {"duration_value": "60", "age_years": "30"},
             {"history": "x" * 5000},
         ],
     )
     def test_bad_input_is_a_422_never_a_500(
         self, as_user: Browser, session: Session, patient: Patient, bad: dict[str, str]
     ) -> None:
-        page = as_user(patient.user, browser=True).post("/patient/intake", data=intake_form(**bad))
+        browser = as_user(patient.user, browser=True)
+        before = rows(session, Intake, patient)
+        page = browser.post("/patient/intake", data=intake_form(**bad))
         assert page.status_code == 422
-        assert rows(session, Intake, patient) == 0
+        assert rows(session, Intake, patient) == before
 
 
 class TestQuestionnaires:
@@ -329,7 +412,8 @@ class TestClinician:
                     "onset": "injury",
                     "pain_location": "lower_back",
                     "average_pain_last_week": 4,
-                    "red_flags": {q.id: False for q in red_flags.questions()},
+                    "age_years": 40,
+                    "red_flags": {q.id: "no" for q in red_flags.questions()},
                 }
             ),
         )
@@ -400,7 +484,7 @@ def test_a_patient_without_a_care_team_is_told_to_call_the_clinic(
 ) -> None:
     lonely = create_patient(session)
     browser = login_client(app, session, settings, lonely.user, browser=True)
-    browser.post("/patient/intake", data=intake_form(rf_cancer_history="yes"))
+    browser.post("/patient/intake", data=intake_form(rf_cancer_history="new"))
     page = browser.get("/patient/safety").text
     assert "You do not have a care team yet" in page and settings.clinic_phone in page
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
 from pathlib import Path
 
@@ -11,24 +10,27 @@ import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from painrewire.accounts.models import Role, User
+from painrewire.accounts.models import User
 from painrewire.assessments import red_flags
 from painrewire.assessments import service as assessments
-from painrewire.assessments.models import AlertKind, AssignmentStatus, QuestionnaireResponse, SafetyAlert
+from painrewire.assessments.models import AlertKind, AssignmentStatus, QuestionnaireResponse
 from painrewire.assessments.schemas import IntakeCreate, Onset, PainLocation
 from painrewire.errors import Conflict, Forbidden, InvalidInput, NotFound
 from painrewire.patients.models import Patient
-from tests.fixtures.factories import create_patient, create_user
+from tests.fixtures.factories import create_patient
 
 
-def intake(weeks: int = 30, **flags: bool) -> IntakeCreate:
-    answers = {q.id: False for q in red_flags.questions()} | flags
-    return IntakeCreate(
-        pain_duration_weeks=weeks,
-        onset=Onset.GRADUAL,
-        pain_location=PainLocation.LOWER_BACK,
-        average_pain_last_week=6,
-        red_flags=answers,
+def intake(weeks: int = 30, *, age: int | None = 40, **answers: str) -> IntakeCreate:
+    """An intake with every safety question answered "no" except ``answers`` (question id -> code)."""
+    return IntakeCreate.model_validate(
+        {
+            "pain_duration_weeks": weeks,
+            "onset": Onset.GRADUAL,
+            "pain_location": PainLocation.LOWER_BACK,
+            "average_pain_last_week": 6,
+            "age_years": age,
+            "red_flags": {q.id: "no" for q in red_flags.questions()} | answers,
+        }
     )
 
 
@@ -54,13 +56,13 @@ class TestSubmitIntake:
     def test_cauda_equina_sign_raises_an_emergency_alert_for_the_care_team(
         self, session: Session, patient: Patient, clinician: User
     ) -> None:
-        done = assessments.submit_intake(session, patient.user, patient.id, intake(ce_bladder=True))
+        done = assessments.submit_intake(session, patient.user, patient.id, intake(ce_bladder="new"))
         [alert] = done.alerts
         assert alert.kind == AlertKind.RED_FLAG and alert.urgency == "emergency"
         assert alert.summary == "Red flag at intake: cauda equina syndrome"
         assert alert.intake_id == done.intake.id  # type: ignore[union-attr]
         [flag] = alert.details["red_flags"]
-        assert flag["question_id"] == "ce_bladder" and "GIRFT" in flag["source"]
+        assert flag["question_id"] == "ce_bladder" and flag["answer"] == "new" and "GIRFT" in flag["source"]
         assert assessments.safety_hold(session, patient.id) == [alert]
         assert [(a.id, p.id) for a, p in assessments.open_alerts_for_caseload(session, clinician)] == [
             (alert.id, patient.id)
@@ -70,18 +72,68 @@ class TestSubmitIntake:
         self, session: Session, patient: Patient
     ) -> None:
         done = assessments.submit_intake(
-            session, patient.user, patient.id, intake(cancer_weight_loss=True, infection_fever=True)
+            session, patient.user, patient.id, intake(cancer_weight_loss="new", infection_fever="new")
         )
         [alert] = done.alerts
         assert alert.urgency == "urgent"
-        assert alert.summary == "Red flag at intake: spinal infection, cancer (spinal metastases)"
+        assert alert.summary == "Red flag at intake: spinal infection, malignancy (spinal metastases)"
         assert [f["urgency"] for f in alert.details["red_flags"]] == ["urgent", "soon"]
+
+    def test_long_standing_checked_bladder_symptoms_are_reviewed_before_practice_not_an_emergency(
+        self, session: Session, patient: Patient
+    ) -> None:
+        done = assessments.submit_intake(session, patient.user, patient.id, intake(ce_bladder="longstanding"))
+        [alert] = done.alerts
+        assert alert.urgency == "soon" and alert.holds_practice
+        assert alert.summary == "Red flag at intake: cauda equina syndrome"
+
+    def test_the_answers_are_stored_as_given_with_the_age_the_screen_used(
+        self, session: Session, patient: Patient
+    ) -> None:
+        done = assessments.submit_intake(
+            session, patient.user, patient.id, intake(age=44, aaa_smoking="longstanding")
+        )
+        assert done.intake is not None and done.alerts == []
+        stored = done.intake.red_flag_answers
+        assert stored["aaa_smoking"] == "longstanding" and stored["ce_saddle"] == "no"
+        assert (stored["age_years"], stored["age_source"]) == (44, "intake")
+        assert done.intake.red_flag_version == "rf-2026.2"
+
+    def test_the_age_comes_from_the_date_of_birth_when_the_record_has_one(
+        self, session: Session, clinician: User
+    ) -> None:
+        born_1950 = create_patient(session, care_team=[clinician], date_of_birth=date(1950, 1, 1))
+        # The intake says 30, but the record says over 70: new pain (8 weeks) after 50 is flagged for review.
+        done = assessments.submit_intake(session, born_1950.user, born_1950.id, intake(8, age=30))
+        assert done.intake is not None
+        assert done.intake.red_flag_answers["age_source"] == "date_of_birth"
+        assert done.intake.red_flag_answers["age_years"] >= 76
+        [alert] = done.alerts
+        assert alert.urgency == "soon"
+        assert [f["question_id"] for f in alert.details["red_flags"]] == ["malignancy_age_new_pain"]
+
+    def test_without_a_date_of_birth_the_age_must_be_given_and_nothing_is_stored_without_it(
+        self, session: Session, patient: Patient
+    ) -> None:
+        before = len(assessments.list_intakes(session, patient.user, patient.id))
+        with pytest.raises(InvalidInput, match="your age in years") as refused:
+            assessments.submit_intake(session, patient.user, patient.id, intake(age=None))
+        assert refused.value.field == "age_years"
+        assert len(assessments.list_intakes(session, patient.user, patient.id)) == before
+
+    def test_pain_longer_than_the_patient_has_lived_is_refused(
+        self, session: Session, patient: Patient
+    ) -> None:
+        with pytest.raises(InvalidInput, match="longer than your age") as refused:
+            assessments.submit_intake(session, patient.user, patient.id, intake(52 * 31, age=30))
+        assert refused.value.field == "pain_duration_weeks"
 
     def test_an_unanswered_red_flag_question_is_refused(self, session: Session, patient: Patient) -> None:
         data = intake()
         del data.red_flags["ce_saddle"]
-        with pytest.raises(InvalidInput, match="not answered: ce_saddle"):
+        with pytest.raises(InvalidInput, match="not answered: ce_saddle") as refused:
             assessments.submit_intake(session, patient.user, patient.id, data)
+        assert refused.value.field == "red_flags.ce_saddle"
 
     def test_another_patient_cannot_submit_an_intake_for_someone_else(
         self, session: Session, patient: Patient, other_patient: Patient
@@ -269,7 +321,7 @@ def test_caseload_alerts_are_most_urgent_first_and_only_the_clinicians_patients(
     emergency_patient = create_patient(session, care_team=[clinician])
     elsewhere = create_patient(session, care_team=[other_clinician])
     assessments.submit_response(session, urgent_patient.user, urgent_patient.id, "phq9", PHQ_ITEM9)
-    assessments.submit_intake(session, emergency_patient.user, emergency_patient.id, intake(ce_saddle=True))
-    assessments.submit_intake(session, elsewhere.user, elsewhere.id, intake(ce_bowel=True))
+    assessments.submit_intake(session, emergency_patient.user, emergency_patient.id, intake(ce_saddle="new"))
+    assessments.submit_intake(session, elsewhere.user, elsewhere.id, intake(ce_bowel="new"))
     seen = [(alert.urgency, p.id) for alert, p in assessments.open_alerts_for_caseload(session, clinician)]
     assert seen == [("emergency", emergency_patient.id), ("urgent", urgent_patient.id)]

@@ -29,10 +29,14 @@ def sign_up(page: Page, server: LiveServer, name: str) -> None:
     page.wait_for_url("**/patient**")
 
 
-def answer_safety_questions(page: Page, *, yes: set[str]) -> None:
-    for group in page.locator(".red-flags .yesno").all():
-        name = group.locator("input").first.get_attribute("name") or ""
-        group.get_by_label("Yes" if name.removeprefix("rf_") in yes else "No", exact=True).check()
+def answer_safety_questions(
+    page: Page, *, new: set[str] = frozenset(), longstanding: set[str] = frozenset()
+) -> None:
+    """Every safety question "No", except those answered "new or getting worse" or "long-standing"."""
+    for group in page.locator(".red-flags .rf-question").all():
+        question = (group.locator("input").first.get_attribute("name") or "").removeprefix("rf_")
+        code = "new" if question in new else "longstanding" if question in longstanding else "no"
+        group.locator(f'input[value="{code}"]').check()
 
 
 def test_intake_with_a_red_flag_goes_to_the_safety_page_then_a_questionnaire(
@@ -46,13 +50,17 @@ def test_intake_with_a_red_flag_goes_to_the_safety_page_then_a_questionnaire(
     page.get_by_label("Gradually, without a clear cause").check()
     page.get_by_label("Lower back").check()
     page.get_by_label("Your average pain over the last week").select_option("6")
-    answer_safety_questions(page, yes={"ce_saddle"})
+    page.get_by_label("Your age, in years").fill("34")  # signed up without a date of birth: the form asks
+    expect(page.get_by_role("group", name="Numbness, bladder, bowel and sex")).to_be_visible()
+    answer_safety_questions(page, new={"ce_saddle"}, longstanding={"neuro_numbness"})
     page.get_by_role("button", name="Send to my care team").click()
 
     expect(page).to_have_url(f"{demo_server.url}/patient/safety")
     expect(page.get_by_role("heading", name="What to do now")).to_be_visible()
-    expect(page.get_by_text("Please get medical help now.")).to_be_visible()
-    expect(page.get_by_text("Call 999 or go to the nearest emergency department now.")).to_be_visible()
+    expect(page.get_by_text("We have flagged this to the clinic.")).to_be_visible()
+    expect(page.get_by_text("Get medical help now.")).to_be_visible()
+    expect(page.get_by_text("Call 999 now, or go to the emergency department.")).to_be_visible()
+    expect(page.get_by_text("You have new numbness around your bottom or private parts.")).to_be_visible()
     expect(page.get_by_text("You do not have a care team yet.")).to_be_visible()
     snapshot(page, "safety_desktop")
 

@@ -71,7 +71,8 @@ def _arrange_signed_plan(server: LiveServer, email: str) -> uuid.UUID:
                 onset="stress",
                 pain_location="lower_back",
                 average_pain_last_week=6,
-                red_flags={q.id: False for q in red_flags.questions()},
+                age_years=38,
+                red_flags={q.id: "no" for q in red_flags.questions()},
             ),
         )
         plans.propose(session, lead, patient.id)

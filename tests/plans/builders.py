@@ -27,8 +27,9 @@ GAD7_MILD = [1, 1, 1, 1, 1, 0, 0]  # 5
 def intake(
     session: Session, patient: Patient, *, weeks: int = 52, flags: tuple[str, ...] = ()
 ) -> assessments.Submission:
-    """The patient's intake: chronic back pain for ``weeks`` weeks, red-flag questions ``flags`` answered yes."""
-    answers = {q.id: q.id in flags for q in red_flags.questions()}
+    """The patient's intake: chronic back pain for ``weeks`` weeks at 40 (no age-based flag), the red-flag
+    questions ``flags`` answered "new" (new or getting worse in the last few weeks) and the others "no"."""
+    answers = {q.id: "new" if q.id in flags else "no" for q in red_flags.questions()}
     return assessments.submit_intake(
         session,
         patient.user,
@@ -38,6 +39,7 @@ def intake(
             onset="gradual",
             pain_location="lower_back",
             average_pain_last_week=6,
+            age_years=40,
             red_flags=answers,
         ),
     )

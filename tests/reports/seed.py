@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy.orm import Session
 
 from painrewire.accounts.models import User
+from painrewire.assessments import red_flags
 from painrewire.assessments.models import Intake, QuestionnaireResponse
 from painrewire.diary.models import DiaryEntry
 from painrewire.diary.service import local_today, refresh_baseline
@@ -189,9 +190,10 @@ def seed_patient(session: Session, clinician: User, *, name: str | None = None) 
             pain_location="lower_back",
             average_pain_last_week=6,
             history=intake_text,
-            red_flag_answers={"saddle_anaesthesia": False},
+            red_flag_answers={q.id: "no" for q in red_flags.questions()}
+            | {red_flags.AGE_KEY: 40, red_flags.AGE_SOURCE_KEY: "intake"},
             red_flags=[],
-            red_flag_version="test",
+            red_flag_version=red_flags.VERSION,
         )
     )
     cancel_reason = f"Away at my sister's wedding in Quillfeather {tag}"
