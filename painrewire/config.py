@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     clinic_phone: str = "+44 20 7946 0000"
     clinic_timezone: str = "Europe/London"
     emergency_number: str = "999"
+    #: Patient pages read it after "call": "If you are struggling to cope, call Samaritans on 116 123 (free, day
+    #: or night)." Give who to call and the number, without a leading verb or a closing full stop.
     crisis_line: str = "Samaritans on 116 123 (free, day or night)"
     #: A folder of licensed questionnaire wording, one ``<instrument id>.yaml`` each (see
     #: ``painrewire check-instrument-text``); instruments whose wording is not shipped read it from here.
