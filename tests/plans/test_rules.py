@@ -173,7 +173,7 @@ def test_red_flag_holds_the_plan_and_still_shows_what_would_be_proposed(rules: R
         "red_flag_hold",
         reason,
         "One of your answers needs a clinician to look at it before your program starts. Please follow the "
-        "urgent-care advice you were given.",
+        "advice on your safety page.",
     )
     assert proposal.modules == (PRT_CORE,)
 
