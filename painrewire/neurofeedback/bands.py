@@ -24,6 +24,16 @@ BANDS: dict[str, tuple[float, float]] = {
     "gamma": (30.0, 45.0),
 }
 
+#: Bands the live engine computes only as protocol inhibits (``protocols.Inhibit``), not reported by the offline
+#: analysis: high beta, where scalp muscle (EMG) power and over-arousal show below the 30-45 Hz range.
+INHIBIT_BANDS: dict[str, tuple[float, float]] = {
+    "high_beta": (22.0, 30.0),
+}
+
+#: What the live engine computes every hop, in one pass over each segment's spectrum: the training and
+#: reporting bands, then the inhibit-only ones.
+LIVE_BANDS: dict[str, tuple[float, float]] = {**BANDS, **INHIBIT_BANDS}
+
 #: The range relative band power is taken against, ``lo <= f < hi``.
 TOTAL_RANGE: tuple[float, float] = (1.0, 45.0)
 

@@ -3,8 +3,10 @@
 ``FeedbackEngine`` is a streaming processor (validated once, at construction). Fed chunks of raw EEG as they
 arrive, it keeps a ring buffer per channel, filters causally (band-pass and mains notch, state carried across
 chunks), and every hop (0.25 s) computes the band powers of the newest window (2 s), checks it for
-artifacts, evaluates the protocol's metric, and decides the reward against an adaptive threshold. Each hop's
-record is kept for the session summary and for sham replay.
+artifacts, evaluates the protocol's metric, and decides the reward against an adaptive threshold -- withheld
+while any of the protocol's inhibit bands is above its threshold (``protocols``: both thresholds come from the
+session's baseline, recorded in the same eyes condition as the training). Each hop's record is kept for the
+session summary and for sham replay.
 
 What is reused between hops, and why it is exact
 ------------------------------------------------
@@ -14,7 +16,8 @@ segments of the window at hop ``t`` are the segments ending at blocks ``t, t - s
 segment step in hops) -- and all but the newest were already the newest segment of an earlier hop. Each
 segment's periodogram is computed once, when its last block arrives, reduced at once to band powers (a sum
 over bins, which is linear, so averaging band powers equals taking band powers of the averaged PSD), and
-kept in a small ring. A hop therefore transforms one segment instead of all of them, and the result equals
+kept in a small ring. The inhibit bands are columns of the same band map, so they cost no transform of their
+own. A hop therefore transforms one segment instead of all of them, and the result equals
 ``scipy.signal.welch`` on the filtered window to rounding error, as the tests prove. Window amplitude
 statistics (peak-to-peak of the raw and filtered signal) are likewise kept per block and combined by max/min.
 
@@ -35,7 +38,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from painrewire.neurofeedback.artifacts import ArtifactLimits, BadReason
-from painrewire.neurofeedback.bands import BANDS, TOTAL_RANGE, band_matrix, check_bands
+from painrewire.neurofeedback.bands import LIVE_BANDS, TOTAL_RANGE, band_matrix, check_bands
 from painrewire.neurofeedback.dsp import (
     StreamingFilter,
     density_weights,
@@ -46,13 +49,14 @@ from painrewire.neurofeedback.dsp import (
 from painrewire.neurofeedback.protocols import AdaptiveThreshold, Protocol
 from painrewire.neurofeedback.sham import ShamReplay
 from painrewire.neurofeedback.summary import MinuteBandPower, SessionSummary
-from painrewire.neurofeedback.validation import check_number, validate_type
+from painrewire.neurofeedback.validation import check_number, check_option, validate_type
 
 FloatArray = NDArray[np.float64]
 
 
 class Phase(StrEnum):
-    """Where the session is: the eyes-open baseline that sets the threshold, then feedback."""
+    """Where the session is: the baseline that sets the thresholds (in the training's eyes condition), then
+    feedback."""
 
     BASELINE = "baseline"
     FEEDBACK = "feedback"
@@ -82,9 +86,9 @@ class HopResult:
     threshold : float | None
         Threshold the metric was judged against (None in baseline).
     reward : bool
-        Rewarded (never in baseline, never for a bad window of a live session).
+        Rewarded (never in baseline, never for a bad or inhibited window of a live session).
     feedback : float
-        0..1 value for the display and the tone.
+        0..1 value for the display and the tone (0 while an inhibit withholds the reward).
     bad : bool
         The window is unfit on a protocol channel.
     bad_reasons : tuple of str
@@ -93,6 +97,10 @@ class HopResult:
         The reward came from a replayed earlier session.
     sent_at, latency_s : float | None
         When the feedback message was sent (session clock), and how long after the newest sample.
+    inhibited : bool
+        An inhibit band was above its threshold, so the reward was withheld (feedback phase, good windows).
+    inhibits_over : tuple of str
+        The inhibit bands that were above their thresholds.
     """
 
     index: int
@@ -112,6 +120,8 @@ class HopResult:
     band_names: tuple[str, ...]
     sent_at: float | None = None
     latency_s: float | None = None
+    inhibited: bool = False
+    inhibits_over: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-safe dict: the feedback message, and the per-hop record."""
@@ -129,6 +139,8 @@ class HopResult:
             "bad": self.bad,
             "bad_reasons": list(self.bad_reasons),
             "sham": self.sham,
+            "inhibited": self.inhibited,
+            "inhibits_over": list(self.inhibits_over),
             "band_powers": {
                 ch: {band: float(powers[i, j]) for j, band in enumerate(self.band_names)}
                 for i, ch in enumerate(self.channel_names)
@@ -160,7 +172,7 @@ class HopLog:
 
     Attributes (views of the hops so far)
     ----------
-    feedback_phase, reward, bad : ndarray of bool
+    feedback_phase, reward, bad, inhibited : ndarray of bool
     time_s, timestamp, feedback : ndarray of float
         As in ``HopResult``.
     protocol_power : ndarray, shape (n_hops, n_bands)
@@ -174,6 +186,7 @@ class HopLog:
             "feedback_phase": np.zeros(capacity, dtype=np.bool_),
             "reward": np.zeros(capacity, dtype=np.bool_),
             "bad": np.zeros(capacity, dtype=np.bool_),
+            "inhibited": np.zeros(capacity, dtype=np.bool_),
             "time_s": np.zeros(capacity),
             "timestamp": np.zeros(capacity),
             "feedback": np.zeros(capacity),
@@ -194,6 +207,7 @@ class HopLog:
         data["feedback_phase"][n] = hop.phase is Phase.FEEDBACK
         data["reward"][n] = hop.reward
         data["bad"][n] = hop.bad
+        data["inhibited"][n] = hop.inhibited
         data["time_s"][n] = hop.time_s
         data["timestamp"][n] = hop.timestamp
         data["feedback"][n] = hop.feedback
@@ -216,6 +230,7 @@ class HopLog:
     feedback_phase = _Column()
     reward = _Column()
     bad = _Column()
+    inhibited = _Column()
     time_s = _Column()
     timestamp = _Column()
     feedback = _Column()
@@ -232,7 +247,7 @@ class FeedbackEngine:
     channel_names : sequence of str
         Names (10-20 positions) of the rows of each chunk.
     protocol : Protocol
-        What is trained (``protocols.get_protocol``).
+        What is trained (``protocols.get_protocol``): the metric, its inhibits, the eyes condition.
     hop_seconds : float
         Time between feedback updates (0.25 s); rounded to whole samples.
     window_seconds : float
@@ -244,8 +259,9 @@ class FeedbackEngine:
     line_freq : float | None
         Mains frequency to notch (50 or 60 Hz); None for none.
     baseline_seconds : float
-        Eyes-open baseline before feedback (60 s); 0 starts feedback at once, with the threshold set by
-        the first windows.
+        Baseline before feedback (60 s), in the protocol's eyes condition: it seeds the reward threshold and
+        sets the inhibit thresholds. 0 starts feedback at once, with the reward threshold set by the first
+        windows and the inhibits off.
     target_reward_rate : float
         Share of windows to reward, 0.05 to 0.95 (typically 0.6-0.8).
     threshold_seconds : float
@@ -253,7 +269,7 @@ class FeedbackEngine:
     limits : ArtifactLimits | None
         Artifact thresholds.
     bands : mapping
-        Band name to (lo, hi) Hz.
+        Band name to (lo, hi) Hz; the protocol's inhibit bands are added when missing.
     sham : ShamReplay | None
         Replay an earlier session's rewards instead of the live EEG's.
     reset_gap_seconds : float | None
@@ -268,6 +284,8 @@ class FeedbackEngine:
         Every hop so far, in columns.
     last_hop : HopResult | None
         The newest hop.
+    inhibit_thresholds : dict of str to float | None
+        Each inhibit band's threshold in uV**2 (mean over the protocol's channels), once the baseline set them.
     """
 
     def __init__(
@@ -286,7 +304,7 @@ class FeedbackEngine:
         target_reward_rate: float = 0.7,
         threshold_seconds: float = 30.0,
         limits: ArtifactLimits | None = None,
-        bands: Mapping[str, tuple[float, float]] = BANDS,
+        bands: Mapping[str, tuple[float, float]] = LIVE_BANDS,
         sham: ShamReplay | None = None,
         reset_gap_seconds: float | None = None,
     ) -> None:
@@ -305,6 +323,10 @@ class FeedbackEngine:
             validate_type(sham, ShamReplay, "sham")
         self.sham = sham
         nyquist = self.sfreq / 2.0
+        bands = dict(bands)
+        for inhibit in protocol.inhibits:
+            if inhibit.band not in bands and inhibit.band in LIVE_BANDS:
+                bands[inhibit.band] = LIVE_BANDS[inhibit.band]
         self.bands = check_bands(bands, nyquist=nyquist)
         self.band_names = tuple(self.bands)
         if "gamma" not in self.bands:
@@ -360,6 +382,12 @@ class FeedbackEngine:
         )
         self._metric = protocol.bind(self.channel_names, self.band_names)
         self._rows = self._metric.rows
+        for inhibit in protocol.inhibits:
+            check_option(inhibit.band, self.band_names, f"inhibit band of protocol {protocol.name!r}")
+        self._inhibit_columns = tuple(self.band_names.index(i.band) for i in protocol.inhibits)
+        self.inhibit_thresholds: dict[str, float] | None = None
+        # (band, column, threshold) per inhibit once the baseline set them: what a feedback hop checks.
+        self._inhibit_checks: tuple[tuple[str, int, float], ...] = ()
         # The mean over the protocol's channels as one product (a hop's record for the summary).
         self._row_weights = np.zeros(len(self.channel_names))
         self._row_weights[list(self._rows)] = 1.0 / len(self._rows)
@@ -413,6 +441,7 @@ class FeedbackEngine:
         self._baseline_good = 0
         self._feedback_hops = 0
         self._rewarded = 0
+        self._inhibited_hops = 0
         self._bad_hops = 0
         self._latencies: list[float] = []
 
@@ -582,7 +611,11 @@ class FeedbackEngine:
         threshold: float | None = None
         reward = False
         feedback = 0.0
+        inhibited = False
+        over: tuple[str, ...] = ()
         band_powers = powers[:, :-1]
+        protocol_power = self._row_weights @ band_powers
+        baseline_done = False
         if phase is Phase.BASELINE:
             self._baseline_count += 1
             if not bad:
@@ -591,15 +624,25 @@ class FeedbackEngine:
             if self._baseline_count >= self._baseline_hops and self._baseline_good >= 2:
                 self.threshold.seed(self._baseline_metrics)
                 self.phase = Phase.FEEDBACK
+                baseline_done = True
         else:
             if not bad:
-                reward, feedback, threshold = self.threshold.evaluate(metric)
+                for band, column, limit in self._inhibit_checks:
+                    if protocol_power[column] > limit:
+                        over += (band,)
+                if over:
+                    # Withheld: no reward, no feedback, and the window stays out of the threshold's history.
+                    inhibited = True
+                    threshold = self.threshold.threshold
+                else:
+                    reward, feedback, threshold = self.threshold.evaluate(metric)
             else:
                 threshold = self.threshold.threshold
             if self.sham is not None:
                 reward, feedback = self.sham.next()
             self._feedback_hops += 1
             self._rewarded += reward
+            self._inhibited_hops += inhibited
         if bad:
             self._bad_hops += 1
         hop = HopResult(
@@ -618,10 +661,31 @@ class FeedbackEngine:
             sham=self.sham is not None,
             channel_names=self.channel_names,
             band_names=self.band_names,
+            inhibited=inhibited,
+            inhibits_over=over,
         )
-        self.log.append(hop, self._row_weights @ band_powers)
+        self.log.append(hop, protocol_power)
         self.last_hop = hop
+        if baseline_done:
+            self._set_inhibits()
         return hop
+
+    def _set_inhibits(self) -> None:
+        """Fix each inhibit's threshold at its percentile of the baseline's good windows (then kept)."""
+        inhibits = self.protocol.inhibits
+        if not inhibits:
+            return
+        log = self.log
+        good = ~log.feedback_phase & ~log.bad
+        values = log.protocol_power[good][:, list(self._inhibit_columns)]
+        limits = [
+            float(np.percentile(values[:, k], inhibit.percentile)) for k, inhibit in enumerate(inhibits)
+        ]
+        self.inhibit_thresholds = {i.band: limit for i, limit in zip(inhibits, limits, strict=True)}
+        self._inhibit_checks = tuple(
+            (i.band, column, limit)
+            for i, column, limit in zip(inhibits, self._inhibit_columns, limits, strict=True)
+        )
 
     # -- controls and results -------------------------------------------------------------------------------
 
@@ -666,13 +730,14 @@ class FeedbackEngine:
         return min(1.0, self._baseline_count / self._baseline_hops)
 
     def running_figures(self, *, recent: int = 1200) -> dict[str, float | None]:
-        """Reward rate and bad-window share so far, and the latency (ms) median and p99 of the last ``recent``
-        hops sent: what a live console shows every second, at a cost that does not grow with the session
-        (``summary`` walks every hop)."""
+        """Reward rate, inhibited share (of feedback hops) and bad-window share so far, and the latency (ms)
+        median and p99 of the last ``recent`` hops sent: what a live console shows every second, at a cost that
+        does not grow with the session (``summary`` walks every hop)."""
         latencies = np.sort(self._latencies[-recent:])
         n_hops = len(self.log)
         return {
             "reward_rate": self._rewarded / self._feedback_hops if self._feedback_hops else None,
+            "inhibited_share": self._inhibited_hops / self._feedback_hops if self._feedback_hops else None,
             "bad_share": self._bad_hops / n_hops if n_hops else None,
             "latency_p50_ms": _sorted_percentile(latencies, 50) * 1e3 if latencies.size else None,
             "latency_p99_ms": _sorted_percentile(latencies, 99) * 1e3 if latencies.size else None,
@@ -731,6 +796,20 @@ class FeedbackEngine:
             baseline_seconds=self._baseline_count * self.hop_seconds,
             reward_rate=self._rewarded / self._feedback_hops if self._feedback_hops else None,
             target_reward_rate=self.threshold.target_rate,
+            eyes=self.protocol.eyes.value,
+            inhibits=[
+                {
+                    "band": inhibit.band,
+                    "label": inhibit.label,
+                    "guards": inhibit.guards,
+                    "percentile": inhibit.percentile,
+                    "threshold_uv2": (
+                        self.inhibit_thresholds.get(inhibit.band) if self.inhibit_thresholds else None
+                    ),
+                }
+                for inhibit in self.protocol.inhibits
+            ],
+            inhibited_share=self._inhibited_hops / self._feedback_hops if self._feedback_hops else None,
             final_threshold=self.threshold.threshold,
             bad_share=self._bad_hops / n_hops if n_hops else None,
             lost_samples=int(self.lost_samples),

@@ -1,18 +1,66 @@
-"""Neurofeedback protocols (what is trained, where, and when it is rewarded) and the adaptive threshold.
+"""Neurofeedback protocols (what is rewarded, what is inhibited, where, eyes open or closed) and the thresholds.
 
-The four protocols are the "conventional" ones of the chronic-pain trials (Hesam-Shariati 2022; Patel 2020;
-clinical.md section 4.2). Each reduces the band powers of its channels to one number, the metric, and
-rewards it being above (up-training) or below (down-training) a threshold. The threshold adapts so that the
-reward comes about as often as the practitioner asks, typically 60-80 % of the time (clinical.md 4.3).
+Each protocol reduces the band powers of its channels to one number, the metric, and rewards it being above
+(up-training) or below (down-training) a threshold that adapts so that the reward comes about as often as the
+practitioner asks, typically 60-80 % of the time (practitioner convention: IMBR, "Setting the reward slider",
+https://imbr.org/help/setting-the-reward-slider; Brain-Trainer, "Rewards", https://brain-trainer.com/answer/rewards).
+
+Inhibit bands
+-------------
+Clinical protocols pair the reward with inhibits: bands whose power, when high, withholds the reward whatever
+the metric does, so that what earns the reward is the trained rhythm and not eye movement, drowsiness or muscle
+tension. An SMR protocol, for example, rewards 12-15 Hz while inhibiting theta and high beta (about 22-30 Hz,
+where scalp muscle (EMG) power shows); without the inhibit, a theta/beta protocol whose beta band reaches 30 Hz
+rewards a patient for clenching the jaw (Hammond DC, "What is neurofeedback: an update", J Neurotherapy
+2011;15(4):305-336; the bands of the trials in Hesam-Shariati 2022 and Schuurman 2024, below). The defaults here:
+
+* every inhibit's threshold is the ``INHIBIT_PERCENTILE`` (90th) percentile of that band's power in the
+  session's own baseline (good windows only, mean over the protocol's channels), fixed for the session: in the
+  baseline's own state the inhibit trips in about one window in ten. Practitioner software sets inhibit
+  thresholds so that they cut off the highest bursts and then fixes them while the reward threshold keeps
+  adapting (Brain-Trainer, "Thresholds", https://brain-trainer.com/answer/thresholds, and "Rewards and
+  inhibits", https://brain-trainer.com/answer/rewards-and-inhibits, which also shows why few inhibits are
+  used: each one multiplies the share of feedback by its own pass rate). These are practitioner conventions,
+  not parameters any trial validated.
+* a window an inhibit withholds is not rewarded, shows no feedback, and does not enter the reward threshold's
+  history (muscle power in beta would otherwise move a theta/beta threshold).
+* with no baseline (``baseline_seconds=0``) there is nothing to set an inhibit from, and the inhibits are off;
+  the summary says so.
+
+Eyes open or closed
+-------------------
+Alpha power is several times higher with the eyes closed than open (the Berger effect). A baseline recorded
+with the eyes open and training done with them closed sets the threshold far below the training state, so an
+alpha protocol then rewards the patient for closing their eyes. Each protocol states its usual condition
+(``eyes``); a session may choose the other, and the baseline is recorded in that same condition, with the
+patient's screen saying so.
+
+Evidence
+--------
+Reviews rate the evidence for EEG neurofeedback in chronic pain as low quality: small trials, often
+uncontrolled, of mixed conditions (mostly fibromyalgia, central neuropathic pain after spinal cord injury,
+chemotherapy-induced neuropathy, migraine), none of chronic back pain on its own (Patel 2020; Hesam-Shariati
+2022; Roy 2020). Each protocol's ``evidence`` says what it rests on, for the practitioner choosing it.
 
 References
 ----------
-Hesam-Shariati N et al. (2022). The analgesic effect of electroencephalographic neurofeedback for people with
-chronic pain: a systematic review and meta-analysis. Eur J Neurol 29(3):921-936.
-Patel K et al. (2020). Effects of neurofeedback in the management of chronic pain: a systematic review and
-meta-analysis of clinical trials. Eur J Pain 24(8):1440-1457. doi:10.1002/ejp.1612
+Patel K, Sutherland H, Henshaw J, et al. (2020). Effects of neurofeedback in the management of chronic pain: a
+systematic review and meta-analysis of clinical trials. Eur J Pain 24(8):1440-1457. doi:10.1002/ejp.1612
+Hesam-Shariati N, Chang WJ, Wewege MA, et al. (2022). The analgesic effect of electroencephalographic
+neurofeedback for people with chronic pain: a systematic review and meta-analysis. Eur J Neurol 29(3):921-936.
+Roy R, de la Vega R, Jensen MP, Miro J (2020). Neurofeedback for pain management: a systematic review. Front
+Neurosci 14:671.
+Schuurman BB, et al. (2024). A scoping review of the effect of EEG neurofeedback on pain complaints in adults
+with chronic pain. J Clin Med 13(10):2813.
+Al-Taleb MKH, Purcell M, Fraser M, Petric-Gray N, Vuckovic A (2019). Home used, patient self-managed,
+brain-computer interface for the management of central neuropathic pain post spinal cord injury: usability
+study. J NeuroEng Rehabil 16:53.
+Kayiran S, Dursun E, Dursun N, Ermutlu N, Karamursel S (2010). Neurofeedback intervention in fibromyalgia
+syndrome; a randomized, controlled, rater blind clinical trial. Appl Psychophysiol Biofeedback 35(4):293-302.
 Allen JJB, Coan JA, Nazarian M (2004). Issues and assumptions on the road from raw signals to metrics of
 frontal EEG asymmetry in emotion. Biol Psychol 67(1-2):183-218 (the ln F4 - ln F3 alpha index).
+Mennella R, Patron E, Palomba D (2017). Frontal alpha asymmetry neurofeedback for the reduction of negative
+affect and anxiety. Behav Res Ther 92:32-40.
 """
 
 from __future__ import annotations
@@ -27,7 +75,7 @@ from enum import StrEnum
 import numpy as np
 from numpy.typing import NDArray
 
-from painrewire.neurofeedback.bands import BANDS
+from painrewire.neurofeedback.bands import BANDS, LIVE_BANDS
 from painrewire.neurofeedback.validation import check_number, check_option, ensure_int
 
 #: Band power below this (uV**2) is treated as this in logarithms and ratios, so a flat window gives a
@@ -51,6 +99,55 @@ class MetricKind(StrEnum):
     ASYMMETRY = "asymmetry"  # ln(band at channel 2) - ln(band at channel 1)
 
 
+class Eyes(StrEnum):
+    """The condition the baseline and the training are both done in."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Purpose(StrEnum):
+    """What a protocol is offered for: chronic pain, or something else a pain patient may also need."""
+
+    PAIN = "pain"
+    MOOD = "mood"
+
+
+#: An inhibit's threshold is this percentile of its band's power over the baseline's good windows (see the
+#: module's notes: a practitioner convention, about one baseline window in ten over it).
+INHIBIT_PERCENTILE = 90.0
+
+
+@dataclass(frozen=True, slots=True)
+class Inhibit:
+    """A band whose power, above its threshold, withholds the reward.
+
+    Parameters
+    ----------
+    band : str
+        A band of ``bands.LIVE_BANDS``.
+    guards : str
+        What a high value of it means, for the practitioner (e.g. "muscle tension (EMG)").
+    percentile : float
+        The threshold is this percentile of the band's power over the baseline's good windows.
+    """
+
+    band: str
+    guards: str
+    percentile: float = INHIBIT_PERCENTILE
+
+    @property
+    def label(self) -> str:
+        """The band and its edges, e.g. ``high beta 22-30 Hz``."""
+        lo, hi = LIVE_BANDS[self.band]
+        return f"{self.band.replace('_', ' ')} {lo:g}-{hi:g} Hz"
+
+
+THETA_INHIBIT = Inhibit("theta", "drowsiness and eye movement (theta 4-8 Hz)")
+HIGH_BETA_INHIBIT = Inhibit("high_beta", "muscle tension (EMG) and over-arousal (high beta 22-30 Hz)")
+EMG_INHIBIT = Inhibit("gamma", "muscle tension (EMG range 30-45 Hz)")
+
+
 @dataclass(frozen=True, slots=True)
 class Protocol:
     """One neurofeedback protocol.
@@ -69,6 +166,14 @@ class Protocol:
         Bands the metric uses (for the ratios: numerator then denominator).
     direction : Direction
         Reward a high or a low metric.
+    inhibits : tuple of Inhibit
+        Bands that withhold the reward while above their thresholds.
+    eyes : Eyes
+        The usual condition of baseline and training (a session may choose the other, for both).
+    purpose : Purpose
+        What the protocol is offered for.
+    evidence : str
+        What the protocol rests on, in a sentence or two, for the practitioner choosing it.
     """
 
     name: str
@@ -77,6 +182,14 @@ class Protocol:
     kind: MetricKind
     bands: tuple[str, ...]
     direction: Direction
+    inhibits: tuple[Inhibit, ...] = ()
+    eyes: Eyes = Eyes.OPEN
+    purpose: Purpose = Purpose.PAIN
+    evidence: str = ""
+
+    def with_eyes(self, eyes: Eyes | str) -> Protocol:
+        """Return the same protocol with its baseline and training in another eyes condition."""
+        return replace(self, eyes=Eyes(check_option(str(eyes), [e.value for e in Eyes], "eyes")))
 
     def with_channels(self, channels: Sequence[str]) -> Protocol:
         """Return the same protocol trained at other positions (a headset without the usual site)."""
@@ -147,6 +260,13 @@ PROTOCOLS: dict[str, Protocol] = {
         kind=MetricKind.POWER,
         bands=("alpha",),
         direction=Direction.UP,
+        inhibits=(THETA_INHIBIT, HIGH_BETA_INHIBIT),
+        eyes=Eyes.CLOSED,
+        evidence=(
+            "Low-quality evidence for chronic pain: small studies without a control group, mostly of central "
+            "neuropathic pain after spinal cord injury (e.g. Al-Taleb 2019, 15 people training at home: alpha "
+            "up with theta 4-8 Hz and beta 20-30 Hz inhibited). Not studied in chronic back pain."
+        ),
     ),
     "smr_theta": Protocol(
         name="smr_theta",
@@ -155,6 +275,12 @@ PROTOCOLS: dict[str, Protocol] = {
         kind=MetricKind.LOG_RATIO,
         bands=("smr", "theta"),
         direction=Direction.UP,
+        inhibits=(THETA_INHIBIT, HIGH_BETA_INHIBIT),
+        evidence=(
+            "Low-quality evidence for chronic pain: small trials in fibromyalgia (e.g. Kayiran 2010, a small "
+            "randomised trial against a drug, not against sham; SMR 12-15 Hz up and theta 4-8 Hz down at C4) "
+            "and uncontrolled series. Not studied in chronic back pain."
+        ),
     ),
     "theta_beta": Protocol(
         name="theta_beta",
@@ -163,23 +289,46 @@ PROTOCOLS: dict[str, Protocol] = {
         kind=MetricKind.RATIO,
         bands=("theta", "beta"),
         direction=Direction.DOWN,
+        inhibits=(EMG_INHIBIT,),
+        evidence=(
+            "Very low evidence for chronic pain: a protocol from attention (ADHD) training, used in a few small "
+            "uncontrolled pain studies; no controlled chronic-pain trial of it is known to us, and none in "
+            "chronic back pain. Its beta band (13-30 Hz) takes up muscle tension, hence the EMG inhibit."
+        ),
     ),
+    # Frontal alpha asymmetry is studied for depression and negative affect, not for pain. It stays available
+    # (low mood is common with chronic pain and may be a goal of its own, and earlier sessions used it) but is
+    # offered apart from the pain protocols and says what it is for.
     "asymmetry": Protocol(
         name="asymmetry",
-        title="Frontal alpha asymmetry (ln alpha F4 - ln alpha F3 up)",
+        title="Frontal alpha asymmetry (ln alpha F4 - ln alpha F3 up; for low mood, not pain)",
         channels=("F3", "F4"),
         kind=MetricKind.ASYMMETRY,
         bands=("alpha",),
         direction=Direction.UP,
+        inhibits=(EMG_INHIBIT,),
+        purpose=Purpose.MOOD,
+        evidence=(
+            "Studied for depression and negative affect, not for pain: small trials (e.g. Mennella 2017, "
+            "adults with high negative affect). No chronic-pain trial. Frontal sites pick up forehead muscle "
+            "and eye movement, hence the EMG inhibit."
+        ),
     ),
 }
 
 
-def get_protocol(name: str, *, channels: Sequence[str] | None = None) -> Protocol:
-    """Return the protocol called ``name`` (one of ``PROTOCOLS``), optionally at other channels."""
+def get_protocol(
+    name: str, *, channels: Sequence[str] | None = None, eyes: Eyes | str | None = None
+) -> Protocol:
+    """Return the protocol called ``name`` (one of ``PROTOCOLS``), optionally at other channels or with the
+    baseline and training in the other eyes condition."""
     protocol = PROTOCOLS[check_option(name, PROTOCOLS, "protocol")]
     for band in protocol.bands:
         check_option(band, BANDS, "band")
+    for inhibit in protocol.inhibits:
+        check_option(inhibit.band, LIVE_BANDS, "inhibit band")
+    if eyes is not None:
+        protocol = protocol.with_eyes(eyes)
     return protocol if channels is None else protocol.with_channels(channels)
 
 

@@ -13,7 +13,8 @@ round trip through the file is within one step, and the tests prove it.
 Samples that never arrived are filled with the channel's last value so the file's time axis stays true,
 and a ``lost_samples`` annotation covers exactly the filled span (peers.md: keep the recording honest about
 the gap). Annotations are the session's events: ``signal_check``, ``baseline``, ``feedback``, ``reward``,
-``bad:<reasons>``, ``lost_samples:<n>``, ``note:<text>``, ``sham``, ``override:<...>``.
+``bad:<reasons>``, ``inhibit:<bands>`` (an inhibit band withheld the reward), ``eyes_open`` / ``eyes_closed``
+(the condition of baseline and training), ``lost_samples:<n>``, ``note:<text>``, ``sham``, ``override:<...>``.
 
 EDF+ limits that shape this module (EDFlib, which pyedflib wraps): an annotation's text holds at most 40
 bytes (longer notes are split into consecutive annotations 0.1 ms apart); a file holds at most 64

@@ -39,7 +39,7 @@ class SessionSummary:
     minutes_trained : float
         Minutes of feedback phase (baseline excluded).
     baseline_seconds : float
-        Seconds of eyes-open baseline.
+        Seconds of baseline (in the ``eyes`` condition, as the training).
     reward_rate : float | None
         Share of feedback hops rewarded (bad windows count as not rewarded).
     target_reward_rate : float
@@ -64,6 +64,13 @@ class SessionSummary:
         Signal-check failures the practitioner proceeded over, with their reasons.
     hops : int
         Feedback updates computed.
+    eyes : str
+        ``open`` or ``closed``: the condition of the baseline and the training alike.
+    inhibits : list of dict
+        Each inhibit band: ``band``, ``label``, ``guards``, ``percentile`` and the ``threshold_uv2`` the baseline
+        set (None when there was no baseline to set it from, and the inhibit was off).
+    inhibited_share : float | None
+        Share of feedback hops whose reward an inhibit withheld.
     """
 
     protocol: str
@@ -84,14 +91,25 @@ class SessionSummary:
     band_power_per_minute: list[MinuteBandPower] = field(default_factory=list)
     signal_check_overrides: list[str] = field(default_factory=list)
     hops: int = 0
+    eyes: str = "open"
+    inhibits: list[dict[str, Any]] = field(default_factory=list)
+    inhibited_share: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-safe dict (no NaN, no infinity, no numpy types)."""
         out = asdict(self)
         for key in ("minutes_trained", "baseline_seconds", "target_reward_rate", "clock_offset_s"):
             out[key] = _finite(out[key]) or 0.0
-        for key in ("reward_rate", "final_threshold", "bad_share", "latency_p50_ms", "latency_p99_ms"):
+        for key in (
+            "reward_rate",
+            "final_threshold",
+            "bad_share",
+            "latency_p50_ms",
+            "latency_p99_ms",
+            "inhibited_share",
+        ):
             out[key] = _finite(out[key])
+        out["inhibits"] = [{**i, "threshold_uv2": _finite(i.get("threshold_uv2"))} for i in self.inhibits]
         out["baseline_band_power_uv2"] = {k: _finite(v) for k, v in self.baseline_band_power_uv2.items()}
         out["band_power_per_minute"] = [
             {

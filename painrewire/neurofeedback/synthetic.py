@@ -2,7 +2,9 @@
 
 ``eeg_like`` is resting-EEG-like noise (a falling spectrum), an alpha rhythm that waxes and wanes, strongest
 over the back of the head, and a few blinks over the front: enough for the feedback, the artifact marks and
-the review page to have something real to show. ``offline_session`` drives a ``TrainingSession`` over it on a
+the review page to have something real to show. ``eyes_eeg`` and ``emg_like`` are the controlled signals the
+tests use: alpha that follows the eyes (strong closed, weak open), and broadband muscle-like power to
+inject. ``offline_session`` drives a ``TrainingSession`` over it on a
 clock that moves by itself, so a demo clinic gets genuine recordings in a fraction of a second. Nothing here
 claims to be a patient's brain: the demo says these sessions were generated.
 """
@@ -19,7 +21,7 @@ from numpy.typing import NDArray
 from scipy import signal
 
 from painrewire.neurofeedback.acquisition import PlaybackSource
-from painrewire.neurofeedback.protocols import Protocol
+from painrewire.neurofeedback.protocols import Eyes, Protocol
 from painrewire.neurofeedback.sham import ShamReplay
 from painrewire.neurofeedback.training import SessionResult, TrainingSession
 
@@ -59,6 +61,65 @@ def eeg_like(
     for start in rng.integers(0, max(1, n - width), size=n_blinks):
         data[:, start : start + width] += frontal[:, None] * shape[None, : min(width, n - start)]
     return np.asarray(data, dtype=np.float64)
+
+
+def eyes_eeg(
+    channel_names: Sequence[str],
+    sfreq: float,
+    conditions: Sequence[tuple[Eyes | str, float]],
+    *,
+    seed: int = 0,
+    alpha_open_uv: float = 4.0,
+    alpha_closed_uv: float = 20.0,
+    noise_uv: float = 2.5,
+) -> FloatArray:
+    """Resting EEG whose alpha follows the eyes, shape (n_channels, n_times), in microvolts.
+
+    AR(1) noise (coefficient 0.9, innovations of ``noise_uv``; a falling spectrum like resting EEG) on every
+    channel, plus one continuous 10 Hz rhythm whose amplitude is ``alpha_closed_uv`` while the eyes are closed
+    and ``alpha_open_uv`` while they are open (the Berger effect), the same on every channel. A sinusoid of
+    amplitude A has power A**2 / 2: 200 uV**2 closed and 8 uV**2 open with the defaults.
+
+    Parameters
+    ----------
+    channel_names : sequence of str
+        Rows of the result.
+    sfreq : float
+        Sampling frequency in Hz.
+    conditions : sequence of (eyes, seconds)
+        The condition of each stretch, in order, e.g. ``[("open", 60), ("closed", 60)]``.
+    seed : int
+        Seed of ``numpy.random.default_rng`` for the noise and the rhythm's phase.
+    """
+    rng = np.random.default_rng(seed)
+    lengths = [round(float(seconds) * sfreq) for _, seconds in conditions]
+    n = sum(lengths)
+    amplitude = np.concatenate(
+        [
+            np.full(length, alpha_closed_uv if Eyes(str(eyes)) is Eyes.CLOSED else alpha_open_uv)
+            for (eyes, _), length in zip(conditions, lengths, strict=True)
+        ]
+    )
+    t = np.arange(n) / sfreq
+    rhythm = amplitude * np.sin(2 * np.pi * 10.0 * t + rng.uniform(0, 2 * np.pi))
+    background = signal.lfilter(
+        [1.0], [1.0, -0.9], rng.standard_normal((len(channel_names), n)) * noise_uv, axis=1
+    )
+    return np.asarray(background + rhythm[None, :], dtype=np.float64)
+
+
+def emg_like(
+    sfreq: float, seconds: float, *, rms_uv: float, band: tuple[float, float] = (20.0, 45.0), seed: int = 0
+) -> FloatArray:
+    """Muscle-like activity, shape (n_times,): white noise band-passed to ``band`` (Hz) with RMS ``rms_uv``.
+
+    Scalp EMG is broadband from about 20 Hz up; what the EEG's 1-45 Hz pass keeps of it lies in high beta and
+    the 30-45 Hz range. Its power, ``rms_uv**2``, is spread evenly over ``band`` (4th-order Butterworth edges).
+    """
+    rng = np.random.default_rng(seed)
+    sos = signal.butter(4, band, btype="bandpass", fs=sfreq, output="sos")
+    noise = signal.sosfiltfilt(sos, rng.standard_normal(round(seconds * sfreq)))
+    return np.asarray(noise * (rms_uv / float(np.sqrt(np.mean(noise**2)))), dtype=np.float64)
 
 
 class _StepClock:

@@ -32,7 +32,7 @@ import numpy as np
 
 from painrewire.neurofeedback.acquisition import Chunk, Source, SourceStatus
 from painrewire.neurofeedback.artifacts import ArtifactLimits, SignalCheckReport, check_signal
-from painrewire.neurofeedback.bands import BANDS
+from painrewire.neurofeedback.bands import LIVE_BANDS
 from painrewire.neurofeedback.engine import FeedbackEngine, HopResult, Phase
 from painrewire.neurofeedback.loss import LossMonitor, LossState
 from painrewire.neurofeedback.protocols import Protocol
@@ -124,7 +124,7 @@ class TrainingSession:
     source : Source
         The headset (``BrainFlowSource``, ``LSLSource``, ``PlaybackSource``, ...).
     protocol : Protocol
-        What is trained.
+        What is trained, with its inhibits and the eyes condition of baseline and training.
     recording_path : str | Path | None
         EDF+ file to record to (None: no recording, for previews).
     sham : ShamReplay | None
@@ -190,7 +190,7 @@ class TrainingSession:
         self._check_start = 0.0
         self._train_offset = 0
         self._samples = 0
-        self._runs: dict[str, _Run | None] = {"phase": None, "reward": None, "bad": None}
+        self._runs: dict[str, _Run | None] = {"phase": None, "reward": None, "bad": None, "inhibit": None}
         self._last_hop_end: float | None = None
         self._paused_since: float | None = None
         self._reconnects = 0
@@ -222,7 +222,7 @@ class TrainingSession:
             raise RuntimeError(f"start() is for a new session; this one is {self.state.value}")
         self.source.start()
         try:
-            self.protocol.bind(self.source.channel_names, list(BANDS))
+            self.protocol.bind(self.source.channel_names, list(LIVE_BANDS))
         except ValueError:
             self.source.stop()
             raise
@@ -302,6 +302,7 @@ class TrainingSession:
         )
         self.engine.clock_offset = float(self.source.clock_offset)
         self._train_offset = self._samples
+        self._annotate(self.recorded_seconds, 0.0, f"eyes_{self.protocol.eyes.value}")
         self.state = SessionState.TRAINING
 
     def step(self) -> SessionStep:
@@ -329,9 +330,8 @@ class TrainingSession:
         result.paused = loss_state is LossState.ALARM
         if result.paused and self._paused_since is None:
             self._paused_since = self.recorded_seconds
-            self._close_run("phase")
-            self._close_run("reward")
-            self._close_run("bad")
+            for kind in self._runs:
+                self._close_run(kind)
         elif not result.paused:
             self._paused_since = None
         if result.hops:
@@ -397,9 +397,8 @@ class TrainingSession:
             self._last_hop_end is not None and abs(end - self._last_hop_end - hop_s) < 0.5 / self.sfreq
         )
         if not contiguous:
-            self._close_run("phase")
-            self._close_run("reward")
-            self._close_run("bad")
+            for kind in self._runs:
+                self._close_run(kind)
         self._extend("phase", hop.phase.value, end - hop_s, end)
         if hop.reward:
             self._extend("reward", "reward", end - hop_s, end)
@@ -409,6 +408,10 @@ class TrainingSession:
             self._extend("bad", "bad:" + ",".join(hop.bad_reasons), end - self.engine.window_seconds, end)
         else:
             self._close_run("bad")
+        if hop.inhibited:
+            self._extend("inhibit", "inhibit:" + ",".join(hop.inhibits_over), end - hop_s, end)
+        else:
+            self._close_run("inhibit")
         self._last_hop_end = end
 
     def _extend(self, kind: str, label: str, start: float, end: float) -> None:
@@ -465,7 +468,7 @@ class TrainingSession:
         """End the session: stop the source, write the recording, return the summary."""
         if self.state is SessionState.STOPPED:
             raise RuntimeError("The session is already stopped")
-        for kind in ("phase", "reward", "bad"):
+        for kind in self._runs:
             self._close_run(kind)
         if self.monitor is not None and self.monitor.state(self.now()) is LossState.ALARM:
             self._annotate(self.recorded_seconds, 0.0, "alarm:no_data_at_end")
