@@ -18,12 +18,21 @@ What is exported
   and ``<instrument>-<subscale>``), which a receiving system can map.
 - ``CarePlan`` from the current signed plan: one activity per module with its weekly dose and duration.
 - ``Appointment`` for each appointment, with the patient and clinician as participants.
+- ``Flag`` for each safety alert: ``active`` while open, ``inactive`` once a clinician closed it; categories
+  ``clinical`` and ``safety`` (http://terminology.hl7.org/CodeSystem/flag-category); the code in the clinic's
+  local system ``<base_url>/fhir/CodeSystem/painrewire-alert-kinds`` with the alert's summary as text;
+  ``period`` from raised to closed; ``author`` the person who gave the answers that raised it, where known.
+- ``RiskAssessment`` for each clinician-completed suicide and self-harm risk assessment: ``final``, performed
+  by the clinician, with one prediction whose ``qualitativeRisk`` is the clinician's judgement in the HL7
+  risk-probability code system (low, moderate, high); the actions as ``mitigation``, the domains and the note
+  as ``note``; ``basis`` the questionnaire response behind the alert it answered.
 
 The resources are built as plain JSON and checked against the ``fhir.resources`` models. The installed
 ``fhir.resources`` (8.x) ships FHIR R5 as default and R4B (4.3.0) as ``fhir.resources.R4B``; there is no
 separate R4 (4.0.1) package in it. The resources used here (Patient, Practitioner, QuestionnaireResponse,
-Observation, CarePlan, Appointment, Bundle) did not change between R4 and R4B, so they are validated with
-the R4B models and declared as R4 (``meta.profile`` is not set; ``fhirVersion`` is the server's business).
+Observation, CarePlan, Appointment, Flag, RiskAssessment, Bundle) did not change between R4 and R4B, so they are
+validated with the R4B models and declared as R4 (``meta.profile`` is not set; ``fhirVersion`` is the server's
+business).
 """
 
 from __future__ import annotations
@@ -38,11 +47,13 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.resource import Resource
 
 from painrewire.accounts.models import User
-from painrewire.assessments.models import QuestionnaireResponse
+from painrewire.assessments.models import QuestionnaireResponse, SafetyAlert
 from painrewire.patients.models import Patient
 from painrewire.plans.models import PlanVersion
 from painrewire.reports.instruments import InstrumentFacts, instrument_facts
-from painrewire.reports.records import discipline_label, module_label
+from painrewire.reports.records import ALERT_KINDS, discipline_label, module_label
+from painrewire.risk.models import RiskAssessment, RiskLevel
+from painrewire.risk.service import DOMAINS, RISK_ACTIONS
 from painrewire.scheduling.models import Appointment, AppointmentStatus
 
 FHIR_MEDIA_TYPE = "application/fhir+json"
@@ -50,6 +61,13 @@ LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"
 OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 DATA_ABSENT = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
+FLAG_CATEGORY = "http://terminology.hl7.org/CodeSystem/flag-category"
+RISK_PROBABILITY = "http://terminology.hl7.org/CodeSystem/risk-probability"
+RISK_DISPLAY = {
+    RiskLevel.LOW: "Low likelihood",
+    RiskLevel.MODERATE: "Moderate likelihood",
+    RiskLevel.HIGH: "High likelihood",
+}
 _NAMESPACE = uuid.UUID("5b0f7c1e-4a39-4d55-9d0b-6f1f2c3a9e10")
 
 APPOINTMENT_STATUS = {
@@ -85,6 +103,10 @@ class ClinicSystems:
     @property
     def disciplines(self) -> str:
         return f"{self.root}/CodeSystem/painrewire-disciplines"
+
+    @property
+    def alert_kinds(self) -> str:
+        return f"{self.root}/CodeSystem/painrewire-alert-kinds"
 
     def identifier(self, kind: str) -> str:
         return f"{self.root}/identifier/{kind}"
@@ -351,6 +373,88 @@ def appointment_resource(
     }
     if appointment.status == AppointmentStatus.CANCELLED and appointment.cancel_reason:
         resource["cancelationReason"] = {"text": appointment.cancel_reason}
+    return resource
+
+
+def flag_resource(
+    alert: SafetyAlert, patient: Patient, systems: ClinicSystems, *, author: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A safety alert as a Flag: active while open; ``author`` a reference to who gave the answers, if known."""
+    label = ALERT_KINDS.get(alert.kind, alert.kind.value)
+    period: dict[str, str] = {"start": _instant(alert.raised_at)}
+    if alert.acknowledged_at is not None:
+        period["end"] = _instant(alert.acknowledged_at)
+    resource: dict[str, Any] = {
+        "resourceType": "Flag",
+        "id": str(alert.id),
+        "identifier": [{"system": systems.identifier("safety-alert"), "value": str(alert.id)}],
+        "status": "active" if alert.is_open else "inactive",
+        "category": [
+            {"coding": [{"system": FLAG_CATEGORY, "code": code, "display": display}], "text": display}
+            for code, display in (("clinical", "Clinical"), ("safety", "Safety"))
+        ],
+        "code": {
+            "coding": [{"system": systems.alert_kinds, "code": alert.kind.value, "display": label}],
+            "text": f"{label} ({alert.urgency}): {alert.summary}",
+        },
+        "subject": {"reference": urn(patient.id), "display": patient.user.full_name},
+        "period": period,
+    }
+    if author is not None:
+        resource["author"] = author
+    return resource
+
+
+def risk_assessment_resource(
+    assessment: RiskAssessment,
+    patient: Patient,
+    systems: ClinicSystems,
+    *,
+    basis: uuid.UUID | None = None,
+) -> dict[str, Any]:
+    """A clinician's risk assessment: the judgement as the prediction's qualitative risk, the actions as mitigation."""
+    level = assessment.risk_level
+    domains = "; ".join(
+        f"{label}: {'yes' if getattr(assessment, name) else 'no'}" for name, label in DOMAINS.items()
+    )
+    resource: dict[str, Any] = {
+        "resourceType": "RiskAssessment",
+        "id": str(assessment.id),
+        "identifier": [{"system": systems.identifier("risk-assessment"), "value": str(assessment.id)}],
+        "status": "final",
+        "code": {"text": "Suicide and self-harm risk assessment (clinician-completed)"},
+        "subject": {"reference": urn(patient.id), "display": patient.user.full_name},
+        "occurrenceDateTime": _instant(assessment.assessed_at),
+        "prediction": [
+            {
+                "outcome": {"text": "Suicide or self-harm"},
+                "qualitativeRisk": {
+                    "coding": [
+                        {"system": RISK_PROBABILITY, "code": level.value, "display": RISK_DISPLAY[level]}
+                    ],
+                    "text": RISK_DISPLAY[level],
+                },
+            }
+        ],
+        "mitigation": "; ".join(RISK_ACTIONS.get(a, a) for a in assessment.actions),
+        "note": [
+            {"text": domains},
+            {"text": f"Protective factors: {assessment.protective_factors}"},
+            {"text": f"Access to means: {assessment.access_to_means}"},
+            {"text": assessment.note},
+        ],
+    }
+    if assessment.judgement_reason:
+        resource["note"].append(
+            {
+                "text": f"Judged lower than the answers point to ({assessment.indicated_level.value}): "
+                f"{assessment.judgement_reason}"
+            }
+        )
+    if assessment.assessed_by_id is not None:
+        resource["performer"] = {"reference": urn(assessment.assessed_by_id)}
+    if basis is not None:
+        resource["basis"] = [{"reference": urn(basis)}]
     return resource
 
 

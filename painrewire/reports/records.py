@@ -6,13 +6,13 @@ Each function takes a patient whose access the caller has already checked and au
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from painrewire.accounts.models import Discipline, User
-from painrewire.assessments.models import QuestionnaireResponse
+from painrewire.assessments.models import AlertKind, QuestionnaireResponse, SafetyAlert
 from painrewire.patients.models import CareTeamMember, Patient
 from painrewire.plans.models import PlanVersion, VersionStatus
 from painrewire.plans.rules import PlanProposal
@@ -37,6 +37,37 @@ def responses(session: Session, patient: Patient) -> list[QuestionnaireResponse]
             select(QuestionnaireResponse)
             .where(QuestionnaireResponse.patient_id == patient.id)
             .order_by(QuestionnaireResponse.completed_at, QuestionnaireResponse.id)
+        )
+    )
+
+
+#: Each kind of safety alert as reports and exports name it.
+ALERT_KINDS: dict[AlertKind, str] = {
+    AlertKind.RED_FLAG: "Red flag",
+    AlertKind.SELF_HARM_RISK: "Self-harm answer",
+    AlertKind.SELF_HARM_UNASKED: "Self-harm question left blank",
+    AlertKind.MESSAGE_CRISIS: "Message that reads like a crisis",
+}
+#: Closed safety alerts stay on the report's first page for this long after they were raised or closed.
+RECENT_ALERT_DAYS = 90
+
+
+def safety_alerts(session: Session, patient: Patient, *, now: datetime) -> list[SafetyAlert]:
+    """Open alerts, and those raised or closed in the last `RECENT_ALERT_DAYS`: open first, newest first."""
+    since = now - timedelta(days=RECENT_ALERT_DAYS)
+    return list(
+        session.scalars(
+            select(SafetyAlert)
+            .where(
+                SafetyAlert.patient_id == patient.id,
+                or_(
+                    SafetyAlert.acknowledged_at.is_(None),
+                    SafetyAlert.acknowledged_at >= since,
+                    SafetyAlert.raised_at >= since,
+                ),
+            )
+            .options(joinedload(SafetyAlert.acknowledged_by))
+            .order_by(SafetyAlert.acknowledged_at.is_not(None), SafetyAlert.raised_at.desc())
         )
     )
 

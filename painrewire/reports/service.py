@@ -1,4 +1,8 @@
-"""The PDF progress report: pain outcome and charts, questionnaire scores with bands and MCIDs, and the plan.
+"""The PDF progress report: safety alerts first, then pain outcome and charts, questionnaire scores with bands
+and MCIDs, and the plan.
+
+The first page lists every open safety alert and those raised or closed in the last 90 days (kind, urgency,
+raised, status, action taken), so a reader who only sees page one still sees an open self-harm alert.
 
 Clinicians on the care team download it from a patient's overview, patients from their own record; every
 download is one ``export`` audit row. The report is rendered from an HTML template by WeasyPrint, with the
@@ -17,7 +21,8 @@ import jinja2
 from sqlalchemy.orm import Session
 
 from painrewire.accounts.models import AuditAction, User
-from painrewire.assessments.models import QuestionnaireResponse
+from painrewire.assessments import alerts as safety_alerts
+from painrewire.assessments.models import QuestionnaireResponse, SafetyAlert
 from painrewire.db import utcnow
 from painrewire.diary.outcomes import MCID_TABLE, QuestionnaireChange, questionnaire_change
 from painrewire.diary.progress import Progress, progress_for
@@ -67,6 +72,44 @@ class InstrumentScores:
 
 
 @dataclass(frozen=True)
+class AlertLine:
+    """One safety alert as the report's first page lists it."""
+
+    kind: str
+    urgency: str
+    raised_at: datetime
+    is_open: bool
+    status: str
+    action: str | None
+    summary: str
+
+
+def alert_line(alert: SafetyAlert) -> AlertLine:
+    if alert.is_open:
+        status = "Open: practice paused" if alert.holds_practice else "Open: practice goes on"
+        if alert.escalated_at is not None:
+            status += f"; escalated {alert.escalated_at.strftime('%d %b %Y %H:%M')} UTC"
+    else:
+        closed = alert.acknowledged_at.strftime("%d %b %Y") if alert.acknowledged_at else ""
+        by = alert.acknowledged_by.full_name if alert.acknowledged_by else "a clinician"
+        status = f"Closed {closed} by {by}"
+    action = (
+        safety_alerts.actions_for(alert.kind).get(alert.action_taken, alert.action_taken)
+        if alert.action_taken
+        else None
+    )
+    return AlertLine(
+        kind=records.ALERT_KINDS.get(alert.kind, alert.kind.value.replace("_", " ")),
+        urgency=alert.urgency,
+        raised_at=alert.raised_at,
+        is_open=alert.is_open,
+        status=status,
+        action=action,
+        summary=alert.summary,
+    )
+
+
+@dataclass(frozen=True)
 class ProgressReport:
     clinic_name: str
     patient_name: str
@@ -80,6 +123,9 @@ class ProgressReport:
     plan: records.PlanSummary | None
     practice_minutes_28_days: float
     practice_days_28_days: int
+    #: Open safety alerts and those of the last `records.RECENT_ALERT_DAYS` days, shown on the first page.
+    alerts: list[AlertLine]
+    alert_days: int
 
 
 def chart_bands(facts: InstrumentFacts) -> list[tuple[float, float, str, str]]:
@@ -185,6 +231,8 @@ def build_report(
         plan=records.plan_summary(version, for_patient=for_patient) if version else None,
         practice_minutes_28_days=sum(m for _, m in recent),
         practice_days_28_days=len({d for d, _ in recent}),
+        alerts=[alert_line(a) for a in records.safety_alerts(session, patient, now=now)],
+        alert_days=records.RECENT_ALERT_DAYS,
     )
 
 
