@@ -553,7 +553,7 @@ def alerts_of(session: Session, patient: Patient) -> list[SafetyAlert]:
 
 
 def open_alerts_for_caseload(session: Session, clinician: User) -> list[tuple[SafetyAlert, Patient]]:
-    """Every open alert of the clinician's patients, most urgent and oldest first."""
+    """Every open alert of the clinician's patients, most urgent and oldest first; each shown alert is audited."""
     rows = session.execute(
         select(SafetyAlert, Patient)
         .join(Patient, Patient.id == SafetyAlert.patient_id)
@@ -561,6 +561,16 @@ def open_alerts_for_caseload(session: Session, clinician: User) -> list[tuple[Sa
         .options(joinedload(Patient.user))
         .order_by(SafetyAlert.raised_at)
     ).all()
+    for alert, patient in rows:
+        audit.record(
+            session,
+            clinician,
+            AuditAction.READ,
+            "safety_alert",
+            resource_id=alert.id,
+            patient_id=patient.id,
+            reason="open safety alerts of the caseload",
+        )
     pairs = [(alert, patient) for alert, patient in rows]
     return sorted(pairs, key=lambda pair: URGENCY_ORDER.get(pair[0].urgency, 9))
 

@@ -390,3 +390,22 @@ class TestMailAndEscalation:
         wait_until_idle(worker)
         recipients = {a for r in smtp_server.mailbox.received for a in r.rcpt_tos}
         assert {physio.email, desk.email} <= recipients
+
+
+def test_listing_open_alerts_audits_each_patient_shown(
+    session: Session, patient: Patient, clinician: User, as_user: Callable[..., TestClient]
+) -> None:
+    from painrewire.accounts.models import AuditAction, AuditEvent
+
+    second = create_patient(session, care_team=[clinician])
+    shown = {self_harm(session, patient).id: patient.id, red_flag(session, second).id: second.id}
+    listed = as_user(clinician).get("/api/v1/alerts").json()
+    assert {a["id"] for a in listed} == {str(i) for i in shown}
+    rows = session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.actor_id == clinician.id,
+            AuditEvent.action == AuditAction.READ,
+            AuditEvent.resource_type == "safety_alert",
+        )
+    ).all()
+    assert {(uuid.UUID(str(r.resource_id)), r.patient_id) for r in rows} == set(shown.items())
