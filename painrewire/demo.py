@@ -48,6 +48,12 @@ PATIENTS = [
     ("maria", "Maria Gonzalez", date(1979, 3, 14), "Eight weeks into the program, improving"),
     ("james", "James Whitfield", date(1965, 11, 2), "Just started: intake and baseline done"),
     ("aisha", "Aisha Bello", date(1990, 6, 21), "Flare-up this week: worsening diary"),
+    (
+        "noah",
+        "Noah Brennan",
+        date(1990, 9, 30),
+        "Intake done: practice waits for the pain specialist's clearance",
+    ),
     ("li", "Li Wei", date(1984, 1, 9), "Signed up online: waiting for a care team"),
 ]
 SELF_REGISTERED = "li"

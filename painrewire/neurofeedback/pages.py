@@ -24,6 +24,8 @@ from painrewire.neurofeedback.protocols import PROTOCOLS
 from painrewire.neurofeedback.schemas import SessionCreate, SourceKind
 from painrewire.patients import access
 from painrewire.patients.models import Patient
+from painrewire.programs import gate
+from painrewire.programs.models import Module
 from painrewire.web import panels
 from painrewire.web.deps import CurrentClinician, CurrentPatientUser, SessionDep
 from painrewire.web.errors import headers_for, readable_pydantic_errors, status_for
@@ -121,6 +123,7 @@ def _patient_context(
         "errors": errors,
         "errors_title": errors_title,
         "sources": [s.value for s in SourceKind],
+        "practice": gate.practice_status(session, patient, Module.NEUROFEEDBACK),
     }
 
 
@@ -322,6 +325,7 @@ def patient_home(request: Request, user: CurrentPatientUser, session: SessionDep
             "text": patient_text(),
             "live": next((r for r in rows if r.status in service.ACTIVE), None),
             "done": [r for r in rows if r.status is SessionStatus.COMPLETED],
+            "practice": gate.practice_status(session, patient, Module.NEUROFEEDBACK),
         },
     )
 

@@ -26,7 +26,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from painrewire.accounts.models import AuditAction, Role, User
-from painrewire.assessments.service import safety_hold
 from painrewire.db import utcnow
 from painrewire.errors import Conflict, Forbidden, InvalidInput, NotFound, Unavailable
 from painrewire.neurofeedback import review
@@ -35,6 +34,7 @@ from painrewire.neurofeedback.protocols import PROTOCOLS, get_protocol
 from painrewire.neurofeedback.schemas import SessionCreate, SourceKind
 from painrewire.patients import access
 from painrewire.patients.models import Patient
+from painrewire.programs import gate
 from painrewire.programs.models import Module
 from painrewire.programs.service import log_practice
 
@@ -114,19 +114,16 @@ def create_session(
 ) -> NeurofeedbackSession:
     """Set a session up for a patient; the live loop (started once this is committed) opens the headset.
 
-    Refused while the patient's program is on hold for an open safety alert, or while the patient has a
-    session set up or running already (the database settles two practitioners starting at once).
+    Refused while practice is closed for the patient (`painrewire.programs.gate`: no intake, an open safety
+    alert, or no clearance that opens neurofeedback), or while the patient has a session set up or running
+    already (the database settles two practitioners starting at once).
     """
     _clinician(actor)
     now = now or utcnow()
     patient = access.patient_for(
         session, actor, patient_id, action=AuditAction.CREATE, resource_type="nfb_session"
     )
-    if safety_hold(session, patient.id):
-        raise Conflict(
-            f"{patient.user.full_name} has an open safety alert: their program is on hold until a clinician "
-            f"has acknowledged it."
-        )
+    gate.ensure_practice_open(session, actor, patient, Module.NEUROFEEDBACK)
     settle_orphans(session, patient_id=patient.id, now=now)
     try:
         protocol = get_protocol(data.protocol, channels=data.channels)

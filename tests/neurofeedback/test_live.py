@@ -434,7 +434,7 @@ def test_a_server_whose_sessions_run_late_refuses_a_new_one_until_they_are_on_ti
 ) -> None:
     hub = live.hub_of(live_client.app)
     hub.lag = RecentLag(seconds=3.0, min_wakes=5)  # one session's wakes are enough to judge, in a test
-    second = create_patient(session, care_team=[clinician])
+    second = create_patient(session, care_team=[clinician], cleared=True)
     session.commit()
     staff = bearer(clinician)
     first = _set_up(live_client, staff, patient)  # its loop wakes ten times a second during the signal check
@@ -465,7 +465,7 @@ def test_a_server_whose_sessions_run_late_refuses_a_new_one_until_they_are_on_ti
 def test_a_server_whose_loop_would_be_too_busy_with_one_more_session_refuses_it(
     live_client: TestClient, bearer: Headers, session: Session, clinician: User
 ) -> None:
-    patients = [create_patient(session, care_team=[clinician]) for _ in range(4)]
+    patients = [create_patient(session, care_team=[clinician], cleared=True) for _ in range(4)]
     session.commit()
     staff = bearer(clinician)
     hub = live.hub_of(live_client.app)
@@ -512,7 +512,7 @@ def test_a_server_at_its_fixed_limit_of_live_sessions_refuses_another(
 ) -> None:
     hub = live.hub_of(live_client.app)
     hub.max_sessions = 1
-    second = create_patient(session, care_team=[clinician])
+    second = create_patient(session, care_team=[clinician], cleared=True)
     session.commit()
     staff = bearer(clinician)
     first = _set_up(live_client, staff, patient)

@@ -211,4 +211,4 @@ def test_another_patient_cannot_open_a_session(
 def create_patient_on_team(session: Session, clinician: User) -> Patient:
     from tests.fixtures.factories import create_patient
 
-    return create_patient(session, care_team=[clinician])
+    return create_patient(session, care_team=[clinician], cleared=True)

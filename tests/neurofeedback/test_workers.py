@@ -55,7 +55,7 @@ def test_a_session_running_in_one_worker_is_watched_and_commanded_through_anothe
     settings = Settings(database_url=shared_database, environment="test")
     with session_scope(get_engine(shared_database)) as session:
         practitioner = create_user(session)
-        patient = create_patient(session, care_team=[practitioner])
+        patient = create_patient(session, care_team=[practitioner], cleared=True)
         patient_id = patient.id
         staff = {
             "Authorization": f"Bearer {accounts.start_session(session, settings, practitioner, kind='api').token}"

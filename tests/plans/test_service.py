@@ -174,10 +174,10 @@ class TestPropose:
         assert version.content["review_reasons"] == [fired["neurofeedback_low_reward_review"]]
 
     def test_without_an_intake_the_rules_cannot_propose(
-        self, session: Session, patient: Patient, clinician: User
+        self, session: Session, new_patient: Patient, clinician: User
     ) -> None:
         with pytest.raises(plans.NoAssessment, match="There is no intake yet"):
-            plans.propose(session, clinician, patient.id)
+            plans.propose(session, clinician, new_patient.id)
 
     def test_a_patient_cannot_propose_their_own_plan(self, session: Session, patient: Patient) -> None:
         builders.intake(session, patient)

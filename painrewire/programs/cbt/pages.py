@@ -16,6 +16,7 @@ from painrewire.diary.service import local_today
 from painrewire.errors import InvalidInput
 from painrewire.patients import access
 from painrewire.patients.models import Patient
+from painrewire.programs import gate
 from painrewire.programs.cbt import charts, trends
 from painrewire.programs.cbt import service as cbt
 from painrewire.programs.cbt.content import distortion_label, distortions
@@ -28,6 +29,7 @@ from painrewire.programs.cbt.schemas import (
     PacingWeekLog,
     ThoughtRecordCreate,
 )
+from painrewire.programs.models import Module
 from painrewire.web import panels
 from painrewire.web.deps import CurrentClinician, CurrentPatientUser, SessionDep
 from painrewire.web.routing import page_router
@@ -60,8 +62,18 @@ def trend_svg(session: Session, patient: Patient, *, chart_id: str) -> tuple[lis
     return weeks, svg
 
 
-def _paused(request: Request, what: str) -> Response:
-    return render(request, "cbt/paused.html", {"what": what})
+def _practice(session: Session, patient: Patient) -> gate.PracticeStatus:
+    return gate.practice_status(session, patient, Module.CBT)
+
+
+def _closed(request: Request, what: str, practice: gate.PracticeStatus, status_code: int = 200) -> Response:
+    """The page of a practice that is closed: why, and what to do, instead of its form."""
+    return render(
+        request,
+        "programs/practice_closed.html",
+        {"what": what, "practice": practice},
+        status_code=status_code,
+    )
 
 
 # --- Hub -------------------------------------------------------------------------------------------------------
@@ -81,7 +93,7 @@ def cbt_home(request: Request, user: CurrentPatientUser, session: SessionDep) ->
             "plans": plans,
             "ladder": ladder,
             "label": distortion_label,
-            "paused": cbt.program_paused(session, patient),
+            "practice": _practice(session, patient),
         },
     )
 
@@ -111,8 +123,9 @@ def _records_context(
 @router.get("/patient/cbt/thought-records", response_class=HTMLResponse)
 def thought_records_page(request: Request, user: CurrentPatientUser, session: SessionDep) -> Response:
     patient = access.own_patient(session, user, resource_type="thought_record")
-    if cbt.program_paused(session, patient):
-        return _paused(request, "Thought records")
+    practice = _practice(session, patient)
+    if not practice.open:
+        return _closed(request, "Thought records", practice)
     return render(request, "cbt/thought_records.html", _records_context(session, patient, {}, []))
 
 
@@ -185,6 +198,8 @@ async def save_thought_record(request: Request, user: CurrentPatientUser, sessio
     except InvalidInput as exc:
         context = _records_context(session, patient, form, [exc.message])
         return render(request, "cbt/thought_records.html", context, status_code=422)
+    except gate.PracticeClosed as exc:
+        return _closed(request, "Thought records", exc.status, status_code=409)
     return redirect(f"/patient/cbt/thought-records?saved={record.id}#record-{record.id}")
 
 
@@ -230,6 +245,7 @@ def _pacing_context(
         "units": UNITS,
         "measured_days": range(1, MEASURED_DAYS + 1),
         "today": local_today(patient),
+        "practice": _practice(session, patient),
     }
 
 
@@ -239,12 +255,13 @@ def _pacing_page(
     patient: Patient,
     form: dict[str, Any] | None = None,
     errors: dict[str, list[str]] | None = None,
+    status_code: int | None = None,
 ) -> Response:
     return render(
         request,
         "cbt/pacing.html",
         _pacing_context(session, patient, form or {}, errors or {}),
-        status_code=422 if errors else 200,
+        status_code=status_code or (422 if errors else 200),
     )
 
 
@@ -280,6 +297,8 @@ async def create_pacing(request: Request, user: CurrentPatientUser, session: Ses
         )
     except InvalidInput as exc:
         return _pacing_page(request, session, patient, form, {"new": [exc.message]})
+    except gate.PracticeClosed:
+        return _pacing_page(request, session, patient, form, status_code=409)
     return redirect(f"/patient/cbt/pacing?saved={activity.id}#activity-{activity.id}")
 
 
@@ -304,6 +323,8 @@ async def log_pacing(
         )
     except InvalidInput as exc:
         return _pacing_page(request, session, patient, form, {key: [exc.message]})
+    except gate.PracticeClosed:
+        return _pacing_page(request, session, patient, form, status_code=409)
     return redirect(f"/patient/cbt/pacing?logged={activity_id}#activity-{activity_id}")
 
 
@@ -326,6 +347,7 @@ def _exposure_page(
     patient: Patient,
     form: dict[str, Any] | None = None,
     errors: dict[str, list[str]] | None = None,
+    status_code: int | None = None,
 ) -> Response:
     ladder = cbt.hierarchy_for(session, patient)
     return render(
@@ -336,9 +358,9 @@ def _exposure_page(
             "chart": charts.exposure_chart(ladder.gaps, chart_id="exposure-patient"),
             "form": form or {},
             "errors": errors or {},
-            "paused": cbt.program_paused(session, patient),
+            "practice": _practice(session, patient),
         },
-        status_code=422 if errors else 200,
+        status_code=status_code or (422 if errors else 200),
     )
 
 
@@ -389,6 +411,8 @@ async def log_exposure(
     except ValidationError as exc:
         errors = {str(item_id): labelled_errors(exc, by_name(EXPOSURE_LABELS))}
         return _exposure_page(request, session, patient, form, errors)
+    except gate.PracticeClosed:
+        return _exposure_page(request, session, patient, form, status_code=409)
     return redirect(f"/patient/cbt/exposure?logged={item_id}#item-{item_id}")
 
 

@@ -3,7 +3,8 @@
 Every function that takes an ``actor`` checks access (and audits it) through `painrewire.patients.access`;
 the ``*_for`` functions are for a patient whose access the caller has already checked. Practice (a thought
 record written, an exposure done) is logged through `painrewire.programs.service.log_practice`, so the diary,
-plan tasks and the clinician's dashboard see it.
+plan tasks and the clinician's dashboard see it. Thought records, exposure tries and pacing are practice:
+`painrewire.programs.gate` decides whether the patient may do them now.
 """
 
 from __future__ import annotations
@@ -16,13 +17,13 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from painrewire.accounts.models import AuditAction, Role, User
-from painrewire.assessments import service as assessments
+from painrewire.accounts.models import AuditAction, User
 from painrewire.db import utcnow
 from painrewire.diary.service import local_today
 from painrewire.errors import Conflict, InvalidInput, NotFound
 from painrewire.patients import access
 from painrewire.patients.models import Patient
+from painrewire.programs import gate
 from painrewire.programs import service as programs
 from painrewire.programs.cbt import pacing, trends
 from painrewire.programs.cbt.models import (
@@ -44,24 +45,6 @@ from painrewire.programs.models import Module
 MAX_DAYS_BACK = 366
 
 
-class ProgramPaused(Conflict):
-    """The patient has an open safety alert: practice waits until a clinician has spoken with them."""
-
-
-def program_paused(session: Session, patient: Patient) -> bool:
-    """Whether an open safety alert holds the patient's program (for a patient whose access was checked)."""
-    return bool(assessments.safety_hold(session, patient.id))
-
-
-def ensure_not_paused(session: Session, actor: User, patient: Patient) -> None:
-    """Refuse new practice from a patient whose program is on hold for an open safety alert."""
-    if actor.role == Role.PATIENT and program_paused(session, patient):
-        raise ProgramPaused(
-            "Your program is paused for now because your care team needs to talk with you first. "
-            "Please see the safety page."
-        )
-
-
 # --- Thought records -------------------------------------------------------------------------------------------
 
 
@@ -77,7 +60,7 @@ def create_thought_record(
     patient = access.patient_for(
         session, actor, patient_id, action=AuditAction.CREATE, resource_type="thought_record"
     )
-    ensure_not_paused(session, actor, patient)
+    gate.ensure_practice_open(session, actor, patient, Module.CBT)
     when = now or utcnow()
     today = local_today(patient, when)
     day = data.day or today
@@ -207,6 +190,7 @@ def create_pacing_activity(
     patient = access.patient_for(
         session, actor, patient_id, action=AuditAction.CREATE, resource_type="pacing_activity"
     )
+    gate.ensure_practice_open(session, actor, patient, Module.CBT)
     today = local_today(patient, now)
     starts_on = data.starts_on or today
     if abs((starts_on - today).days) > 366:
@@ -263,6 +247,7 @@ def log_pacing_week(
         resource_id=activity_id,
     )
     activity = _activity(session, patient, activity_id)
+    gate.ensure_practice_open(session, actor, patient, Module.CBT)
     current = pacing.plan_week(activity.starts_on, local_today(patient, now))
     if not 1 <= week <= activity.weeks:
         raise InvalidInput(
@@ -449,7 +434,7 @@ def log_exposure_attempt(
         resource_id=item_id,
     )
     item = _item(session, patient, item_id)
-    ensure_not_paused(session, actor, patient)
+    gate.ensure_practice_open(session, actor, patient, Module.CBT)
     when = now or utcnow()
     attempt = ExposureAttempt(
         item_id=item.id,

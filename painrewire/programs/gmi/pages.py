@@ -15,10 +15,12 @@ from painrewire.accounts.models import Role, User
 from painrewire.errors import Conflict, InvalidInput, NotFound
 from painrewire.patients import access
 from painrewire.patients.models import Patient
+from painrewire.programs import gate
 from painrewire.programs.gmi import charts, content, scoring, stimuli
 from painrewire.programs.gmi import service as gmi
 from painrewire.programs.gmi.schemas import ImageryCreate, MovementBefore, MovementCreate
 from painrewire.programs.gmi.scoring import HistoryPoint
+from painrewire.programs.models import Module
 from painrewire.web import panels
 from painrewire.web.deps import CurrentClinician, CurrentPatientUser, CurrentUser, SessionDep
 from painrewire.web.errors import readable_pydantic_errors, status_for
@@ -49,6 +51,22 @@ def stimulus_svg(stimulus_id: str, request: Request, user: CurrentUser) -> Respo
     if request.headers.get("if-none-match") == tag:
         return Response(status_code=304, headers=headers)
     return Response(stimuli.svg(stimulus_id), media_type="image/svg+xml", headers=headers)
+
+
+def _practice(session: Session, patient: Patient) -> gate.PracticeStatus:
+    return gate.practice_status(session, patient, Module.GMI)
+
+
+def _closed(
+    request: Request, what: str, practice: gate.PracticeStatus, *, status_code: int = 200
+) -> Response:
+    """The page of a practice that is closed: why, and what to do, instead of its start button."""
+    return render(
+        request,
+        "programs/practice_closed.html",
+        {"what": what, "practice": practice},
+        status_code=status_code,
+    )
 
 
 def _charts(history: list[HistoryPoint], ident: str) -> dict[str, str]:
@@ -82,7 +100,7 @@ def _overview_context(session: Session, patient: Patient) -> dict[str, Any]:
         "trainer": content.trainer(),
         "norms": content.norms(),
         "charts": _charts(found.history, patient.id.hex[:8]),
-        "paused": gmi.program_paused(session, patient),
+        "practice": _practice(session, patient),
         "recent_blocks": gmi.finished_blocks_for(session, patient, limit=10),
         "imagery": gmi.imagery_for(session, patient, limit=5),
         "movements": gmi.movements_for(session, patient, limit=5),
@@ -104,8 +122,9 @@ def gmi_home(request: Request, user: CurrentPatientUser, session: SessionDep) ->
 @router.get("/patient/gmi/laterality", response_class=HTMLResponse)
 def laterality_page(request: Request, user: CurrentPatientUser, session: SessionDep) -> Response:
     patient = _own(session, user)
-    if gmi.program_paused(session, patient):
-        return render(request, "cbt/paused.html", {"what": "Left/right judgement"})
+    practice = _practice(session, patient)
+    if not practice.open:
+        return _closed(request, "Left/right judgement", practice)
     decision = gmi.level_for(session, patient)
     trainer = content.trainer()
     return render(
@@ -174,7 +193,7 @@ def _imagery_page(
             "logs": gmi.imagery_for(session, patient, limit=20),
             "titles": {e.id: e.title for e in content.imagery().values()},
             "readiness": gmi.readiness_for(session, patient, state),
-            "paused": gmi.program_paused(session, patient),
+            "practice": _practice(session, patient),
         },
         status_code=status_code,
     )
@@ -198,8 +217,9 @@ def _exercise_page(
     exercise = content.imagery().get(exercise_id)
     if exercise is None:
         raise NotFound("There is no such imagined movement.")
-    if gmi.program_paused(session, patient):
-        return render(request, "cbt/paused.html", {"what": exercise.title})
+    practice = _practice(session, patient)
+    if not practice.open:
+        return _closed(request, exercise.title, practice, status_code=409 if errors else 200)
     state = gmi.stage_state(session, patient)
     return render(
         request,
@@ -254,7 +274,7 @@ async def save_exercise(
             errors=readable_pydantic_errors(exc),
             status_code=422,
         )
-    except (InvalidInput, gmi.StageNotOpen) as exc:  # 422, or 409 for a stage not open yet (as in the API)
+    except (InvalidInput, gmi.StageNotOpen, gate.PracticeClosed) as exc:  # 422, or 409 (as in the API)
         return _exercise_page(
             request,
             session,
@@ -286,7 +306,7 @@ def movement_page(request: Request, user: CurrentPatientUser, session: SessionDe
             "stage": state,
             "logs": gmi.movements_for(session, patient, limit=20),
             "titles": {s.id: s.title for s in ladder.steps},
-            "paused": gmi.program_paused(session, patient),
+            "practice": _practice(session, patient),
         },
     )
 
@@ -320,7 +340,7 @@ def _step_page(
             "errors": errors,
             "status": {r.movement_id: r for r in gmi.ladder_for(session, patient)}.get(movement_id),
             "stage": gmi.stage_state(session, patient),
-            "paused": gmi.program_paused(session, patient),
+            "practice": _practice(session, patient),
         },
         status_code=status_code,
     )
@@ -375,8 +395,8 @@ async def save_movement(
         gmi.log_movement(session, user, patient.id, data)
     except ValidationError as exc:
         errors = readable_pydantic_errors(exc)
-    except (InvalidInput, gmi.StageNotOpen, gmi.ProgramPaused) as exc:
-        errors, status = [exc.message], status_for(exc)  # a step not open yet or a paused program: 409
+    except (InvalidInput, gmi.StageNotOpen, gate.PracticeClosed) as exc:
+        errors, status = [exc.message], status_for(exc)  # a step not open yet or practice closed: 409
     else:
         return redirect(f"/patient/gmi/movement?saved={movement_id}#step-{movement_id}")
     return _step_page(

@@ -20,12 +20,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from painrewire.accounts.models import AuditAction, Role, User
-from painrewire.assessments.service import safety_hold
 from painrewire.db import utcnow
 from painrewire.diary.service import local_today
 from painrewire.errors import Conflict, Forbidden, InvalidInput, NotFound
 from painrewire.patients import access
 from painrewire.patients.models import Patient
+from painrewire.programs import gate
 from painrewire.programs import service as programs
 from painrewire.programs.gmi import content, progression, scoring, stimuli
 from painrewire.programs.gmi.models import (
@@ -49,10 +49,6 @@ BLOCK_RESOURCE = "gmi_block"
 STAGE_RESOURCE = "gmi_stage"
 
 
-class ProgramPaused(Conflict):
-    """The patient has an open safety alert: practice waits until a clinician has spoken with them."""
-
-
 class StageNotOpen(Conflict):
     """The patient is not yet at the stage this practice belongs to."""
 
@@ -63,18 +59,6 @@ class BlockClosed(Conflict):
 
 def image_url(stimulus_id: str) -> str:
     return f"/gmi/stimuli/{stimulus_id}.svg"
-
-
-def _ensure_not_paused(session: Session, actor: User, patient: Patient) -> None:
-    if actor.role == Role.PATIENT and safety_hold(session, patient.id):
-        raise ProgramPaused(
-            "Your program is paused for now because your care team needs to talk with you first. "
-            "Please see the safety page."
-        )
-
-
-def program_paused(session: Session, patient: Patient) -> bool:
-    return bool(safety_hold(session, patient.id))
 
 
 # --- stage ---------------------------------------------------------------------------------------------
@@ -268,7 +252,7 @@ def start_block(
     patient = access.patient_for(
         session, actor, patient_id, action=AuditAction.CREATE, resource_type=BLOCK_RESOURCE
     )
-    _ensure_not_paused(session, actor, patient)
+    gate.ensure_practice_open(session, actor, patient, Module.GMI)
     trainer = content.trainer()
     count = trainer.trials if trials is None else trials
     if count not in trainer.allowed_trials:
@@ -561,7 +545,7 @@ def log_imagery(
         raise InvalidInput(
             f"exercise_id: unknown exercise {data.exercise_id!r}; choose from {choices}.", field="exercise_id"
         )
-    _ensure_not_paused(session, actor, patient)
+    gate.ensure_practice_open(session, actor, patient, Module.GMI)
     _require_stage(session, patient, 2, "Imagined movement", now)
     limit = exercise.seconds * 4
     if data.seconds > limit:
@@ -609,7 +593,7 @@ def log_movement(
         raise InvalidInput(
             f"movement_id: unknown movement {data.movement_id!r}; choose from {choices}.", field="movement_id"
         ) from None
-    _ensure_not_paused(session, actor, patient)
+    gate.ensure_practice_open(session, actor, patient, Module.GMI)
     _require_stage(session, patient, 3, "Graded movement", now)
     status = {r.movement_id: r for r in ladder_for(session, patient)}
     if not status[step.id].open:

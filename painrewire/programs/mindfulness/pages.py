@@ -16,10 +16,11 @@ from painrewire.accounts.models import Role, User
 from painrewire.config import Settings
 from painrewire.patients import access
 from painrewire.patients.models import Patient
-from painrewire.programs.cbt.service import program_paused
+from painrewire.programs import gate
 from painrewire.programs.mindfulness import audio, timing
 from painrewire.programs.mindfulness import service as mindfulness
 from painrewire.programs.mindfulness.content import BREATHING_PACER, MEDITATION_TIMER, practices
+from painrewire.programs.models import Module
 from painrewire.reports.charts import weekly_bars
 from painrewire.web import panels
 from painrewire.web.deps import CurrentPatientUser, CurrentStaff, CurrentUser, SessionDep, SettingsDep
@@ -63,13 +64,18 @@ def mindfulness_home(request: Request, user: CurrentPatientUser, session: Sessio
             "this_week": weeks[-1][1] if weeks else 0.0,
             "chart": weekly_bars(weeks[-12:], title="Mindfulness minutes per week", chart_id="mindful-weeks"),
             "recent": mindfulness.recent_sessions_for(session, patient),
-            "paused": program_paused(session, patient),
+            "practice": _practice(session, patient),
         },
     )
 
 
-def _paused(request: Request, what: str) -> Response:
-    return render(request, "cbt/paused.html", {"what": what})
+def _practice(session: Session, patient: Patient) -> gate.PracticeStatus:
+    return gate.practice_status(session, patient, Module.MINDFULNESS)
+
+
+def _closed(request: Request, what: str, practice: gate.PracticeStatus) -> Response:
+    """The page of a practice that is closed: why, and what to do, instead of its player."""
+    return render(request, "programs/practice_closed.html", {"what": what, "practice": practice})
 
 
 @router.get("/patient/mindfulness/practices/{practice_id}", response_class=HTMLResponse)
@@ -78,8 +84,9 @@ def practice_page(
 ) -> Response:
     found = mindfulness.practice(practice_id)
     patient = _own(session, user)
-    if program_paused(session, patient):
-        return _paused(request, found.title)
+    practice = _practice(session, patient)
+    if not practice.open:
+        return _closed(request, found.title, practice)
     recording = mindfulness.current_audio(session).get(found.id)
     return render(
         request,
@@ -97,8 +104,9 @@ def pacer_page(
     request: Request, user: CurrentPatientUser, session: SessionDep, settings: SettingsDep
 ) -> Response:
     patient = _own(session, user)
-    if program_paused(session, patient):
-        return _paused(request, "Breathing pacer")
+    practice = _practice(session, patient)
+    if not practice.open:
+        return _closed(request, "Breathing pacer", practice)
     return render(
         request,
         "mindfulness/pacer.html",
@@ -111,8 +119,9 @@ def timer_page(
     request: Request, user: CurrentPatientUser, session: SessionDep, settings: SettingsDep
 ) -> Response:
     patient = _own(session, user)
-    if program_paused(session, patient):
-        return _paused(request, "Meditation timer")
+    practice = _practice(session, patient)
+    if not practice.open:
+        return _closed(request, "Meditation timer", practice)
     return render(request, "mindfulness/timer.html", _tool_context(settings, user, patient, MEDITATION_TIMER))
 
 

@@ -22,8 +22,8 @@ from painrewire.diary.service import local_today
 from painrewire.errors import Forbidden, InvalidInput, NotFound
 from painrewire.patients import access
 from painrewire.patients.models import Patient
+from painrewire.programs import gate
 from painrewire.programs import service as programs
-from painrewire.programs.cbt.service import ensure_not_paused
 from painrewire.programs.mindfulness import audio, timing
 from painrewire.programs.mindfulness.content import (
     BREATHING_PACER,
@@ -95,7 +95,7 @@ def log_session(
         raise InvalidInput(
             f"activity: unknown practice {data.activity!r}; choose from {choices}.", field="activity"
         )
-    ensure_not_paused(session, actor, patient)
+    gate.ensure_practice_open(session, actor, patient, Module.MINDFULNESS)
     limit = max_minutes(data.activity)
     if data.minutes > limit:
         raise InvalidInput(

@@ -61,6 +61,8 @@ def _checklist(response: ChecklistResponse) -> ChecklistRead:
         level=response.level,
         summary=prt.checklist_summary(response),
         total=len(content.checklist().items),
+        before_clearance=response.before_clearance,
+        held=response.held,
     )
 
 
@@ -128,9 +130,20 @@ def submit_quiz(
     responses=ERRORS,
 )
 def get_checklist(patient_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> ChecklistStateRead:
-    latest = prt.get_checklist(session, user, patient_id)
+    cleared, latest = prt.checklist_state(session, user, patient_id)
+    checklist = content.checklist()
     return ChecklistStateRead(
-        items=[ChecklistItemRead(id=i.id, text=i.text, why=i.why) for i in content.checklist().items],
+        cleared=cleared,
+        intro=checklist.intro_for(cleared=cleared),
+        items=[
+            ChecklistItemRead(
+                id=i.id,
+                text=i.text,
+                why=i.why if cleared or not i.overlaps else content.WAITING_WHY,
+                waits_for_clinician=not cleared and i.waits_for_clinician,
+            )
+            for i in checklist.items
+        ],
         latest=_checklist(latest) if latest else None,
     )
 

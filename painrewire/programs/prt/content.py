@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,12 @@ _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _FRONT_MATTER = re.compile(r"\A---\n(?P<meta>.*?)\n---\n(?P<body>.*)\Z", re.DOTALL)
 # Lesson text is written by the clinic; raw HTML in it is shown as text, never run.
 _MARKDOWN = MarkdownIt("commonmark", {"html": False})
+#: A sentence that says a medical check happened is true only once it has: content writes both wordings,
+#: ``{{check-done}}after the check{{check-pending}}before it{{check-end}}``, and the patient sees one.
+CHECK_MARKER = re.compile(
+    r"\{\{check-done\}\}(?P<done>.*?)\{\{check-pending\}\}(?P<pending>.*?)\{\{check-end\}\}", re.DOTALL
+)
+_ANY_CHECK_MARKER = re.compile(r"\{\{check-[a-z]*\}\}")
 
 
 class ContentError(ValueError):
@@ -125,6 +131,43 @@ def _require(data: Mapping[str, Any], key: str, kind: type | tuple[type, ...], w
     return value
 
 
+def resolve_check(text: str, *, cleared: bool) -> str:
+    """``text`` with each check marker replaced by its wording after (``cleared``) or before the check."""
+    return CHECK_MARKER.sub(lambda m: m.group("done" if cleared else "pending"), text)
+
+
+def mentions_check(text: str) -> bool:
+    return CHECK_MARKER.search(text) is not None
+
+
+def _checked_markers(text: str, where: str) -> str:
+    """Refuse a half-written check marker (one that would show its braces to a patient)."""
+    for cleared in (True, False):
+        if _ANY_CHECK_MARKER.search(resolve_check(text, cleared=cleared)):
+            raise ContentError(
+                f"{where}: a check marker must read {{{{check-done}}}}...{{{{check-pending}}}}...{{{{check-end}}}}"
+            )
+    return text
+
+
+def lesson_for(lesson: Lesson, *, cleared: bool) -> Lesson:
+    """The lesson as this patient reads it: every check marker in the wording for before or after the check."""
+
+    def say(text: str) -> str:
+        return resolve_check(text, cleared=cleared)
+
+    quiz = tuple(
+        replace(
+            q,
+            question=say(q.question),
+            explanation=say(q.explanation),
+            options=tuple(replace(o, text=say(o.text), feedback=say(o.feedback)) for o in q.options),
+        )
+        for q in lesson.quiz
+    )
+    return replace(lesson, summary=say(lesson.summary), body_markdown=say(lesson.body_markdown), quiz=quiz)
+
+
 def _parse_question(raw: Any, where: str) -> QuizQuestion:
     if not isinstance(raw, Mapping):
         raise ContentError(f"{where}: each quiz question is a mapping")
@@ -189,6 +232,7 @@ def parse_lesson(text: str, *, origin: str = "lesson") -> Lesson:
     body = match.group("body").strip()
     if not body:
         raise ContentError(f"{origin}: the lesson has no text")
+    _checked_markers(text, origin)
     return Lesson(
         id=lesson_id,
         order=_require(meta, "order", int, origin),
@@ -287,11 +331,30 @@ def _option_index(raw: Any) -> int | None:
 # --- the neuroplastic-pain checklist ------------------------------------------------------------------
 
 
+#: What a patient not cleared yet reads beside a sign that also points to specific causes (instead of its "why").
+WAITING_WHY = "This can also have other causes. Your clinician will go through it with you."
+#: Families of specific causes a checklist item may also point to (the clearance form's causes, but "other").
+OVERLAP_CAUSES: tuple[str, ...] = (
+    "inflammatory",
+    "radicular_neurological",
+    "fracture",
+    "malignancy",
+    "infection",
+    "visceral_vascular",
+)
+
+
 @dataclass(frozen=True)
 class ChecklistItem:
     id: str
     text: str
     why: str
+    #: Specific causes this sign also points to: it counts only once a clinician has cleared the patient.
+    overlaps: tuple[str, ...] = ()
+
+    @property
+    def waits_for_clinician(self) -> bool:
+        return bool(self.overlaps)
 
 
 @dataclass(frozen=True)
@@ -308,17 +371,30 @@ class Checklist:
     items: tuple[ChecklistItem, ...]
     levels: tuple[ChecklistLevel, ...]
     sources: tuple[str, ...]
+    #: What the patient reads before a clinician has cleared them: an intro without a verdict, and the text
+    #: shown instead of a level.
+    intro_waiting: str = ""
+    waiting: str = ""
+
+    def intro_for(self, *, cleared: bool) -> str:
+        return self.intro if cleared else self.intro_waiting
 
 
 @dataclass(frozen=True)
 class ChecklistSummary:
-    """How many signs a patient recognised, and the level the plan rules read."""
+    """How many signs a patient recognised, and the level the plan rules read.
+
+    Before clearance (``before_clearance``), the signs that also point to specific causes are in ``held``, not
+    in ``count``, and ``text`` is the checklist's waiting text: no verdict.
+    """
 
     endorsed: tuple[str, ...]
     count: int
     total: int
     level: str
     text: str
+    held: tuple[str, ...] = ()
+    before_clearance: bool = False
 
 
 def parse_checklist(document: Any, *, origin: str = "checklist") -> Checklist:
@@ -331,9 +407,18 @@ def parse_checklist(document: Any, *, origin: str = "checklist") -> Checklist:
         item_id = _require(raw, "id", str, origin)
         if not _ID.match(item_id):
             raise ContentError(f"{origin}: item id {item_id!r} must be lower_case_with_underscores")
+        overlaps = raw.get("overlaps", [])
+        if not isinstance(overlaps, list) or any(c not in OVERLAP_CAUSES for c in overlaps):
+            raise ContentError(
+                f"{origin}: item {item_id!r} overlaps must be a list of {', '.join(OVERLAP_CAUSES)}; "
+                f"got {overlaps!r}"
+            )
         items.append(
             ChecklistItem(
-                item_id, _require(raw, "text", str, origin).strip(), _require(raw, "why", str, origin)
+                item_id,
+                _require(raw, "text", str, origin).strip(),
+                _require(raw, "why", str, origin),
+                tuple(overlaps),
             )
         )
     if len({i.id for i in items}) != len(items) or not items:
@@ -359,7 +444,17 @@ def parse_checklist(document: Any, *, origin: str = "checklist") -> Checklist:
         items=tuple(items),
         levels=tuple(levels),
         sources=tuple(str(s) for s in _require(document, "sources", list, origin)),
+        intro_waiting=_waiting_text(document, "intro_waiting", items, origin),
+        waiting=_waiting_text(document, "waiting", items, origin),
     )
+
+
+def _waiting_text(document: Mapping[str, Any], key: str, items: Sequence[ChecklistItem], origin: str) -> str:
+    """A text for patients not cleared yet; needed once any item waits for a clinician."""
+    if any(item.overlaps for item in items):
+        return str(_require(document, key, str, origin)).strip()
+    value = document.get(key, "")
+    return value.strip() if isinstance(value, str) else ""
 
 
 @lru_cache
@@ -369,7 +464,9 @@ def checklist() -> Checklist:
     )
 
 
-def summarise_checklist(answers: Mapping[str, Any], definition: Checklist | None = None) -> ChecklistSummary:
+def summarise_checklist(
+    answers: Mapping[str, Any], definition: Checklist | None = None, *, cleared: bool = True
+) -> ChecklistSummary:
     """Count the signs answered "yes" and name the level.
 
     Parameters
@@ -378,6 +475,11 @@ def summarise_checklist(answers: Mapping[str, Any], definition: Checklist | None
         Every item must be answered, yes (true) or no (false): "not answered" is never taken as "no".
     definition : Checklist | None
         The checklist; the clinic's file when None.
+    cleared : bool
+        Whether a medically qualified clinician has cleared the patient for practice. Before that, a "yes"
+        to an item that also points to a specific cause (its ``overlaps``) is held, not counted, and the
+        summary's text is the waiting text instead of the level's verdict (Sieper J et al. Ann Rheum Dis
+        2009;68:784-8: insidious onset and alternating pain are also features of inflammatory back pain).
 
     Raises
     ------
@@ -396,10 +498,17 @@ def summarise_checklist(answers: Mapping[str, Any], definition: Checklist | None
         if not isinstance(value, bool):
             raise AnswerError(f"Statement {number} is answered yes or no.", field=item.id)
     endorsed = tuple(item.id for item in chk.items if answers[item.id])
-    count = len(endorsed)
+    held = () if cleared else tuple(item.id for item in chk.items if answers[item.id] and item.overlaps)
+    count = len(endorsed) - len(held)
     level = [lv for lv in chk.levels if count >= lv.from_count][-1]
     return ChecklistSummary(
-        endorsed=endorsed, count=count, total=len(chk.items), level=level.level, text=level.text
+        endorsed=endorsed,
+        count=count,
+        total=len(chk.items),
+        level=level.level,
+        text=level.text if cleared else chk.waiting,
+        held=held,
+        before_clearance=not cleared,
     )
 
 

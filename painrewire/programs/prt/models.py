@@ -39,6 +39,10 @@ class ChecklistResponse(IdMixin, TimestampMixin, Base):
     endorsed: Mapped[list[str]] = mapped_column(JSON)
     score: Mapped[float]
     level: Mapped[str] = mapped_column(String(16))
+    #: Filled in before a clinician cleared the patient: the patient was shown no verdict, and the signs that
+    #: also point to specific causes (``held``) were not counted in ``score`` and ``level``.
+    before_clearance: Mapped[bool] = mapped_column(default=False)
+    held: Mapped[list[str]] = mapped_column(JSON, default=list)
 
 
 class ReappraisalEntry(IdMixin, TimestampMixin, Base):

@@ -12,10 +12,11 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from painrewire.accounts.models import Role, User
-from painrewire.assessments import service as assessments
 from painrewire.errors import InvalidInput
 from painrewire.patients import access
 from painrewire.patients.models import Patient
+from painrewire.programs import gate
+from painrewire.programs.models import Module
 from painrewire.programs.prt import content
 from painrewire.programs.prt import service as prt
 from painrewire.programs.prt.charts import before_after_chart
@@ -39,8 +40,8 @@ def _own(session: Session, user: User, resource_type: str) -> Patient:
     return access.own_patient(session, user, resource_type=resource_type)
 
 
-def _paused(session: Session, patient: Patient) -> bool:
-    return bool(assessments.safety_hold(session, patient.id))
+def _practice(session: Session, patient: Patient) -> gate.PracticeStatus:
+    return gate.practice_status(session, patient, Module.PRT)
 
 
 # --- the course home ------------------------------------------------------------------------------------
@@ -61,7 +62,8 @@ def prt_home(request: Request, user: CurrentPatientUser, session: SessionDep) ->
             "passed": sum(s.state == "passed" for s in statuses),
             "checklist": latest,
             "checklist_text": prt.checklist_summary(latest) if latest else "",
-            "paused": _paused(session, patient),
+            "cleared": prt.cleared(session, patient),
+            "practice": _practice(session, patient),
         },
     )
 
@@ -131,6 +133,8 @@ def _checklist_context(
         form = {k: "yes" if v else "no" for k, v in latest.answers.items()}
     return {
         "checklist": content.checklist(),
+        "cleared": prt.cleared(session, patient),
+        "waiting_why": content.WAITING_WHY,
         "latest": latest,
         "latest_text": prt.checklist_summary(latest) if latest else "",
         "form": form,
@@ -174,7 +178,7 @@ def _somatic_context(
         "history": history,
         "pain": prt.rating_change(history, "pain"),
         "fear": prt.rating_change(history, "fear"),
-        "paused": _paused(session, patient),
+        "practice": _practice(session, patient),
     }
 
 
@@ -203,7 +207,7 @@ async def log_somatic(request: Request, user: CurrentPatientUser, session: Sessi
             _somatic_context(session, patient, form, errors),
             status_code=422,
         )
-    except prt.ProgramPaused as exc:
+    except gate.PracticeClosed as exc:
         return render(
             request,
             "prt/somatic_tracking.html",
@@ -223,7 +227,7 @@ def _journal_context(
         "entries": prt.journal_for(session, patient),
         "form": form,
         "errors": errors,
-        "paused": _paused(session, patient),
+        "practice": _practice(session, patient),
     }
 
 
@@ -247,7 +251,7 @@ async def add_journal_entry(request: Request, user: CurrentPatientUser, session:
         return render(
             request, "prt/journal.html", _journal_context(session, patient, form, errors), status_code=422
         )
-    except prt.ProgramPaused as exc:
+    except gate.PracticeClosed as exc:
         return render(
             request,
             "prt/journal.html",

@@ -96,6 +96,10 @@ class ChecklistItemRead(BaseModel):
     id: str
     text: str
     why: str
+    waits_for_clinician: bool = Field(
+        default=False,
+        description="Not counted until a clinician has cleared the patient: it also points to other causes",
+    )
 
 
 class ChecklistRead(BaseModel):
@@ -109,9 +113,15 @@ class ChecklistRead(BaseModel):
     level: str = Field(description="few, some or many: read by the plan rules")
     summary: str
     total: int
+    before_clearance: bool = Field(
+        default=False, description="Filled in before clearance: no verdict shown, `held` signs not counted"
+    )
+    held: list[str] = Field(default_factory=list, description="Signs answered yes but not counted")
 
 
 class ChecklistStateRead(BaseModel):
+    cleared: bool = Field(default=True, description="Whether the patient is cleared for practice")
+    intro: str = ""
     items: list[ChecklistItemRead]
     latest: ChecklistRead | None
 

@@ -2,8 +2,9 @@
 the reappraisal journal, and the 4-week course session by session with its booked appointments.
 
 Practice is logged through `painrewire.programs.service.log_practice`, so the plan's tasks, streaks, the
-diary and the dashboard see it. While a safety alert is open the patient's program is paused: somatic
-tracking and journal entries are refused with a message pointing to the safety page.
+diary and the dashboard see it. Somatic tracking and journal entries are practice: `painrewire.programs.gate`
+refuses them, saying why and what to do, until the patient has an intake, no open alert holds them and a
+medically qualified clinician has cleared them. Lessons, quizzes and the checklist stay open.
 """
 
 from __future__ import annotations
@@ -20,13 +21,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from painrewire.accounts.models import AuditAction, Role, User
-from painrewire.assessments import service as assessments
+from painrewire.clearance import service as clearance
 from painrewire.db import utcnow
 from painrewire.diary.service import local_today
-from painrewire.errors import Conflict, Forbidden, InvalidInput, NotFound
+from painrewire.errors import Forbidden, InvalidInput, NotFound
 from painrewire.patients import access
 from painrewire.patients.models import Patient
 from painrewire.plans.models import PlanVersion, VersionStatus
+from painrewire.programs import gate
 from painrewire.programs import service as programs
 from painrewire.programs.models import Module, PracticeLog
 from painrewire.programs.prt import content
@@ -45,22 +47,9 @@ CHECKLIST_MINUTES = 5.0
 BOOKING_HREF = "/book"
 
 
-class ProgramPaused(Conflict):
-    """The patient has an open safety alert: practice waits until a clinician has spoken with them."""
-
-
 def _patient_only(actor: User, what: str) -> None:
     if actor.role != Role.PATIENT:
         raise Forbidden(f"Only the patient can {what}; the care team can read it.")
-
-
-def ensure_not_paused(session: Session, patient: Patient) -> None:
-    """Refuse to start practice while a safety alert is open (the patient is shown the safety page)."""
-    if assessments.safety_hold(session, patient.id):
-        raise ProgramPaused(
-            "Your program is paused until a clinician has spoken with you. Please see your safety page "
-            "(/patient/safety) for what to do now."
-        )
 
 
 # --- lessons and quizzes ----------------------------------------------------------------------------------
@@ -78,13 +67,22 @@ class LessonStatus:
         return "passed" if self.progress.passed_at is not None else "opened"
 
 
+def cleared(session: Session, patient: Patient) -> bool:
+    """Whether a medically qualified clinician has cleared the patient (lessons then say the check happened)."""
+    return clearance.current_for(session, patient) is not None
+
+
 def lesson_statuses(session: Session, patient: Patient) -> list[LessonStatus]:
-    """Every lesson in reading order with the patient's progress (access already checked)."""
+    """Every lesson in reading order, as this patient reads it, with their progress (access already checked)."""
     rows = {
         p.lesson_id: p
         for p in session.scalars(select(LessonProgress).where(LessonProgress.patient_id == patient.id))
     }
-    return [LessonStatus(lesson, rows.get(lesson.id)) for lesson in content.lessons()]
+    checked = cleared(session, patient)
+    return [
+        LessonStatus(content.lesson_for(lesson, cleared=checked), rows.get(lesson.id))
+        for lesson in content.lessons()
+    ]
 
 
 def next_lesson(statuses: Sequence[LessonStatus]) -> LessonStatus | None:
@@ -134,6 +132,7 @@ def open_lesson(
     patient = access.patient_for(
         session, actor, patient_id, resource_type="prt_lesson", resource_id=lesson.id
     )
+    lesson = content.lesson_for(lesson, cleared=cleared(session, patient))
     if mark_opened and actor.role == Role.PATIENT:
         return patient, LessonStatus(lesson, lesson_progress_row(session, patient, lesson.id))
     progress = session.scalar(
@@ -171,6 +170,7 @@ def submit_quiz(
         resource_id=lesson.id,
     )
     _patient_only(actor, "take a lesson's quiz")
+    lesson = content.lesson_for(lesson, cleared=cleared(session, patient))
     try:
         result = content.score_quiz(lesson, answers)
     except content.AnswerError as exc:
@@ -210,7 +210,10 @@ def latest_checklist(session: Session, patient: Patient) -> ChecklistResponse | 
 
 
 def checklist_summary(response: ChecklistResponse) -> str:
-    """The patient-facing sentence for a stored checklist's level."""
+    """The patient-facing sentence for a stored checklist: its level's, or, filled in before the patient was
+    cleared, that their clinician will go through it with them (no verdict)."""
+    if response.before_clearance:
+        return content.checklist().waiting
     texts = {lv.level: lv.text for lv in content.checklist().levels}
     return texts.get(response.level, "")
 
@@ -218,6 +221,14 @@ def checklist_summary(response: ChecklistResponse) -> str:
 def get_checklist(session: Session, actor: User, patient_id: uuid.UUID) -> ChecklistResponse | None:
     patient = access.patient_for(session, actor, patient_id, resource_type="prt_checklist")
     return latest_checklist(session, patient)
+
+
+def checklist_state(
+    session: Session, actor: User, patient_id: uuid.UUID
+) -> tuple[bool, ChecklistResponse | None]:
+    """Whether the patient is cleared (the checklist counts every sign, with a verdict) and their latest one."""
+    patient = access.patient_for(session, actor, patient_id, resource_type="prt_checklist")
+    return cleared(session, patient), latest_checklist(session, patient)
 
 
 def save_checklist(
@@ -228,12 +239,16 @@ def save_checklist(
     *,
     now: datetime | None = None,
 ) -> ChecklistResponse:
-    """Store one filling of the checklist with its summary; the patient, or a clinician with them, fills it."""
+    """Store one filling of the checklist with its summary; the patient, or a clinician with them, fills it.
+
+    Before the patient is cleared for practice, the signs that also point to specific causes are kept but not
+    counted, and the summary gives no verdict (`content.summarise_checklist`).
+    """
     patient = access.patient_for(
         session, actor, patient_id, action=AuditAction.CREATE, resource_type="prt_checklist"
     )
     try:
-        summary = content.summarise_checklist(answers)
+        summary = content.summarise_checklist(answers, cleared=cleared(session, patient))
     except content.AnswerError as exc:
         raise InvalidInput(exc.message, field=exc.field) from None
     when = now or utcnow()
@@ -244,6 +259,8 @@ def save_checklist(
         endorsed=list(summary.endorsed),
         score=float(summary.count),
         level=summary.level,
+        before_clearance=summary.before_clearance,
+        held=list(summary.held),
     )
     session.add(response)
     session.flush()
@@ -295,7 +312,7 @@ def add_journal_entry(
         session, actor, patient_id, action=AuditAction.CREATE, resource_type="prt_journal"
     )
     _patient_only(actor, "write in the reappraisal journal")
-    ensure_not_paused(session, patient)
+    gate.ensure_practice_open(session, actor, patient, Module.PRT)
     when = now or utcnow()
     entry = ReappraisalEntry(
         patient_id=patient.id,
@@ -360,7 +377,7 @@ def log_somatic_tracking(
         session, actor, patient_id, action=AuditAction.CREATE, resource_type="prt_somatic_tracking"
     )
     _patient_only(actor, "log somatic tracking")
-    ensure_not_paused(session, patient)
+    gate.ensure_practice_open(session, actor, patient, Module.PRT)
     return programs.log_practice(
         session,
         patient,

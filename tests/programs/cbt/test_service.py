@@ -18,6 +18,7 @@ from painrewire.programs.cbt.schemas import (
     PacingActivityCreate,
     ThoughtRecordCreate,
 )
+from painrewire.programs.gate import PracticeClosed
 from painrewire.programs.models import Module, PracticeLog
 from tests.programs.cbt.conftest import open_safety_alert
 
@@ -109,7 +110,7 @@ class TestThoughtRecords:
         self, session: Session, patient: Patient
     ) -> None:
         open_safety_alert(session, patient)
-        with pytest.raises(cbt.ProgramPaused):
+        with pytest.raises(PracticeClosed):
             cbt.create_thought_record(session, patient.user, patient.id, _record(), now=NOW)
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from painrewire.accounts.models import User
 from painrewire.errors import InvalidInput, NotFound
 from painrewire.patients.models import Patient
-from painrewire.programs.cbt.service import ProgramPaused
+from painrewire.programs.gate import PracticeClosed
 from painrewire.programs.mindfulness import service as mindfulness
 from painrewire.programs.mindfulness import timing
 from painrewire.programs.mindfulness.schemas import SessionCreate
@@ -118,7 +118,7 @@ class TestLogging:
         with pytest.raises(NotFound):
             _log(session, other_patient.user, patient, activity="noting", minutes=1)
         open_safety_alert(session, patient)
-        with pytest.raises(ProgramPaused):
+        with pytest.raises(PracticeClosed):
             _log(session, patient.user, patient, activity="noting", minutes=1)
         assert session.scalar(select(PracticeLog).where(PracticeLog.patient_id == patient.id)) is None
 

@@ -120,7 +120,7 @@ class TestPracticeApi:
         practice = {"pain_before": 5, "fear_before": 6, "pain_after": 3, "fear_after": 2, "seconds": 300}
         response = as_user(patient.user).post(f"{base(patient)}/somatic-tracking", json=practice)
         assert response.status_code == 409
-        assert response.json()["error"] == "ProgramPaused"
+        assert response.json()["error"] == "PracticeClosed"
 
     def test_the_course_lists_eight_sessions_with_aims(
         self, as_user: Callable[..., TestClient], patient: Patient

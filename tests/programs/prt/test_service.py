@@ -14,6 +14,7 @@ from painrewire.accounts.models import User
 from painrewire.errors import Forbidden, InvalidInput, NotFound
 from painrewire.patients.models import Patient
 from painrewire.plans import service as plans
+from painrewire.programs.gate import PracticeClosed
 from painrewire.programs.models import Module, PracticeLog
 from painrewire.programs.prt import content
 from painrewire.programs.prt import service as prt
@@ -184,7 +185,7 @@ class TestJournal:
     def test_an_open_safety_alert_pauses_the_journal(self, session: Session, patient: Patient) -> None:
         builders.open_alert(session, patient)
         with pytest.raises(
-            prt.ProgramPaused, match="Your program is paused until a clinician has spoken with you"
+            PracticeClosed, match="Your program is paused until a clinician has spoken with you"
         ):
             prt.add_journal_entry(session, patient.user, patient.id, journal_entry())
         assert session.scalar(select(func.count()).select_from(ReappraisalEntry)) == 0
@@ -220,7 +221,7 @@ class TestSomaticTracking:
     ) -> None:
         alert = builders.open_alert(session, patient)
         data = SomaticTrackingWrite(pain_before=6, fear_before=7, pain_after=4, fear_after=3, seconds=120)
-        with pytest.raises(prt.ProgramPaused):
+        with pytest.raises(PracticeClosed):
             prt.log_somatic_tracking(session, patient.user, patient.id, data)
         builders.clear(session, clinician, alert)
         assert prt.log_somatic_tracking(session, patient.user, patient.id, data).minutes == 2.0

@@ -1,0 +1,1 @@
+"""Clearance for practice by a medically qualified clinician."""
