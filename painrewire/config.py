@@ -64,6 +64,35 @@ class Settings(BaseSettings):
     #: New patient accounts from one client address per window.
     signups_per_client: int = Field(default=10, ge=1)
     signup_window_minutes: float = Field(default=60.0, gt=0)
+    #: A password-reset link works this long, once. Reset requests are limited per email address (so nobody
+    #: can flood one person's inbox) and per client address (so nobody can probe many addresses) per window.
+    password_reset_minutes: float = Field(default=60.0, gt=0, le=24 * 60)
+    password_resets_per_address: int = Field(default=5, ge=1)
+    password_resets_per_client: int = Field(default=20, ge=1)
+    password_reset_window_minutes: float = Field(default=60.0, gt=0)
+
+    #: Words and phrases that make a patient's secure message read like a crisis: it raises a safety alert for
+    #: the care team and shows the patient what to do now. Matched without regard to case, on whole words; a
+    #: space or a hyphen inside a phrase matches either, and an apostrophe may be left out ("dont"). JSON list.
+    crisis_words: list[str] = Field(
+        default_factory=lambda: [
+            "suicide",
+            "suicidal",
+            "kill myself",
+            "killing myself",
+            "end my life",
+            "take my own life",
+            "self-harm",
+            "harm myself",
+            "hurt myself",
+            "overdose",
+            "overdosed",
+            "don't want to be alive",
+            "don't want to live",
+            "better off dead",
+            "want to die",
+        ]
+    )
 
     #: Disciplines medically qualified to clear a patient for practice and to close red-flag and emergency
     #: alerts (the pain specialist by default; a clinic with its own physicians adds theirs).
@@ -139,6 +168,14 @@ class Settings(BaseSettings):
                 f"clinic_timezone must be an IANA zone name such as Europe/London, got {value!r}"
             ) from exc
         return value
+
+    @field_validator("crisis_words")
+    @classmethod
+    def _crisis_words(cls, value: list[str]) -> list[str]:
+        words = [" ".join(w.split()) for w in value]
+        if any(not any(c.isalnum() for c in w) for w in words):
+            raise ValueError(f"crisis_words must each hold a word or phrase, got {value!r}")
+        return words
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

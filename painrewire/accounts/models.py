@@ -114,3 +114,20 @@ class RateLimitBucket(Base):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     window_start: Mapped[datetime]
     count: Mapped[int] = mapped_column(default=0)
+
+
+class PasswordResetToken(IdMixin, TimestampMixin, Base):
+    """A password-reset link: random, single-use, short-lived; only its SHA-256 is stored.
+
+    Every reset request writes one, for an unknown address too (then without a user, so it can never be
+    used): the request does the same work either way, and so cannot tell anyone whether an account exists.
+    """
+
+    __tablename__ = "password_reset_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), default=None, index=True
+    )
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None] = mapped_column(default=None)
