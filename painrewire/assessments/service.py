@@ -138,8 +138,7 @@ def submit_intake(session: Session, actor: User, patient_id: uuid.UUID, data: In
         history=data.history.strip(),
         previous_treatments=data.previous_treatments.strip(),
         goals=data.goals.strip(),
-        red_flag_answers=answers
-        | {red_flag_rules.AGE_KEY: age, red_flag_rules.AGE_SOURCE_KEY: age_source},
+        red_flag_answers=answers | {red_flag_rules.AGE_KEY: age, red_flag_rules.AGE_SOURCE_KEY: age_source},
         red_flags=[f.as_record() for f in flags],
         red_flag_version=red_flag_rules.VERSION,
     )
