@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from painrewire.accounts import password_reset
 from painrewire.assessments import alerts, due_reminders
 from painrewire.config import Settings
 from painrewire.db import get_engine
@@ -31,6 +32,7 @@ def sweeps() -> list[Sweep]:
         alerts.escalate_overdue_alerts,
         diary_reminders.plan_diary_reminders,
         due_reminders.plan_questionnaire_reminders,
+        password_reset.forget_sent_links,
     ]
 
 

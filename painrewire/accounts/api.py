@@ -9,10 +9,17 @@ from typing import Annotated
 from fastapi import Query, Request, Response
 from pydantic import BaseModel, ConfigDict
 
-from painrewire.accounts import audit
+from painrewire.accounts import audit, password_reset
 from painrewire.accounts import service as accounts
 from painrewire.accounts.models import AuditAction
-from painrewire.accounts.schemas import LoginRequest, TokenRead, UserCreate, UserRead
+from painrewire.accounts.schemas import (
+    LoginRequest,
+    PasswordResetRequest,
+    PasswordResetSet,
+    TokenRead,
+    UserCreate,
+    UserRead,
+)
 from painrewire.web.deps import (
     CurrentAdmin,
     CurrentUser,
@@ -52,6 +59,41 @@ def logout(request: Request, user: CurrentUser, session: SessionDep) -> Response
 )
 def logout_everywhere(user: CurrentUser, session: SessionDep) -> Response:
     accounts.end_all_sessions(session, user)
+    return Response(status_code=204)
+
+
+class ResetRequested(BaseModel):
+    detail: str
+
+
+@router.post(
+    "/auth/password-reset",
+    response_model=ResetRequested,
+    status_code=202,
+    summary="Email a password-reset link; the same answer whether or not the address has an account",
+    responses=error_responses(422, 429),
+)
+def request_password_reset(
+    request: Request, data: PasswordResetRequest, session: SessionDep, settings: SettingsDep
+) -> ResetRequested:
+    password_reset.request_reset(session, settings, str(data.email), client=client_address(request))
+    minutes = int(settings.password_reset_minutes)
+    return ResetRequested(
+        detail=f"If {data.email} belongs to an account, we have sent it a link that works once, for {minutes} "
+        "minutes."
+    )
+
+
+@router.post(
+    "/auth/password-reset/{token}",
+    status_code=204,
+    summary="Set a new password with a reset link's token; ends every session of the account",
+    responses=error_responses(404, 422),
+)
+def reset_password(
+    token: str, data: PasswordResetSet, session: SessionDep, settings: SettingsDep
+) -> Response:
+    password_reset.reset_password(session, settings, token, data.password)
     return Response(status_code=204)
 
 

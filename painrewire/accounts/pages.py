@@ -10,10 +10,11 @@ from fastapi import Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from painrewire.accounts import audit
+from painrewire.accounts import audit, password_reset
 from painrewire.accounts import service as accounts
 from painrewire.accounts.models import AuditAction, Discipline, Role, User
-from painrewire.accounts.schemas import UserCreate
+from painrewire.accounts.schemas import PasswordResetRequest, PasswordResetSet, UserCreate
+from painrewire.accounts.security import MIN_PASSWORD_LENGTH
 from painrewire.config import Settings
 from painrewire.errors import Conflict, TooManyRequests, Unauthenticated
 from painrewire.patients import service as patients
@@ -120,6 +121,94 @@ def logout_everywhere(user: CurrentUser, session: SessionDep) -> RedirectRespons
     response = redirect("/login?logged_out=1")
     response.delete_cookie(SESSION_COOKIE)
     return response
+
+
+@router.get("/forgot-password", response_class=HTMLResponse)
+def forgot_password_form(request: Request, user: OptionalUser) -> Response:
+    return render(request, "accounts/forgot_password.html", {"email": "", "sent": False})
+
+
+@router.post("/forgot-password", response_class=HTMLResponse)
+def forgot_password(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    email: Annotated[str, Form(max_length=254)] = "",
+) -> Response:
+    """The same page, status and work whether or not the address has an account (see ``password_reset``)."""
+    try:
+        data = PasswordResetRequest.model_validate({"email": email.strip()})
+        password_reset.request_reset(session, settings, str(data.email), client=client_address(request))
+    except ValidationError:
+        return render(
+            request,
+            "accounts/forgot_password.html",
+            {
+                "errors": ["Email: enter the address you log in with, such as name@example.org."],
+                "email": email,
+            },
+            status_code=422,
+        )
+    except TooManyRequests as exc:
+        return render(
+            request,
+            "accounts/forgot_password.html",
+            {"errors": [exc.message], "email": email},
+            status_code=status_for(exc),
+            headers=headers_for(exc),
+        )
+    return render(
+        request,
+        "accounts/forgot_password.html",
+        {"email": str(data.email), "sent": True, "minutes": int(settings.password_reset_minutes)},
+    )
+
+
+@router.get("/reset-password/{token}", response_class=HTMLResponse)
+def reset_password_form(request: Request, token: str, session: SessionDep, settings: SettingsDep) -> Response:
+    try:
+        password_reset.check_link(session, settings, token)
+    except password_reset.ResetLinkInvalid as exc:
+        return _reset_refused(request, exc)
+    return render(
+        request, "accounts/reset_password.html", {"token": token, "min_length": MIN_PASSWORD_LENGTH}
+    )
+
+
+@router.post("/reset-password/{token}", response_class=HTMLResponse)
+def reset_password(
+    request: Request,
+    token: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    password: Annotated[str, Form(max_length=256)] = "",
+) -> Response:
+    try:
+        password_reset.check_link(session, settings, token)
+        data = PasswordResetSet.model_validate({"password": password})
+        password_reset.reset_password(session, settings, token, data.password)
+    except password_reset.ResetLinkInvalid as exc:
+        return _reset_refused(request, exc)
+    except ValidationError as exc:
+        return render(
+            request,
+            "accounts/reset_password.html",
+            {"token": token, "errors": readable_pydantic_errors(exc), "min_length": MIN_PASSWORD_LENGTH},
+            status_code=422,
+        )
+    response = redirect("/login?reset=1")
+    # This browser's own login (if any) ended with the others; its cookie goes too.
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+def _reset_refused(request: Request, exc: password_reset.ResetLinkInvalid) -> Response:
+    return render(
+        request,
+        "accounts/forgot_password.html",
+        {"link_error": exc.message, "email": "", "sent": False},
+        status_code=status_for(exc),
+    )
 
 
 @router.get("/admin", response_class=HTMLResponse)

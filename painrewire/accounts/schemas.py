@@ -56,3 +56,13 @@ class TokenRead(BaseModel):
     token_type: str = "bearer"
     expires_at: datetime
     user: UserRead
+
+
+class PasswordResetRequest(BaseModel):
+    email: EmailStr
+
+
+class PasswordResetSet(BaseModel):
+    """A new password, by the same rule as sign-up."""
+
+    password: str = Field(min_length=MIN_PASSWORD_LENGTH, max_length=256)
