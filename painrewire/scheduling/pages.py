@@ -144,6 +144,17 @@ def _display_zone(session: Session, user: User | None, settings: Settings, asked
 # --- the public "Book now" flow --------------------------------------------------------------------------
 
 
+def _chosen_clinician(session: Session, value: str | None) -> User | None:
+    """The clinician someone came to book with (from the list of clinicians), before choosing what to book."""
+    clinician_id = _parse_uuid(value, "clinician")
+    if clinician_id is None:
+        return None
+    found = session.get(User, clinician_id)
+    if found is None or found.role != Role.CLINICIAN or not found.is_active:
+        raise InvalidInput("clinician: not a valid choice.", field="clinician")
+    return found
+
+
 def _book_context(
     request: Request,
     session: Session,
@@ -153,10 +164,14 @@ def _book_context(
     params = request.query_params
     zone = _display_zone(session, user, settings, params.get("tz"))
     types = _types_for(user)
+    chosen = None if params.get("type") else _chosen_clinician(session, params.get("clinician"))
     context: dict[str, Any] = {
         "zone": zone,
         "zones": ZONES,
-        "groups": _grouped_types(types),
+        "groups": _grouped_types(
+            [t for t in types if chosen is None or str(chosen.discipline) in t.disciplines]
+        ),
+        "chosen": chosen,
         "kind": None,
         "is_patient": user is not None and user.role == Role.PATIENT,
         "is_staff": user is not None and user.role != Role.PATIENT,
