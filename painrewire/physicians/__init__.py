@@ -1,0 +1,1 @@
+"""The patient's own doctors outside the clinic (GP, referring doctor) and whether letters may go to them."""
