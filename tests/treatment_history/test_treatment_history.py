@@ -320,6 +320,10 @@ class TestPages:
         assert "Treatment history" in overview.text and "Tramadol" in overview.text
         assert "Did not help: opioids." in overview.text
 
+    def test_the_intakes_confirmation_links_here(self, as_user: Browser, patient: Patient) -> None:
+        page = as_user(patient.user, browser=True).get("/patient/questionnaires?intake=1")
+        assert 'href="/patient/treatment-history"' in page.text
+
     def test_a_bad_entry_re_renders_the_form_with_the_field_named_and_what_was_typed(
         self, as_user: Browser, session: Session, patient: Patient
     ) -> None:
