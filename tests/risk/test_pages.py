@@ -18,7 +18,7 @@ from painrewire.config import Settings
 from painrewire.patients.models import Patient
 from painrewire.risk import service as risk
 from tests.fixtures.factories import CSRF, create_patient
-from tests.risk.factories import WARNING_SIGN, make_plan, member, positive_phq9
+from tests.risk.factories import WARNING_SIGN, make_assessment, make_plan, member, positive_phq9
 
 Client = Callable[..., TestClient]
 
@@ -82,8 +82,6 @@ class TestPatientSafetyPage:
     def test_the_patient_reads_the_plan_without_any_alert_and_never_the_risk_assessment(
         self, session: Session, patient: Patient, clinician: User, settings: Settings, as_user: Client
     ) -> None:
-        from tests.risk.factories import make_assessment
-
         make_plan(session, clinician, patient, settings)
         made = make_assessment(session, clinician, patient, settings)
         page = text_of(as_user(patient.user, browser=True).get("/patient/safety").text)
