@@ -114,4 +114,5 @@ def in_app(session: Session, patient: Patient, settings: Settings, now: datetime
         if waiting == 1
         else f"{waiting} questionnaires from your care team are waiting."
     )
-    return [InAppReminder(ReminderKind.QUESTIONNAIRE, text, LINK, "Fill them in")]
+    label = "Fill it in" if waiting == 1 else "Fill them in"
+    return [InAppReminder(ReminderKind.QUESTIONNAIRE, text, LINK, label)]

@@ -116,8 +116,8 @@ class ReminderKind(enum.StrEnum):
     def label(self) -> str:
         return {
             ReminderKind.APPOINTMENT: "Appointment reminders",
-            ReminderKind.DIARY: "Diary reminder",
-            ReminderKind.QUESTIONNAIRE: "Questionnaires to fill in",
+            ReminderKind.DIARY: "Diary reminders",
+            ReminderKind.QUESTIONNAIRE: "Questionnaire reminders",
         }[self]
 
 
