@@ -1,7 +1,7 @@
 """preferences: how each person wants to be reminded, and their quiet hours
 
 Revision ID: 0022
-Revises: 0018
+Revises: 0021
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 import painrewire.db
 
 revision = "0022"
-down_revision = "0018"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """consent, therapy preferences, treatment history and the patient's physician
 
 Revision ID: 0024
-Revises: 0018
+Revises: 0023
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 import painrewire.db
 
 revision = "0024"
-down_revision = "0018"
+down_revision = "0023"
 branch_labels = None
 depends_on = None
 

@@ -2,7 +2,7 @@
 their letter), and letters out to physicians and services
 
 Revision ID: 0025
-Revises: 0018
+Revises: 0024
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from alembic import op
 import painrewire.db
 
 revision = "0025"
-down_revision = "0018"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 
