@@ -17,6 +17,8 @@ MIB = 1024 * 1024
 AUDIO_UPLOAD_PREFIXES = ("/clinic/mindfulness/practices/", "/api/v1/mindfulness/practices/")
 #: Room in an upload's request body for the multipart framing and the other form fields.
 FORM_OVERHEAD_BYTES = 64 * 1024
+#: The public referral form, where a physician attaches their letter.
+REFERRAL_UPLOAD_PREFIXES = ("/refer",)
 
 
 class Settings(BaseSettings):
@@ -151,6 +153,18 @@ class Settings(BaseSettings):
     #: (the longest matching prefix wins), as JSON. The practice-audio upload routes are always included.
     body_limits: dict[str, int] = Field(default_factory=dict)
 
+    #: Largest letter a referring physician may attach to the public referral form (a PDF; 5 MiB). Uploads up
+    #: to four times this still reach the form, so a larger letter is refused in words naming both sizes.
+    referral_letter_max_bytes: int = Field(default=5 * MIB, ge=1024, le=100 * MIB)
+    #: Referrals sent from one client address per window (the public form, limited like sign-ups).
+    referrals_per_client: int = Field(default=10, ge=1)
+    referral_window_minutes: float = Field(default=60.0, gt=0)
+    #: A letter emailed to a physician or a service is a link to download it; the link works this many days.
+    letter_link_days: int = Field(default=14, ge=1, le=90)
+    #: A folder of the clinic's own letter templates, named as in ``painrewire/web/templates/letters/kinds/``;
+    #: a template found there is used instead of the one shipped.
+    letter_template_dir: Path | None = None
+
     @field_validator("appointment_reminder_hours")
     @classmethod
     def _reminder_hours(cls, value: list[float]) -> list[float]:
@@ -194,7 +208,12 @@ class Settings(BaseSettings):
     def request_body_limits(self) -> dict[str, int]:
         """Every larger-body allowance: the audio upload routes (the recording and the form around it) first."""
         audio = self.practice_audio_max_bytes + FORM_OVERHEAD_BYTES
-        return {prefix: audio for prefix in AUDIO_UPLOAD_PREFIXES} | self.body_limits
+        referral = 4 * self.referral_letter_max_bytes + FORM_OVERHEAD_BYTES
+        return (
+            {prefix: audio for prefix in AUDIO_UPLOAD_PREFIXES}
+            | {prefix: referral for prefix in REFERRAL_UPLOAD_PREFIXES}
+            | self.body_limits
+        )
 
     @property
     def runs_worker_in_server(self) -> bool:
