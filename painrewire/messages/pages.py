@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from painrewire.accounts.models import Discipline, Role, User
-from painrewire.config import Settings
+from painrewire.config import Settings, get_settings
 from painrewire.errors import Conflict, InvalidInput, NotFound
 from painrewire.messages import service as messages
 from painrewire.messages.schemas import HARD_CAP, MAX_BODY, MAX_SUBJECT, MessageCreate, ThreadCreate
@@ -342,6 +342,6 @@ def _home_panel(session: Session, user: User) -> panels.Panel | None:
     return panels.Panel(
         title=f"Unread messages ({sum(w.unread for w in waiting)})" if waiting else "Messages",
         template="messages/_home_panel.html",
-        context={"waiting": waiting},
+        context={"waiting": waiting, "zone": get_settings().zone},
         order=1,
     )
