@@ -1,10 +1,12 @@
-"""Cohort outcomes: a clinician's caseload, or the whole clinic for an admin, filtered by start date, program
-and discipline, with counts and proportions and their 95% Wilson intervals.
+"""Cohort outcomes: a clinician's caseload, or the whole clinic for an admin, filtered by treatment start date,
+program and discipline, with counts and proportions, their 95% Wilson intervals, and each follow-up time point
+(baseline, end of treatment, 3, 6 and 12 months) with how many were due and how many were measured.
 
-Each patient's numbers come from a fixed number of queries over the whole cohort (no query per patient):
-the stored diary baseline (or the first BPI's average pain), the mean of the 7 days ending on the "as of"
-day, the signed plan's modules, the care team's disciplines, practice and questionnaire scores. The outcome
-rules are those of `painrewire.diary.outcomes`, applied by `outcome_from_means`.
+Each patient's numbers come from a fixed number of queries over the whole cohort (no query per patient): the
+course of treatment (start and end, `painrewire.plans.course.cohort_courses`), the diary and PEG item 1 answers,
+the signed plan's modules, the care team's disciplines, practice and questionnaire scores. The outcome rules
+are those of `painrewire.diary.outcomes` (IMMPACT responders, Dworkin 2008; pain-free or nearly as in the PRT
+trial, Ashar 2022, for trial-comparable patients and, labelled, for everyone), applied per patient in memory.
 """
 
 from __future__ import annotations
@@ -21,25 +23,31 @@ from painrewire.accounts.models import Discipline, Role, User
 from painrewire.assessments.models import QuestionnaireResponse
 from painrewire.diary.models import DiaryEntry, PainBaseline
 from painrewire.diary.outcomes import (
-    MIN_WINDOW_ENTRIES,
     CohortSummary,
     PatientOutcome,
+    TimePoint,
+    TimePointOutcome,
+    TimePointSummary,
+    TreatmentStart,
+    baseline_summary,
     cohort_summary,
-    outcome_from_means,
+    follow_up_outcomes,
+    patient_outcome,
+    time_point_summary,
 )
-from painrewire.diary.progress import BPI_AVERAGE_ITEM
 from painrewire.errors import Forbidden, InvalidInput
 from painrewire.patients import access
 from painrewire.patients.models import CareTeamMember, Patient
+from painrewire.plans import course as courses
 from painrewire.plans.models import PlanVersion, VersionStatus
 from painrewire.programs.models import Module, PracticeLog
 
 
 @dataclass(frozen=True)
 class CohortFilter:
-    """Who is counted: patients whose diary started between ``started_from`` and ``started_to`` (inclusive),
-    whose signed plan includes ``program``, whose care team includes a clinician of ``discipline``; their
-    outcome is computed on ``as_of``."""
+    """Who is counted: patients whose treatment started between ``started_from`` and ``started_to``
+    (inclusive), whose signed plan includes ``program``, whose care team includes a clinician of
+    ``discipline``; their outcome is computed on ``as_of``."""
 
     as_of: date
     started_from: date | None = None
@@ -69,10 +77,10 @@ class CohortMember:
     patient_id: uuid.UUID
     date_of_birth: date | None
     first_day: date | None = None
-    baseline: float | None = None
-    baseline_source: str | None = None
-    current: float | None = None
-    days_in_window: int = 0
+    start: TreatmentStart | None = None
+    end: date | None = None
+    end_recorded: bool = False
+    pain_duration_weeks: int | None = None
     diary_days: int = 0
     practice_minutes: float = 0.0
     practice_days: int = 0
@@ -80,6 +88,7 @@ class CohortMember:
     disciplines: frozenset[Discipline] = frozenset()
     scores: list[Score] = field(default_factory=list)
     outcome: PatientOutcome | None = None
+    follow_ups: list[TimePointOutcome] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -88,6 +97,8 @@ class Cohort:
     filters: CohortFilter
     members: list[CohortMember]
     summary: CohortSummary
+    #: Baseline, end of treatment, 3, 6 and 12 months: due so far, measured, and the outcomes of the measured.
+    time_points: list[TimePointSummary]
 
 
 def cohort_ids(actor: User) -> Select[uuid.UUID]:
@@ -108,29 +119,23 @@ def members(session: Session, actor: User, filters: CohortFilter) -> list[Cohort
     """The patients of the actor's cohort that pass the filters, each with their numbers on ``as_of``."""
     ids = cohort_ids(actor)
     as_of = filters.as_of
-    rows = {
-        pid: CohortMember(patient_id=pid, date_of_birth=born)
-        for pid, born in session.execute(select(Patient.id, Patient.date_of_birth).where(Patient.id.in_(ids)))
-    }
+    rows: dict[uuid.UUID, CohortMember] = {}
+    zones: dict[uuid.UUID, str] = {}
+    for pid, born, zone in session.execute(
+        select(Patient.id, Patient.date_of_birth, Patient.timezone).where(Patient.id.in_(ids))
+    ):
+        rows[pid] = CohortMember(patient_id=pid, date_of_birth=born)
+        zones[pid] = zone
     if not rows:
         return []
-    for pid, first, baseline in session.execute(
-        select(PainBaseline.patient_id, PainBaseline.first_day, PainBaseline.diary_baseline).where(
-            PainBaseline.patient_id.in_(ids)
-        )
+    for pid, first in session.execute(
+        select(PainBaseline.patient_id, PainBaseline.first_day).where(PainBaseline.patient_id.in_(ids))
     ):
         rows[pid].first_day = first
-        if baseline is not None:
-            rows[pid].baseline, rows[pid].baseline_source = float(baseline), "diary"
-    week_start = as_of - timedelta(days=6)
-    for pid, mean, count in session.execute(
-        select(DiaryEntry.patient_id, func.avg(DiaryEntry.average_pain), func.count())
-        .where(DiaryEntry.patient_id.in_(ids), DiaryEntry.day >= week_start, DiaryEntry.day <= as_of)
-        .group_by(DiaryEntry.patient_id)
-    ):
-        rows[pid].days_in_window = int(count)
-        if count >= MIN_WINDOW_ENTRIES:
-            rows[pid].current = float(mean)
+    for pid, course in courses.cohort_courses(session, ids, zones).items():
+        member = rows[pid]
+        member.start, member.end, member.end_recorded = course.start, course.end, course.end_recorded
+        member.pain_duration_weeks = course.pain_duration_weeks
     for pid, count in session.execute(
         select(DiaryEntry.patient_id, func.count())
         .where(DiaryEntry.patient_id.in_(ids), DiaryEntry.day <= as_of)
@@ -160,14 +165,12 @@ def members(session: Session, actor: User, filters: CohortFilter) -> list[Cohort
         if discipline is not None:
             disciplines[pid].add(discipline)
     until = datetime.combine(as_of + timedelta(days=1), time(0), tzinfo=UTC)
-    first_bpi: dict[uuid.UUID, float] = {}
-    for pid, instrument, completed, total, answers, subscales, valid in session.execute(
+    for pid, instrument, completed, total, subscales, valid in session.execute(
         select(
             QuestionnaireResponse.patient_id,
             QuestionnaireResponse.instrument_id,
             QuestionnaireResponse.completed_at,
             QuestionnaireResponse.total,
-            QuestionnaireResponse.answers,
             QuestionnaireResponse.subscales,
             QuestionnaireResponse.valid,
         )
@@ -179,30 +182,36 @@ def members(session: Session, actor: User, filters: CohortFilter) -> list[Cohort
             rows[pid].scores.append(
                 Score(instrument, completed.date(), float(total) if total is not None else None, parts)
             )
-        if instrument == "bpi" and pid not in first_bpi and answers and len(answers) >= BPI_AVERAGE_ITEM:
-            value = answers[BPI_AVERAGE_ITEM - 1]
-            if value is not None:
-                first_bpi[pid] = float(value)
+    pain = courses.cohort_pain_data(session, ids, zones)
     chosen = []
     for pid, member in rows.items():
         member.disciplines = frozenset(disciplines.get(pid, set()))
-        if member.baseline is None and pid in first_bpi:
-            member.baseline, member.baseline_source = first_bpi[pid], "bpi"
-        member.outcome = outcome_from_means(
-            member.baseline, member.baseline_source, member.current, today=as_of
+        points, pegs = pain[pid]
+        member.outcome = patient_outcome(
+            points, pegs, today=as_of, start=member.start, pain_duration_weeks=member.pain_duration_weeks
         )
+        started = member.start is not None and member.start.day <= as_of
+        if started and member.end is not None:
+            member.follow_ups = follow_up_outcomes(
+                [p for p in points if p.day <= as_of],
+                [p for p in pegs if p.day <= as_of],
+                end=member.end,
+                baseline=member.outcome.baseline_measure,
+                as_of=as_of,
+                pain_duration_weeks=member.pain_duration_weeks,
+            )
         if _passes(member, filters):
             chosen.append(member)
-    return sorted(chosen, key=lambda m: (m.first_day or date.max, str(m.patient_id)))
+    return sorted(chosen, key=lambda m: (m.start.day if m.start else date.max, str(m.patient_id)))
 
 
 def _passes(member: CohortMember, filters: CohortFilter) -> bool:
     if filters.started_from or filters.started_to:
-        if member.first_day is None:
+        if member.start is None:
             return False
-        if filters.started_from and member.first_day < filters.started_from:
+        if filters.started_from and member.start.day < filters.started_from:
             return False
-        if filters.started_to and member.first_day > filters.started_to:
+        if filters.started_to and member.start.day > filters.started_to:
             return False
     if filters.program is not None and filters.program.value not in member.modules:
         return False
@@ -253,11 +262,14 @@ def parse_filter(
 
 
 def cohort(session: Session, actor: User, filters: CohortFilter) -> Cohort:
-    """The cohort and its summary: counts and proportions with 95% Wilson intervals."""
+    """The cohort and its summary: counts and proportions with 95% Wilson intervals, and each time point."""
     found = members(session, actor, filters)
+    outcomes = [m.outcome for m in found if m.outcome is not None]
+    follow_ups = [f for m in found for f in m.follow_ups]
     return Cohort(
         scope=scope_of(actor),
         filters=filters,
         members=found,
-        summary=cohort_summary([m.outcome for m in found if m.outcome is not None]),
+        summary=cohort_summary(outcomes),
+        time_points=[baseline_summary(outcomes)] + [time_point_summary(t, follow_ups) for t in TimePoint],
     )

@@ -1,6 +1,8 @@
-"""A patient's progress: pain outcome against baseline, the pain chart and weekly practice minutes.
+"""A patient's progress: pain against the week before treatment, each follow-up time point, the pain chart and
+weekly practice minutes.
 
-For pages and reports, on a patient whose access the caller has already checked and audited.
+For pages and reports, on a patient whose access the caller has already checked and audited. The definitions
+are those of `painrewire.diary.outcomes`; the course of treatment (start, end) is `painrewire.plans.course`.
 """
 
 from __future__ import annotations
@@ -11,44 +13,34 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from painrewire.assessments.models import QuestionnaireResponse
 from painrewire.diary.outcomes import (
     DiaryPoint,
     PatientOutcome,
+    TimePointOutcome,
+    follow_up_outcomes,
     patient_outcome,
     rolling_mean,
     weekly_minutes,
 )
-from painrewire.diary.service import all_entries, local_today
+from painrewire.diary.service import local_today
 from painrewire.patients.models import Patient
+from painrewire.plans import course as courses
 from painrewire.programs.models import PracticeLog
 from painrewire.reports.charts import pain_chart, weekly_bars
-
-BPI_AVERAGE_ITEM = 3  # worst, least, average, now: the third item is average pain
 
 
 @dataclass(frozen=True)
 class Progress:
     outcome: PatientOutcome
+    #: End of treatment and 3, 6, 12 months after; empty until the treatment has an end (recorded or planned).
+    follow_ups: list[TimePointOutcome]
+    end: date | None
+    end_recorded: bool
     points: list[DiaryPoint]
     daily_practice: list[tuple[date, float]]
     weekly_practice: list[tuple[date, float]]
     pain_svg: str
     practice_svg: str
-
-
-def baseline_bpi_average(session: Session, patient: Patient) -> float | None:
-    """The BPI "average pain" answer of the patient's first BPI, the baseline when the diary is short."""
-    first = session.scalar(
-        select(QuestionnaireResponse)
-        .where(QuestionnaireResponse.patient_id == patient.id, QuestionnaireResponse.instrument_id == "bpi")
-        .order_by(QuestionnaireResponse.completed_at)
-        .limit(1)
-    )
-    if first is None or len(first.answers) < BPI_AVERAGE_ITEM:
-        return None
-    value = first.answers[BPI_AVERAGE_ITEM - 1]
-    return float(value) if value is not None else None
 
 
 def practice_minutes(session: Session, patient: Patient) -> list[tuple[date, float]]:
@@ -60,12 +52,27 @@ def practice_minutes(session: Session, patient: Patient) -> list[tuple[date, flo
 
 def progress_for(session: Session, patient: Patient, *, today: date | None = None) -> Progress:
     today = today or local_today(patient)
-    points = [DiaryPoint(e.day, float(e.average_pain)) for e in all_entries(session, patient)]
-    outcome = patient_outcome(points, today=today, bpi_average=baseline_bpi_average(session, patient))
+    points, pegs = courses.pain_data(session, patient)
+    view = courses.course_for(session, patient)
+    weeks = courses.pain_duration_weeks(session, patient)
+    outcome = patient_outcome(points, pegs, today=today, start=view.start, pain_duration_weeks=weeks)
+    follow_ups = []
+    if view.start is not None and view.end is not None and view.start.day <= today:
+        follow_ups = follow_up_outcomes(
+            points,
+            pegs,
+            end=view.end,
+            baseline=outcome.baseline_measure,
+            as_of=today,
+            pain_duration_weeks=weeks,
+        )
     practice = practice_minutes(session, patient)
     weekly = weekly_minutes(practice, until=today)
     return Progress(
         outcome=outcome,
+        follow_ups=follow_ups,
+        end=view.end,
+        end_recorded=view.end_recorded,
         points=points,
         daily_practice=practice,
         weekly_practice=weekly,

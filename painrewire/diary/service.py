@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from painrewire.accounts.models import AuditAction, User
 from painrewire.db import utcnow
 from painrewire.diary.models import DiaryEntry, DiaryEntryRevision, PainBaseline
-from painrewire.diary.outcomes import BASELINE_ENTRIES, DiaryPoint, baseline_pain
+from painrewire.diary.outcomes import BASELINE_ENTRIES, DiaryPoint, first_week_mean
 from painrewire.diary.schemas import DiaryEntryWrite
 from painrewire.errors import Conflict, InvalidInput, NotFound
 from painrewire.patients import access
@@ -98,7 +98,10 @@ def save_entry(
 
 
 def refresh_baseline(session: Session, patient_id: uuid.UUID, *, changed_day: date | None = None) -> None:
-    """Recompute the stored diary baseline from the first 7 diary days (one short query on the diary index).
+    """Recompute the stored first diary week from the first 7 diary days (one short query on the diary index).
+
+    This is the clinician home's early reference (`painrewire.diary.outcomes.first_week_mean`), not the
+    outcome baseline, which is the week before treatment starts.
 
     A change after the seventh diary day cannot move the baseline, but a new day before it (a late entry for
     an early date) can, so the first 7 days are read again each time a day is saved; the row is written only
@@ -114,7 +117,7 @@ def refresh_baseline(session: Session, patient_id: uuid.UUID, *, changed_day: da
     if not early:
         return
     first = early[0][0]
-    value = baseline_pain([DiaryPoint(day, float(pain)) for day, pain in early])
+    value = first_week_mean([DiaryPoint(day, float(pain)) for day, pain in early])
     if stored is not None and (stored.first_day, stored.diary_baseline) == (first, value):
         return
     if stored is None:

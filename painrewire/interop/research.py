@@ -13,6 +13,14 @@ What is left out or changed, and why:
 Only patients who currently consent to research (``ConsentKind.RESEARCH``) are in the file: a withdrawal
 leaves the patient out of the next export, from the moment it is recorded.
 
+Outcome columns follow `painrewire.diary.outcomes`: the baseline is the week before treatment started (PEG item
+1, else the diary's mean), ``responder_30`` means at least 30 % and at least 2 points less pain, ``responder_50``
+at least 50 % and 2 points (IMMPACT, Dworkin 2008); ``pain_free_or_nearly`` is a week's pain of 1 or less, and
+``trial_comparable`` says whether the patient resembles those the PRT trial enrolled (Ashar 2022: baseline 4 or
+more, pain for 26 weeks or more). Each follow-up time point (``end``, ``month_3``, ``month_6``, ``month_12``)
+has its due day, status (``upcoming``, ``awaiting``, ``measured``, ``missing``) and, when measured, its pain
+and verdicts; a missing one is left empty, never filled with an earlier value.
+
 Rows are sorted by research id, so their order says nothing about who started first. Small cohorts can still
 be re-identifiable by a reader who knows the patients; the clinic should share the file only under a data
 agreement.
@@ -38,6 +46,7 @@ from painrewire.consent.models import ConsentKind
 from painrewire.consent.service import consented_patient_ids
 from painrewire.dashboard import cohort as cohorts
 from painrewire.dashboard.cohort import CohortMember, Score
+from painrewire.diary.outcomes import PainMeasure, TimePoint
 
 MAX_SHIFT_DAYS = 182
 OUTCOME_FIELDS = (
@@ -47,6 +56,7 @@ OUTCOME_FIELDS = (
     "pain_free_or_nearly",
     "worsening",
 )
+FOLLOW_UP_FIELDS = ("due", "status", "pain", "source", "responder_30", "responder_50", "pain_free_or_nearly")
 
 
 def _digest(secret: str, purpose: str, patient_id: uuid.UUID) -> bytes:
@@ -96,12 +106,20 @@ def columns() -> list[str]:
         "outcome_date",
         "days_since_start",
         "diary_days",
+        "treatment_start",
+        "treatment_start_source",
+        "treatment_end",
+        "treatment_end_recorded",
+        "trial_comparable",
         "baseline_pain",
         "baseline_source",
+        "baseline_date",
         "current_pain",
+        "current_source",
         "change_points",
         "change_percent",
         *OUTCOME_FIELDS,
+        *(f"{point.value}_{name}" for point in TimePoint for name in FOLLOW_UP_FIELDS),
         "practice_minutes",
         "practice_days",
     ]
@@ -143,9 +161,14 @@ def _known_columns() -> frozenset[str]:
     return frozenset(columns())
 
 
+def _measure(measure: PainMeasure | None) -> tuple[str, str]:
+    return ("", "") if measure is None else (_number(measure.value), measure.source.value)
+
+
 def row(member: CohortMember, *, secret: str, as_of: date) -> dict[str, str]:
     shift = date_shift(secret, member.patient_id)
     outcome = member.outcome
+    start = member.start
     values: dict[str, str] = {
         "research_id": research_id(secret, member.patient_id),
         "age_band": age_band(member.date_of_birth, as_of),
@@ -155,21 +178,39 @@ def row(member: CohortMember, *, secret: str, as_of: date) -> dict[str, str]:
         "outcome_date": (as_of + shift).isoformat(),
         "days_since_start": str((as_of - member.first_day).days) if member.first_day else "",
         "diary_days": str(member.diary_days),
-        "baseline_pain": _number(member.baseline),
-        "baseline_source": member.baseline_source or "",
-        "current_pain": _number(member.current),
+        "treatment_start": (start.day + shift).isoformat() if start else "",
+        "treatment_start_source": start.source.value if start else "",
+        "treatment_end": (member.end + shift).isoformat() if member.end and start else "",
+        "treatment_end_recorded": _flag(member.end_recorded) if member.end and start else "",
         "practice_minutes": _number(member.practice_minutes, 1),
         "practice_days": str(member.practice_days),
     }
     if outcome is not None:
+        baseline, current, change = outcome.baseline_measure, outcome.current_measure, outcome.change
+        values["baseline_pain"], values["baseline_source"] = _measure(baseline)
+        values["current_pain"], values["current_source"] = _measure(current)
         values |= {
-            "change_points": _number(outcome.change_points),
-            "change_percent": _number(outcome.change_percent, 1),
+            "baseline_date": (baseline.last_day + shift).isoformat() if baseline else "",
+            "trial_comparable": _flag(outcome.trial_comparable),
+            "change_points": _number(change.points if change else None),
+            "change_percent": _number(change.percent if change else None, 1),
             "outcome_status": outcome.status.value,
             "responder_30": _flag(outcome.responder_30),
             "responder_50": _flag(outcome.responder_50),
             "pain_free_or_nearly": _flag(outcome.pain_free_or_nearly),
             "worsening": _flag(outcome.worsening),
+        }
+    for follow_up in member.follow_ups:
+        key = follow_up.time_point.value
+        pain, source = _measure(follow_up.measure)
+        values |= {
+            f"{key}_due": (follow_up.due_on + shift).isoformat(),
+            f"{key}_status": follow_up.status.value,
+            f"{key}_pain": pain,
+            f"{key}_source": source,
+            f"{key}_responder_30": _flag(follow_up.change.responder_30 if follow_up.change else None),
+            f"{key}_responder_50": _flag(follow_up.change.responder_50 if follow_up.change else None),
+            f"{key}_pain_free_or_nearly": _flag(follow_up.pain_free_or_nearly),
         }
     return values | _scores(member.scores, shift)
 

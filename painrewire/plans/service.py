@@ -33,6 +33,7 @@ from painrewire.diary.service import local_today
 from painrewire.errors import Conflict, Forbidden, InvalidInput, NotFound
 from painrewire.patients import access
 from painrewire.patients.models import CareTeamMember, Patient
+from painrewire.plans import course as courses
 from painrewire.plans.changes import describe_changes
 from painrewire.plans.labels import INSTRUMENT_LABELS
 from painrewire.plans.models import PlanVersion, VersionStatus
@@ -424,7 +425,8 @@ def sign(
     now: datetime | None = None,
 ) -> Signed:
     """A clinician on the care team signs the newest proposed version; it becomes the plan the patient
-    follows, the one before it is superseded, and the questionnaires due now are assigned."""
+    follows, the one before it is superseded, and the questionnaires due now are assigned. The first
+    signature records the day treatment started (`painrewire.plans.course.record_start`)."""
     patient = access.patient_for(
         session, actor, patient_id, action=AuditAction.UPDATE, resource_type="plan", resource_id=version_id
     )
@@ -456,6 +458,7 @@ def sign(
             session.flush()
     except IntegrityError as exc:
         raise Conflict("Another version was signed at the same moment; reload to see it.") from exc
+    courses.record_start(session, patient)
     assigned = _assign_due(session, actor, patient, version, now=now)
     return Signed(version=version, assigned=assigned)
 

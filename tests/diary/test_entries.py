@@ -213,13 +213,29 @@ class TestDiaryPage:
 
 
 class TestProgressOnPages:
+    @staticmethod
+    def start_treatment(session: Session, patient: Patient, day: date) -> None:
+        """A first practice session on ``day``: treatment starts then, and the baseline is the week before."""
+        session.add(
+            PracticeLog(
+                patient_id=patient.id,
+                day=day,
+                module=Module.PRT,
+                activity="somatic_tracking",
+                title="Somatic tracking",
+                minutes=10,
+            )
+        )
+
     def fill_fortnight(self, session: Session, patient: Patient) -> None:
-        """First week average pain 6, second week 2: baseline 6.0, last 7 days 2.0, change -4.0 (-67%)."""
+        """First week average pain 6, then treatment starts and the second week is 2: baseline 6.0 (the week
+        before the start), last 7 days 2.0, change -4.00 (-66.7%)."""
         today = diary.local_today(patient)
         for back in range(14):
             pain = 2 if back < 7 else 6
             data = DiaryEntryWrite(**entry(average_pain=pain, pain_now=pain))
             diary.save_entry(session, patient.user, patient.id, today - timedelta(days=back), data)
+        self.start_treatment(session, patient, today - timedelta(days=6))
         session.commit()
 
     def test_patient_sees_change_from_baseline_and_the_chart(
@@ -228,8 +244,8 @@ class TestProgressOnPages:
         self.fill_fortnight(session, patient)
         page = as_user(patient.user, browser=True).get("/patient/diary").text
         assert "6.0 / 10" in page and "2.0 / 10" in page
-        assert "-4.0 points" in page and "(-67%)" in page
-        assert "50% less pain" in page
+        assert "-4.00 points" in page and "(-66.7%)" in page
+        assert "50% and 2 points less pain" in page
         assert "<svg" in page and "Average pain and its 7-day mean" in page
 
     def test_clinician_overview_shows_the_same_outcome(
@@ -237,13 +253,16 @@ class TestProgressOnPages:
     ) -> None:
         self.fill_fortnight(session, patient)
         page = as_user(clinician, browser=True).get(f"/clinician/patients/{patient.id}").text
-        assert "Pain diary and outcome" in page and "-4.0 points" in page
+        assert "Pain diary and outcome" in page and "-4.00 points" in page
 
     def test_short_diary_says_what_is_missing(
-        self, as_user: Callable[..., TestClient], patient: Patient
+        self, as_user: Callable[..., TestClient], patient: Patient, session: Session
     ) -> None:
-        page = as_user(patient.user, browser=True).get("/patient/diary").text
-        assert "no baseline" in page
+        browser = as_user(patient.user, browser=True)
+        assert "Treatment has not started yet" in browser.get("/patient/diary").text
+        self.start_treatment(session, patient, diary.local_today(patient))
+        session.commit()
+        assert "no baseline" in browser.get("/patient/diary").text
 
 
 class TestHistory:

@@ -81,6 +81,9 @@ def test_no_identifier_or_free_text_of_the_patient_appears_anywhere(
     first_day = seeded.today - timedelta(days=13)
     real = {
         "diary_start": first_day,
+        "treatment_start": seeded.today - timedelta(days=6),
+        "baseline_date": seeded.today - timedelta(days=7),
+        "end_due": seeded.today + timedelta(days=22),
         "outcome_date": seeded.today,
         "phq9_first_date": first_day,
         "phq9_latest_date": seeded.today,
@@ -104,7 +107,19 @@ def test_the_row_holds_the_outcome_with_shifted_dates(
     assert (row["phq9_first"], row["phq9_latest"]) == ("15", "8")
     assert (row["bpi_interference_first"], row["bpi_interference_latest"]) == ("5", "3.4")
     assert "bpi_first" not in row  # the BPI has no total
-    assert (row["baseline_pain"], row["current_pain"], row["change_points"]) == ("6", "2", "-4")
+    # Treatment started 6 days ago (the plan signed); the baseline is the diary's week before it.
+    assert row["treatment_start"] == (seeded.today - timedelta(days=6) + shift).isoformat()
+    assert (row["treatment_start_source"], row["trial_comparable"]) == ("plan_signed", "1")
+    assert (row["baseline_pain"], row["baseline_source"], row["current_pain"], row["change_points"]) == (
+        "6",
+        "diary",
+        "2",
+        "-4",
+    )
+    assert row["baseline_date"] == (seeded.today - timedelta(days=7) + shift).isoformat()
+    # The 4-week plan ends in 22 days: every follow-up is still to come, and nothing stands in for it.
+    assert row["treatment_end"] == (seeded.today + timedelta(days=22) + shift).isoformat()
+    assert (row["end_status"], row["end_pain"], row["month_12_status"]) == ("upcoming", "", "upcoming")
     assert (row["responder_30"], row["responder_50"], row["pain_free_or_nearly"], row["worsening"]) == (
         "1",
         "1",

@@ -1,9 +1,11 @@
 """A patient with a full record for the report and export tests, with values simple enough to check by hand.
 
-Diary: 14 days, the first 7 at average pain 6 and the last 7 at 2 (baseline 6.0, current 2.0, change -4.0 or
--66.7%: a 30% and a 50% responder, not pain-free). PHQ-9 15 (moderately severe) then 8 (mild): -7, beyond the
-MCID of 5. BPI interference 5.0 then 3.4: -1.6, beyond the MCID of 1. Practice: 10 + 8 + 12 = 30 minutes on
-3 days. A signed plan: PRT twice a week and mindfulness three times a week for 4 weeks.
+Diary: 14 days, the first 7 at average pain 6 and the last 7 at 2. Treatment started 6 days ago, when the plan
+was signed (the first practice was that evening), so the week before it is the diary's first 7 days: baseline
+6.0, current 2.0, change -4.0 or -66.7% (a responder at 30% and 2 points and at 50%, not pain-free).
+PHQ-9 15 (moderately severe) then 8 (mild): -7, beyond the MCID of 5. BPI interference 5.0 then 3.4: -1.6,
+beyond the MCID of 1. Practice: 10 + 8 + 12 = 30 minutes on 3 days. A signed plan: PRT twice a week and
+mindfulness three times a week for 4 weeks.
 """
 
 from __future__ import annotations
@@ -103,7 +105,7 @@ def seed_patient(session: Session, clinician: User, *, name: str | None = None) 
                 note=diary_note if back == 0 else "",
             )
         )
-    for back, minutes in ((1, 10.0), (5, 8.0), (20, 12.0)):
+    for back, minutes in ((1, 10.0), (5, 8.0), (6, 12.0)):
         day = today - timedelta(days=back)
         session.add(
             PracticeLog(
@@ -168,8 +170,8 @@ def seed_patient(session: Session, clinician: User, *, name: str | None = None) 
         status=VersionStatus.SIGNED,
         created_by_id=clinician.id,
         change_reason="Proposed by the clinic's rules.",
-        starts_on=first_day,
-        signed_at=at(first_day, 12),
+        starts_on=today - timedelta(days=6),
+        signed_at=at(today - timedelta(days=6), 12),
         signed_by_id=clinician.id,
     )
     session.add(plan)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from datetime import timedelta
 
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
@@ -42,11 +43,16 @@ class TestContent:
         assert "Harbour Back Clinic" in text
         assert "29 February 1980" in text
         assert clinician.full_name in text
-        # Baseline 6.0 (first 7 days at 6), last 7 days 2.0: -4.0 points, -67%.
+        # Baseline 6.0 (the diary's 7 days before treatment started), last 7 days 2.0: -4.00 points, -66.7%.
         assert "6.0 / 10" in text and "2.0 / 10" in text
-        assert "-4.0 points (-67%)" in text
-        assert "mean of the first 7 diary days" in text
-        # 30 minutes on 3 days; the log 20 days ago is inside the 28 days.
+        assert "-4.00 points (-66.7%)" in text
+        start = seeded.today - timedelta(days=6)
+        assert f"Treatment started {start.strftime('%d %b %Y')} (plan signed)" in text
+        assert "diary mean of 7 days" in text
+        assert "Responder: 30% and 2 points less pain yes" in text
+        # The plan ends 4 weeks after it started: the end of treatment and its follow-ups are not due yet.
+        assert "End of treatment" in text and "not due yet" in text
+        # 30 minutes on 3 days, all inside the 28 days.
         assert "30 minutes of practice on 3 of the last 28 days" in text
         # PHQ-9 15 -> 8 with its bands; -7 reaches the MCID of 5.
         assert "moderately severe" in text and "mild" in text
@@ -86,7 +92,7 @@ class TestContent:
         patient = create_patient(session, care_team=[clinician], full_name="Nell Newcomer")
         text = flat(pdf_text(reports.clinician_report(session, clinician, patient.id, clinic_name="C")))
         assert "Nell Newcomer" in text
-        assert "Not enough data" in text
+        assert "Treatment has not started yet" in text
         assert "No questionnaires completed yet." in text
         assert "No signed plan yet." in text
         assert "No data yet" in text
