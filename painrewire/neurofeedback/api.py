@@ -1,5 +1,6 @@
 """JSON routes and WebSockets for neurofeedback: set a session up, command it live, notes, the record, review and
-export. Live commands reach the session's loop through the broadcast channel, whichever process runs it."""
+export; pain and side-effect ratings; n-of-1 series. Live commands reach the session's loop through the broadcast
+channel, whichever process runs it."""
 
 from __future__ import annotations
 
@@ -16,21 +17,29 @@ from sqlalchemy.orm import Session
 
 from painrewire.accounts.models import User
 from painrewire.errors import Conflict, InvalidInput
-from painrewire.neurofeedback import live, service, sockets
-from painrewire.neurofeedback.models import NeurofeedbackSession
+from painrewire.neurofeedback import live, ratings, series, service, sockets
+from painrewire.neurofeedback.models import NeurofeedbackSeries, NeurofeedbackSession
 from painrewire.neurofeedback.schemas import (
     BeginTraining,
     Command,
     NoteCreate,
     NoteRead,
+    RatingAfter,
+    RatingBefore,
+    RatingRead,
     ReviewOverview,
     ReviewWindow,
+    SeriesCreate,
+    SeriesRead,
+    SeriesReportRead,
+    SeriesStop,
     SessionCreate,
     SessionRead,
     TargetUpdate,
+    Unblind,
 )
 from painrewire.patients import access
-from painrewire.web.deps import CurrentClinician, SessionDep
+from painrewire.web.deps import CurrentClinician, CurrentUser, SessionDep
 from painrewire.web.routing import api_router, error_responses
 
 
@@ -67,13 +76,18 @@ def create_session(
     background: BackgroundTasks,
     user: CurrentClinician,
     session: SessionDep,
-) -> NeurofeedbackSession:
-    row = service.create_session(session, user, patient_id, data)
+) -> SessionRead:
+    if data.series_id is not None:
+        row = series.start_session(session, user, data.series_id, data)
+        if row.patient_id != patient_id:
+            raise InvalidInput("That series belongs to another patient.", field="series_id")
+    else:
+        row = service.create_session(session, user, patient_id, data)
     # Last, so what is wrong with this patient's set-up is said first; refused, the request's transaction
     # is rolled back and nothing is kept.
     live.hub_of(request.app).admit()
     background.add_task(start_live, request.app, row.id)
-    return row
+    return SessionRead.of(row)
 
 
 @router.get(
@@ -82,11 +96,9 @@ def create_session(
     summary="A patient's neurofeedback sessions, newest first",
     responses=ERRORS,
 )
-def list_sessions(
-    patient_id: uuid.UUID, user: CurrentClinician, session: SessionDep
-) -> list[NeurofeedbackSession]:
+def list_sessions(patient_id: uuid.UUID, user: CurrentClinician, session: SessionDep) -> list[SessionRead]:
     patient = access.patient_for(session, user, patient_id, resource_type="nfb_session")
-    return service.sessions_for_patient(session, patient)
+    return [SessionRead.of(row) for row in service.sessions_for_patient(session, patient)]
 
 
 @router.get(
@@ -95,8 +107,8 @@ def list_sessions(
     summary="One session: set-up, signal check, summary, latency, how it ended",
     responses=ERRORS,
 )
-def get_session(session_id: uuid.UUID, user: CurrentClinician, session: SessionDep) -> NeurofeedbackSession:
-    return service.get_session(session, user, session_id)
+def get_session(session_id: uuid.UUID, user: CurrentClinician, session: SessionDep) -> SessionRead:
+    return SessionRead.of(service.get_session(session, user, session_id))
 
 
 async def _live(session: Session, user: User, session_id: uuid.UUID) -> NeurofeedbackSession:
@@ -275,6 +287,121 @@ def review_traces(
     buckets: int = Query(1000, ge=10, le=4000, description="Slices across the screen"),
 ) -> dict[str, Any]:
     return service.review_window(session, user, session_id, start=start, seconds=seconds, buckets=buckets)
+
+
+# -- pain and side effects ------------------------------------------------------------------------------------
+
+
+@router.put(
+    "/neurofeedback/sessions/{session_id}/ratings/before",
+    response_model=RatingRead,
+    summary="Pain now before the session (0-10): the patient, or a clinician entering what they said",
+    responses=ERRORS,
+)
+def rate_before(
+    session_id: uuid.UUID, data: RatingBefore, user: CurrentUser, session: SessionDep
+) -> RatingRead:
+    return RatingRead.model_validate(ratings.record_before(session, user, session_id, data))
+
+
+@router.put(
+    "/neurofeedback/sessions/{session_id}/ratings/after",
+    response_model=RatingRead,
+    summary="Pain now after the session (0-10) and the side effects the patient had, each mild/moderate/severe",
+    responses=ERRORS,
+)
+def rate_after(
+    session_id: uuid.UUID, data: RatingAfter, user: CurrentUser, session: SessionDep
+) -> RatingRead:
+    return RatingRead.model_validate(ratings.record_after(session, user, session_id, data))
+
+
+@router.get(
+    "/neurofeedback/sessions/{session_id}/ratings",
+    response_model=RatingRead | None,
+    summary="The pain ratings and side effects of a session (null before any)",
+    responses=ERRORS,
+)
+def get_ratings(session_id: uuid.UUID, user: CurrentClinician, session: SessionDep) -> RatingRead | None:
+    row = service.get_session(session, user, session_id, resource_type="nfb_rating")
+    rating = ratings.rating_of(session, row)
+    return RatingRead.model_validate(rating) if rating is not None else None
+
+
+# -- n-of-1 series ----------------------------------------------------------------------------------------------
+
+
+def _series_read(session: Session, row: NeurofeedbackSeries) -> SeriesRead:
+    return SeriesRead.of(row, done=series.progress(session, row).done)
+
+
+@router.post(
+    "/patients/{patient_id}/neurofeedback/series",
+    response_model=SeriesRead,
+    status_code=201,
+    summary="Plan an n-of-1 series: blocks of one real and one sham session in random order (needs consent)",
+    responses=ERRORS,
+)
+def plan_series(
+    patient_id: uuid.UUID, data: SeriesCreate, user: CurrentClinician, session: SessionDep
+) -> SeriesRead:
+    return _series_read(session, series.plan_series(session, user, patient_id, data))
+
+
+@router.get(
+    "/patients/{patient_id}/neurofeedback/series",
+    response_model=list[SeriesRead],
+    summary="A patient's n-of-1 series, newest first",
+    responses=ERRORS,
+)
+def list_series(patient_id: uuid.UUID, user: CurrentClinician, session: SessionDep) -> list[SeriesRead]:
+    patient = access.patient_for(session, user, patient_id, resource_type="nfb_series")
+    return [_series_read(session, row) for row in series.series_of_patient(session, patient)]
+
+
+@router.get(
+    "/neurofeedback/series/{series_id}",
+    response_model=SeriesRead,
+    summary="One n-of-1 series: its progress (the sequence only once unblinded)",
+    responses=ERRORS,
+)
+def get_series(series_id: uuid.UUID, user: CurrentClinician, session: SessionDep) -> SeriesRead:
+    return _series_read(session, series.get_series(session, user, series_id))
+
+
+@router.post(
+    "/neurofeedback/series/{series_id}/stop",
+    response_model=SeriesRead,
+    summary="Stop a series early: the sessions not yet run are cancelled",
+    responses=ERRORS,
+)
+def stop_series(
+    series_id: uuid.UUID, data: SeriesStop, user: CurrentClinician, session: SessionDep
+) -> SeriesRead:
+    return _series_read(session, series.stop_series(session, user, series_id, reason=data.reason))
+
+
+@router.post(
+    "/neurofeedback/series/{series_id}/unblind",
+    response_model=SeriesRead,
+    summary="Unblind a finished series: which sessions were real and which sham (recorded and audited)",
+    responses=ERRORS,
+)
+def unblind_series(
+    series_id: uuid.UUID, data: Unblind, user: CurrentClinician, session: SessionDep
+) -> SeriesRead:
+    row = series.unblind_series(session, user, series_id, accept_missing_ratings=data.accept_missing_ratings)
+    return _series_read(session, row)
+
+
+@router.get(
+    "/neurofeedback/series/{series_id}/report",
+    response_model=SeriesReportRead,
+    summary="The unblinded comparison: pain change in real against sham sessions, with the exact randomisation test",
+    responses=ERRORS,
+)
+def series_report(series_id: uuid.UUID, user: CurrentClinician, session: SessionDep) -> SeriesReportRead:
+    return series.series_report(session, user, series_id)
 
 
 @lru_cache(maxsize=1)

@@ -130,7 +130,11 @@ def simulate(
     ] = None,
     baseline_seconds: Annotated[
         float | None,
-        typer.Option(min=0.0, help="Eyes-open baseline; default a third of --seconds, at most 60"),
+        typer.Option(min=0.0, help="Baseline (eyes as --eyes); default a third of --seconds, at most 60"),
+    ] = None,
+    eyes: Annotated[
+        str | None,
+        typer.Option(help="open or closed, for the baseline and the training (default: the protocol's)"),
     ] = None,
     target: Annotated[float, typer.Option(min=0.05, max=0.95, help="Reward rate to aim at")] = 0.7,
     line_freq: Annotated[float, typer.Option(help="Mains frequency, 50 or 60 Hz")] = 50.0,
@@ -153,7 +157,7 @@ def simulate(
     from painrewire.neurofeedback.training import SessionState, SignalCheckFailed, TrainingSession
 
     try:
-        chosen = get_protocol(protocol, channels=channels.split(",") if channels else None)
+        chosen = get_protocol(protocol, channels=channels.split(",") if channels else None, eyes=eyes)
     except ValueError as exc:
         raise _fail(str(exc)) from exc
     baseline = min(60.0, seconds / 3.0) if baseline_seconds is None else baseline_seconds
@@ -184,7 +188,8 @@ def simulate(
         raise _fail(str(exc)) from exc
     typer.echo(
         f"{source.description}: {len(source.channel_names)} channels at {source.sfreq:g} Hz; "
-        f"protocol {chosen.title} at {', '.join(chosen.channels)}" + (" (SHAM)" if sham else "")
+        f"protocol {chosen.title} at {', '.join(chosen.channels)}, eyes {chosen.eyes.value} for baseline and "
+        f"training" + (" (SHAM)" if sham else "")
     )
     started = time.monotonic()
     training_started: float | None = None

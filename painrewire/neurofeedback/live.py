@@ -12,10 +12,11 @@ Channels of session ``S`` (``channel(S, kind)``):
 
 * ``feedback`` -- to the patient's screen: ``state`` (checking / ready / baseline / feedback / paused /
   ended) and ``feedback`` (0..1 value, reward). It never says whether the session is sham.
-* ``console`` -- to the practitioner's screen: ``status`` (state, connection, lost samples, latency),
-  ``check`` (per channel pass or fail), ``hop`` (band powers, metric, threshold, reward: the newest hop
-  twice a second), ``raw`` (traces twice a second, with each channel's signal quality once a second),
-  ``note``, ``ended``.
+* ``console`` -- to the practitioner's screen: ``status`` (state, connection, lost samples, latency, reward
+  and inhibited shares), ``check`` (per channel pass or fail), ``hop`` (band powers, metric, threshold,
+  reward, each inhibit band against its threshold: the newest hop twice a second; a blinded series session
+  leaves out the metric, threshold and inhibits, which a sham reward ignores), ``raw`` (traces twice a
+  second, with each channel's signal quality once a second), ``note``, ``ended``.
   The periodic ones (``status``, ``hop``, ``raw``) due at the same step go out as one ``batch`` message
   (``parts``, in that order): two console messages a second instead of five.
 * ``commands`` / ``replies`` -- the practitioner's commands and the runner's answers.
@@ -27,6 +28,10 @@ the session (median, p99, clock offset). Sessions never block the event loop on 
 board, a reconnect attempt, forcing recordings to disk and writing the final EDF+ run in worker threads (a
 recording's samples are handed to the operating system in one write a second, on the loop: a thread doing it
 for every session fought the loop for the GIL and stalled it).
+
+Consent (``series``): once a minute the hub asks, in one unit of work for all its sham sessions, whether each
+patient still consents to blinded sessions; a sham session whose patient withdrew it is stopped there and then,
+and the patient's running series with it.
 
 A process refuses a session it cannot run on time (``LiveHub.admit``, ``load``): when its loop would be too busy
 once the sessions set up, and the new one, all train, or while its sessions already wake late. Past that point
@@ -57,7 +62,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from painrewire.db import unit_of_work, utcnow
 from painrewire.errors import DomainError
-from painrewire.neurofeedback import service
+from painrewire.neurofeedback import series, service
 from painrewire.neurofeedback.acquisition import (
     BrainFlowSource,
     Chunk,
@@ -120,6 +125,8 @@ LAG_QUANTILE = 0.9
 LOAD_EVERY = 1.0
 #: A refused set-up is told to try again after this long.
 BUSY_RETRY_SECONDS = 60
+#: How often sham sessions' consent to blinded sessions is checked again (as the sockets re-check logins).
+CONSENT_CHECK_SECONDS = 60.0
 
 
 def channel(session_id: uuid.UUID | str, kind: str) -> str:
@@ -213,6 +220,8 @@ class LiveHub:
         self._heartbeat: asyncio.Task[None] | None = None
         self._syncer: asyncio.Task[None] | None = None
         self.command_timeout = float(getattr(app.state, "nfb_command_timeout", COMMAND_TIMEOUT))
+        self.consent_every = float(getattr(app.state, "nfb_consent_check_seconds", CONSENT_CHECK_SECONDS))
+        self._consent_watch: asyncio.Task[None] | None = None
         settings = app.state.settings
         self.recording_dir = Path(settings.recording_dir)
         #: How busy this process's live loop is and how late its sessions wake for their hops (``admit``).
@@ -283,6 +292,10 @@ class LiveHub:
             self._syncer = asyncio.get_running_loop().create_task(self._sync(), name="nfb-sync")
         if self._load_watch is None or self._load_watch.done():
             self._load_watch = asyncio.get_running_loop().create_task(self._watch_load(), name="nfb-load")
+        if self._consent_watch is None or self._consent_watch.done():
+            self._consent_watch = asyncio.get_running_loop().create_task(
+                self._watch_consent(), name="nfb-consent"
+            )
         return runner
 
     def finished(self, runner: LiveRunner) -> None:
@@ -297,6 +310,30 @@ class LiveHub:
                 await self.db(service.touch, ids, at=utcnow())
             except Exception:  # a missed beat is retried; STALE_SECONDS allows several
                 logger.exception("Could not refresh the heartbeat of %d live sessions", len(ids))
+
+    async def _watch_consent(self) -> None:
+        while self.runners:
+            await asyncio.sleep(self.consent_every)
+            try:
+                await self.check_consent()
+            except Exception:  # checked again at the next turn
+                logger.exception("Could not re-check the consent of the live sham sessions")
+
+    async def check_consent(self) -> list[uuid.UUID]:
+        """Stop the live sham sessions whose patient no longer consents to blinded sessions; return their ids.
+        One unit of work for all of them, and none at all while this process runs no sham session."""
+        sham = [
+            r.session_id for r in list(self.runners.values()) if r.plan is not None and r.plan.sham_rewards
+        ]
+        if not sham:
+            return []
+        withdrawn = await self.db(series.sham_sessions_without_consent, sham, now=utcnow())
+        for session_id in withdrawn:
+            runner = self.runners.get(session_id)
+            if runner is not None:
+                runner.request_stop(series.WITHDRAWN_SESSION_REASON, completed=False)
+                runner._wake()
+        return withdrawn
 
     async def _watch_load(self) -> None:
         """Read the loop thread's CPU time every LOAD_EVERY (this task runs on that thread)."""
@@ -369,7 +406,7 @@ class LiveHub:
         tasks = [r.task for r in runners if r.task is not None]
         if tasks:
             await asyncio.wait(tasks, timeout=timeout)
-        for task in (self._heartbeat, self._syncer, self._load_watch):
+        for task in (self._heartbeat, self._syncer, self._load_watch, self._consent_watch):
             if task is not None:
                 task.cancel()
         if self._broadcast is not None:
@@ -612,7 +649,7 @@ class LiveRunner:
             sham = ShamReplay(plan.sham_rewards, plan.sham_feedback, source=plan.sham_label)
         path = self.hub.recording_dir / f"{self.session_id}.edf"
         try:
-            protocol = get_protocol(plan.protocol, channels=plan.channels)
+            protocol = get_protocol(plan.protocol, channels=plan.channels, eyes=plan.eyes)
             inner = await asyncio.to_thread(open_source, plan, playback)
             self.tap = TappedSource(inner)
             self.training = TrainingSession(
@@ -783,31 +820,61 @@ class LiveRunner:
                 list(hop.band_names),
             )
         channels, rows, bands = self._hop_labels
-        self._console_parts.append(
-            {
-                "type": "hop",
-                "index": hop.index,
-                "phase": hop.phase.value,
-                "time_s": round(hop.time_s, 3),
-                "metric": _finite(hop.metric),
-                "threshold": _finite(hop.threshold),
-                "reward": bool(hop.reward),
-                "feedback": round(float(hop.feedback), 4),
-                "bad": bool(hop.bad),
-                "reasons": list(hop.bad_reasons),
-                "latency_ms": round(latency * 1e3, 2),
-                "baseline_progress": round(engine.baseline_progress, 3),
-                "recent_reward_rate": (
-                    round(sum(self._recent_rewards) / len(self._recent_rewards), 3)
-                    if self._recent_rewards
-                    else None
-                ),
-                "channels": channels,
-                "protocol_rows": rows,
-                "bands": bands,
-                "power": hop.band_powers.round(3).tolist(),
-            },
-        )
+        message = {
+            "type": "hop",
+            "index": hop.index,
+            "phase": hop.phase.value,
+            "time_s": round(hop.time_s, 3),
+            "metric": _finite(hop.metric),
+            "threshold": _finite(hop.threshold),
+            "reward": bool(hop.reward),
+            "feedback": round(float(hop.feedback), 4),
+            "bad": bool(hop.bad),
+            "reasons": list(hop.bad_reasons),
+            "inhibited": bool(hop.inhibited),
+            "inhibits": self._inhibit_status(hop, rows),
+            "blinded": False,
+            "latency_ms": round(latency * 1e3, 2),
+            "baseline_progress": round(engine.baseline_progress, 3),
+            "recent_reward_rate": (
+                round(sum(self._recent_rewards) / len(self._recent_rewards), 3)
+                if self._recent_rewards
+                else None
+            ),
+            "channels": channels,
+            "protocol_rows": rows,
+            "bands": bands,
+            "power": hop.band_powers.round(3).tolist(),
+        }
+        if self.plan is not None and self.plan.blinded:
+            # A sham reward ignores the metric, the threshold, the inhibits and bad windows: shown beside them, it
+            # would tell. (The patient's screen, which shows none of them, gets the reward as it is.)
+            message.update(metric=None, threshold=None, inhibited=False, inhibits=[], blinded=True)
+            if hop.bad:
+                message.update(reward=False, feedback=0.0)
+        self._console_parts.append(message)
+
+    def _inhibit_status(self, hop: HopResult, rows: list[int]) -> list[dict[str, Any]]:
+        """Each inhibit band of the protocol: its power now (mean over the protocol's channels), the threshold
+        the baseline set (None before), and whether it is over."""
+        training = self.training
+        assert training is not None and training.engine is not None
+        thresholds = training.engine.inhibit_thresholds or {}
+        over = set(hop.inhibits_over)
+        status = []
+        for inhibit in training.protocol.inhibits:
+            column = hop.band_names.index(inhibit.band)
+            power = float(hop.band_powers[rows, column].mean()) if rows else math.nan
+            status.append(
+                {
+                    "band": inhibit.band,
+                    "label": inhibit.label,
+                    "power": _finite(power),
+                    "threshold": _finite(thresholds.get(inhibit.band)),
+                    "over": inhibit.band in over,
+                }
+            )
+        return status
 
     def _patient_phase(self, paused: bool) -> str:
         training = self.training
@@ -870,6 +937,7 @@ class LiveRunner:
                 "training_seconds": round(self._training_elapsed, 2),
                 "planned_seconds": plan.planned_seconds,
                 "reward_rate": _finite(figures.get("reward_rate")),
+                "inhibited_share": None if plan.blinded else _finite(figures.get("inhibited_share")),
                 "target_reward_rate": training.target_reward_rate,
                 "latency_p50_ms": _finite(figures.get("latency_p50_ms")),
                 "latency_p99_ms": _finite(figures.get("latency_p99_ms")),

@@ -1,5 +1,6 @@
 """Pages: the practitioner's session list, a patient's sessions with the set-up form, the live console and the
-recording review; the patient's sessions and their feedback screen; the panels on both home pages."""
+recording review, n-of-1 series; the patient's sessions, their feedback screen and the questions before and
+after each session; the panels on both home pages (side effects that need a look on the clinician's)."""
 
 from __future__ import annotations
 
@@ -18,10 +19,17 @@ from sqlalchemy.orm import Session
 from painrewire.accounts.models import Role, User
 from painrewire.db import finish_failed_unit
 from painrewire.errors import Conflict, DomainError, InvalidInput
-from painrewire.neurofeedback import api, live, service
-from painrewire.neurofeedback.models import NeurofeedbackSession, SessionStatus
-from painrewire.neurofeedback.protocols import PROTOCOLS
-from painrewire.neurofeedback.schemas import SessionCreate, SourceKind
+from painrewire.neurofeedback import api, live, ratings, series, service
+from painrewire.neurofeedback.models import (
+    NeurofeedbackSeries,
+    NeurofeedbackSession,
+    SeriesStatus,
+    SessionStatus,
+    Severity,
+    SideEffect,
+)
+from painrewire.neurofeedback.protocols import PROTOCOLS, Purpose
+from painrewire.neurofeedback.schemas import SeriesCreate, SessionCreate, SourceKind, blind_summary
 from painrewire.patients import access
 from painrewire.patients.models import Patient
 from painrewire.programs import gate
@@ -53,6 +61,8 @@ FORM_DEFAULTS: dict[str, Any] = {
     "target_percent": "70",
     "line_freq": "50",
     "lsl_type": "EEG",
+    "eyes": "",
+    "blocks": "3",
 }
 
 
@@ -69,9 +79,32 @@ def patient_text() -> dict[str, Any]:
 def _common() -> dict[str, Any]:
     return {
         "protocols": PROTOCOLS,
+        "pain_protocols": {k: p for k, p in PROTOCOLS.items() if p.purpose is Purpose.PAIN},
+        "other_protocols": {k: p for k, p in PROTOCOLS.items() if p.purpose is not Purpose.PAIN},
         "status_labels": STATUS_LABELS,
         "title_of": service.protocol_title,
         "active": service.ACTIVE,
+        "side_effect_labels": ratings.SIDE_EFFECT_LABELS,
+        "describe_effects": ratings.describe,
+    }
+
+
+def duration_words(seconds: float) -> str:
+    """How long a baseline lasts, for "a quiet ...": ``minute``, ``2 minutes``, ``30 seconds``."""
+    whole = round(seconds)
+    if whole >= 60 and whole % 60 == 0:
+        return "minute" if whole == 60 else f"{whole // 60} minutes"
+    return f"{whole} seconds"
+
+
+def screen_states(row: NeurofeedbackSession) -> dict[str, str]:
+    """What the patient's screen says in each state of this session, its eyes condition included."""
+    text = patient_text()
+    eyes = row.eyes.value
+    return {
+        **text["states"],
+        "baseline": text["baseline"][eyes].format(duration=duration_words(row.baseline_seconds)),
+        "feedback": text["feedback"][eyes],
     }
 
 
@@ -111,10 +144,17 @@ def _patient_context(
     session: Session, patient: Patient, form: dict[str, Any], errors: list[str], errors_title: str = ""
 ) -> dict[str, Any]:
     rows = service.sessions_for_patient(session, patient)
+    all_series = series.series_of_patient(session, patient)
+    running = next((s for s in all_series if s.status is SeriesStatus.RUNNING), None)
     return {
         **_common(),
         "patient": patient,
         "rows": rows,
+        "ratings": ratings.ratings_for(session, [r.id for r in rows]),
+        "series_list": all_series,
+        "running_series": running,
+        "running_progress": series.progress(session, running) if running is not None else None,
+        "blinded_consent": service.has_blinded_consent(session, patient.id),
         "live": next((r for r in rows if r.status in service.ACTIVE), None),
         "recordings": [r for r in rows if r.recording_seconds],
         "replayable": [r for r in service.replayable_sessions(session, patient.id) if r.hop_rewards],
@@ -148,6 +188,7 @@ def _form_to_create(form: dict[str, str]) -> SessionCreate:
             ) from None
 
     channels = [c.strip() for c in (form.get("channels") or "").split(",") if c.strip()]
+    series_id = (form.get("series_id") or None) if form.get("in_series") == "on" else None
     return SessionCreate.model_validate(
         {
             "protocol": form.get("protocol") or "alpha",
@@ -167,8 +208,10 @@ def _form_to_create(form: dict[str, str]) -> SessionCreate:
             "check_seconds": number("check_seconds", 5),
             "target_reward_rate": number("target_percent", 70) / 100,
             "line_freq": int(number("line_freq", 50)),
-            "sham": form.get("sham") == "on",
-            "sham_source_id": form.get("sham_source_id") or None,
+            "eyes": form.get("eyes") or None,
+            "sham": form.get("sham") == "on" and not series_id,
+            "sham_source_id": (form.get("sham_source_id") or None) if not series_id else None,
+            "series_id": series_id,
         }
     )
 
@@ -188,7 +231,12 @@ async def start_session(
     )
     try:
         data = _form_to_create(form)
-        row = await run_in_threadpool(service.create_session, session, user, patient_id, data)
+        if data.series_id is not None:
+            row = await run_in_threadpool(series.start_session, session, user, data.series_id, data)
+            if row.patient_id != patient_id:
+                raise InvalidInput("That series belongs to another patient.", field="series_id")
+        else:
+            row = await run_in_threadpool(service.create_session, session, user, patient_id, data)
         # Last, so what is wrong with this patient's set-up is said first.
         live.hub_of(request.app).admit()
     except ValidationError as exc:
@@ -231,6 +279,7 @@ def console(session_id: uuid.UUID, request: Request, user: CurrentClinician, ses
             "row": row,
             "patient": patient,
             "notes": service.notes_for(session, row),
+            "rating": ratings.rating_of(session, row),
             "message": request.query_params.get("message", ""),
         },
     )
@@ -300,11 +349,12 @@ def review(session_id: uuid.UUID, request: Request, user: CurrentClinician, sess
             **_common(),
             "row": row,
             "patient": patient,
-            "summary": row.summary or {},
+            "summary": (blind_summary(row.summary) if row.blinded else row.summary) or {},
             "notes": service.notes_for(session, row),
             "sham_source": session.get(NeurofeedbackSession, row.sham_source_id)
-            if row.sham_source_id
+            if row.sham_source_id and not row.blinded
             else None,
+            "rating": ratings.rating_of(session, row),
             "file_name": api.recording_name(row),
         },
     )
@@ -317,6 +367,7 @@ def review(session_id: uuid.UUID, request: Request, user: CurrentClinician, sess
 def patient_home(request: Request, user: CurrentPatientUser, session: SessionDep) -> Response:
     patient = access.own_patient(session, user, resource_type="nfb_session")
     rows = service.sessions_for_patient(session, patient)
+    ended = [r for r in rows if r.status not in service.ACTIVE and r.training_started_at is not None]
     return render(
         request,
         "neurofeedback/patient_home.html",
@@ -325,6 +376,8 @@ def patient_home(request: Request, user: CurrentPatientUser, session: SessionDep
             "text": patient_text(),
             "live": next((r for r in rows if r.status in service.ACTIVE), None),
             "done": [r for r in rows if r.status is SessionStatus.COMPLETED],
+            "ended": ended,
+            "ratings": ratings.ratings_for(session, [r.id for r in ended]),
             "practice": gate.practice_status(session, patient, Module.NEUROFEEDBACK),
         },
     )
@@ -335,17 +388,216 @@ def feedback_screen(
     session_id: uuid.UUID, request: Request, user: CurrentPatientUser, session: SessionDep
 ) -> Response:
     _, row = service.own_session(session, user, session_id)
+    return render(request, "neurofeedback/feedback.html", _feedback_context(session, row))
+
+
+def _feedback_context(
+    session: Session, row: NeurofeedbackSession, errors: list[str] | None = None
+) -> dict[str, Any]:
+    rating = ratings.rating_of(session, row)
+    return {
+        **_common(),
+        "text": patient_text(),
+        "states": screen_states(row),
+        "row": row,
+        "rating": rating,
+        "errors": errors or [],
+        "ask_before": row.status in service.ACTIVE
+        and row.training_started_at is None
+        and (rating is None or rating.pain_before is None),
+        "ended": row.status not in service.ACTIVE,
+        "minutes": (row.summary or {}).get("minutes_trained"),
+    }
+
+
+def _rating_form(form: dict[str, str]) -> dict[str, object]:
+    """The after-session form as plain data for ``RatingAfter`` (a blank or unknown answer is left to it)."""
+    effects = {}
+    for key, value in form.items():
+        if key.startswith("effect_") and value and value != "none":
+            effects[key.removeprefix("effect_")] = value
+    return {
+        "pain_after": form.get("pain_after", "").strip() or None,
+        "side_effects": effects,
+        "other_text": form.get("other_text", ""),
+        "other_severity": (form.get("other_severity") or None)
+        if form.get("other_text", "").strip()
+        else None,
+    }
+
+
+def _render_rating(
+    request: Request,
+    row: NeurofeedbackSession,
+    rating: Any,
+    *,
+    errors: list[str] | None = None,
+    form: dict[str, str] | None = None,
+    status_code: int = 200,
+    saved: bool = False,
+) -> Response:
     return render(
         request,
-        "neurofeedback/feedback.html",
+        "neurofeedback/rating.html",
         {
             **_common(),
             "text": patient_text(),
             "row": row,
-            "ended": row.status not in service.ACTIVE,
-            "minutes": (row.summary or {}).get("minutes_trained"),
+            "rating": rating,
+            "errors": errors or [],
+            "form": form or {},
+            "saved": saved,
+            "effects": [e.value for e in SideEffect],
+            "severities": [s.value for s in Severity],
         },
+        status_code=status_code,
     )
+
+
+@router.get("/patient/neurofeedback/sessions/{session_id}/rating", response_class=HTMLResponse)
+def rating_page(
+    session_id: uuid.UUID, request: Request, user: CurrentPatientUser, session: SessionDep
+) -> Response:
+    """The questions after a session (pain now, side effects)."""
+    _, row = service.own_session(session, user, session_id)
+    if row.status in service.ACTIVE:
+        return redirect(f"/patient/neurofeedback/sessions/{row.id}")
+    return _render_rating(
+        request, row, ratings.rating_of(session, row), saved=bool(request.query_params.get("saved"))
+    )
+
+
+@router.post("/patient/neurofeedback/sessions/{session_id}/rating", response_class=HTMLResponse)
+async def save_rating(
+    session_id: uuid.UUID, request: Request, user: CurrentPatientUser, session: SessionDep
+) -> Response:
+    """Save the patient's answer: pain before (while the session has not begun) or after it, with side effects."""
+    raw = await request.form()
+    form = {k: str(v) for k, v in raw.items() if isinstance(v, str)}
+    when = form.get("when", "after")
+    try:
+        if when == "before":
+            await run_in_threadpool(
+                ratings.record_before,
+                session,
+                user,
+                session_id,
+                {"pain_before": form.get("pain_before") or None},
+            )
+            return redirect(f"/patient/neurofeedback/sessions/{session_id}")
+        await run_in_threadpool(ratings.record_after, session, user, session_id, _rating_form(form))
+    except (InvalidInput, Conflict) as exc:
+        await run_in_threadpool(finish_failed_unit, session, exc)
+        _, row = await run_in_threadpool(service.own_session, session, user, session_id)
+        if when == "before":
+            context = await run_in_threadpool(_feedback_context, session, row, [exc.message])
+            return render(request, "neurofeedback/feedback.html", context, status_code=status_for(exc))
+        rating = await run_in_threadpool(ratings.rating_of, session, row)
+        return _render_rating(
+            request, row, rating, errors=[exc.message], form=form, status_code=status_for(exc)
+        )
+    return redirect(f"/patient/neurofeedback/sessions/{session_id}/rating?saved=1")
+
+
+# --- n-of-1 series ---------------------------------------------------------------------------------------------
+
+
+def _series_form(form: dict[str, str]) -> SeriesCreate:
+    def number(name: str, default: float) -> float:
+        raw = (form.get(name) or "").strip()
+        try:
+            return float(raw) if raw else default
+        except ValueError:
+            raise InvalidInput(
+                f"{name.replace('_', ' ')}: enter a number, not {raw!r}.", field=name
+            ) from None
+
+    channels = [c.strip() for c in (form.get("channels") or "").split(",") if c.strip()]
+    return SeriesCreate.model_validate(
+        {
+            "protocol": form.get("protocol") or "alpha",
+            "channels": channels or None,
+            "eyes": form.get("eyes") or None,
+            "blocks": int(number("blocks", 3)),
+            "duration_seconds": number("minutes", 20) * 60,
+            "baseline_seconds": number("baseline_seconds", 60),
+            "target_reward_rate": number("target_percent", 70) / 100,
+        }
+    )
+
+
+@router.post("/clinician/patients/{patient_id}/neurofeedback/series", response_class=HTMLResponse)
+async def plan_series(
+    patient_id: uuid.UUID, request: Request, user: CurrentClinician, session: SessionDep
+) -> Response:
+    raw = await request.form()
+    form = {k: str(v) for k, v in raw.items() if isinstance(v, str)}
+    patient = await run_in_threadpool(
+        access.patient_for, session, user, patient_id, resource_type="nfb_series"
+    )
+    try:
+        data = _series_form(form)
+        row = await run_in_threadpool(series.plan_series, session, user, patient_id, data)
+    except ValidationError as exc:
+        errors, status = readable_pydantic_errors(exc), 422
+    except (InvalidInput, Conflict) as exc:
+        await run_in_threadpool(finish_failed_unit, session, exc)
+        errors, status = [exc.message], status_for(exc)
+    else:
+        return redirect(f"/clinician/neurofeedback/series/{row.id}")
+    context = await run_in_threadpool(_patient_context, session, patient, {}, [], "")
+    context.update(series_errors=errors, series_form=form)
+    return render(request, "neurofeedback/patient_sessions.html", context, status_code=status)
+
+
+def _series_context(session: Session, user: User, row: NeurofeedbackSeries) -> dict[str, Any]:
+    patient = access.patient_for(
+        session, user, row.patient_id, resource_type="nfb_series", resource_id=row.id
+    )
+    state = series.progress(session, row)
+    report = series.series_report(session, user, row.id) if row.unblinded_at is not None else None
+    return {**_common(), "series": row, "patient": patient, "progress": state, "report": report}
+
+
+@router.get("/clinician/neurofeedback/series/{series_id}", response_class=HTMLResponse)
+def series_page(
+    series_id: uuid.UUID, request: Request, user: CurrentClinician, session: SessionDep
+) -> Response:
+    row = series.get_series(session, user, series_id)
+    series.enforce_consent(session, row.patient_id)
+    context = _series_context(session, user, row)
+    context["message"] = request.query_params.get("message", "")
+    return render(request, "neurofeedback/series.html", context)
+
+
+@router.post("/clinician/neurofeedback/series/{series_id}/stop", response_class=HTMLResponse)
+async def series_stop(
+    series_id: uuid.UUID, request: Request, user: CurrentClinician, session: SessionDep
+) -> Response:
+    raw = await request.form()
+    reason = str(raw.get("reason") or "")[:500]
+    try:
+        await run_in_threadpool(series.stop_series, session, user, series_id, reason=reason)
+    except Conflict as exc:
+        await run_in_threadpool(finish_failed_unit, session, exc)
+        return redirect(f"/clinician/neurofeedback/series/{series_id}?message={_quote(exc.message)}")
+    return redirect(f"/clinician/neurofeedback/series/{series_id}")
+
+
+@router.post("/clinician/neurofeedback/series/{series_id}/unblind", response_class=HTMLResponse)
+async def series_unblind(
+    series_id: uuid.UUID, request: Request, user: CurrentClinician, session: SessionDep
+) -> Response:
+    raw = await request.form()
+    accept = raw.get("accept_missing_ratings") == "on"
+    try:
+        await run_in_threadpool(
+            series.unblind_series, session, user, series_id, accept_missing_ratings=accept
+        )
+    except Conflict as exc:
+        await run_in_threadpool(finish_failed_unit, session, exc)
+        return redirect(f"/clinician/neurofeedback/series/{series_id}?message={_quote(exc.message)}")
+    return redirect(f"/clinician/neurofeedback/series/{series_id}")
 
 
 # --- Panels ----------------------------------------------------------------------------------------------------
@@ -373,4 +625,17 @@ def _patient_panel(session: Session, user: User, patient: Patient) -> panels.Pan
         template="neurofeedback/_patient_panel.html",
         context={"live": live},
         order=1,
+    )
+
+
+@panels.clinician_home_panel
+def _side_effects_panel(session: Session, user: User) -> panels.Panel | None:
+    notes = ratings.side_effect_notes(session, user)
+    if not notes:
+        return None
+    return panels.Panel(
+        title="Neurofeedback side effects to look at",
+        template="neurofeedback/_side_effects_panel.html",
+        context={"notes": notes},
+        order=25,
     )

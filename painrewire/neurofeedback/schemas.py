@@ -1,4 +1,5 @@
-"""API shapes for neurofeedback sessions: set-up, live commands, notes, the record and the review data."""
+"""API shapes for neurofeedback sessions: set-up, live commands, notes, the record and the review data; the
+pain ratings and side effects around a session; n-of-1 series and their report."""
 
 from __future__ import annotations
 
@@ -7,10 +8,17 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from painrewire.neurofeedback.models import SessionStatus
-from painrewire.neurofeedback.protocols import PROTOCOLS
+from painrewire.neurofeedback.models import (
+    NeurofeedbackSeries,
+    NeurofeedbackSession,
+    SeriesStatus,
+    SessionStatus,
+    Severity,
+    SideEffect,
+)
+from painrewire.neurofeedback.protocols import PROTOCOLS, Eyes
 
 
 class SourceKind(enum.StrEnum):
@@ -22,6 +30,21 @@ class SourceKind(enum.StrEnum):
 
 
 TEXT = Field(default="", max_length=120)
+
+
+def _check_protocol(value: str) -> str:
+    if value not in PROTOCOLS:
+        raise ValueError(f"choose one of {', '.join(PROTOCOLS)}; got {value!r}")
+    return value
+
+
+def _check_channels(value: list[str] | None) -> list[str] | None:
+    if not value:
+        return None
+    names = [v.strip() for v in value if v.strip()]
+    if any(len(n) > 16 or not n.replace("-", "").isalnum() for n in names):
+        raise ValueError("channel names are 10-20 positions such as C3 or F4")
+    return names or None
 
 
 class SessionCreate(BaseModel):
@@ -51,7 +74,14 @@ class SessionCreate(BaseModel):
         default=20 * 60, ge=2, le=90 * 60, description="Baseline plus feedback, in seconds"
     )
     baseline_seconds: float = Field(
-        default=60, ge=0, le=600, description="Eyes-open baseline before feedback"
+        default=60,
+        ge=0,
+        le=600,
+        description="Baseline before feedback, in the same eyes condition as the training",
+    )
+    eyes: Eyes | None = Field(
+        default=None,
+        description="Eyes open or closed for the baseline and the training alike (default: the protocol's own)",
     )
     check_seconds: float = Field(default=5, ge=2, le=60, description="Signal check before the baseline")
     target_reward_rate: float = Field(default=0.7, ge=0.05, le=0.95, description="Share of windows rewarded")
@@ -60,23 +90,23 @@ class SessionCreate(BaseModel):
     sham_source_id: uuid.UUID | None = Field(
         default=None, description="The earlier session to replay (default: the patient's latest live one)"
     )
+    series_id: uuid.UUID | None = Field(
+        default=None,
+        description=(
+            "Run the next session of this n-of-1 series: protocol, timing, eyes and whether it is sham come from "
+            "the series (the answer does not say which)"
+        ),
+    )
 
     @field_validator("protocol")
     @classmethod
     def _known_protocol(cls, value: str) -> str:
-        if value not in PROTOCOLS:
-            raise ValueError(f"choose one of {', '.join(PROTOCOLS)}; got {value!r}")
-        return value
+        return _check_protocol(value)
 
     @field_validator("channels")
     @classmethod
     def _channel_names(cls, value: list[str] | None) -> list[str] | None:
-        if not value:
-            return None
-        names = [v.strip() for v in value if v.strip()]
-        if any(len(n) > 16 or not n.replace("-", "").isalnum() for n in names):
-            raise ValueError("channel names are 10-20 positions such as C3 or F4")
-        return names or None
+        return _check_channels(value)
 
     @model_validator(mode="after")
     def _baseline_inside(self) -> SessionCreate:
@@ -122,7 +152,11 @@ class NoteRead(BaseModel):
 
 
 class SessionRead(BaseModel):
-    """A session as the care team sees it (patients never get this shape: it says whether it was sham)."""
+    """A session as the care team sees it (patients never get this shape: it says whether it was sham).
+
+    While the session's n-of-1 series is not unblinded (``blinded``), ``sham`` and ``sham_source_id`` are null
+    and the summary has no ``sham`` key: the care team is blind too.
+    """
 
     model_config = ConfigDict(from_attributes=True)
 
@@ -139,8 +173,12 @@ class SessionRead(BaseModel):
     check_seconds: float
     target_reward_rate: float
     line_freq: float
-    sham: bool
+    eyes: Eyes
+    sham: bool | None
     sham_source_id: uuid.UUID | None
+    series_id: uuid.UUID | None
+    series_slot: int | None
+    blinded: bool
     status: SessionStatus
     signal_check: dict[str, Any] | None
     check_overridden: bool
@@ -155,6 +193,27 @@ class SessionRead(BaseModel):
     latency_p99_ms: float | None
     clock_offset_s: float | None
     recording_seconds: float | None
+
+    @classmethod
+    def of(cls, row: NeurofeedbackSession) -> SessionRead:
+        """The session as the care team may see it now (blind while its series is)."""
+        read = cls.model_validate(row)
+        if row.blinded:
+            summary = blind_summary(row.summary)
+            read = read.model_copy(update={"sham": None, "sham_source_id": None, "summary": summary})
+        return read
+
+
+#: Summary keys a blinded session's care team does not see: ``sham`` says it; a replayed reward rate beside
+#: the share of windows an inhibit withheld can tell it.
+BLINDED_SUMMARY_KEYS = frozenset({"sham", "inhibited_share"})
+
+
+def blind_summary(summary: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A session summary without what would tell a blinded care team whether the session was sham."""
+    if summary is None:
+        return None
+    return {k: v for k, v in summary.items() if k not in BLINDED_SUMMARY_KEYS}
 
 
 class Command(BaseModel):
@@ -195,3 +254,184 @@ class ReviewOverview(BaseModel):
     times: list[float]
     band_power_uv2: dict[str, list[float | None]]
     annotations: list[ReviewAnnotation]
+
+
+# -- pain ratings and side effects ----------------------------------------------------------------------------
+
+PAIN = Field(ge=0, le=10, description="Pain right now, 0 (none) to 10 (as bad as it could be)")
+
+
+class RatingBefore(BaseModel):
+    """Pain now, asked before the session starts."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    pain_before: int = PAIN
+
+
+class RatingAfter(BaseModel):
+    """Pain now after the session, and the side-effect checklist (only the ones the patient had)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    pain_after: int = PAIN
+    side_effects: dict[SideEffect, Severity] = Field(
+        default_factory=dict,
+        description=(
+            "headache, tiredness, wired (feeling wired or anxious), sleep (trouble sleeping since the last "
+            "session): each one the patient had, with mild, moderate or severe"
+        ),
+    )
+    other_text: str = Field(default="", max_length=500, description="Anything else they noticed")
+    other_severity: Severity | None = Field(default=None, validate_default=True)
+
+    @field_validator("other_text")
+    @classmethod
+    def _strip(cls, value: str) -> str:
+        return value.strip()
+
+    @field_validator("other_severity")
+    @classmethod
+    def _other_has_a_severity(cls, value: Severity | None, info: ValidationInfo) -> Severity | None:
+        text = str(info.data.get("other_text") or "")
+        if text and value is None:
+            raise ValueError("say how bad the other effect was (mild, moderate or severe)")
+        if not text and value is not None:
+            raise ValueError("say what the other effect was (other_text), or leave its severity empty")
+        return value
+
+
+class RatingRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    session_id: uuid.UUID
+    pain_before: int | None
+    before_at: datetime | None
+    pain_after: int | None
+    after_at: datetime | None
+    side_effects: dict[str, str]
+    other_text: str
+    other_severity: Severity | None
+
+
+# -- n-of-1 series --------------------------------------------------------------------------------------------
+
+
+class SeriesCreate(BaseModel):
+    """An n-of-1 comparison: ``blocks`` blocks of one real and one sham session, in random order in each."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    protocol: str = Field(default="alpha", description="alpha, smr_theta, theta_beta or asymmetry")
+    channels: list[str] | None = Field(default=None, max_length=2)
+    eyes: Eyes | None = None
+    blocks: int = Field(
+        default=3,
+        ge=2,
+        le=10,
+        description="Blocks of one real and one sham session; the smallest p is 1/2**blocks",
+    )
+    duration_seconds: float = Field(default=20 * 60, ge=60, le=90 * 60)
+    baseline_seconds: float = Field(default=60, ge=10, le=600)
+    target_reward_rate: float = Field(default=0.7, ge=0.05, le=0.95)
+
+    @field_validator("protocol")
+    @classmethod
+    def _known_protocol(cls, value: str) -> str:
+        return _check_protocol(value)
+
+    @field_validator("channels")
+    @classmethod
+    def _channel_names(cls, value: list[str] | None) -> list[str] | None:
+        return _check_channels(value)
+
+    @model_validator(mode="after")
+    def _baseline_inside(self) -> SeriesCreate:
+        if self.baseline_seconds >= self.duration_seconds:
+            raise ValueError(
+                f"the baseline ({self.baseline_seconds:g} s) must be shorter than the session "
+                f"({self.duration_seconds:g} s)"
+            )
+        return self
+
+
+class SeriesRead(BaseModel):
+    """A series as the care team sees it: the sequence only once it is unblinded."""
+
+    id: uuid.UUID
+    patient_id: uuid.UUID
+    protocol: str
+    eyes: Eyes
+    blocks: int
+    status: SeriesStatus
+    sessions_done: int
+    sessions_planned: int
+    created_at: datetime
+    completed_at: datetime | None
+    stopped_at: datetime | None
+    stop_reason: str
+    unblinded_at: datetime | None
+    arms: list[str] | None = Field(default=None, description="real/sham per session, once unblinded")
+    seed: int | None = Field(default=None, description="The randomisation's seed, once unblinded")
+
+    @classmethod
+    def of(cls, row: NeurofeedbackSeries, *, done: int) -> SeriesRead:
+        unblinded = row.unblinded_at is not None
+        return cls(
+            id=row.id,
+            patient_id=row.patient_id,
+            protocol=row.protocol,
+            eyes=row.eyes,
+            blocks=row.blocks,
+            status=row.status,
+            sessions_done=done,
+            sessions_planned=2 * row.blocks,
+            created_at=row.created_at,
+            completed_at=row.completed_at,
+            stopped_at=row.stopped_at,
+            stop_reason=row.stop_reason,
+            unblinded_at=row.unblinded_at,
+            arms=list(row.arms) if unblinded else None,
+            seed=row.seed if unblinded else None,
+        )
+
+
+class SeriesStop(BaseModel):
+    reason: str = Field(default="", max_length=500)
+
+
+class Unblind(BaseModel):
+    accept_missing_ratings: bool = Field(
+        default=False, description="Unblind although some sessions lack a rating (their blocks are left out)"
+    )
+
+
+class ReportSession(BaseModel):
+    session_id: uuid.UUID
+    slot: int
+    arm: Literal["real", "sham"]
+    when: datetime
+    pain_before: int | None
+    pain_after: int | None
+    change: int | None
+
+
+class SeriesReportRead(BaseModel):
+    """The unblinded comparison: pain change (after minus before) in real against sham sessions."""
+
+    series_id: uuid.UUID
+    blocks_planned: int
+    blocks_used: int
+    n_real: int
+    n_sham: int
+    mean_change_real: float | None
+    mean_change_sham: float | None
+    mean_difference: float | None = Field(description="real minus sham, in points of 0-10 pain")
+    p_value: float | None = Field(description="one-sided: real sessions lowered pain more than sham ones")
+    p_value_two_sided: float | None
+    smallest_possible_p: float | None
+    assignments: int | None = Field(
+        description="orders the randomisation could have produced (2**blocks used)"
+    )
+    sessions: list[ReportSession]
+    notes: list[str]

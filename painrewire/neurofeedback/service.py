@@ -26,6 +26,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from painrewire.accounts.models import AuditAction, Role, User
+from painrewire.consent import service as consent
+from painrewire.consent.models import ConsentKind
 from painrewire.db import utcnow
 from painrewire.errors import Conflict, Forbidden, InvalidInput, NotFound, Unavailable
 from painrewire.neurofeedback import review
@@ -76,6 +78,22 @@ def _clinician(actor: User) -> None:
         raise Forbidden("Neurofeedback sessions are run by a clinician on the patient's care team.")
 
 
+require_clinician = _clinician
+
+
+def has_blinded_consent(session: Session, patient_id: uuid.UUID) -> bool:
+    """Whether the patient currently consents to blinded sessions (some sessions sham, not said which)."""
+    return consent.has_consent(session, patient_id, ConsentKind.BLINDED_NEUROFEEDBACK)
+
+
+@dataclass(frozen=True)
+class SeriesSlot:
+    """Where a new session goes in an n-of-1 series (``series``)."""
+
+    series_id: uuid.UUID
+    slot: int
+
+
 # -- people ------------------------------------------------------------------------------------------------
 
 
@@ -110,9 +128,18 @@ def own_session(session: Session, actor: User, session_id: uuid.UUID) -> tuple[P
 
 
 def create_session(
-    session: Session, actor: User, patient_id: uuid.UUID, data: SessionCreate, *, now: datetime | None = None
+    session: Session,
+    actor: User,
+    patient_id: uuid.UUID,
+    data: SessionCreate,
+    *,
+    now: datetime | None = None,
+    series: SeriesSlot | None = None,
 ) -> NeurofeedbackSession:
     """Set a session up for a patient; the live loop (started once this is committed) opens the headset.
+
+    A sham session needs the patient's current consent to blinded sessions. A session of an n-of-1 series
+    (``series``, set by ``series.start_session``) is blinded: the care team is not told whether it is sham.
 
     Refused while practice is closed for the patient (`painrewire.programs.gate`: no intake, an open safety
     alert, or no clearance that opens neurofeedback), or while the patient has a session set up or running
@@ -125,8 +152,18 @@ def create_session(
     )
     gate.ensure_practice_open(session, actor, patient, Module.NEUROFEEDBACK)
     settle_orphans(session, patient_id=patient.id, now=now)
+    if data.series_id is not None and series is None:
+        raise InvalidInput(
+            "A session of an n-of-1 series is started from the series, which decides what it runs.",
+            field="series_id",
+        )
+    if data.sham and not has_blinded_consent(session, patient.id):
+        raise Conflict(
+            f"{patient.user.full_name} has not consented to blinded sessions, so no sham session can start. "
+            "Their consent is recorded on their consent page."
+        )
     try:
-        protocol = get_protocol(data.protocol, channels=data.channels)
+        protocol = get_protocol(data.protocol, channels=data.channels, eyes=data.eyes)
     except ValueError as exc:
         raise InvalidInput(str(exc), field="channels") from exc
     session_id = uuid.uuid4()
@@ -146,8 +183,12 @@ def create_session(
         check_seconds=float(data.check_seconds),
         target_reward_rate=float(data.target_reward_rate),
         line_freq=float(data.line_freq),
+        eyes=protocol.eyes,
         sham=data.sham,
         sham_source_id=sham_source.id if sham_source else None,
+        series_id=series.series_id if series else None,
+        series_slot=series.slot if series else None,
+        blinded=series is not None,
         status=SessionStatus.PLANNED,
         heartbeat_at=now,
         created_at=now,
@@ -345,8 +386,17 @@ def recording_of(session: Session, actor: User, session_id: uuid.UUID) -> tuple[
     """A session's EDF+ file, for download (audited as an export)."""
     _clinician(actor)
     row = get_session(session, actor, session_id, action=AuditAction.EXPORT, resource_type="nfb_recording")
+    _not_blinded(row)
     data = _edf_bytes(session, row)
     return row, data
+
+
+def _not_blinded(row: NeurofeedbackSession) -> None:
+    if row.blinded:
+        raise Conflict(
+            "This session is part of an n-of-1 series that is still blind, and its recording says whether it "
+            "was sham: it can be downloaded once the series is unblinded."
+        )
 
 
 def _edf_bytes(session: Session, row: NeurofeedbackSession) -> bytes:
@@ -372,7 +422,18 @@ def _reviewed(
 def review_overview(session: Session, actor: User, session_id: uuid.UUID) -> dict[str, Any]:
     row, recording = _reviewed(session, actor, session_id)
     protocol = get_protocol(row.protocol, channels=row.channels)
-    return review.overview(recording, list(protocol.channels))
+    overview = review.overview(recording, list(protocol.channels))
+    if row.blinded:
+        # Rewards beside bad or inhibited stretches (a sham session replays them regardless) would tell.
+        overview["annotations"] = [
+            a for a in overview["annotations"] if not _tells_sham(str(a.get("text", "")))
+        ]
+        overview.pop("sham", None)
+    return overview
+
+
+def _tells_sham(text: str) -> bool:
+    return text in ("sham", "reward") or text.startswith("inhibit:")
 
 
 def review_window(
@@ -391,6 +452,7 @@ def bids_zip(session: Session, actor: User, session_id: uuid.UUID) -> tuple[Neur
 
     _clinician(actor)
     row = get_session(session, actor, session_id, action=AuditAction.EXPORT, resource_type="nfb_recording")
+    _not_blinded(row)
     data = _edf_bytes(session, row)
     with tempfile.TemporaryDirectory(prefix="painrewire-bids-") as folder:
         edf = Path(folder) / "recording.edf"
@@ -440,6 +502,9 @@ class RunPlan:
     playback_edf: bytes | None
     patient_code: str
     practitioner_name: str
+    eyes: str = "open"
+    #: Part of an n-of-1 series not yet unblinded: the console shows nothing that would tell a sham session.
+    blinded: bool = False
 
 
 def run_plan(session: Session, session_id: uuid.UUID) -> RunPlan:
@@ -486,6 +551,8 @@ def run_plan(session: Session, session_id: uuid.UUID) -> RunPlan:
         playback_edf=playback,
         patient_code=patient_code(row.patient_id),
         practitioner_name=practitioner.full_name if practitioner else "",
+        eyes=row.eyes.value,
+        blinded=row.blinded,
     )
 
 

@@ -19,6 +19,8 @@ from starlette.testclient import WebSocketTestSession
 from painrewire.accounts import service as accounts
 from painrewire.accounts.models import User
 from painrewire.config import Settings
+from painrewire.consent import service as consent
+from painrewire.consent.models import ConsentKind
 from painrewire.db import utcnow
 from painrewire.neurofeedback import service
 from painrewire.neurofeedback.models import NeurofeedbackSession, SessionStatus
@@ -50,6 +52,28 @@ def bearer(session: Session, settings: Settings) -> Callable[[User], dict[str, s
         return {"Authorization": f"Bearer {token}"}
 
     return make
+
+
+def consent_to_blinded_sessions(session: Session, patient: Patient) -> None:
+    """The patient agrees online to neurofeedback and to blinded sessions (some sham, not said which)."""
+    for kind in (ConsentKind.NEUROFEEDBACK, ConsentKind.BLINDED_NEUROFEEDBACK):
+        if not consent.has_consent(session, patient.id, kind):
+            version = consent.consent_texts()[kind].version
+            consent.give_consent(session, patient.user, patient.id, kind=kind, text_version=version)
+    session.commit()
+
+
+def withdraw_blinded_consent(session: Session, patient: Patient) -> None:
+    """The patient withdraws their consent to blinded sessions, online."""
+    consent.withdraw_consent(session, patient.user, patient.id, kind=ConsentKind.BLINDED_NEUROFEEDBACK)
+    session.commit()
+
+
+@pytest.fixture
+def blinded_consent(session: Session, patient: Patient) -> Patient:
+    """``patient``, who has consented to blinded sessions."""
+    consent_to_blinded_sessions(session, patient)
+    return patient
 
 
 def finished_session(

@@ -141,10 +141,11 @@ def test_a_sham_session_replays_an_earlier_session_and_is_marked_sham_in_the_rec
     live_client: TestClient,
     bearer: Headers,
     clinician: User,
-    patient: Patient,
+    blinded_consent: Patient,
     session: Session,
     tmp_path: Path,
 ) -> None:
+    patient = blinded_consent
     earlier = finished_session(session, patient, clinician, tmp_path)
     replayed = list(earlier.hop_rewards or [])
     staff = bearer(clinician)

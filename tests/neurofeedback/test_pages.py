@@ -67,17 +67,31 @@ class TestPractitionerPages:
         assert page.status_code == 200
         assert patient.user.full_name in page.text and f"/sessions/{done.id}/review" in page.text
 
-    def test_the_set_up_page_offers_the_headsets_and_the_sessions_to_replay(
-        self, as_user: Browser, clinician: User, patient: Patient, done: NeurofeedbackSession
+    def test_the_set_up_page_says_what_each_protocol_rests_on_and_asks_the_eyes(
+        self, as_user: Browser, clinician: User, patient: Patient
     ) -> None:
+        page = as_user(clinician, browser=True).get(f"/clinician/patients/{patient.id}/neurofeedback")
+        assert (
+            '<optgroup label="Pain protocols">' in page.text
+            and '<optgroup label="Not a pain protocol">' in page.text
+        )
+        assert "for low mood, not pain" in page.text and "Not studied in chronic back pain" in page.text
+        assert 'name="eyes"' in page.text and "high beta 22-30 Hz" in page.text
+        assert "no sham session can start" in page.text  # no consent to blinded sessions
+
+    def test_the_set_up_page_offers_the_headsets_and_the_sessions_to_replay(
+        self, as_user: Browser, clinician: User, blinded_consent: Patient, done: NeurofeedbackSession
+    ) -> None:
+        patient = blinded_consent
         page = as_user(clinician, browser=True).get(f"/clinician/patients/{patient.id}/neurofeedback")
         assert page.status_code == 200
         assert 'name="board_id"' in page.text and "Synthetic" in page.text
         assert 'name="sham_source_id"' in page.text and str(done.id) in page.text
 
     def test_bad_set_up_input_is_answered_in_words_with_the_form_kept(
-        self, as_user: Browser, clinician: User, patient: Patient
+        self, as_user: Browser, clinician: User, blinded_consent: Patient
     ) -> None:
+        patient = blinded_consent
         browser = as_user(clinician, browser=True)
         url = f"/clinician/patients/{patient.id}/neurofeedback"
         page = browser.post(url, data={"csrf_token": CSRF, "minutes": "ten", "protocol": "alpha"})
@@ -189,6 +203,13 @@ class TestPractitionerPages:
 
 
 class TestPatientPages:
+    def test_what_the_patient_reads_promises_nothing(self, as_user: Browser, patient: Patient) -> None:
+        page = as_user(patient.user, browser=True).get("/patient/neurofeedback")
+        assert page.status_code == 200
+        assert "it is not yet known how much it helps" in page.text
+        for promise in ("alarm down", "will reduce", "will help", "cure"):
+            assert promise not in page.text
+
     def test_the_patient_is_sent_to_their_live_session(
         self, as_user: Browser, patient: Patient, planned: NeurofeedbackSession
     ) -> None:

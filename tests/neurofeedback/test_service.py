@@ -76,14 +76,16 @@ class TestCreateSession:
             SessionCreate(duration_seconds=30, baseline_seconds=30)
 
     def test_a_sham_session_needs_an_earlier_live_session_to_replay(
-        self, session: Session, clinician: User, patient: Patient
+        self, session: Session, clinician: User, blinded_consent: Patient
     ) -> None:
+        patient = blinded_consent
         with pytest.raises(InvalidInput, match="has none yet"):
             service.create_session(session, clinician, patient.id, _short(sham=True))
 
     def test_a_sham_session_replays_the_patients_latest_live_session(
-        self, session: Session, clinician: User, patient: Patient, tmp_path: Path
+        self, session: Session, clinician: User, blinded_consent: Patient, tmp_path: Path
     ) -> None:
+        patient = blinded_consent
         older = finished_session(session, patient, clinician, tmp_path, when=utcnow() - timedelta(days=9))
         newer = finished_session(session, patient, clinician, tmp_path, when=utcnow() - timedelta(days=2))
         sham = service.create_session(session, clinician, patient.id, _short(sham=True))
@@ -95,10 +97,11 @@ class TestCreateSession:
         self,
         session: Session,
         clinician: User,
-        patient: Patient,
+        blinded_consent: Patient,
         create_patient_on_team: Patient,
         tmp_path: Path,
     ) -> None:
+        patient = blinded_consent
         theirs = finished_session(session, create_patient_on_team, clinician, tmp_path)
         finished_session(session, patient, clinician, tmp_path)
         with pytest.raises(InvalidInput, match="earlier completed live sessions"):

@@ -29,7 +29,9 @@
   var trainingStarted = false;
   function onStatus(m) {
     var text = stateLabels[m.state] || m.state;
-    if (m.state === "training" && m.phase) { text += " · " + (m.phase === "baseline" ? "eyes-open baseline" : "feedback"); }
+    if (m.state === "training" && m.phase) {
+      text += " · " + (m.phase === "baseline" ? "eyes-" + (root.getAttribute("data-eyes") || "open") + " baseline" : "feedback");
+    }
     $("state").textContent = text;
     if (m.source_description) {
       $("source").textContent = m.source_description + (m.source === "reconnecting" ? " — reconnecting…" : "");
@@ -43,6 +45,7 @@
     $("time").textContent = m.state === "training" ? clock(m.training_seconds) + " of " + clock(m.planned_seconds) :
       clock(m.recorded_seconds) + " recorded";
     $("reward").textContent = pct(m.reward_rate) + " (target " + pct(m.target_reward_rate) + ")" +
+      (m.inhibited_share !== null && m.inhibited_share !== undefined ? " · withheld by an inhibit " + pct(m.inhibited_share) : "") +
       (m.bad_share !== null && m.bad_share !== undefined ? " · bad signal " + pct(m.bad_share) : "");
     $("latency").textContent = "median " + ms(m.latency_p50_ms) + ", p99 " + ms(m.latency_p99_ms);
     if (m.state === "ready" && !trainingStarted) { $("begin-form").hidden = false; }
@@ -111,13 +114,35 @@
     meter.setAttribute("width", (300 * m.feedback).toFixed(1));
     meter.setAttribute("fill", m.bad ? "#a61b1b" : m.reward ? "#1d6b3a" : "#2f6f73");
     var text = m.phase === "baseline" ? "Baseline " + Math.round(100 * m.baseline_progress) + "%" : "Feedback";
-    if (m.metric !== null) { text += " · metric " + m.metric.toPrecision(3); }
-    if (m.threshold !== null) { text += " / threshold " + m.threshold.toPrecision(3); }
+    if (m.metric !== null && m.metric !== undefined) { text += " · metric " + m.metric.toPrecision(3); }
+    if (m.threshold !== null && m.threshold !== undefined) { text += " / threshold " + m.threshold.toPrecision(3); }
     text += m.reward ? " · REWARD" : "";
+    if (m.inhibited) { text += " · WITHHELD by an inhibit"; }
     if (m.bad) { text += " · bad window: " + m.reasons.join(", "); }
     if (m.recent_reward_rate !== null) { text += " · last minute " + pct(m.recent_reward_rate); }
     $("metric").textContent = text;
+    drawInhibits(m);
     drawBands(m);
+  }
+  // Each inhibit band: its power now against the threshold the baseline set, and whether it is over.
+  function drawInhibits(m) {
+    var holder = $("inhibits");
+    if (!holder) { return; }
+    if (m.blinded) {
+      holder.textContent = "Blinded series session: the metric, threshold and inhibits are hidden until the series is unblinded.";
+      return;
+    }
+    if (!m.inhibits || !m.inhibits.length) { holder.textContent = "No inhibit bands."; return; }
+    holder.textContent = "";
+    m.inhibits.forEach(function (i) {
+      var item = document.createElement("span");
+      var state = i.threshold === null ? "off (no baseline yet)" : i.over ? "OVER: reward withheld" : "ok";
+      item.className = "badge " + (i.threshold === null ? "" : i.over ? "danger" : "ok");
+      item.textContent = i.label + " · " + (i.power === null ? "—" : i.power.toPrecision(3)) +
+        (i.threshold === null ? "" : " / " + i.threshold.toPrecision(3)) + " µV² · " + state;
+      holder.appendChild(item);
+      holder.appendChild(document.createTextNode(" "));
+    });
   }
   function drawBands(m) {
     var holder = $("bands");

@@ -12,6 +12,10 @@
   var track = root.querySelector('[data-role="progress-track"]');
   var soundButton = root.querySelector('[data-role="sound"]');
   var eyesClosed = root.querySelector('[data-role="eyes-closed"]');
+  var afterLink = root.querySelector('[data-role="after"]');
+  var beforeForm = root.querySelector('[data-role="before"]');
+  // An eyes-closed session starts with the screen dimmed; the sound needs the patient's own press to start.
+  stage.classList.toggle("nfb-eyes-closed", eyesClosed.checked);
 
   var phase = "planned";
   var target = 0;      // 0..1 from the server
@@ -30,6 +34,9 @@
     if (quiet) { target = 0; rewarded = false; }
     track.setAttribute("opacity", state === "baseline" ? "1" : "0");
     progress.setAttribute("opacity", state === "baseline" ? "1" : "0");
+    // Pain before the session is asked until it starts; the questions after it, once it has ended.
+    if (beforeForm && (state === "baseline" || state === "feedback" || state === "ended")) { beforeForm.hidden = true; }
+    if (afterLink && state === "ended") { afterLink.hidden = false; }
     updateSound();
   }
 
