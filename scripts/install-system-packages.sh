@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The Debian packages PainRewire needs: Chromium for the browser tests, Pango for PDF reports (WeasyPrint),
-# fonts for both. Installs only what is missing.
+# fonts for both; Cairo for the tests that rasterise the GMI pictures (CairoSVG). Installs only what is missing.
 set -euo pipefail
-packages=(chromium fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils)
+packages=(chromium fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils libcairo2)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

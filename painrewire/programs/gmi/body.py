@@ -119,6 +119,11 @@ class Ellipsoid:
     axes: NDArray[np.float64]
     #: Outward direction of a small surface feature (eye, nose, ear): hidden when it faces away.
     facing: Vector | None = None
+    #: Brightness of the material on this part (1 = as the palette has it; the trunk's sides are darker).
+    tone: float = 1.0
+    #: For a marking on a larger part's surface: that part's centre, which sets when it is painted (just
+    #: after the part, so a nearer arm still covers it).
+    anchor: Vector | None = None
 
 
 @dataclass(frozen=True)
@@ -200,6 +205,72 @@ def _arm_points(
     return shoulder, elbow, wrist, tip
 
 
+#: The trunk's front and back faces: the rim of the cap cut off the trunk's ellipsoid by a plane at this
+#: fraction of its depth from the centre (the rim's semi-axes are ``sqrt(1 - CAP**2)`` of the trunk's).
+CAP = 0.6
+#: Brightness of the trunk's sides against its front and back faces.
+SIDE_TONE = 0.7
+#: Brightness of seams (the shirt's front placket, the groove over the spine) and of the shoulder blades.
+SEAM_TONE = 0.6
+BLADE_TONE = 0.86
+
+
+def _trunk_part(
+    part: str, center: Vector, rot: NDArray[np.float64], radii: tuple[float, float, float]
+) -> list[Primitive]:
+    """A trunk segment as a rounded box: a darker ellipsoid (its sides) and its front and back faces.
+
+    When the trunk turns, its front face slides towards the side it turns to and the opposite side comes
+    into view as a darker band; seen from behind, the back face does the same. So the turn shows in the
+    trunk itself, as in a photograph of a person, and not only in the head.
+    """
+    w, hh, d = radii
+    rim = math.sqrt(1 - CAP**2)
+    out: list[Primitive] = [Ellipsoid(part, "shirt", center, rot @ _diag(w, hh, d), tone=SIDE_TONE)]
+    for face, sign in (("front", 1.0), ("back", -1.0)):
+        normal = rot @ _v(0.0, 0.0, sign)
+        out.append(
+            Ellipsoid(
+                f"{part}_{face}",
+                "shirt",
+                center + normal * CAP * d,
+                rot @ _diag(rim * w, rim * hh, 0.002 * d),
+                facing=normal,
+                anchor=center,
+            )
+        )
+    return out
+
+
+def _chest_markings(
+    center: Vector, rot: NDArray[np.float64], radii: tuple[float, float, float], h: float
+) -> list[Primitive]:
+    """Landmarks that turn with the chest: the shirt's placket down the sternum in front; the groove over
+    the spine and the two shoulder blades behind.
+
+    Each is a flat ellipse lying in the chest's surface, sunk just enough that all of it stays inside the
+    chest (so it never pokes out of the outline from any camera).
+    """
+    w, hh, d = radii
+    out: list[Primitive] = []
+    # part, (x, y) from the chest's centre and semi-axes (fractions of height), tilt in degrees, side,
+    # brightness
+    marks = (
+        ("placket", (0.0, -0.004), (0.006, 0.056), 0.0, 1.0, SEAM_TONE),
+        ("spine_groove", (0.0, -0.004), (0.006, 0.066), 0.0, -1.0, SEAM_TONE),
+        ("blade_left", (0.042, 0.022), (0.026, 0.036), 12.0, -1.0, BLADE_TONE),
+        ("blade_right", (-0.042, 0.022), (0.026, 0.036), -12.0, -1.0, BLADE_TONE),
+    )
+    for part, (x, y), (rx, ry), tilt, side, tone in marks:
+        corner = ((abs(x) + rx) * h / w) ** 2 + ((abs(y) + ry) * h / hh) ** 2
+        depth = d * math.sqrt(max(1.0 - corner, 0.0))
+        normal = rot @ _v(0.0, 0.0, side)
+        axes = rot @ rotation_about("z", tilt) @ _diag(rx * h, ry * h, 0.002 * d)
+        on_surface = center + rot @ _v(x * h, y * h, side * depth)
+        out.append(Ellipsoid(part, "shirt", on_surface, axes, facing=normal, tone=tone, anchor=center))
+    return out
+
+
 def pose_body(shape: BodyShape, pose: Pose, *, watch: bool = False) -> PosedBody:
     """Build the posed figure from its shape and pose.
 
@@ -247,25 +318,14 @@ def pose_body(shape: BodyShape, pose: Pose, *, watch: bool = False) -> PosedBody
 
     # lumbar segment
     abdomen_c = _v(0.0, 0.628 * h, 0.004 * h)
-    prims.append(
-        Ellipsoid(
-            "abdomen",
-            "shirt",
-            chain.lower(abdomen_c),
-            chain.r_lower @ _diag(0.092 * h * g, 0.07 * h, 0.066 * h * g),
-        )
-    )
+    abdomen_r = (0.092 * h * g, 0.07 * h, 0.066 * h * g)
+    prims += _trunk_part("abdomen", chain.lower(abdomen_c), chain.r_lower, abdomen_r)
 
     # thorax and everything above it
     chest_c = _v(0.0, 0.736 * h, 0.006 * h)
-    prims.append(
-        Ellipsoid(
-            "chest",
-            "shirt",
-            chain.upper(chest_c),
-            chain.r_total @ _diag(0.104 * h * g**0.7 * shape.shoulders**0.5, 0.09 * h, 0.07 * h * g),
-        )
-    )
+    chest_r = (0.104 * h * g**0.7 * shape.shoulders**0.5, 0.09 * h, 0.07 * h * g)
+    prims += _trunk_part("chest", chain.upper(chest_c), chain.r_total, chest_r)
+    prims += _chest_markings(chain.upper(chest_c), chain.r_total, chest_r, h)
     joints["chest"] = chain.upper(chest_c)
     neck_a, neck_b = _v(0.0, 0.8 * h, -0.006 * h), _v(0.0, 0.868 * h, 0.0)
     prims.append(Capsule("neck", "skin", chain.upper(neck_a), chain.upper(neck_b), 0.026 * h))

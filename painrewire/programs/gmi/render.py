@@ -161,7 +161,7 @@ def _n(value: float) -> str:
     return "0" if text in ("-0", "") else text
 
 
-def _ellipse(view: View, e: Ellipsoid) -> tuple[float, float, float, float, float]:
+def ellipse_outline(view: View, e: Ellipsoid) -> tuple[float, float, float, float, float]:
     """Centre, semi-axes and rotation (degrees) of an ellipsoid's projected outline."""
     cx, cy = view.project(e.center)
     lin = view.jacobian(e.center) @ e.axes
@@ -191,11 +191,25 @@ def _depth(view: View, p: Primitive) -> float:
     if isinstance(p, Capsule):
         depth = view.depth((p.a + p.b) / 2)
         return depth - (0.03 if p.part == "watch" else 0.0)
+    if p.anchor is not None:  # a face or marking of the trunk: painted right after it (ties keep order)
+        return view.depth(p.anchor)
     bias = 0.02 if p.facing is not None else 0.0
     return view.depth(p.center) - bias
 
 
+def _tone(view: View, p: Primitive) -> float:
+    """The part's own brightness; a face of the trunk is brighter the more squarely it faces the camera."""
+    if isinstance(p, Capsule):
+        return 1.0
+    if p.anchor is None or p.facing is None:
+        return p.tone
+    to_camera = view.position - p.center
+    cos = float(p.facing @ to_camera) / float(np.linalg.norm(to_camera))
+    return p.tone * (0.82 + 0.2 * cos)
+
+
 def _paint(view: View, palette: Palette, p: Primitive, light: float) -> str:
+    light *= _tone(view, p)
     fill = shade(palette.colour(p.material), light)
     edge = shade(palette.colour(p.material), light * 0.72)
     if isinstance(p, Capsule):
@@ -207,7 +221,7 @@ def _paint(view: View, palette: Palette, p: Primitive, light: float) -> str:
             f'<g><line {common} stroke="{edge}" stroke-width="{_n(width + 1.6)}"/>'
             f'<line {common} stroke="{fill}" stroke-width="{_n(width)}"/></g>'
         )
-    cx, cy, rx, ry, angle = _ellipse(view, p)
+    cx, cy, rx, ry, angle = ellipse_outline(view, p)
     stroke = "" if p.facing is not None else f' stroke="{edge}" stroke-width="0.8"'
     return (
         f'<ellipse cx="{_n(cx)}" cy="{_n(cy)}" rx="{_n(rx)}" ry="{_n(ry)}" '
@@ -262,17 +276,11 @@ def _background(view: View, palette: Palette, height: float) -> list[str]:
     return parts
 
 
-def render_svg(
-    body: PosedBody,
-    camera: Camera,
-    palette: Palette,
-    *,
-    height: float,
-    fit_points: list[Vector],
-    title: str,
-) -> str:
-    """The picture as one ``<svg>`` element (see the module docstring for what it contains)."""
-    view = frame_view(camera, height, fit_points)
+def render_svg(body: PosedBody, view: View, palette: Palette, *, height: float, title: str) -> str:
+    """The picture as one ``<svg>`` element (see the module docstring for what it contains).
+
+    ``view`` is the camera frame (`frame_view`), ``height`` the person's standing height in metres.
+    """
     order = paint_order(view, body)
     depths = [_depth(view, p) for p in order]
     near, far = min(depths), max(depths)

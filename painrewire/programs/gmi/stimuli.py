@@ -36,7 +36,7 @@ from painrewire.programs.gmi.body import (
     Vector,
     pose_body,
 )
-from painrewire.programs.gmi.render import BackgroundKind, Camera, Palette, render_svg
+from painrewire.programs.gmi.render import BackgroundKind, Camera, Palette, View, frame_view, render_svg
 
 GENERATOR_VERSION = "v1"
 
@@ -181,12 +181,8 @@ def stimulus(stimulus_id: str) -> Stimulus:
     return catalogue()[stimulus_id]
 
 
-def render(stim: Stimulus) -> str:
-    """Draw one picture as SVG (deterministic: the same id always gives the same bytes).
-
-    The picture is framed to fit the person standing straight and moving to both sides, so a left picture
-    and its right twin share one framing.
-    """
+def framing(stim: Stimulus) -> View:
+    """The camera view a picture is drawn with (see `render`): the same for a left picture and its twin."""
     h = stim.appearance.shape.height
     fit: list[Vector] = []
     for side in SIDES:
@@ -203,12 +199,20 @@ def render(stim: Stimulus) -> str:
             np.array([0.17 * h * math.cos(t), y, 0.17 * h * math.sin(t)])
             for t in np.linspace(0, 2 * math.pi, 16)
         ]
+    return frame_view(stim.appearance.camera, h, fit)
+
+
+def render(stim: Stimulus) -> str:
+    """Draw one picture as SVG (deterministic: the same id always gives the same bytes).
+
+    The picture is framed to fit the person standing straight and moving to both sides, so a left picture
+    and its right twin share one framing.
+    """
     return render_svg(
         stim.body(),
-        stim.appearance.camera,
+        framing(stim),
         stim.appearance.palette,
-        height=h,
-        fit_points=fit,
+        height=stim.appearance.shape.height,
         title=stim.title,
     )
 
