@@ -58,7 +58,8 @@ class BlockClosed(Conflict):
 
 
 def image_url(stimulus_id: str) -> str:
-    return f"/gmi/stimuli/{stimulus_id}.svg"
+    """The picture's address; the drawing version in it makes browsers fetch a redrawn picture anew."""
+    return f"/gmi/stimuli/{stimulus_id}.svg?d={stimuli.DRAWING_VERSION}"
 
 
 # --- stage ---------------------------------------------------------------------------------------------

@@ -39,6 +39,10 @@ from painrewire.programs.gmi.body import (
 from painrewire.programs.gmi.render import BackgroundKind, Camera, Palette, View, frame_view, render_svg
 
 GENERATOR_VERSION = "v1"
+#: How the pictures are drawn. Ids and appearances come from `GENERATOR_VERSION` and stay, so stored blocks
+#: keep their pictures; a new drawing (2: the trunk has faces and landmarks that show its turn) gets a new
+#: address and validator, so no browser keeps showing the old drawing from its cache.
+DRAWING_VERSION = 2
 
 ViewName = Literal["front", "back", "oblique", "side", "above"]
 AngleClass = Literal["subtle", "small", "medium", "large", "extreme"]
@@ -224,8 +228,8 @@ def svg(stimulus_id: str) -> str:
 
 
 def etag(stimulus_id: str) -> str:
-    """A strong validator for the picture: its generator version and id fix its bytes."""
-    return f'"{GENERATOR_VERSION}-{stimulus_id}"'
+    """A strong validator for the picture: its generator and drawing versions and its id fix its bytes."""
+    return f'"{GENERATOR_VERSION}.{DRAWING_VERSION}-{stimulus_id}"'
 
 
 # --- the plan of a block ---------------------------------------------------------------------------------

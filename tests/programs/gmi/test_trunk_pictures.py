@@ -24,7 +24,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from painrewire.programs.gmi import render, stimuli
+from painrewire.programs.gmi import render, service, stimuli
 from painrewire.programs.gmi.body import Ellipsoid
 from painrewire.programs.gmi.stimuli import Stimulus
 from tests.programs.gmi import pictures
@@ -128,3 +128,11 @@ def test_the_pictures_stay_about_as_small_as_before() -> None:
     sizes = [len(stimuli.render(s).encode()) for s in stimuli.catalogue().values()]
     assert sum(sizes) / len(sizes) < 5600
     assert max(sizes) < 6500
+
+
+def test_a_redrawn_picture_has_a_new_address_so_no_browser_shows_the_old_drawing() -> None:
+    """Pictures are cached for a year; the new drawing keeps each id (stored blocks still find theirs) but
+    is served under a new address and validator."""
+    sid = next(iter(stimuli.catalogue()))
+    assert service.image_url(sid) == f"/gmi/stimuli/{sid}.svg?d=2"
+    assert stimuli.etag(sid) == f'"v1.2-{sid}"'
