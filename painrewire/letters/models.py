@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from painrewire.accounts.models import User
 from painrewire.db import Base, IdMixin, TimestampMixin
+from painrewire.physicians.models import PhysicianRole
 
 
 def _enum(cls: type[enum.Enum], name: str) -> Enum:
@@ -68,6 +69,20 @@ class Letter(IdMixin, TimestampMixin, Base):
     recipient_kind: Mapped[RecipientKind] = mapped_column(_enum(RecipientKind, "letter_recipient_kind"))
     external_service_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("external_services.id", ondelete="SET NULL"), default=None, index=True
+    )
+    #: The patient's doctor written to: which of their doctors, and the saved version of the details used.
+    physician_role: Mapped[PhysicianRole | None] = mapped_column(
+        Enum(
+            PhysicianRole,
+            name="letter_physician_role",
+            native_enum=False,
+            length=16,
+            values_callable=lambda e: [m.value for m in e],
+        ),
+        default=None,
+    )
+    physician_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("patient_physicians.id", ondelete="SET NULL"), default=None
     )
     recipient_name: Mapped[str] = mapped_column(String(200))
     recipient_address: Mapped[str] = mapped_column(Text, default="")

@@ -3,7 +3,9 @@
 A physician refers a patient without an account. The front desk reads new referrals, then accepts one (opening
 the patient's account, or linking the record they already have, and assigning a care team) or declines it
 with a reason kept in the record. The referrer is told the outcome by email in one sentence: accepted or
-declined, with the referral's reference and the clinic's phone number, nothing clinical.
+declined, with the referral's reference and the clinic's phone number, nothing clinical. An accepted referrer
+becomes the patient's referring doctor in their record; letters about the patient go to them only once the
+patient agrees.
 
 Every read of a referral is audited; once it names a patient, the audit row carries the patient too, like any
 other read of their record.
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import PurePosixPath, PureWindowsPath
 
+from pydantic import ValidationError
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, joinedload, undefer
 
@@ -34,6 +37,9 @@ from painrewire.patients import access
 from painrewire.patients import service as patients
 from painrewire.patients.models import CareTeamMember, Patient
 from painrewire.patients.schemas import PatientCreate
+from painrewire.physicians import service as physicians
+from painrewire.physicians.models import PhysicianRole
+from painrewire.physicians.schemas import PhysicianSave
 from painrewire.referrals.models import Referral, ReferralStatus, Urgency
 from painrewire.referrals.schemas import NextStep, ReferralAccept, ReferralCreate, ReferralDecline
 from painrewire.scheduling import service as scheduling
@@ -342,6 +348,28 @@ def _clinicians(session: Session, ids: list[uuid.UUID]) -> list[User]:
     return found
 
 
+def _keep_referrer(session: Session, actor: User, patient: Patient, referral: Referral) -> None:
+    """The referrer becomes the patient's referring doctor in their record, without agreement to letters yet:
+    the patient says whether the clinic may write to them (the care team records it)."""
+    phone = referral.referrer_phone
+    try:
+        details = PhysicianSave(
+            name=referral.referrer_name,
+            practice=referral.referrer_organisation,
+            phone=phone,
+            email=referral.referrer_email,
+            share_letters=False,
+        )
+    except ValidationError:  # a phone number written as words: keep the rest
+        details = PhysicianSave(
+            name=referral.referrer_name,
+            practice=referral.referrer_organisation,
+            email=referral.referrer_email,
+            share_letters=False,
+        )
+    physicians.save_physician_for(session, actor, patient, PhysicianRole.REFERRING, details)
+
+
 @dataclass(frozen=True)
 class Acceptance:
     referral: Referral
@@ -397,6 +425,7 @@ def accept_referral(
             raise Conflict(
                 f"{exc.message} If it is this patient's, choose their existing record to link the referral to it."
             ) from exc
+    _keep_referrer(session, actor, patient, referral)
     referral.patient_id = patient.id
     referral.status = ReferralStatus.ACCEPTED
     referral.decided_at = utcnow()

@@ -347,6 +347,8 @@ class TestProfiles:
         self, session: Session, as_user: Browser, admin: User, other_clinician: User
     ) -> None:
         browser = as_user(admin, browser=True)
+        listed = browser.get("/clinicians").text
+        assert f'href="/admin/clinicians/{other_clinician.id}/profile"' in listed
         assert browser.get(f"/admin/clinicians/{other_clinician.id}/profile").status_code == 200
         browser.post(
             f"/admin/clinicians/{other_clinician.id}/profile",

@@ -47,6 +47,7 @@ def stored_referral(session: Session, settings: Settings, **overrides: Any) -> R
         "referrer_name": "Dr Grace Hopper",
         "referrer_organisation": "Harbour Street Surgery",
         "referrer_email": "grace.hopper@surgery.example.org",
+        "referrer_phone": "020 7946 0123",
         "patient_name": "Olu Adeyemi",
         "patient_date_of_birth": date(1981, 5, 17),
         "patient_email": "olu.adeyemi@example.org",

@@ -19,6 +19,8 @@ from painrewire.clearance.models import Cause
 from painrewire.config import Settings
 from painrewire.notifications.worker import Worker, wait_until_idle
 from painrewire.patients.models import CareTeamMember, Patient
+from painrewire.physicians import service as physicians
+from painrewire.physicians.models import PhysicianRole
 from painrewire.referrals.models import Referral, ReferralStatus, Urgency
 from painrewire.scheduling.models import Appointment
 from tests.fixtures.factories import CSRF, create_patient, create_user
@@ -290,6 +292,14 @@ class TestTriage:
             )
         )
         assert team == {clinician.id, other_clinician.id}
+        # The referrer is now the patient's referring doctor, not yet to be written to: the patient decides.
+        referring = physicians.current_of(session, patient)[PhysicianRole.REFERRING]
+        assert (referring.name, referring.practice, referring.email) == (
+            "Dr Grace Hopper",
+            "Harbour Street Surgery",
+            "grace.hopper@surgery.example.org",
+        )
+        assert referring.phone == "020 7946 0123" and not referring.share_letters
 
         wait_until_idle(worker)
         to_referrer = smtp_server.mailbox.to("grace.hopper@surgery.example.org")

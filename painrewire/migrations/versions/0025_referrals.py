@@ -131,6 +131,10 @@ def upgrade() -> None:
             "recipient_kind", _enum("letter_recipient_kind", "physician", "external_service"), nullable=False
         ),
         sa.Column("external_service_id", sa.Uuid(), nullable=True),
+        sa.Column(
+            "physician_role", _enum("letter_physician_role", "gp", "referring", length=16), nullable=True
+        ),
+        sa.Column("physician_id", sa.Uuid(), nullable=True),
         sa.Column("recipient_name", sa.String(length=200), nullable=False),
         sa.Column("recipient_address", sa.Text(), nullable=False),
         sa.Column("recipient_email", sa.String(length=254), nullable=False),
@@ -156,6 +160,12 @@ def upgrade() -> None:
             ["external_service_id"],
             ["external_services.id"],
             name=op.f("fk_letters_external_service_id_external_services"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["physician_id"],
+            ["patient_physicians.id"],
+            name=op.f("fk_letters_physician_id_patient_physicians"),
             ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_letters")),
