@@ -14,6 +14,7 @@ from painrewire.diary import reminders as diary_reminders
 from painrewire.notifications.in_app import InAppSource
 from painrewire.notifications.models import ReminderKind
 from painrewire.notifications.worker import BackgroundWorker, JobHandler, Sweep, Worker
+from painrewire.plans import follow_ups
 from painrewire.scheduling import email_reminders as appointment_reminders
 
 
@@ -31,6 +32,7 @@ def sweeps() -> list[Sweep]:
     return [
         alerts.escalate_overdue_alerts,
         diary_reminders.plan_diary_reminders,
+        follow_ups.assign_follow_ups,
         due_reminders.plan_questionnaire_reminders,
         password_reset.forget_sent_links,
     ]

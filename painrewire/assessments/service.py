@@ -437,6 +437,48 @@ def assign(
     return assignment
 
 
+def request_for_follow_up(
+    session: Session, patient: Patient, instrument_id: str, *, due_on: date
+) -> QuestionnaireAssignment:
+    """The clinic's follow-up schedule (no clinician) asks a patient to fill an instrument by a day.
+
+    For the worker, on a patient it found itself. An open request for the same instrument stands for it and
+    is returned unchanged (one open request per instrument); raises `NotFound` for an instrument the clinic
+    does not run.
+    """
+    definition = instrument(instrument_id)
+
+    def waiting() -> QuestionnaireAssignment | None:
+        return session.scalar(
+            select(QuestionnaireAssignment).where(
+                QuestionnaireAssignment.patient_id == patient.id,
+                QuestionnaireAssignment.instrument_id == definition.id,
+                QuestionnaireAssignment.status == AssignmentStatus.OPEN,
+            )
+        )
+
+    existing = waiting()
+    if existing is not None:
+        return existing
+    assignment = QuestionnaireAssignment(
+        patient_id=patient.id,
+        instrument_id=definition.id,
+        assigned_by_id=None,
+        due_on=due_on,
+        status=AssignmentStatus.OPEN,
+    )
+    try:
+        with session.begin_nested():
+            session.add(assignment)
+            session.flush()
+    except IntegrityError:  # opened at the same moment by a clinician or another worker
+        found = waiting()
+        if found is None:
+            raise
+        return found
+    return assignment
+
+
 def list_assignments(session: Session, actor: User, patient_id: uuid.UUID) -> list[QuestionnaireAssignment]:
     """A patient's questionnaire requests, open first, newest first."""
     patient = access.patient_for(session, actor, patient_id, resource_type="questionnaire_assignment")

@@ -430,13 +430,20 @@ def time_point_measure(
     Returns
     -------
     measure : PainMeasure | None
-        The PEG of `follow_up_window` completed by ``as_of`` nearest the due day (the earlier one on a tie);
-        otherwise the diary mean of the 7 days ending on the due day, once that day has come.
+        The PEG of `follow_up_window` completed by ``as_of`` nearest the due day (of two as near, the one
+        before it; of several on one day, the last completed); otherwise the diary mean of the 7 days ending
+        on the due day, once that day has come.
     """
     opens, closes = follow_up_window(due)
-    found = [p for p in _sorted_pegs(pegs) if opens <= p.day <= min(closes, as_of)]
-    if found:
-        return _peg(min(found, key=lambda p: abs((p.day - due).days)))
+    best: PegPoint | None = None
+    for point in _sorted_pegs(pegs):  # stable: the order completed within a day is kept
+        if not opens <= point.day <= min(closes, as_of):
+            continue
+        key = (abs((point.day - due).days), point.day > due)
+        if best is None or key <= (abs((best.day - due).days), best.day > due):
+            best = point
+    if best is not None:
+        return _peg(best)
     if due > as_of:
         return None
     return _diary_week(points, due)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from painrewire.accounts.models import Discipline, Role, User
 from painrewire.directory import service as directory
 from painrewire.directory.models import Modality, ServiceKind
-from painrewire.directory.schemas import ExternalServiceCreate, ExternalServiceUpdate, ProfileUpdate
+from painrewire.directory.schemas import MAX_BIO, ExternalServiceCreate, ExternalServiceUpdate, ProfileUpdate
 from painrewire.errors import InvalidInput
 from painrewire.scheduling import service as scheduling
 from painrewire.web.deps import (
@@ -103,7 +103,7 @@ def _profile_page(
             "saved": saved,
             "action": action,
             "modalities": list(Modality),
-            "max_bio": 800,
+            "max_bio": MAX_BIO,
         },
         status_code=status_code,
     )

@@ -23,6 +23,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import jinja2
 from markupsafe import Markup, escape
@@ -156,7 +157,7 @@ def _assessment(intake: Intake | None, zone: str) -> AssessmentFacts | None:
     if intake is None:
         return None
     return AssessmentFacts(
-        assessed_on=intake.created_at.astimezone(_zone(zone)).date(),
+        assessed_on=intake.created_at.astimezone(ZoneInfo(zone)).date(),
         duration=duration_words(intake.pain_duration_weeks),
         onset=ONSET_WORDS.get(intake.onset, intake.onset.replace("_", " ")),
         location=LOCATION_WORDS.get(intake.pain_location, intake.pain_location.replace("_", " ")),
@@ -165,12 +166,6 @@ def _assessment(intake: Intake | None, zone: str) -> AssessmentFacts | None:
         goals=intake.goals.strip(),
         previous_treatments=intake.previous_treatments.strip(),
     )
-
-
-def _zone(name: str) -> Any:
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(name)
 
 
 def _label(enum_type: Any, value: str) -> str:
@@ -196,7 +191,7 @@ def _clearance(session: Session, clearance: Clearance | None, zone: str) -> Clea
             CauseLine(label, _label(Finding, str(entry.get("finding", ""))), str(entry.get("note", "")))
         )
     return ClearanceFacts(
-        cleared_on=clearance.cleared_at.astimezone(_zone(zone)).date(),
+        cleared_on=clearance.cleared_at.astimezone(ZoneInfo(zone)).date(),
         cleared_by=by.full_name if by else "a clinician",
         causes=lines,
         modules=[_label(Module, m) for m in clearance.modules],

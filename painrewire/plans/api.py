@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import uuid
 
+from painrewire.diary.outcomes import TimePoint, follow_up_due
+from painrewire.plans import course as courses
 from painrewire.plans import service as plans
 from painrewire.plans.schemas import (
     DueQuestionnaireRead,
@@ -18,6 +20,8 @@ from painrewire.plans.schemas import (
     QuestionnaireScheduleRead,
     SignRequest,
     TaskRead,
+    TreatmentCourseRead,
+    TreatmentEnd,
     WeekRead,
 )
 from painrewire.plans.tasks import Task
@@ -211,3 +215,42 @@ def tasks(patient_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> Week
         streak_days=week.streak_days,
         days_practised_this_week=week.days_practised_this_week,
     )
+
+
+def _course_read(patient_id: uuid.UUID, view: courses.CourseView) -> TreatmentCourseRead:
+    course, start, end = view.course, view.start, view.end
+    return TreatmentCourseRead(
+        patient_id=patient_id,
+        treatment_started_on=start.day if start else None,
+        start_source=start.source if start else None,
+        ended_on=view.ended_on,
+        end_reason=course.end_reason if course else None,
+        planned_end=view.planned_end,
+        follow_ups={t: follow_up_due(end, t) for t in TimePoint} if end and start else {},
+    )
+
+
+@router.get(
+    "/patients/{patient_id}/treatment-course",
+    response_model=TreatmentCourseRead,
+    summary="When treatment started and ended, and when each follow-up falls due",
+    responses=ERRORS,
+)
+def get_course(patient_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> TreatmentCourseRead:
+    view = courses.course_view(session, user, patient_id)
+    return _course_read(patient_id, view)
+
+
+@router.post(
+    "/patients/{patient_id}/treatment-course/end",
+    response_model=TreatmentCourseRead,
+    summary="A care-team clinician records the end of treatment; follow-ups count from it",
+    responses=ERRORS,
+)
+def end_course(
+    patient_id: uuid.UUID, data: TreatmentEnd, user: CurrentUser, session: SessionDep
+) -> TreatmentCourseRead:
+    courses.end_treatment(
+        session, user, patient_id, ended_on=data.ended_on, reason=data.reason, note=data.note
+    )
+    return _course_read(patient_id, courses.course_view(session, user, patient_id))

@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, select
@@ -102,10 +103,15 @@ def record_start(session: Session, patient: Patient) -> TreatmentCourse | None:
 def planned_end(version: PlanVersion) -> date | None:
     """The signed plan's last day plus one: its start day plus its length in weeks (its "end" week's due day);
     None for a stored version without a length."""
-    weeks = (version.content or {}).get("end_week")
+    return planned_end_of(version.starts_on, version.content)
+
+
+def planned_end_of(starts_on: date, content: dict[str, Any] | None) -> date | None:
+    """`planned_end` from a version's start day and stored proposal."""
+    weeks = (content or {}).get("end_week")
     if isinstance(weeks, bool) or not isinstance(weeks, int) or weeks < 1:
         return None
-    return version.starts_on + timedelta(weeks=weeks)
+    return starts_on + timedelta(weeks=weeks)
 
 
 @dataclass(frozen=True)
@@ -146,6 +152,12 @@ def course_for(session: Session, patient: Patient) -> CourseView:
         course=session.get(TreatmentCourse, patient.id),
         planned_end=planned_end(signed) if signed is not None else None,
     )
+
+
+def course_view(session: Session, actor: User, patient_id: uuid.UUID) -> CourseView:
+    """A patient's course of treatment, for whoever may see the patient (the read is audited)."""
+    patient = access.patient_for(session, actor, patient_id, resource_type="treatment_course")
+    return course_for(session, patient)
 
 
 def end_treatment(

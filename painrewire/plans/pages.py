@@ -12,11 +12,16 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from painrewire.accounts.models import Role, User
+from painrewire.db import utcnow
+from painrewire.diary.outcomes import TimePoint, follow_up_due
+from painrewire.diary.service import local_today
 from painrewire.errors import Conflict, InvalidInput
 from painrewire.patients import access
 from painrewire.patients.models import Patient
+from painrewire.plans import course as courses
 from painrewire.plans import labels
 from painrewire.plans import service as plans
+from painrewire.plans.models import EndReason
 from painrewire.plans.rules import (
     DISCIPLINES,
     INSTRUMENTS,
@@ -26,7 +31,7 @@ from painrewire.plans.rules import (
     SCHEDULES,
     schedule_words,
 )
-from painrewire.plans.schemas import PlanEdit
+from painrewire.plans.schemas import PlanEdit, TreatmentEnd
 from painrewire.programs.prt import service as prt
 from painrewire.web import panels
 from painrewire.web.deps import CurrentClinician, CurrentPatientUser, SessionDep
@@ -98,9 +103,19 @@ def _plan_context(
     form: dict[str, Any] | None = None,
     errors: list[str] | None = None,
     message: str | None = None,
+    end_form: dict[str, Any] | None = None,
+    end_errors: list[str] | None = None,
 ) -> dict[str, Any]:
     state = plans.plan_state_for(session, patient)
+    course = courses.course_for(session, patient)
+    end = course.end if course.start is not None else None
     return {
+        "course": course,
+        "follow_up_dues": [(t, follow_up_due(end, t)) for t in TimePoint] if end else [],
+        "end_reasons": list(EndReason),
+        "end_form": end_form,
+        "end_errors": end_errors or [],
+        "today": local_today(patient, utcnow()),
         "patient": patient,
         "state": state,
         "sources": plans.rule_sources(),
@@ -235,6 +250,27 @@ def assign_due(
         context = _plan_context(session, patient, message=exc.message)
         return render(request, "plans/clinician_plan.html", context, status_code=409)
     return redirect(f"/clinician/patients/{patient_id}/plan?assigned={','.join(assigned) or 'none'}")
+
+
+@router.post("/clinician/patients/{patient_id}/plan/end", response_class=HTMLResponse)
+async def end_treatment(
+    request: Request, patient_id: uuid.UUID, user: CurrentClinician, session: SessionDep
+) -> Response:
+    raw = await request.form()
+    form = {name: str(raw.get(name) or "") for name in ("ended_on", "reason", "note")}
+    patient = access.patient_for(session, user, patient_id, resource_type="treatment_course")
+    try:
+        data = TreatmentEnd.model_validate({k: v or None for k, v in form.items()} | {"note": form["note"]})
+        courses.end_treatment(
+            session, user, patient.id, ended_on=data.ended_on, reason=data.reason, note=data.note
+        )
+    except ValidationError as exc:
+        context = _plan_context(session, patient, end_errors=readable_pydantic_errors(exc), end_form=form)
+        return render(request, "plans/clinician_plan.html", context, status_code=422)
+    except (InvalidInput, Conflict) as exc:
+        context = _plan_context(session, patient, end_errors=[exc.message], end_form=form)
+        return render(request, "plans/clinician_plan.html", context, status_code=status_for(exc))
+    return redirect(f"/clinician/patients/{patient_id}/plan?ended=1#course")
 
 
 @router.get("/clinician/patients/{patient_id}/plan/history", response_class=HTMLResponse)

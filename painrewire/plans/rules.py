@@ -6,16 +6,22 @@ clinician, one for the patient). A condition is a short expression::
 
     scores.pcs.total >= settings.pcs_high and scores.tsk11.total >= settings.tsk11_high
 
-built from profile paths (``pain_duration_weeks``, ``red_flag_count``, ``open_safety_alerts``,
-``scores.<instrument>.total|band|flags|subscales.<name>``, ``neuroplastic_checklist_level``,
-``gmi.accuracy|median_rt_ms|left_right_flag``, ``neurofeedback.sessions_done|reward_rate``,
-``preferences.wants_neurofeedback``, ``sleep_problems``), comparisons (``>= <= > < == !=``), ``in [..]``,
+built from profile paths (``pain_duration_weeks``, ``average_pain_last_week``, ``cleared``, ``red_flag_count``,
+``open_safety_alerts``, ``scores.<instrument>.total|band|flags|subscales.<name>``,
+``neuroplastic_checklist_level``, ``gmi.accuracy|median_rt_ms|left_right_flag``,
+``neurofeedback.sessions_done|reward_rate``, ``preferences.wants_neurofeedback``, ``sleep_problems``),
+comparisons (``>= <= > < == !=``), ``in [..]``,
 ``contains``, ``is missing`` / ``is present``, ``and``, ``or``, ``not``, brackets, and the word ``always``.
 Numbers, ``true``/``false``, text in quotes and named clinic ``settings.<name>`` may stand on the right.
 Conditions are parsed by a small parser here, never by ``eval``.
 
 Missing data never raises: a comparison on a value that is not there (an instrument not done, no GMI test yet)
 is false, so ``not`` of it is true; write ``is present`` when that matters.
+
+A rule whose patient reason quotes study results marks it with the effect ``quotes_evidence: true``: such a
+reason is true only for patients like those studied, so wherever it is shown to the patient later its condition
+is checked again on their current assessment (`withdrawn_evidence`), and it is left out once it no longer holds
+(a clearance withdrawn, a new baseline).
 
 This module is a pure core: it imports no web, database or template code.
 """
@@ -152,7 +158,9 @@ class AssessmentProfile:
 
     ``scores`` maps an instrument id (see `INSTRUMENTS`) to its score; an instrument not done is simply absent.
     ``sleep_problems`` is true when intake or the diary show poor sleep (the caller decides), ``None`` when
-    unknown.
+    unknown. ``average_pain_last_week`` is the patient's average pain over the last week before treatment
+    (0-10; the caller says from what), ``cleared`` whether a medically qualified clinician has found no specific
+    cause that needs other care; ``None`` when unknown.
     """
 
     pain_duration_weeks: int
@@ -164,6 +172,8 @@ class AssessmentProfile:
     neurofeedback: NeurofeedbackResult | None = None
     preferences: Preferences = field(default_factory=Preferences)
     sleep_problems: bool | None = None
+    average_pain_last_week: float | None = None
+    cleared: bool | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.pain_duration_weeks, bool) or not isinstance(self.pain_duration_weeks, int):
@@ -174,6 +184,9 @@ class AssessmentProfile:
             raise ValueError(f"pain_duration_weeks must be 0 or more, got {self.pain_duration_weeks}")
         if self.open_safety_alerts < 0:
             raise ValueError(f"open_safety_alerts must be 0 or more, got {self.open_safety_alerts}")
+        pain = self.average_pain_last_week
+        if pain is not None and not (math.isfinite(pain) and 0 <= pain <= 10):
+            raise ValueError(f"average_pain_last_week must be from 0 to 10 or None, got {pain!r}")
         unknown = sorted(set(self.scores) - set(INSTRUMENTS))
         if unknown:
             raise ValueError(
@@ -209,11 +222,15 @@ class QuestionnaireSchedule:
 
 @dataclass(frozen=True)
 class FiredRule:
-    """A rule whose condition held, with its reasons filled in from the profile."""
+    """A rule whose condition held, with its reasons filled in from the profile.
+
+    ``quotes_evidence``: the patient reason quotes study results (see `withdrawn_evidence`).
+    """
 
     id: str
     reason_clinician: str
     reason_patient: str
+    quotes_evidence: bool = False
 
 
 @dataclass(frozen=True)
@@ -260,6 +277,7 @@ class PlanProposal:
             "review_reasons": list(self.review_reasons),
             "fired": [
                 {"id": f.id, "reason_clinician": f.reason_clinician, "reason_patient": f.reason_patient}
+                | ({"quotes_evidence": True} if f.quotes_evidence else {})
                 for f in self.fired
             ],
         }
@@ -301,6 +319,7 @@ class PlanProposal:
                         id=str(f["id"]),
                         reason_clinician=str(f["reason_clinician"]),
                         reason_patient=str(f["reason_patient"]),
+                        quotes_evidence=f.get("quotes_evidence") is True,
                     )
                     for f in data["fired"]
                 ),
@@ -331,6 +350,8 @@ def _path_kind(path: str) -> _PathKind:
     head = parts[0]
     simple = {
         "pain_duration_weeks": _PathKind(_NUMBER),
+        "average_pain_last_week": _PathKind(_NUMBER),
+        "cleared": _PathKind(_FLAG),
         "red_flags": _PathKind(_LIST),
         "red_flag_count": _PathKind(_NUMBER),
         "open_safety_alerts": _PathKind(_NUMBER),
@@ -763,6 +784,7 @@ class Rule:
     hold: bool = False
     flag_for_review: bool = False
     stop: bool = False
+    quotes_evidence: bool = False
 
 
 @dataclass(frozen=True)
@@ -793,6 +815,7 @@ _EFFECT_KEYS = (
     "hold",
     "flag_for_review",
     "stop",
+    "quotes_evidence",
 )
 
 
@@ -887,7 +910,7 @@ def _parse_rule(raw: Any, settings: Mapping[str, Setting]) -> Rule:
         _parse_questionnaire(q)
         for q in _list_of(then.get("repeat_questionnaires", []), "repeat_questionnaires")
     )
-    switches = {key: then.get(key, False) for key in ("hold", "flag_for_review", "stop")}
+    switches = {key: then.get(key, False) for key in ("hold", "flag_for_review", "stop", "quotes_evidence")}
     for key, value in switches.items():
         if not isinstance(value, bool):
             raise _Problem(f"{key} must be true or false, got {value!r}")
@@ -905,6 +928,7 @@ def _parse_rule(raw: Any, settings: Mapping[str, Setting]) -> Rule:
         hold=switches["hold"],
         flag_for_review=switches["flag_for_review"],
         stop=switches["stop"],
+        quotes_evidence=switches["quotes_evidence"],
     )
 
 
@@ -1097,7 +1121,8 @@ def evaluate_rules(profile: AssessmentProfile, rules: RuleSet | None = None) -> 
         if not rule.condition.holds(profile):
             continue
         clinician = _fill(rule.reason_clinician, profile, rule_set.settings)
-        fired.append(FiredRule(rule.id, clinician, _fill(rule.reason_patient, profile, rule_set.settings)))
+        patient = _fill(rule.reason_patient, profile, rule_set.settings)
+        fired.append(FiredRule(rule.id, clinician, patient, quotes_evidence=rule.quotes_evidence))
         for effect in rule.add_modules:
             module_parts.setdefault(effect.module, []).append(effect)
         disciplines.update(rule.add_disciplines)
@@ -1138,3 +1163,33 @@ def evaluate_rules(profile: AssessmentProfile, rules: RuleSet | None = None) -> 
         fired=tuple(fired),
         rules_version=rule_set.version,
     )
+
+
+def withdrawn_evidence(fired: Sequence[FiredRule], profile: AssessmentProfile, rules: RuleSet) -> set[str]:
+    """Return the fired rules whose patient reason quotes study results and no longer fits the patient.
+
+    Parameters
+    ----------
+    fired : sequence of FiredRule
+        The rules that fired when a stored plan was proposed.
+    profile : AssessmentProfile
+        The patient's assessment now.
+    rules : RuleSet
+        The clinic's rules now.
+
+    Returns
+    -------
+    withdrawn : set of str
+        Ids of the fired rules that quote evidence whose condition is false for ``profile`` now, or that are no
+        longer in the rule file (their claim can no longer be checked). Their patient reasons must not be
+        shown. Other reasons stand as they were when the plan was proposed.
+    """
+    by_id = {rule.id: rule for rule in rules.rules}
+    withdrawn = set()
+    for entry in fired:
+        if not entry.quotes_evidence:
+            continue
+        rule = by_id.get(entry.id)
+        if rule is None or not rule.condition.holds(profile):
+            withdrawn.add(entry.id)
+    return withdrawn

@@ -8,7 +8,8 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from painrewire.plans.models import VersionStatus
+from painrewire.diary.outcomes import StartSource, TimePoint
+from painrewire.plans.models import EndReason, VersionStatus
 from painrewire.plans.rules import MODULE_FOCUS
 
 
@@ -202,3 +203,30 @@ class PlanEdit(BaseModel):
 
 class SignRequest(BaseModel):
     note: str = Field(default="", max_length=2000, description="Optional note kept with the signature")
+
+
+# --- the course of treatment ----------------------------------------------------------------------------
+
+
+class TreatmentEnd(BaseModel):
+    """A clinician records the end of treatment (discharge): follow-ups at 3, 6 and 12 months count from it."""
+
+    ended_on: date = Field(
+        description="The last day of treatment, in the patient's calendar; not in the future"
+    )
+    reason: EndReason
+    note: str = Field(default="", max_length=2000, description="Optional note kept with the end")
+
+
+class TreatmentCourseRead(BaseModel):
+    """When treatment started and ended (or is planned to end), and each follow-up time point's due day."""
+
+    patient_id: uuid.UUID
+    treatment_started_on: date | None
+    start_source: StartSource | None
+    ended_on: date | None
+    end_reason: EndReason | None
+    planned_end: date | None
+    follow_ups: dict[TimePoint, date] = Field(
+        description="Due day of each follow-up (end, 3, 6, 12 months), from the end recorded or planned"
+    )

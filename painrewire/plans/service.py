@@ -27,8 +27,10 @@ from sqlalchemy.orm import Session, joinedload
 from painrewire.accounts.models import AuditAction, Role, User
 from painrewire.assessments import service as assessments
 from painrewire.assessments.models import AlertKind, Intake, SafetyAlert
+from painrewire.clearance import service as clearance
 from painrewire.db import utcnow
 from painrewire.diary.models import DiaryEntry
+from painrewire.diary.outcomes import BASELINE_PEG_DAYS, baseline_measure
 from painrewire.diary.service import local_today
 from painrewire.errors import Conflict, Forbidden, InvalidInput, NotFound
 from painrewire.patients import access
@@ -44,6 +46,7 @@ from painrewire.plans.rules import (
     MODULE_FOCUS,
     MODULES,
     AssessmentProfile,
+    FiredRule,
     LateralityResult,
     NeurofeedbackResult,
     PlannedModule,
@@ -54,6 +57,7 @@ from painrewire.plans.rules import (
     evaluate_rules,
     load_rules,
     schedule_weeks,
+    withdrawn_evidence,
 )
 from painrewire.plans.schedule import DueStatus, Occurrence, occurrences, plan_week, week_dates
 from painrewire.plans.schemas import PlanEdit
@@ -152,7 +156,32 @@ def build_profile(session: Session, patient: Patient, *, now: datetime | None = 
         gmi=_laterality(session, patient),
         neurofeedback=_neurofeedback(session, patient),
         sleep_problems=_sleep_problems(session, patient, now=now),
+        average_pain_last_week=_pain_before_treatment(session, patient, intake, now=now),
+        cleared=clearance.state_for(session, patient).cleared,
     )
+
+
+def _pain_before_treatment(
+    session: Session, patient: Patient, intake: Intake, *, now: datetime | None = None
+) -> float | None:
+    """Average pain over the week before treatment, as the outcome baseline defines it
+    (`painrewire.diary.outcomes.baseline_measure`): before treatment has started, as if it started today.
+
+    Before the first plan the intake's "average pain over the last week" is often the only rating, so it
+    stands in when it is no older than the baseline's PEG lookback; nothing older is used.
+    """
+    today = local_today(patient, now)
+    start = courses.start_for(session, patient)
+    day = start.day if start is not None and start.day <= today else today
+    points, pegs = courses.pain_data(session, patient)
+    measure = baseline_measure(
+        [p for p in points if p.day <= day], [p for p in pegs if p.day <= day], start=day
+    )
+    if measure is not None:
+        return measure.value
+    if courses.local_day(patient.timezone, intake.created_at) >= day - timedelta(days=BASELINE_PEG_DAYS):
+        return float(intake.average_pain_last_week)
+    return None
 
 
 def _laterality(session: Session, patient: Patient) -> LateralityResult | None:
@@ -263,6 +292,37 @@ def _signing_problems(
     if not proposal.modules:
         return ["The plan has no modules; add at least one before signing."]
     return []
+
+
+# --- what the patient reads ---------------------------------------------------------------------------------
+
+
+def withheld_reasons(
+    session: Session, patient: Patient, proposal: PlanProposal, *, now: datetime | None = None
+) -> set[str]:
+    """Ids of fired rules whose patient reason quotes study results that no longer fit the patient now
+    (`painrewire.plans.rules.withdrawn_evidence`); checked only when the plan has such a reason."""
+    quoting = [f for f in proposal.fired if f.quotes_evidence]
+    if not quoting:
+        return set()
+    try:
+        profile = build_profile(session, patient, now=now)
+    except NoAssessment:
+        return {f.id for f in quoting}
+    return withdrawn_evidence(proposal.fired, profile, clinic_rules())
+
+
+def patient_reasons(
+    session: Session, patient: Patient, proposal: PlanProposal, *, now: datetime | None = None
+) -> list[FiredRule]:
+    """The fired rules whose reasons the patient reads, each text once, without study results that no longer
+    fit them."""
+    withheld = withheld_reasons(session, patient, proposal, now=now)
+    shown: dict[str, FiredRule] = {}
+    for fired in proposal.fired:
+        if fired.id not in withheld:
+            shown.setdefault(fired.reason_patient, fired)
+    return list(shown.values())
 
 
 # --- versions ----------------------------------------------------------------------------------------------
@@ -646,6 +706,10 @@ class WeekView:
     streak_days: int = 0
     days_practised_this_week: int = 0
     waiting_for_signature: bool = False
+    #: The plan's fired rules whose reasons the patient reads now (`patient_reasons`).
+    reasons: list[FiredRule] = field(default_factory=list)
+    #: The day a clinician recorded as the end of treatment, once it has come: no more tasks.
+    ended_on: date | None = None
 
     @property
     def paused(self) -> bool:
@@ -704,7 +768,12 @@ def this_week_for(session: Session, patient: Patient, *, now: datetime | None = 
     )
     if plan is None:
         return view
+    view.reasons = patient_reasons(session, patient, plan.proposal, now=now)
     view.week = plan_week(plan.version.starts_on, today)
+    course = courses.course_for(session, patient)
+    if course.ended_on is not None and course.ended_on <= today:
+        view.ended_on = course.ended_on
+        return view
     if view.week < 1:
         return view
     view.week_starts, view.week_ends = week_dates(plan.version.starts_on, view.week)

@@ -5,6 +5,7 @@ Each function takes a patient whose access the caller has already checked and au
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -125,8 +126,12 @@ def discipline_label(value: str) -> str:
         return value.replace("_", " ").capitalize()
 
 
-def plan_summary(version: PlanVersion, *, for_patient: bool) -> PlanSummary:
-    """Summarise a stored plan; reasons are in the patient's words for the patient, the clinician's otherwise."""
+def plan_summary(version: PlanVersion, *, for_patient: bool, withheld: Collection[str] = ()) -> PlanSummary:
+    """Summarise a stored plan; reasons are in the patient's words for the patient, the clinician's otherwise.
+
+    ``withheld``: fired rules whose patient reason quotes study results that no longer fit the patient
+    (`painrewire.plans.service.withheld_reasons`); left out of the patient's reasons.
+    """
     proposal = PlanProposal.from_dict(version.content)
     return PlanSummary(
         version_id=str(version.id),
@@ -142,6 +147,10 @@ def plan_summary(version: PlanVersion, *, for_patient: bool) -> PlanSummary:
         ),
         disciplines=tuple(discipline_label(d) for d in proposal.disciplines),
         questionnaires=tuple((q.instrument, q.weeks) for q in proposal.questionnaires),
-        reasons=tuple(f.reason_patient if for_patient else f.reason_clinician for f in proposal.fired),
+        reasons=tuple(
+            f.reason_patient if for_patient else f.reason_clinician
+            for f in proposal.fired
+            if not (for_patient and f.id in withheld)
+        ),
         proposal=proposal,
     )

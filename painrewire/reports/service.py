@@ -29,6 +29,9 @@ from painrewire.diary.progress import Progress, progress_for
 from painrewire.diary.service import local_today
 from painrewire.patients import access
 from painrewire.patients.models import Patient
+from painrewire.plans import service as plans
+from painrewire.plans.models import PlanVersion
+from painrewire.plans.rules import PlanProposal
 from painrewire.reports import records
 from painrewire.reports.charts import score_chart
 from painrewire.reports.instruments import InstrumentFacts, ScoreBand, instrument_facts
@@ -228,12 +231,22 @@ def build_report(
         care_team=[(c.full_name, c.discipline_label) for c in records.care_team(session, patient)],
         progress=progress,
         instruments=instrument_scores(session, patient),
-        plan=records.plan_summary(version, for_patient=for_patient) if version else None,
+        plan=_plan(session, patient, version, for_patient=for_patient, now=now) if version else None,
         practice_minutes_28_days=sum(m for _, m in recent),
         practice_days_28_days=len({d for d, _ in recent}),
         alerts=[alert_line(a) for a in records.safety_alerts(session, patient, now=now)],
         alert_days=records.RECENT_ALERT_DAYS,
     )
+
+
+def _plan(
+    session: Session, patient: Patient, version: PlanVersion, *, for_patient: bool, now: datetime
+) -> records.PlanSummary:
+    """The signed plan; for the patient, without study results that no longer fit them."""
+    withheld: set[str] = set()
+    if for_patient:
+        withheld = plans.withheld_reasons(session, patient, PlanProposal.from_dict(version.content), now=now)
+    return records.plan_summary(version, for_patient=for_patient, withheld=withheld)
 
 
 def render_html(report: ProgressReport) -> str:

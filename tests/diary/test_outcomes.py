@@ -427,6 +427,11 @@ def test_a_time_point_takes_the_peg_nearest_its_due_day_else_the_diary_week_up_t
     assert follow_ups([], pegs, due + timedelta(days=40))[TimePoint.MONTH_3].measure.value == 2.0  # type: ignore[union-attr]
     # known on the due day, only the PEG before it counts
     assert follow_ups([], pegs, due)[TimePoint.MONTH_3].measure.value == 4.0  # type: ignore[union-attr]
+    # as near before as after: the one before; two on one day: the last completed
+    tie = [PegPoint(due + timedelta(days=3), 1), PegPoint(due - timedelta(days=3), 5)]
+    assert follow_ups([], tie, due + timedelta(days=40))[TimePoint.MONTH_3].measure.value == 5.0  # type: ignore[union-attr]
+    same_day = [PegPoint(due, 6), PegPoint(due, 3)]
+    assert follow_ups([], same_day, due)[TimePoint.MONTH_3].measure.value == 3.0  # type: ignore[union-attr]
     week = diary(due - timedelta(days=6), [2, 2, 3, 3])
     measure = follow_ups(week, [], due + timedelta(days=1))[TimePoint.MONTH_3].measure
     assert measure == PainMeasure(2.5, MeasureSource.DIARY, due - timedelta(days=6), due, 4)

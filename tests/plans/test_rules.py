@@ -26,6 +26,7 @@ from painrewire.plans.rules import (
     evaluate_rules,
     load_rules,
     parse_rules,
+    withdrawn_evidence,
 )
 
 PRT_CORE = PlannedModule(
@@ -606,3 +607,84 @@ def test_rule_documents_are_not_changed_by_parsing() -> None:
     before = copy.deepcopy(doc)
     parse_rules(doc)
     assert doc == before
+
+
+# --- expectations that fit the person -----------------------------------------------------------------------
+
+TRIAL_NUMBERS = re.compile(r"\d+ ?%|\b\d+ in \d+\b|two in three|pain-free", re.IGNORECASE)
+
+
+def like_the_trial(**changes: Any) -> AssessmentProfile:
+    """Pain for 52 weeks, average pain 6 over the last week, cleared: like the PRT trial's patients."""
+    values: dict[str, Any] = {"pain_duration_weeks": 52, "average_pain_last_week": 6.0, "cleared": True}
+    return AssessmentProfile(**(values | changes))
+
+
+@pytest.mark.parametrize(
+    ("changes", "quoted"),
+    [
+        ({}, True),
+        ({"pain_duration_weeks": 26, "average_pain_last_week": 4.0}, True),  # both boundaries count
+        ({"pain_duration_weeks": 25}, False),  # under 6 months
+        ({"average_pain_last_week": 3.0}, False),  # starting at 3/10
+        ({"average_pain_last_week": 3.9}, False),
+        ({"average_pain_last_week": None}, False),  # not known
+        ({"cleared": False}, False),  # no clearance yet, or withdrawn
+        ({"cleared": None}, False),
+    ],
+)
+def test_trial_results_are_quoted_only_to_patients_like_those_studied(
+    rules: RuleSet, changes: dict[str, Any], quoted: bool
+) -> None:
+    proposal = evaluate_rules(like_the_trial(**changes), rules)
+    assert ("prt_trial_results" in fired_ids(proposal)) is quoted
+    assert proposal.modules == (PRT_CORE,)  # what the patient is offered does not change
+    core = reason_of(proposal, "prt_core").reason_patient
+    assert core.startswith(
+        "Your program starts with Pain Reprocessing Therapy: 2 sessions a week for 4 weeks."
+    )
+    assert not TRIAL_NUMBERS.search(core), core
+
+
+def test_quoted_trial_results_say_who_was_studied(rules: RuleSet) -> None:
+    quoted = reason_of(evaluate_rules(like_the_trial(), rules), "prt_trial_results")
+    assert quoted.quotes_evidence is True
+    for context in (
+        "back pain for 6 months or more",
+        "average pain of 4 out of 10 or more",
+        "no specific cause",
+    ):
+        assert context in quoted.reason_patient
+    assert (
+        "66%" in quoted.reason_patient and "20%" in quoted.reason_patient and "10%" in quoted.reason_patient
+    )
+    assert "pain for 52 weeks, average pain\n6 of 10" in quoted.reason_clinician.replace(" 6 of", "\n6 of")
+
+
+def test_no_other_patient_reason_quotes_trial_numbers(rules: RuleSet) -> None:
+    """Every expectation with numbers is in a rule that says it quotes evidence, so it is re-checked."""
+    for rule in rules.rules:
+        if not rule.quotes_evidence:
+            assert not TRIAL_NUMBERS.search(rule.reason_patient), rule.id
+
+
+def test_a_quoted_result_is_withdrawn_when_the_patient_no_longer_fits(rules: RuleSet) -> None:
+    proposal = evaluate_rules(like_the_trial(), rules)
+    assert withdrawn_evidence(proposal.fired, like_the_trial(), rules) == set()
+    assert withdrawn_evidence(proposal.fired, like_the_trial(cleared=False), rules) == {"prt_trial_results"}
+    # a rule file without the rule any more cannot vouch for the claim; other reasons are never withdrawn
+    others = RuleSet(
+        rules.version, rules.settings, tuple(r for r in rules.rules if r.id != "prt_trial_results")
+    )
+    assert withdrawn_evidence(proposal.fired, like_the_trial(), others) == {"prt_trial_results"}
+    without_core = RuleSet(rules.version, rules.settings, tuple(r for r in rules.rules if r.id != "prt_core"))
+    assert withdrawn_evidence(proposal.fired, like_the_trial(), without_core) == set()
+    # stored and read back, the mark survives
+    again = PlanProposal.from_dict(json.loads(json.dumps(proposal.to_dict())))
+    assert reason_of(again, "prt_trial_results").quotes_evidence is True
+    assert "quotes_evidence" not in json.dumps(proposal.to_dict()["fired"][0])  # prt_core: not marked
+
+
+def test_profile_refuses_an_impossible_average_pain() -> None:
+    with pytest.raises(ValueError, match="average_pain_last_week must be from 0 to 10 or None, got 11"):
+        AssessmentProfile(pain_duration_weeks=52, average_pain_last_week=11)

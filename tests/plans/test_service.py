@@ -79,8 +79,11 @@ class TestPropose:
             == "Proposed by the clinic's rules (version 2025-1) from the current assessment."
         )
         fired = {f["id"]: f for f in version.content["fired"]}
+        # Pain for 52 weeks, average pain 6 last week (the intake), cleared by a pain specialist: like the
+        # PRT trial's patients, so its results are quoted with who was studied (a rule added with them).
         assert list(fired) == [
             "prt_core",
+            "prt_trial_results",
             "standard_questionnaires",
             "catastrophising_thought_records",
             "kinesiophobia_graded_exposure",
@@ -96,6 +99,12 @@ class TestPropose:
         )
         assert fired["prt_core"]["reason_clinician"].startswith(
             "Chronic back pain for 52 weeks: PRT core course"
+        )
+        assert "66%" not in fired["prt_core"]["reason_patient"]
+        assert fired["prt_trial_results"]["quotes_evidence"] is True
+        assert (
+            "back pain for 6 months or more, average pain of 4 out of 10 or more"
+            in (fired["prt_trial_results"]["reason_patient"])
         )
         assert [m["id"] for m in version.content["modules"]] == ["prt", "cbt"]
         assert version.content["intensity"] == "intensive"
