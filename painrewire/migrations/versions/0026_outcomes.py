@@ -1,7 +1,7 @@
 """outcomes: the course of treatment (start and end) and the follow-up questionnaires asked after it
 
 Revision ID: 0026
-Revises: 0018
+Revises: 0025
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 import painrewire.db
 
 revision = "0026"
-down_revision = "0018"
+down_revision = "0025"
 branch_labels = None
 depends_on = None
 
