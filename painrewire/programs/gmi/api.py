@@ -7,7 +7,7 @@ import uuid
 
 from fastapi import Request
 
-from painrewire.programs.gmi import content
+from painrewire.programs.gmi import content, scoring
 from painrewire.programs.gmi import service as gmi
 from painrewire.programs.gmi.models import LateralityBlock
 from painrewire.programs.gmi.progression import LevelDecision, Readiness
@@ -22,10 +22,16 @@ from painrewire.programs.gmi.schemas import (
     ImageryCreate,
     ImageryRead,
     LevelDecisionRead,
+    LocalNormRead,
     MovementCreate,
     MovementRead,
+    NormBlockFinished,
     NormCheckRead,
+    NormParticipantCreate,
+    NormParticipantRead,
+    NormReferenceRead,
     NormSourceRead,
+    NormsOverviewRead,
     PlannedTrialRead,
     StageChangeRead,
     StageMove,
@@ -33,7 +39,7 @@ from painrewire.programs.gmi.schemas import (
     StatusRead,
     TrialRead,
 )
-from painrewire.web.deps import CurrentUser, SessionDep
+from painrewire.web.deps import CurrentStaff, CurrentUser, SessionDep
 from painrewire.web.routing import api_router, error_responses
 
 router = api_router(tags=["gmi"])
@@ -76,8 +82,16 @@ def started(block: LateralityBlock) -> BlockStarted:
         trials=sum(1 for t in plan if not t.is_practice),
         practice_trials=sum(1 for t in plan if t.is_practice),
         plan=plan,
-        results_url=f"/api/v1/patients/{block.patient_id}/gmi/blocks/{block.id}/results",
+        results_url=(
+            f"/api/v1/gmi/norm-blocks/{block.id}/results"
+            if block.is_norm
+            else f"/api/v1/patients/{block.patient_id}/gmi/blocks/{block.id}/results"
+        ),
     )
+
+
+def reference_read(reference: scoring.NormReference) -> NormReferenceRead:
+    return NormReferenceRead.model_validate(reference.as_json())
 
 
 def stage_read(state: gmi.StageState, readiness: Readiness | None, *, moved_now: bool = False) -> StageRead:
@@ -187,6 +201,7 @@ def submit_results(
             NormCheckRead(what=c.what, value=c.value, norm=c.norm, status=c.status, confirmed=c.confirmed)
             for c in outcome.norms
         ],
+        compared_with=reference_read(outcome.reference) if outcome.reference else None,
         history=outcome.history.sentences(),
         next_level=level_read(outcome.next_level),
         stage=stage_read(outcome.stage, outcome.readiness, moved_now=outcome.stage_change is not None),
@@ -262,3 +277,73 @@ def move_stage(
 )
 def stage_changes(patient_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> list[StageChangeRead]:
     return [StageChangeRead.model_validate(c) for c in gmi.stage_changes(session, user, patient_id)]
+
+
+@router.get(
+    "/gmi/local-norms",
+    response_model=NormsOverviewRead,
+    summary="The clinic's own norms for its drawn pictures at each level, and what a patient's block is compared with",
+    responses=error_responses(401, 403),
+)
+def local_norms(user: CurrentStaff, session: SessionDep) -> NormsOverviewRead:
+    norms = content.norms()
+    return NormsOverviewRead(
+        min_participants=norms.local_min_participants,
+        published=reference_read(scoring.published_reference(norms)),
+        levels=[
+            LocalNormRead(
+                level=local.level,
+                n=local.n,
+                accuracy_mean=local.accuracy_mean,
+                accuracy_sd=local.accuracy_sd,
+                rt_mean_ms=local.rt_mean_ms,
+                rt_sd_ms=local.rt_sd_ms,
+                compared_with=reference_read(scoring.choose_reference(norms, local)),
+            )
+            for local in gmi.local_norms(session)
+        ],
+    )
+
+
+@router.post(
+    "/gmi/norm-participants",
+    response_model=NormParticipantRead,
+    status_code=201,
+    summary="A clinician records who takes a norm block: themselves, or an anonymous pain-free volunteer",
+    responses=error_responses(401, 403, 409, 422),
+)
+def record_norm_participant(
+    data: NormParticipantCreate, user: CurrentUser, session: SessionDep
+) -> NormParticipantRead:
+    participant = gmi.record_norm_participant(
+        session, user, kind=data.kind, age_band=data.age_band, pain_free=data.pain_free
+    )
+    return NormParticipantRead.model_validate(participant)
+
+
+@router.post(
+    "/gmi/norm-participants/{participant_id}/blocks",
+    response_model=BlockStarted,
+    status_code=201,
+    summary="Start a norm block at a level: the pictures a patient gets there, for the clinic's norms",
+    responses=ERRORS,
+)
+def start_norm_block(
+    participant_id: uuid.UUID, data: BlockCreate, user: CurrentUser, session: SessionDep, level: int = 1
+) -> BlockStarted:
+    return started(gmi.start_norm_block(session, user, participant_id, level=level, trials=data.trials))
+
+
+@router.post(
+    "/gmi/norm-blocks/{block_id}/results",
+    response_model=NormBlockFinished,
+    summary="Send a norm block's timed answers once; they count towards the clinic's norms",
+    responses=ERRORS,
+)
+def submit_norm_results(
+    block_id: uuid.UUID, data: BlockResults, request: Request, user: CurrentUser, session: SessionDep
+) -> NormBlockFinished:
+    block = gmi.submit_norm_results(
+        session, user, block_id, data, user_agent=request.headers.get("user-agent", "")
+    )
+    return NormBlockFinished(block=block_read(block))

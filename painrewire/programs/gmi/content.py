@@ -58,6 +58,12 @@ class NormSource:
     label: str
     source: str
     confirmed: bool
+    #: "photographs" when the figure was measured with photographs of a real model, not drawn figures.
+    pictures: str | None = None
+
+    @property
+    def from_photographs(self) -> bool:
+        return self.pictures == "photographs"
 
 
 @dataclass(frozen=True)
@@ -78,6 +84,8 @@ class Norms:
     anticipation_ms: float
     groups: tuple[Group, ...]
     sources: tuple[NormSource, ...]
+    #: Pain-free people (one norm block each) a level needs before its local norms are used.
+    local_min_participants: int = 20
 
     @property
     def rt_upper_ms(self) -> float:
@@ -100,8 +108,13 @@ def norms() -> Norms:
     for key, entry in data.items():
         if not isinstance(entry, dict) or not isinstance(entry.get("confirmed"), bool):
             raise ContentError(f"{name}: {key} needs a label, a source and confirmed: true or false")
+        pictures = entry.get("pictures")
+        if pictures not in (None, "photographs"):
+            raise ContentError(f"{name}: {key}: pictures must be 'photographs' or left out, got {pictures!r}")
         sources.append(
-            NormSource(key, _text(name, entry, "label"), _text(name, entry, "source"), entry["confirmed"])
+            NormSource(
+                key, _text(name, entry, "label"), _text(name, entry, "source"), entry["confirmed"], pictures
+            )
         )
     try:
         speed, flag = data["speed_back"], data["left_right_flag"]
@@ -119,6 +132,7 @@ def norms() -> Norms:
             anticipation_ms=_number(name, data["anticipation_ms"], "value", 0, 1000),
             groups=groups,
             sources=tuple(sources),
+            local_min_participants=int(_number(name, data["local_norms"], "min_participants", 2, 1000)),
         )
     except (KeyError, TypeError, IndexError) as exc:
         raise ContentError(f"{name}: missing or malformed entry {exc}") from exc

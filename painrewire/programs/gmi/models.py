@@ -1,4 +1,5 @@
-"""Graded motor imagery: laterality blocks with every trial, imagery and movement logs, and stage changes."""
+"""Graded motor imagery: laterality blocks with every trial, imagery and movement logs, stage changes, and the
+people who take norm blocks so the clinic has its own norms for its drawn pictures."""
 
 from __future__ import annotations
 
@@ -6,19 +7,47 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from painrewire.db import Base, IdMixin, utcnow
 
 
+class NormParticipant(IdMixin, Base):
+    """A pain-free person who takes norm blocks: a clinician with an account, or a volunteer without one whom
+    a clinician records anonymously (age band only)."""
+
+    __tablename__ = "gmi_norm_participants"
+
+    kind: Mapped[str] = mapped_column(String(16))  # "clinician" or "volunteer"
+    #: The clinician's own account when they take norm blocks themselves; none for a volunteer.
+    user_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), unique=True, default=None
+    )
+    age_band: Mapped[str] = mapped_column(String(8))
+    #: Confirmed when recorded: no back pain now and none in the past three months.
+    pain_free: Mapped[bool]
+    recorded_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class LateralityBlock(IdMixin, Base):
-    """One block of left/right judgements; scores are computed when its trials arrive and then kept."""
+    """One block of left/right judgements; scores are computed when its trials arrive and then kept.
+
+    A block is a patient's practice, or a **norm block** taken by a `NormParticipant` (never both): norm
+    blocks build the clinic's own norms and are no one's practice.
+    """
 
     __tablename__ = "gmi_blocks"
-    __table_args__ = (Index("ix_gmi_blocks_patient_started", "patient_id", "started_at"),)
+    __table_args__ = (
+        Index("ix_gmi_blocks_patient_started", "patient_id", "started_at"),
+        CheckConstraint("(patient_id IS NULL) <> (norm_participant_id IS NULL)", name="patient_or_norm"),
+    )
 
-    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    patient_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    norm_participant_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("gmi_norm_participants.id", ondelete="CASCADE"), index=True, default=None
+    )
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(default=None)
     level: Mapped[int]
@@ -31,6 +60,11 @@ class LateralityBlock(IdMixin, Base):
     user_agent: Mapped[str] = mapped_column(String(300), default="")
     #: How the browser timed the block: method, measured frame interval (ms), clock (see static/trainer.js).
     client_timing: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+
+    @property
+    def is_norm(self) -> bool:
+        """A norm block (for the clinic's norms), not a patient's practice."""
+        return self.norm_participant_id is not None
 
 
 class LateralityTrial(IdMixin, Base):

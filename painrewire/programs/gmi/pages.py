@@ -22,7 +22,7 @@ from painrewire.programs.gmi.schemas import ImageryCreate, MovementBefore, Movem
 from painrewire.programs.gmi.scoring import HistoryPoint
 from painrewire.programs.models import Module
 from painrewire.web import panels
-from painrewire.web.deps import CurrentClinician, CurrentPatientUser, CurrentUser, SessionDep
+from painrewire.web.deps import CurrentClinician, CurrentPatientUser, CurrentStaff, CurrentUser, SessionDep
 from painrewire.web.errors import readable_pydantic_errors, status_for
 from painrewire.web.routing import page_router
 from painrewire.web.templating import redirect, register_nav, render
@@ -69,22 +69,22 @@ def _closed(
     )
 
 
-def _charts(history: list[HistoryPoint], ident: str) -> dict[str, str]:
-    norms = content.norms()
+def _charts(history: list[HistoryPoint], ident: str, ref: scoring.NormReference) -> dict[str, str]:
+    low, high = ref.rt_range_ms
     return {
         "accuracy": charts.trend_chart(
             history,
             metric="accuracy",
-            band=(norms.accuracy_target, 1.0),
-            band_label=f"target {norms.accuracy_target * 100:.0f}% or more",
+            band=(ref.accuracy_at_least, 1.0),
+            band_label=f"target {ref.accuracy_at_least * 100:.0f}% or more",
             title="Accuracy per block",
             chart_id=f"gmi-acc-{ident}",
         ),
         "rt": charts.trend_chart(
             history,
             metric="rt",
-            band=(norms.rt_lower_ms, norms.rt_upper_ms),
-            band_label=f"usual range {norms.rt_lower_ms / 1000:.1f}-{norms.rt_upper_ms / 1000:.1f} s",
+            band=(low, high),
+            band_label=f"usual range {low / 1000:.1f}-{high / 1000:.1f} s",
             title="Median time of correct answers per block",
             chart_id=f"gmi-rt-{ident}",
         ),
@@ -93,13 +93,15 @@ def _charts(history: list[HistoryPoint], ident: str) -> dict[str, str]:
 
 def _overview_context(session: Session, patient: Patient) -> dict[str, Any]:
     found = gmi.overview_for(session, patient)
+    ref = found.reference or scoring.published_reference(content.norms())
     return {
         "o": found,
         "stages": content.stages(),
         "level": content.trainer().level(found.level.level),
         "trainer": content.trainer(),
         "norms": content.norms(),
-        "charts": _charts(found.history, patient.id.hex[:8]),
+        "ref": ref,
+        "charts": _charts(found.history, patient.id.hex[:8], ref),
         "practice": _practice(session, patient),
         "recent_blocks": gmi.finished_blocks_for(session, patient, limit=10),
         "imagery": gmi.imagery_for(session, patient, limit=5),
@@ -149,12 +151,14 @@ def _block_context(session: Session, patient: Patient, block_id: uuid.UUID) -> d
     history = gmi.history_for(session, patient)
     earlier = [p for p in history if p.when < block.finished_at]
     current = HistoryPoint.of(block.finished_at, block.level, scores)
+    ref = gmi.reference_for(session, block.level)
     return {
         "patient": patient,
         "block": block,
         "scores": scores,
         "level": content.trainer().level(block.level),
-        "checks": scoring.compare_with_norms(scores, content.norms()),
+        "checks": scoring.compare_with_norms(scores, content.norms(), ref),
+        "ref": ref,
         "comparison": scoring.compare_with_history(current, earlier),
         "norms": content.norms(),
         "trials": gmi.trials_of(session, block),
@@ -472,4 +476,121 @@ def _patient_panel(session: Session, user: User, patient: Patient) -> panels.Pan
         template="gmi/_patient_panel.html",
         context={"o": found, "stage": content.stages().stage(found.stage.stage)},
         order=40,
+    )
+
+
+# --- norms for the drawn pictures: the published figures, the clinic's own, and norm blocks -------------
+
+
+def _norms_page(
+    request: Request,
+    session: Session,
+    user: User,
+    *,
+    form: dict[str, Any] | None = None,
+    errors: list[str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    norms = content.norms()
+    locals_ = gmi.local_norms(session)
+    clinician = user.role == Role.CLINICIAN
+    return render(
+        request,
+        "gmi/norms.html",
+        {
+            "norms": norms,
+            "published": scoring.published_reference(norms),
+            "rows": [(local, scoring.choose_reference(norms, local)) for local in locals_],
+            "levels": {level.level: level for level in content.trainer().levels},
+            "photographs": [s for s in norms.sources if s.from_photographs],
+            "clinician": clinician,
+            "me": gmi.my_norm_participant(session, user) if clinician else None,
+            "recent": gmi.norm_blocks_run_by(session, user) if clinician else [],
+            "age_bands": gmi.AGE_BANDS,
+            "form": form or {},
+            "errors": errors or [],
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/gmi/norms", response_class=HTMLResponse)
+def norms_page(request: Request, user: CurrentStaff, session: SessionDep) -> Response:
+    """The published norms (from photographs) beside the clinic's own for its drawn pictures, by level."""
+    return _norms_page(request, session, user)
+
+
+def _level(raw: object) -> int:
+    try:
+        return int(str(raw))
+    except ValueError:
+        raise InvalidInput("level: choose a level.", field="level") from None
+
+
+@router.post("/gmi/norms/participants", response_class=HTMLResponse)
+async def record_norm_participant(request: Request, user: CurrentClinician, session: SessionDep) -> Response:
+    """Record who takes a norm block (the clinician, or an anonymous volunteer), then open the block."""
+    raw = await request.form()
+    form = {k: str(raw.get(k) or "") for k in ("kind", "age_band", "level")}
+    form["pain_free"] = "yes" if raw.get("pain_free") else ""
+    try:
+        level = _level(form["level"])
+        if level not in {lv.level for lv in content.trainer().levels}:
+            raise InvalidInput(f"level: choose a level from 1 to {content.trainer().top}.", field="level")
+        participant = gmi.record_norm_participant(
+            session, user, kind=form["kind"], age_band=form["age_band"], pain_free=bool(form["pain_free"])
+        )
+    except (InvalidInput, Conflict) as exc:
+        return _norms_page(
+            request, session, user, form=form, errors=[exc.message], status_code=status_for(exc)
+        )
+    return redirect(f"/gmi/norms/participants/{participant.id}/block?level={level}")
+
+
+@router.get("/gmi/norms/participants/{participant_id}/block", response_class=HTMLResponse)
+def norm_block_page(
+    participant_id: uuid.UUID, request: Request, user: CurrentClinician, session: SessionDep, level: int = 1
+) -> Response:
+    """The trainer in norm mode: the participant takes the block a patient gets at ``level``."""
+    participant = gmi.norm_participant(session, user, participant_id)
+    trainer = content.trainer()
+    try:
+        chosen = trainer.level(level)
+    except KeyError:
+        raise InvalidInput(f"level: choose a level from 1 to {trainer.top}.", field="level") from None
+    return render(
+        request,
+        "gmi/norm_block.html",
+        {
+            "participant": participant,
+            "level": chosen,
+            "trainer": trainer,
+            "start_url": f"/api/v1/gmi/norm-participants/{participant.id}/blocks?level={chosen.level}",
+            "result_url": "/gmi/norms/blocks/",
+        },
+    )
+
+
+@router.get("/gmi/norms/blocks/{block_id}", response_class=HTMLResponse)
+def norm_block_done(
+    block_id: uuid.UUID, request: Request, user: CurrentClinician, session: SessionDep
+) -> Response:
+    """A finished norm block: its scores, and the clinic's norm at its level now."""
+    block, participant = gmi.norm_block(session, user, block_id)
+    scores = gmi.block_scores(block)
+    if scores is None:
+        raise NotFound("This norm block has not been finished, so it has no results.")
+    local = gmi.local_norm_for(session, block.level)
+    return render(
+        request,
+        "gmi/norm_block_done.html",
+        {
+            "block": block,
+            "participant": participant,
+            "scores": scores,
+            "local": local,
+            "ref": scoring.choose_reference(content.norms(), local),
+            "norms": content.norms(),
+            "levels": content.trainer().levels,
+        },
     )

@@ -149,6 +149,7 @@ class StageRead(BaseModel):
 class BlockFinished(BaseModel):
     block: BlockRead
     norms: list[NormCheckRead]
+    compared_with: NormReferenceRead | None = None
     history: list[str]
     next_level: LevelDecisionRead
     stage: StageRead
@@ -236,3 +237,56 @@ class StatusRead(BaseModel):
     latest: BlockRead | None
     blocks_done: int
     norms: list[NormSourceRead]
+
+
+class NormReferenceRead(BaseModel):
+    kind: Literal["published", "local"] = Field(
+        description="published: figures measured with photographs; local: the clinic's norms for its drawn pictures"
+    )
+    level: int | None
+    n: int | None = Field(description="Pain-free people in the clinic's norm at this level")
+    accuracy_at_least: float
+    rt_at_most_ms: float
+    note: str
+
+
+class NormParticipantCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["clinician", "volunteer"] = Field(
+        description="clinician: the signed-in clinician takes part; volunteer: a person without an account"
+    )
+    age_band: str = Field(max_length=8, description="18-29, 30-39, 40-49, 50-59, 60-69 or 70+")
+    pain_free: bool = Field(description="No back pain now and none in the past three months")
+
+
+class NormParticipantRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    kind: str
+    age_band: str
+    pain_free: bool
+    recorded_at: datetime
+
+
+class NormBlockFinished(BaseModel):
+    block: BlockRead
+
+
+class LocalNormRead(BaseModel):
+    level: int
+    n: int = Field(description="Pain-free people, each counted once (their first norm block at this level)")
+    accuracy_mean: float | None
+    accuracy_sd: float | None
+    rt_mean_ms: float | None
+    rt_sd_ms: float | None
+    compared_with: NormReferenceRead = Field(
+        description="What a patient's block at this level is compared with"
+    )
+
+
+class NormsOverviewRead(BaseModel):
+    min_participants: int
+    published: NormReferenceRead
+    levels: list[LocalNormRead]

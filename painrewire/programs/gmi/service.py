@@ -33,6 +33,7 @@ from painrewire.programs.gmi.models import (
     LateralityBlock,
     LateralityTrial,
     MovementLog,
+    NormParticipant,
     StageChange,
 )
 from painrewire.programs.gmi.schemas import BlockResults, ImageryCreate, MovementCreate
@@ -357,9 +358,10 @@ def _check_results(block: LateralityBlock, data: BlockResults) -> None:
         )
 
 
-def norms_used(norms: content.Norms) -> dict[str, Any]:
+def norms_used(norms: content.Norms, reference: scoring.NormReference | None = None) -> dict[str, Any]:
     """The norms a block was compared with and their sources, kept with its scores (norms may be revised)."""
     return {
+        "reference": (reference or scoring.published_reference(norms)).as_json(),
         "accuracy_target": norms.accuracy_target,
         "rt_mean_ms": norms.rt_mean_ms,
         "rt_sd_ms": norms.rt_sd_ms,
@@ -382,35 +384,19 @@ class BlockOutcome:
     stage: StageState
     stage_change: StageChange | None
     readiness: progression.Readiness | None
+    reference: scoring.NormReference | None = None
 
 
-def submit_results(
+def _store_results(
     session: Session,
-    actor: User,
-    patient_id: uuid.UUID,
-    block_id: uuid.UUID,
+    block: LateralityBlock,
     data: BlockResults,
     *,
-    user_agent: str = "",
-    now: datetime | None = None,
-) -> BlockOutcome:
-    """Store a block's timed answers (once), score it, log the practice and apply the progression rules."""
-    patient = access.patient_for(
-        session,
-        actor,
-        patient_id,
-        action=AuditAction.UPDATE,
-        resource_type=BLOCK_RESOURCE,
-        resource_id=block_id,
-    )
-    block = _block(session, patient, block_id, lock=True)
-    when = now or utcnow()
-    if block.finished_at is not None:
-        raise BlockClosed("This block's answers were already saved.")
-    if when - block.started_at > BLOCK_EXPIRY:
-        raise BlockClosed("This block was started more than 6 hours ago. Please start a new block.")
-    _check_results(block, data)
-    earlier = history_for(session, patient)
+    when: datetime,
+    user_agent: str,
+    reference: scoring.NormReference | None,
+) -> scoring.BlockScores:
+    """Keep every trial of a checked block and its scores; a second save racing this one is refused."""
     plan = {int(t["index"]): t for t in block.plan}
     outcomes: list[scoring.TrialOutcome] = []
     rows: list[LateralityTrial] = []
@@ -441,12 +427,16 @@ def submit_results(
                 correct=outcome.correct,
             )
         )
-    scores = scoring.score_block(outcomes, content.norms())
+    norms = content.norms()
+    scores = scoring.score_block(outcomes, norms)
+    kept = scores.as_json()
+    if not block.is_norm:
+        kept["compared_with"] = norms_used(norms, reference)
     try:
         with session.begin_nested():
             session.add_all(rows)
             block.finished_at = when
-            block.scores = {**scores.as_json(), "compared_with": norms_used(content.norms())}
+            block.scores = kept
             block.accuracy = scores.overall.accuracy
             block.median_rt_ms = scores.overall.median_rt_ms
             block.user_agent = user_agent[:300]
@@ -454,6 +444,38 @@ def submit_results(
             session.flush()
     except IntegrityError as exc:
         raise BlockClosed("This block's answers were saved at the same moment elsewhere.") from exc
+    return scores
+
+
+def submit_results(
+    session: Session,
+    actor: User,
+    patient_id: uuid.UUID,
+    block_id: uuid.UUID,
+    data: BlockResults,
+    *,
+    user_agent: str = "",
+    now: datetime | None = None,
+) -> BlockOutcome:
+    """Store a block's timed answers (once), score it, log the practice and apply the progression rules."""
+    patient = access.patient_for(
+        session,
+        actor,
+        patient_id,
+        action=AuditAction.UPDATE,
+        resource_type=BLOCK_RESOURCE,
+        resource_id=block_id,
+    )
+    block = _block(session, patient, block_id, lock=True)
+    when = now or utcnow()
+    if block.finished_at is not None:
+        raise BlockClosed("This block's answers were already saved.")
+    if when - block.started_at > BLOCK_EXPIRY:
+        raise BlockClosed("This block was started more than 6 hours ago. Please start a new block.")
+    _check_results(block, data)
+    earlier = history_for(session, patient)
+    reference = reference_for(session, block.level)
+    scores = _store_results(session, block, data, when=when, user_agent=user_agent, reference=reference)
     pictures = len(block.plan)
     cap = pictures * (block.timeout_ms / 1000 + SECONDS_PER_PICTURE_BEYOND_TIMEOUT) / 60
     minutes = min(max((when - block.started_at).total_seconds() / 60, 0.0), cap)
@@ -474,12 +496,13 @@ def submit_results(
     return BlockOutcome(
         block=block,
         scores=scores,
-        norms=scoring.compare_with_norms(scores, content.norms()),
+        norms=scoring.compare_with_norms(scores, content.norms(), reference),
         history=scoring.compare_with_history(current, earlier),
         next_level=level_for(session, patient),
         stage=state,
         stage_change=change,
         readiness=readiness_for(session, patient, state, now=when),
+        reference=reference,
     )
 
 
@@ -662,6 +685,8 @@ class Overview:
     history: list[scoring.HistoryPoint]
     comparison: scoring.HistoryComparison | None
     changes: Sequence[StageChange]
+    #: What the latest block is compared with (the published figures or the clinic's norms at its level).
+    reference: scoring.NormReference | None = None
 
 
 def overview_for(session: Session, patient: Patient, *, now: datetime | None = None) -> Overview:
@@ -673,20 +698,224 @@ def overview_for(session: Session, patient: Patient, *, now: datetime | None = N
     comparison = None
     if scores is not None and history:
         comparison = scoring.compare_with_history(history[-1], history[:-1])
+    decision = level_for(session, patient)
+    reference = reference_for(session, latest.level if latest else decision.level)
     return Overview(
         patient=patient,
         stage=state,
         readiness=readiness_for(session, patient, state, now=now),
-        level=level_for(session, patient),
+        level=decision,
         latest=latest,
         latest_scores=scores,
-        norm_checks=scoring.compare_with_norms(scores, content.norms()) if scores else [],
+        norm_checks=scoring.compare_with_norms(scores, content.norms(), reference) if scores else [],
         history=history,
         comparison=comparison,
         changes=stage_history(session, patient),
+        reference=reference,
     )
 
 
 def overview(session: Session, actor: User, patient_id: uuid.UUID) -> Overview:
     patient = access.patient_for(session, actor, patient_id, resource_type=BLOCK_RESOURCE)
     return overview_for(session, patient)
+
+
+# --- norm blocks and the clinic's own norms -----------------------------------------------------------
+
+NORM_RESOURCE = "gmi_norm_block"
+#: Age bands recorded for a norm participant (no name, no birth date: a volunteer stays anonymous).
+AGE_BANDS = ("18-29", "30-39", "40-49", "50-59", "60-69", "70+")
+PARTICIPANT_KINDS = ("clinician", "volunteer")
+
+
+def _collects_norms(actor: User) -> None:
+    if actor.role != Role.CLINICIAN:
+        raise Forbidden("Only clinicians collect norm blocks.")
+
+
+def record_norm_participant(
+    session: Session,
+    actor: User,
+    *,
+    kind: str,
+    age_band: str,
+    pain_free: bool,
+    now: datetime | None = None,
+) -> NormParticipant:
+    """A clinician records who takes a norm block: themselves, or a volunteer without an account (age band
+    only). Norms come from people without back pain, so that is confirmed first. A clinician is one
+    participant however often they take part; their age band is kept up to date."""
+    _collects_norms(actor)
+    if kind not in PARTICIPANT_KINDS:
+        raise InvalidInput("kind: choose yourself (clinician) or a volunteer.", field="kind")
+    if age_band not in AGE_BANDS:
+        raise InvalidInput(f"age_band: choose one of {', '.join(AGE_BANDS)}.", field="age_band")
+    if not pain_free:
+        raise InvalidInput(
+            "pain_free: norm blocks are for people with no back pain now and none in the past three months.",
+            field="pain_free",
+        )
+    if kind == "clinician":
+        mine = session.scalar(select(NormParticipant).where(NormParticipant.user_id == actor.id))
+        if mine is not None:
+            mine.age_band = age_band
+            session.flush()
+            return mine
+    participant = NormParticipant(
+        kind=kind,
+        user_id=actor.id if kind == "clinician" else None,
+        age_band=age_band,
+        pain_free=True,
+        recorded_by_id=actor.id,
+        recorded_at=now or utcnow(),
+    )
+    try:
+        with session.begin_nested():
+            session.add(participant)
+            session.flush()
+    except IntegrityError as exc:
+        raise Conflict("You were recorded as a norm participant at the same moment elsewhere.") from exc
+    return participant
+
+
+def norm_participant(session: Session, actor: User, participant_id: uuid.UUID) -> NormParticipant:
+    """A participant the clinician may run norm blocks for: any volunteer, or themselves."""
+    _collects_norms(actor)
+    participant = session.get(NormParticipant, participant_id)
+    if participant is None:
+        raise NotFound("No such norm participant.")
+    if participant.kind == "clinician" and participant.user_id != actor.id:
+        raise Forbidden("A clinician takes their own norm blocks, signed in as themselves.")
+    return participant
+
+
+def start_norm_block(
+    session: Session,
+    actor: User,
+    participant_id: uuid.UUID,
+    *,
+    level: int,
+    trials: int | None = None,
+    now: datetime | None = None,
+) -> LateralityBlock:
+    """Plan a norm block at ``level``: the same pictures and timing a patient gets there, for no one's
+    practice."""
+    participant = norm_participant(session, actor, participant_id)
+    trainer = content.trainer()
+    if level not in [lv.level for lv in trainer.levels]:
+        raise InvalidInput(f"level: choose a level from 1 to {trainer.top}; got {level}.", field="level")
+    count = trainer.trials if trials is None else trials
+    if count not in trainer.allowed_trials:
+        allowed = ", ".join(str(n) for n in trainer.allowed_trials)
+        raise InvalidInput(f"trials: choose {allowed} pictures per block; got {count}.", field="trials")
+    chosen = trainer.level(level)
+    seed = secrets.randbelow(2**31)
+    plan = stimuli.build_plan(
+        views=chosen.views,
+        angle_classes=chosen.angles,
+        trials=count,
+        practice=trainer.practice_trials,
+        seed=seed,
+    )
+    block = LateralityBlock(
+        patient_id=None,
+        norm_participant_id=participant.id,
+        started_at=now or utcnow(),
+        level=chosen.level,
+        seed=seed,
+        timeout_ms=chosen.timeout_ms,
+        plan=[t.as_json() for t in plan],
+    )
+    session.add(block)
+    session.flush()
+    return block
+
+
+def norm_block(
+    session: Session, actor: User, block_id: uuid.UUID, *, lock: bool = False
+) -> tuple[LateralityBlock, NormParticipant]:
+    """A norm block the clinician may see: one of a volunteer, or their own."""
+    _collects_norms(actor)
+    stmt = select(LateralityBlock).where(
+        LateralityBlock.id == block_id, LateralityBlock.norm_participant_id.is_not(None)
+    )
+    if lock:
+        stmt = stmt.with_for_update()
+    block = session.scalar(stmt)
+    if block is None or block.norm_participant_id is None:
+        raise NotFound("No such norm block.")
+    return block, norm_participant(session, actor, block.norm_participant_id)
+
+
+def submit_norm_results(
+    session: Session,
+    actor: User,
+    block_id: uuid.UUID,
+    data: BlockResults,
+    *,
+    user_agent: str = "",
+    now: datetime | None = None,
+) -> LateralityBlock:
+    """Store a norm block's timed answers (once) and score it; it counts towards the clinic's norms."""
+    block, _ = norm_block(session, actor, block_id, lock=True)
+    when = now or utcnow()
+    if block.finished_at is not None:
+        raise BlockClosed("This norm block's answers were already saved.")
+    if when - block.started_at > BLOCK_EXPIRY:
+        raise BlockClosed("This norm block was started more than 6 hours ago. Please start a new one.")
+    _check_results(block, data)
+    _store_results(session, block, data, when=when, user_agent=user_agent, reference=None)
+    return block
+
+
+def local_norm_for(session: Session, level: int) -> scoring.LocalNorm:
+    """The clinic's norm at ``level``: each pain-free participant's first finished norm block there."""
+    rows = session.execute(
+        select(LateralityBlock.norm_participant_id, LateralityBlock.accuracy, LateralityBlock.median_rt_ms)
+        .join(NormParticipant, NormParticipant.id == LateralityBlock.norm_participant_id)
+        .where(
+            LateralityBlock.level == level,
+            LateralityBlock.finished_at.is_not(None),
+            NormParticipant.pain_free.is_(True),
+        )
+        .order_by(LateralityBlock.finished_at, LateralityBlock.id)
+    ).all()
+    first: dict[uuid.UUID | None, tuple[float | None, float | None]] = {}
+    for participant_id, accuracy, rt in rows:
+        first.setdefault(participant_id, (accuracy, rt))
+    people = [(a, t) for a, t in first.values() if a is not None and t is not None]
+    return scoring.local_norm(level, people)
+
+
+def local_norms(session: Session) -> list[scoring.LocalNorm]:
+    """The clinic's norm at every level of the trainer."""
+    return [local_norm_for(session, level.level) for level in content.trainer().levels]
+
+
+def reference_for(session: Session, level: int) -> scoring.NormReference:
+    """What a block at ``level`` is compared with: the clinic's norms there once enough pain-free people
+    took a norm block, else the published figures (measured with photographs)."""
+    return scoring.choose_reference(content.norms(), local_norm_for(session, level))
+
+
+def my_norm_participant(session: Session, actor: User) -> NormParticipant | None:
+    """The clinician's own participant record, if they took part."""
+    return session.scalar(select(NormParticipant).where(NormParticipant.user_id == actor.id))
+
+
+def norm_blocks_run_by(session: Session, actor: User, *, limit: int = 20) -> list[LateralityBlock]:
+    """Recent finished norm blocks of the volunteers this clinician recorded and of the clinician, newest
+    first."""
+    _collects_norms(actor)
+    return list(
+        session.scalars(
+            select(LateralityBlock)
+            .join(NormParticipant, NormParticipant.id == LateralityBlock.norm_participant_id)
+            .where(
+                LateralityBlock.finished_at.is_not(None),
+                (NormParticipant.recorded_by_id == actor.id) | (NormParticipant.user_id == actor.id),
+            )
+            .order_by(LateralityBlock.finished_at.desc(), LateralityBlock.id.desc())
+            .limit(limit)
+        )
+    )
