@@ -193,3 +193,25 @@ def test_a_graded_movement_is_rated_before_and_after_on_a_phone(phone: Page, dem
     phone.get_by_role("button", name="Save").click()
     expect(phone.get_by_role("status")).to_contain_text("Saved")
     expect(phone.locator("table").last).to_contain_text("4 → 3")
+
+
+def test_a_clinician_runs_a_volunteers_norm_block_in_the_trainer(page: Page, demo_server: LiveServer) -> None:
+    """Norm mode of the same trainer: the clinician records an anonymous pain-free volunteer, the volunteer
+    answers every picture, and the block counts towards the clinic's norms, linked to no patient."""
+    log_in(page, demo_server, "priya.raman@demo.painrewire.org")
+    page.add_init_script(RESPONDER)
+    page.goto(f"{demo_server.url}/gmi/norms")
+    page.get_by_label("A volunteer without an account").check()
+    page.locator('select[name="age_band"]').select_option("40-49")
+    page.locator('select[name="level"]').select_option("2")
+    page.get_by_label("has no back pain now").check()
+    page.get_by_role("button", name="Start the norm block").click()
+    page.wait_for_url(f"{demo_server.url}/gmi/norms/participants/*/block?level=2")
+    page.locator('[data-role="trials"]').select_option("20")
+    page.get_by_role("button", name="Start").click()
+    page.wait_for_url(f"{demo_server.url}/gmi/norms/blocks/*", timeout=120_000)
+    expect(page.get_by_role("heading", name="Norm block saved")).to_be_visible()
+    block, trials = _trials(demo_server, uuid.UUID(page.url.rsplit("/", 1)[-1]))
+    assert block.is_norm and block.patient_id is None and block.level == 2 and len(trials) == 24
+    page.goto(f"{demo_server.url}/gmi/norms")
+    expect(page.locator('tr[data-level="2"]')).to_have_attribute("data-n", "1")
