@@ -46,7 +46,7 @@ from painrewire.neurofeedback.dsp import (
     hann_window,
     rfft_frequencies,
 )
-from painrewire.neurofeedback.protocols import AdaptiveThreshold, Protocol
+from painrewire.neurofeedback.protocols import INHIBIT_MIN_WINDOWS, AdaptiveThreshold, Protocol
 from painrewire.neurofeedback.sham import ShamReplay
 from painrewire.neurofeedback.summary import MinuteBandPower, SessionSummary
 from painrewire.neurofeedback.validation import check_number, check_option, validate_type
@@ -285,7 +285,8 @@ class FeedbackEngine:
     last_hop : HopResult | None
         The newest hop.
     inhibit_thresholds : dict of str to float | None
-        Each inhibit band's threshold in uV**2 (mean over the protocol's channels), once the baseline set them.
+        Each inhibit band's threshold in uV**2 (mean over the protocol's channels), once the baseline set them
+        (None with no baseline, or one shorter than ``protocols.INHIBIT_MIN_WINDOWS`` good windows).
     """
 
     def __init__(
@@ -671,9 +672,10 @@ class FeedbackEngine:
         return hop
 
     def _set_inhibits(self) -> None:
-        """Fix each inhibit's threshold at its percentile of the baseline's good windows (then kept)."""
+        """Fix each inhibit's threshold at its percentile of the baseline's good windows (then kept); too short a
+        baseline sets none."""
         inhibits = self.protocol.inhibits
-        if not inhibits:
+        if not inhibits or self._baseline_good < INHIBIT_MIN_WINDOWS:
             return
         log = self.log
         good = ~log.feedback_phase & ~log.bad

@@ -24,8 +24,9 @@ rewards a patient for clenching the jaw (Hammond DC, "What is neurofeedback: an 
   not parameters any trial validated.
 * a window an inhibit withholds is not rewarded, shows no feedback, and does not enter the reward threshold's
   history (muscle power in beta would otherwise move a theta/beta threshold).
-* with no baseline (``baseline_seconds=0``) there is nothing to set an inhibit from, and the inhibits are off;
-  the summary says so.
+* with no baseline (``baseline_seconds=0``), or one of fewer than ``INHIBIT_MIN_WINDOWS`` good windows (5 s),
+  there is nothing to set an inhibit from (the 90th percentile of a handful of windows is little more than
+  their largest), and the inhibits are off; the summary says so.
 
 Eyes open or closed
 -------------------
@@ -116,6 +117,8 @@ class Purpose(StrEnum):
 #: An inhibit's threshold is this percentile of its band's power over the baseline's good windows (see the
 #: module's notes: a practitioner convention, about one baseline window in ten over it).
 INHIBIT_PERCENTILE = 90.0
+#: Fewer good baseline windows than this (5 s at 4 a second) set no inhibit threshold: the inhibits stay off.
+INHIBIT_MIN_WINDOWS = 20
 
 
 @dataclass(frozen=True, slots=True)

@@ -169,12 +169,19 @@ class TestInhibits:
         assert summary.inhibited_share == pytest.approx(np.mean([h.inhibited for h in hops]))
         assert [i["band"] for i in summary.inhibits] == ["theta", "high_beta"]
 
-    def test_without_a_baseline_the_inhibits_are_off_and_the_summary_says_so(self) -> None:
+    @pytest.mark.parametrize("baseline_seconds", [0.0, 4.75])
+    def test_without_a_baseline_of_20_windows_the_inhibits_are_off_and_the_summary_says_so(
+        self, baseline_seconds: float
+    ) -> None:
+        """4.75 s is 19 windows: the 90th percentile of so few is little more than their largest."""
         data = eyes_eeg(NAMES, SFREQ, [(Eyes.OPEN, 20.0)], seed=2)
-        engine = FeedbackEngine(SFREQ, NAMES, get_protocol("smr_theta"), baseline_seconds=0.0)
+        engine = FeedbackEngine(SFREQ, NAMES, get_protocol("smr_theta"), baseline_seconds=baseline_seconds)
         hops = _run(engine, data)
         assert engine.inhibit_thresholds is None and not any(h.inhibited for h in hops)
         assert all(i["threshold_uv2"] is None for i in engine.summary().to_dict()["inhibits"])
+        five = FeedbackEngine(SFREQ, NAMES, get_protocol("smr_theta"), baseline_seconds=5.0)
+        _run(five, data)
+        assert five.inhibit_thresholds is not None
 
     def test_the_recording_marks_the_inhibited_stretch(self, tmp_path: Path) -> None:
         data = eyes_eeg(NAMES, SFREQ, [(Eyes.OPEN, 60.0)], seed=0)

@@ -119,6 +119,10 @@ def test_a_live_session_sends_feedback_to_the_patients_socket_and_keeps_latency_
     assert {q["channel"] for q in raw["quality"]} == set(raw["channels"])
     hop = next(m for m in console_seen if m["type"] == "hop")
     assert len(hop["power"]) == len(hop["channels"]) and hop["latency_ms"] >= 0
+    # Each inhibit band of the protocol beside its threshold (none before the baseline has set it).
+    assert [i["label"] for i in hop["inhibits"]] == ["theta 4-8 Hz", "high beta 22-30 Hz"]
+    assert "high_beta" in hop["bands"] and hop["blinded"] is False
+    assert any(m["type"] == "status" and "inhibited_share" in m for m in console_seen)
 
     assert record["status"] == "completed" and record["sham"] is False
     assert record["latency_p50_ms"] is not None and record["latency_p99_ms"] >= record["latency_p50_ms"]

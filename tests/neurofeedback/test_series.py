@@ -125,6 +125,31 @@ class TestPlanning:
         with pytest.raises(Conflict, match="already has an n-of-1 series running"):
             _plan(session, clinician, blinded_consent)
 
+    def test_the_practitioner_plans_and_stops_a_series_on_the_pages(
+        self, as_user: Browser, session: Session, clinician: User, blinded_consent: Patient, tmp_path: Path
+    ) -> None:
+        patient = blinded_consent
+        finished_session(session, patient, clinician, tmp_path)
+        browser = as_user(clinician, browser=True)
+        url = f"/clinician/patients/{patient.id}/neurofeedback"
+        assert "Plan the series" in browser.get(url).text
+        bad = browser.post(f"{url}/series", data={"csrf_token": CSRF, "blocks": "1"})
+        assert bad.status_code == 422 and "blocks: Input should be greater than or equal to 2" in bad.text
+        made = browser.post(
+            f"{url}/series",
+            data={"csrf_token": CSRF, "blocks": "3", "protocol": "alpha"},
+            follow_redirects=False,
+        )
+        assert made.status_code == 303
+        page = browser.get(made.headers["location"])
+        assert "blind: neither you nor the patient" in page.text and "<th>Arm</th>" not in page.text
+        assert 'name="in_series"' in browser.get(url).text  # the set-up form runs the next series session
+        stopped = browser.post(
+            made.headers["location"] + "/stop", data={"csrf_token": CSRF, "reason": "moving away"}
+        )
+        assert stopped.status_code == 200 and "stopped: moving away" in stopped.text
+        assert stopped.text.count("<td>cancelled</td>") == 6
+
     def test_bad_series_input_is_422_naming_the_field(
         self, as_user: Browser, session: Session, clinician: User, blinded_consent: Patient
     ) -> None:
@@ -297,24 +322,40 @@ class TestConsentWithdrawn:
         session: Session,
         tmp_path: Path,
     ) -> None:
+        """The series' first session is sham (a seed chosen so); its console is blind, and once the patient
+        withdraws consent the hub's next check stops it and the series."""
         patient = blinded_consent
         finished_session(session, patient, clinician, tmp_path)
+        seed = next(s for s in range(100) if nof1.randomise_blocks(3, s)[0] == "sham")
+        plan = series.plan_series(
+            session,
+            clinician,
+            patient.id,
+            SeriesCreate(blocks=3, duration_seconds=60, baseline_seconds=10),
+            seed=seed,
+        )
+        session.commit()
+        plan_id = plan.id
         staff = bearer(clinician)
         hub = live.hub_of(app)
         hub.consent_every = 0.3
         response = live_client.post(
             f"/api/v1/patients/{patient.id}/neurofeedback/sessions",
-            json={"duration_seconds": 60, "baseline_seconds": 1.5, "check_seconds": 2, "sham": True},
+            json={"check_seconds": 2, "series_id": str(plan_id)},
             headers=staff,
         )
         assert response.status_code == 201, response.text
+        assert response.json()["sham"] is None and response.json()["blinded"] is True
         session_id = response.json()["id"]
         api = f"/api/v1/neurofeedback/sessions/{session_id}"
         with live_client.websocket_connect(f"{api}/console/ws", headers=staff) as console:
             check = receive_until(console, lambda m: m["type"] == "check")[-1]
             body = {} if check["protocol_passed"] else {"override_note": "demo"}
             assert live_client.post(f"{api}/begin", json=body, headers=staff).status_code == 200
-            receive_until(console, lambda m: m["type"] == "hop" and m["phase"] == "feedback")
+            hop = receive_until(console, lambda m: m["type"] == "hop" and m["phase"] == "feedback")[-1]
+            # A sham reward ignores the metric, threshold and inhibits: the blinded console shows none of them.
+            assert hop["blinded"] is True and hop["metric"] is None and hop["threshold"] is None
+            assert hop["inhibits"] == [] and hop["inhibited"] is False
             user_id, patient_id = patient.user_id, patient.id
 
             def withdraw(db: Session) -> None:
@@ -329,6 +370,8 @@ class TestConsentWithdrawn:
         assert ended["status"] == "aborted" and "withdrew consent to blinded sessions" in ended["reason"]
         record = live_client.get(api, headers=staff).json()
         assert record["status"] == "aborted" and "withdrew consent" in record["end_reason"]
+        stopped = live_client.get(f"/api/v1/neurofeedback/series/{plan_id}", headers=staff).json()
+        assert stopped["status"] == "stopped" and "withdrew consent" in stopped["stop_reason"]
 
     def test_the_check_stops_only_sham_sessions_whose_consent_is_gone(
         self, session: Session, clinician: User, blinded_consent: Patient, tmp_path: Path
