@@ -65,9 +65,8 @@ class TestStart:
         )
         again = plans.propose(session, clinician, patient.id)
         plans.sign(session, clinician, patient.id, again.id)
-        assert session.get(TreatmentCourse, patient.id).treatment_started_on == local_today(
-            patient, ten_days_ago
-        )  # type: ignore[union-attr]
+        course = session.get(TreatmentCourse, patient.id)
+        assert course is not None and course.treatment_started_on == local_today(patient, ten_days_ago)
 
     def test_a_practice_session_before_the_signature_is_the_start(
         self, session: Session, patient: Patient, clinician: User
