@@ -306,7 +306,7 @@ def published_reference(norms: Norms, *, local: LocalNorm | None = None) -> Norm
     """The published figures: NOI's 80% accuracy target, and its speed for backs (mean + 1 SD at most)."""
     have = (
         f" The clinic has norm blocks from {local.n} pain-free people at level {local.level}."
-        if local
+        if local and local.n
         else ""
     )
     return NormReference(
