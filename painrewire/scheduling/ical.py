@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from icalendar import Alarm, Calendar, Event
+from icalendar import Alarm, Calendar, Event, vDuration
 
 PRODUCT_ID = "-//PainRewire//Appointments//EN"
 UID_DOMAIN = "painrewire"
@@ -92,7 +92,9 @@ def build_calendar(
         calendar.add("method", method)
     calendar.add("x-wr-calname", name)
     calendar.add("refresh-interval", timedelta(minutes=refresh_minutes), parameters={"VALUE": "DURATION"})
-    calendar.add("x-published-ttl", timedelta(minutes=refresh_minutes))
+    # An X- property has no known value type, so icalendar would write a Python timedelta ("1:00:00");
+    # the RFC 5545 duration (PT1H) is what calendar apps read.
+    calendar.add("x-published-ttl", vDuration(timedelta(minutes=refresh_minutes)))
     for entry in entries:
         calendar.add_component(_event(entry, alarms=alarms, stamp=stamp))
     data: bytes = calendar.to_ical()
