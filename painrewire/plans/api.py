@@ -66,7 +66,13 @@ def version_read(view: plans.VersionView) -> PlanVersionRead:
             hold_reasons=list(p.hold_reasons),
             review_reasons=list(p.review_reasons),
             fired=[
-                FiredRuleRead(id=f.id, reason_clinician=f.reason_clinician, reason_patient=f.reason_patient)
+                FiredRuleRead(
+                    id=f.id,
+                    reason_clinician=f.reason_clinician,
+                    reason_patient=f.reason_patient,
+                    href=f.href,
+                    link_text=f.link_text,
+                )
                 for f in p.fired
             ],
         ),

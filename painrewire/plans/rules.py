@@ -34,10 +34,20 @@ import math
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from painrewire.plans.labels import (
+    CLINICIAN_FLAG_LABELS,
+    GOAL_LABELS,
+    MEDICINE_KINDS,
+    MODULE_WORDS,
+    TREATMENT_LABELS,
+    and_list,
+)
 
 #: Modules a plan can contain, in the order a plan lists them (PRT is the lead method).
 MODULES: tuple[str, ...] = ("prt", "gmi", "cbt", "mindfulness", "neurofeedback")
@@ -145,11 +155,114 @@ class NeurofeedbackResult:
             )
 
 
+#: What a patient can answer about each therapy on their preferences page.
+CHOICES: tuple[str, ...] = ("want", "unsure", "decline")
+
+#: Kinds of consent (``consent.models.ConsentKind``); a module listed in `MODULE_CONSENT` needs its consent.
+CONSENT_KINDS: tuple[str, ...] = ("treatment", "neurofeedback", "blinded_neurofeedback", "research")
+
+#: Modules planned only with the patient's current consent of this kind.
+MODULE_CONSENT: dict[str, str] = {"neurofeedback": "neurofeedback"}
+
+#: Disciplines that are on the team only for one module: left out with it.
+MODULE_DISCIPLINES: dict[str, tuple[str, ...]] = {"neurofeedback": ("neurofeedback_practitioner",)}
+
+#: Goals a patient can tick (``therapy_preferences.models.Goal``).
+GOALS: tuple[str, ...] = tuple(GOAL_LABELS)
+
+#: Kinds of earlier treatment (``treatment_history``): a medicine's class, or the category.
+TREATMENT_KINDS: tuple[str, ...] = tuple(TREATMENT_LABELS)
+
+#: What a clinician can record from their own judgement (``clinical_flags``).
+CLINICIAN_FLAGS: tuple[str, ...] = tuple(CLINICIAN_FLAG_LABELS)
+
+
 @dataclass(frozen=True)
 class Preferences:
-    """What the patient told us they want; ``None`` means not asked."""
+    """What the patient told us they want; ``None`` means not asked.
+
+    ``choices`` maps a module (`MODULES`) to ``"want"``, ``"unsure"`` or ``"decline"``; a module never asked
+    about is absent. ``wants_neurofeedback`` is the same answer for neurofeedback as yes (want), no (decline)
+    or ``None``, for callers that know only that; when both are given they must agree.
+    """
 
     wants_neurofeedback: bool | None = None
+    choices: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for module, choice in self.choices.items():
+            if module not in MODULES:
+                raise ValueError(f"preferences: unknown module {module!r}; known: {', '.join(MODULES)}")
+            if choice not in CHOICES:
+                raise ValueError(f"preferences: {module} must be one of {', '.join(CHOICES)}, got {choice!r}")
+        said = self.choices.get("neurofeedback")
+        wanted = self.wants_neurofeedback
+        if (
+            wanted is not None
+            and said is not None
+            and {"want": True, "decline": False}.get(said) is not wanted
+        ):
+            raise ValueError(
+                f"preferences: wants_neurofeedback={wanted} disagrees with the neurofeedback choice {said!r}"
+            )
+
+    def choice(self, module: str) -> str | None:
+        """The patient's answer for a module, or None when never asked."""
+        said = self.choices.get(module)
+        if said is None and module == "neurofeedback" and self.wants_neurofeedback is not None:
+            return "want" if self.wants_neurofeedback else "decline"
+        return said
+
+    @property
+    def neurofeedback_wanted(self) -> bool | None:
+        return {"want": True, "decline": False}.get(self.choice("neurofeedback") or "")
+
+
+@dataclass(frozen=True)
+class TreatmentHistory:
+    """What the patient has tried for their back pain, each kind named once (`TREATMENT_KINDS`).
+
+    A kind is in ``failed`` when it did not help, ``partly_helped`` when it helped a little, ``helped`` when
+    it helped a lot (``treatment_history.service.history_summary`` counts a kind tried several times by its
+    best effect); ``tried`` lists every kind, in the order first tried.
+    """
+
+    tried: tuple[str, ...] = ()
+    failed: tuple[str, ...] = ()
+    partly_helped: tuple[str, ...] = ()
+    helped: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in ("tried", "failed", "partly_helped", "helped"):
+            unknown = [k for k in getattr(self, name) if k not in TREATMENT_KINDS]
+            if unknown:
+                raise ValueError(
+                    f"treatment history: unknown kind(s) in {name}: {', '.join(map(str, unknown))}; "
+                    f"known: {', '.join(TREATMENT_KINDS)}"
+                )
+
+    @property
+    def failed_medicines(self) -> tuple[str, ...]:
+        return tuple(k for k in self.failed if k in MEDICINE_KINDS)
+
+
+@dataclass(frozen=True)
+class Consent:
+    """Whether the patient has a current consent of each kind (`CONSENT_KINDS`); ``None`` when unknown."""
+
+    treatment: bool | None = None
+    neurofeedback: bool | None = None
+    blinded_neurofeedback: bool | None = None
+    research: bool | None = None
+
+
+@dataclass(frozen=True)
+class ClinicianNote:
+    """A clinician's judgement recorded for the rules (`CLINICIAN_FLAGS`): who, on what day, and why."""
+
+    by: str
+    on: date
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -171,6 +284,15 @@ class AssessmentProfile:
     gmi: LateralityResult | None = None
     neurofeedback: NeurofeedbackResult | None = None
     preferences: Preferences = field(default_factory=Preferences)
+    #: Pain going down the leg, as the intake says; None when unknown.
+    leg_pain: bool | None = None
+    #: The goals the patient ticked (`GOALS`), in the order of that list.
+    goals: tuple[str, ...] = ()
+    #: What the patient has tried before; None when nothing is recorded.
+    history: TreatmentHistory | None = None
+    consent: Consent = field(default_factory=Consent)
+    #: The clinician's current judgements, by kind (`CLINICIAN_FLAGS`); a kind not recorded is absent.
+    clinician: dict[str, ClinicianNote] = field(default_factory=dict)
     sleep_problems: bool | None = None
     average_pain_last_week: float | None = None
     cleared: bool | None = None
@@ -196,6 +318,14 @@ class AssessmentProfile:
         if level is not None and level not in CHECKLIST_LEVELS:
             raise ValueError(
                 f"neuroplastic_checklist_level must be one of {', '.join(CHECKLIST_LEVELS)} or None, got {level!r}"
+            )
+        unknown = [g for g in self.goals if g not in GOALS]
+        if isinstance(self.goals, str) or unknown:
+            raise ValueError(f"unknown goal(s): {self.goals!r}; known: {', '.join(GOALS)}")
+        unknown = sorted(set(self.clinician) - set(CLINICIAN_FLAGS))
+        if unknown:
+            raise ValueError(
+                f"unknown clinician flag(s): {', '.join(unknown)}; known: {', '.join(CLINICIAN_FLAGS)}"
             )
 
 
@@ -231,6 +361,9 @@ class FiredRule:
     reason_clinician: str
     reason_patient: str
     quotes_evidence: bool = False
+    #: Where the patient can act on the reason (a path in the app), and the words of that link.
+    href: str | None = None
+    link_text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -278,6 +411,7 @@ class PlanProposal:
             "fired": [
                 {"id": f.id, "reason_clinician": f.reason_clinician, "reason_patient": f.reason_patient}
                 | ({"quotes_evidence": True} if f.quotes_evidence else {})
+                | ({"href": f.href, "link_text": f.link_text} if f.href else {})
                 for f in self.fired
             ],
         }
@@ -320,6 +454,8 @@ class PlanProposal:
                         reason_clinician=str(f["reason_clinician"]),
                         reason_patient=str(f["reason_patient"]),
                         quotes_evidence=f.get("quotes_evidence") is True,
+                        href=str(f["href"]) if f.get("href") else None,
+                        link_text=str(f["link_text"]) if f.get("link_text") else None,
                     )
                     for f in data["fired"]
                 ),
@@ -334,8 +470,12 @@ class PlanProposal:
 # --- paths into the profile ---------------------------------------------------------------------------
 
 _NUMBER, _TEXT, _FLAG, _LIST = "number", "text", "yes/no", "list"
+#: A value shown in a reason only (who recorded a judgement, when, and their note), never compared.
+_DETAIL = "detail"
 
-_PREFERENCE_FIELDS = tuple(f.name for f in dataclasses.fields(Preferences))
+_HISTORY_LISTS = ("tried", "failed", "partly_helped", "helped", "failed_medicines")
+_HISTORY_COUNTS = ("tried_count", "failed_count", "failed_medicine_count")
+_CLINICIAN_DETAILS = ("by", "on", "note")
 
 
 @dataclass(frozen=True)
@@ -357,6 +497,7 @@ def _path_kind(path: str) -> _PathKind:
         "open_safety_alerts": _PathKind(_NUMBER),
         "neuroplastic_checklist_level": _PathKind(_TEXT, CHECKLIST_LEVELS),
         "sleep_problems": _PathKind(_FLAG),
+        "leg_pain": _PathKind(_FLAG),
     }
     if head in simple and len(parts) == 1:
         return simple[head]
@@ -388,8 +529,37 @@ def _path_kind(path: str) -> _PathKind:
             return _PathKind(_FLAG)
     if head == "neurofeedback" and len(parts) == 2 and parts[1] in ("sessions_done", "reward_rate"):
         return _PathKind(_NUMBER)
-    if head == "preferences" and len(parts) == 2 and parts[1] in _PREFERENCE_FIELDS:
-        return _PathKind(_FLAG)
+    if head == "preferences":
+        if len(parts) == 2 and parts[1] == "wants_neurofeedback":
+            return _PathKind(_FLAG)
+        if len(parts) == 2 and parts[1] in MODULES:
+            return _PathKind(_TEXT, CHOICES)
+        raise _Problem(
+            f"unknown path {path!r}: write preferences.<module> ({', '.join(MODULES)}) or "
+            "preferences.wants_neurofeedback"
+        )
+    if head == "goals" and len(parts) == 1:
+        return _PathKind(_LIST, GOALS)
+    if head == "history":
+        if len(parts) == 2 and parts[1] in _HISTORY_LISTS:
+            return _PathKind(_LIST, TREATMENT_KINDS)
+        if len(parts) == 2 and parts[1] in _HISTORY_COUNTS:
+            return _PathKind(_NUMBER)
+        raise _Problem(f"unknown path {path!r}: write history.<{'|'.join(_HISTORY_LISTS + _HISTORY_COUNTS)}>")
+    if head == "consent":
+        if len(parts) == 2 and parts[1] in CONSENT_KINDS:
+            return _PathKind(_FLAG)
+        raise _Problem(f"unknown path {path!r}: write consent.<{'|'.join(CONSENT_KINDS)}>")
+    if head == "clinician":
+        if len(parts) in (2, 3) and parts[1] in CLINICIAN_FLAGS:
+            if len(parts) == 2:
+                return _PathKind(_FLAG)
+            if parts[2] in _CLINICIAN_DETAILS:
+                return _PathKind(_DETAIL)
+        raise _Problem(
+            f"unknown path {path!r}: write clinician.<{'|'.join(CLINICIAN_FLAGS)}>, or in a reason "
+            f"clinician.<flag>.<{'|'.join(_CLINICIAN_DETAILS)}>"
+        )
     raise _Problem(f"unknown path {path!r}")
 
 
@@ -406,10 +576,37 @@ def _resolve(profile: AssessmentProfile, path: str) -> Any:
         if parts[2] == "subscales":
             return score.subscales.get(parts[3])
         return getattr(score, parts[2])
-    if head in ("gmi", "neurofeedback", "preferences"):
+    if head in ("gmi", "neurofeedback"):
         holder = getattr(profile, head)
         return None if holder is None else getattr(holder, parts[1])
+    if head == "preferences":
+        if parts[1] == "wants_neurofeedback":
+            return profile.preferences.neurofeedback_wanted
+        return profile.preferences.choice(parts[1])
+    if head == "goals":
+        return list(profile.goals)
+    if head == "history":
+        return _history_value(profile.history, parts[1])
+    if head == "consent":
+        return getattr(profile.consent, parts[1])
+    if head == "clinician":
+        note = profile.clinician.get(parts[1])
+        if len(parts) == 2:
+            return note is not None
+        return None if note is None else getattr(note, parts[2])
     return getattr(profile, head)
+
+
+def _history_value(history: TreatmentHistory | None, name: str) -> Any:
+    if history is None:
+        return None
+    if name == "failed_medicines":
+        return list(history.failed_medicines)
+    if name == "failed_medicine_count":
+        return len(history.failed_medicines)
+    if name.endswith("_count"):
+        return len(getattr(history, name.removesuffix("_count")))
+    return list(getattr(history, name))
 
 
 # --- condition expressions ----------------------------------------------------------------------------
@@ -618,14 +815,21 @@ class _Parser:
             if word.text not in ("missing", "present"):
                 raise _Problem(f"write '{path} is missing' or '{path} is present', not 'is {word.text}'")
             return _IsMissing(path, word.text == "missing")
+        if kind.kind == _DETAIL:
+            raise _Problem(
+                f"{path!r} can only be shown in a reason; compare {path.rsplit('.', 1)[0]!r} instead"
+            )
         if op.text == "contains":
             if kind.kind != _LIST:
                 raise _Problem(
-                    f"{path!r} is {kind.kind}, not a list: 'contains' only works on red_flags and flags"
+                    f"{path!r} is {kind.kind}, not a list: 'contains' only works on lists (red_flags, goals, "
+                    "history.tried/failed/..., scores.<instrument>.flags)"
                 )
             value = self._value()
             if not isinstance(value, str):
                 raise _Problem(f"'{path} contains' needs text in quotes, got {value!r}")
+            if kind.allowed_text and value not in kind.allowed_text:
+                raise _Problem(f"{path!r} never contains {value!r} (known: {', '.join(kind.allowed_text)})")
             return _Contains(path, value)
         if op.text == "in":
             values = self._list()
@@ -642,7 +846,7 @@ class _Parser:
 
     def _check_operand(self, path: str, kind: _PathKind, op: str, value: Any) -> None:
         if kind.kind == _LIST:
-            raise _Problem(f"{path!r} is a list: use '{path} contains \"...\"', or compare red_flag_count")
+            raise _Problem(f"{path!r} is a list: use '{path} contains \"...\"', or compare its count")
         if kind.kind == _NUMBER:
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise _Problem(f"{path!r} is a number and cannot be compared with {value!r}")
@@ -694,7 +898,24 @@ class _Parser:
 # --- reasons ------------------------------------------------------------------------------------------
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
-_FORMATS = ("percent",)
+#: ``percent`` shows a fraction as a percentage, ``list`` a list in words ("physiotherapy, NSAIDs and
+#: opioids"), ``words`` a whole number from 0 to 12 in words ("two").
+_FORMATS = ("percent", "list", "words")
+_NUMBER_WORDS = (
+    "no",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+)
 
 
 def _format_number(value: float) -> str:
@@ -703,15 +924,31 @@ def _format_number(value: float) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
-def _format_value(value: Any, spec: str) -> str:
+def _labels_for(path: str) -> Mapping[str, str]:
+    """How the items of a list path read in a sentence (goals and treatments by name)."""
+    if path == "goals":
+        return GOAL_LABELS
+    if path.startswith("history."):
+        return TREATMENT_LABELS
+    return {}
+
+
+def _format_value(value: Any, spec: str, labels: Mapping[str, str] | None = None) -> str:
     if value is None:
         return "not recorded"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, int | float):
+        if spec == "words" and float(value).is_integer() and 0 <= value < len(_NUMBER_WORDS):
+            return _NUMBER_WORDS[int(value)]
         return _format_number(value * 100) + "%" if spec == "percent" else _format_number(value)
     if isinstance(value, list | tuple):
-        return ", ".join(str(v) for v in value) if value else "none"
+        names = [str((labels or {}).get(v, v)) for v in value]
+        if spec == "list":
+            return and_list(names)
+        return ", ".join(names) if names else "none"
+    if isinstance(value, date):
+        return f"{value.day} {value:%B %Y}"
     return str(value)
 
 
@@ -723,8 +960,12 @@ def _check_reason(text: str, settings: Mapping[str, Setting]) -> None:
         if path.startswith("settings."):
             if path.removeprefix("settings.") not in settings:
                 raise _Problem(f"unknown setting {path!r} in {{{inner}}}")
-        else:
-            _path_kind(path)
+            continue
+        kind = _path_kind(path).kind
+        if spec == "list" and kind != _LIST:
+            raise _Problem(f"{{{inner}}}: the format list needs a list, and {path!r} is {kind}")
+        if spec in ("words", "percent") and kind != _NUMBER:
+            raise _Problem(f"{{{inner}}}: the format {spec} needs a number, and {path!r} is {kind}")
     if "{" in _PLACEHOLDER.sub("", text) or "}" in _PLACEHOLDER.sub("", text):
         raise _Problem(f"a curly bracket is not matched in the reason {text!r}")
 
@@ -736,7 +977,7 @@ def _fill(text: str, profile: AssessmentProfile, settings: Mapping[str, Setting]
             value = settings[path.removeprefix("settings.")].value
         else:
             value = _resolve(profile, path)
-        return _format_value(value, spec)
+        return _format_value(value, spec, _labels_for(path))
 
     return _PLACEHOLDER.sub(replace, text)
 
@@ -777,6 +1018,9 @@ class Rule:
     source: str
     reason_clinician: str
     reason_patient: str
+    #: Optional link shown after the patient reason: a path in the app and its words.
+    href: str | None = None
+    link_text: str | None = None
     add_modules: tuple[ModuleEffect, ...] = ()
     add_disciplines: tuple[str, ...] = ()
     set_intensity: str | None = None
@@ -807,6 +1051,7 @@ class RuleFileError(ValueError):
 
 
 _RULE_KEYS = ("id", "when", "then", "reason", "source")
+_OPTIONAL_RULE_KEYS = ("link",)
 _EFFECT_KEYS = (
     "add_modules",
     "add_disciplines",
@@ -872,9 +1117,13 @@ def _parse_questionnaire(raw: Any) -> QuestionnaireEffect:
 def _parse_rule(raw: Any, settings: Mapping[str, Setting]) -> Rule:
     if not isinstance(raw, Mapping):
         raise _Problem(f"a rule must be a mapping with {', '.join(_RULE_KEYS)}, got {raw!r}")
-    extra = sorted(set(raw) - set(_RULE_KEYS))
+    extra = sorted(set(raw) - set(_RULE_KEYS) - set(_OPTIONAL_RULE_KEYS))
     if extra:
-        raise _Problem(f"unknown key(s) {', '.join(map(str, extra))} (a rule has {', '.join(_RULE_KEYS)})")
+        raise _Problem(
+            f"unknown key(s) {', '.join(map(str, extra))} (a rule has {', '.join(_RULE_KEYS)}, and may have "
+            f"{', '.join(_OPTIONAL_RULE_KEYS)})"
+        )
+    href, link_text = _parse_link(raw.get("link"))
     missing = [k for k in _RULE_KEYS if k not in raw]
     if missing:
         raise _Problem(f"missing {', '.join(missing)}")
@@ -921,6 +1170,8 @@ def _parse_rule(raw: Any, settings: Mapping[str, Setting]) -> Rule:
         source=source,
         reason_clinician=reason["clinician"],
         reason_patient=reason["patient"],
+        href=href,
+        link_text=link_text,
         add_modules=modules,
         add_disciplines=tuple(disciplines),
         set_intensity=intensity,
@@ -930,6 +1181,19 @@ def _parse_rule(raw: Any, settings: Mapping[str, Setting]) -> Rule:
         stop=switches["stop"],
         quotes_evidence=switches["quotes_evidence"],
     )
+
+
+def _parse_link(raw: Any) -> tuple[str | None, str | None]:
+    if raw is None:
+        return None, None
+    if not isinstance(raw, Mapping) or set(raw) != {"href", "text"}:
+        raise _Problem(f"'link' needs exactly href and text, got {raw!r}")
+    href, text = raw["href"], raw["text"]
+    if not isinstance(href, str) or not href.startswith("/") or href.startswith("//") or " " in href:
+        raise _Problem(f"link href must be a path in the app starting with /, got {href!r}")
+    if not isinstance(text, str) or not text.strip():
+        raise _Problem("link text must be non-empty text")
+    return href, text.strip()
 
 
 def _list_of(value: Any, what: str) -> list[Any]:
@@ -1000,6 +1264,11 @@ def parse_rules(document: Any, *, origin: str = "plan rules") -> RuleSet:
     if not isinstance(version, str | int | float) or isinstance(version, bool):
         problems.append('version must be given, e.g. version: "2025-1"')
     settings = _parse_settings(document.get("settings"), problems)
+    for name, (_, lo, hi) in _CAP_SETTINGS.items():
+        if name in settings:
+            value = settings[name].value
+            if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+                problems.append(f"setting {name!r}: must be a whole number from {lo} to {hi}, got {value!r}")
     raw_rules = document.get("rules")
     if not isinstance(raw_rules, list) or not raw_rules:
         problems.append("rules must be a non-empty list")
@@ -1014,6 +1283,9 @@ def parse_rules(document: Any, *, origin: str = "plan rules") -> RuleSet:
             continue
         if rule_id in seen:
             problems.append(f"{label}: the id is used by an earlier rule too")
+            continue
+        if rule_id in GUARD_IDS:
+            problems.append(f"{label}: the id is kept for the plan's own reasons ({', '.join(GUARD_IDS)})")
             continue
         seen.add(rule_id)
         try:
@@ -1108,6 +1380,11 @@ def evaluate_rules(profile: AssessmentProfile, rules: RuleSet | None = None) -> 
     without any, the plan is ``standard``. A rule with ``stop: true`` ends evaluation: later rules are not
     applied. Questionnaire weeks run from 0 (baseline) to the plan's end week, the longest module's length;
     ``every_2_weeks`` means weeks 0, 2, 4, ... up to the end week.
+
+    After the rules, whatever they asked for: a module the patient said no to is left out, and so is a module
+    that needs a consent the patient has not given (`MODULE_CONSENT`), each with a reason that says so and
+    where to change it; rules whose only effect was to add it no longer show. Then the weekly practice is
+    capped (`cap_sessions`), with a reason giving the numbers when it trims the plan.
     """
     rule_set = rules if rules is not None else load_rules()
     module_parts: dict[str, list[ModuleEffect]] = {}
@@ -1117,12 +1394,23 @@ def evaluate_rules(profile: AssessmentProfile, rules: RuleSet | None = None) -> 
     hold_reasons: list[str] = []
     review_reasons: list[str] = []
     fired: list[FiredRule] = []
+    applied: list[Rule] = []
     for rule in rule_set.rules:
         if not rule.condition.holds(profile):
             continue
         clinician = _fill(rule.reason_clinician, profile, rule_set.settings)
         patient = _fill(rule.reason_patient, profile, rule_set.settings)
-        fired.append(FiredRule(rule.id, clinician, patient, quotes_evidence=rule.quotes_evidence))
+        fired.append(
+            FiredRule(
+                rule.id,
+                clinician,
+                patient,
+                quotes_evidence=rule.quotes_evidence,
+                href=rule.href,
+                link_text=rule.link_text,
+            )
+        )
+        applied.append(rule)
         for effect in rule.add_modules:
             module_parts.setdefault(effect.module, []).append(effect)
         disciplines.update(rule.add_disciplines)
@@ -1136,6 +1424,11 @@ def evaluate_rules(profile: AssessmentProfile, rules: RuleSet | None = None) -> 
             review_reasons.append(clinician)
         if rule.stop:
             break
+    left_out, notes = _leave_out(profile, module_parts, applied)
+    for module in left_out:
+        del module_parts[module]
+    disciplines -= {d for module in left_out for d in MODULE_DISCIPLINES.get(module, ())}
+    fired = [f for f, rule in zip(fired, applied, strict=True) if not _only_adds(rule, left_out)]
     modules = tuple(
         PlannedModule(
             id=module,
@@ -1146,6 +1439,12 @@ def evaluate_rules(profile: AssessmentProfile, rules: RuleSet | None = None) -> 
         for module in MODULES
         if module in module_parts
     )
+    modules, capped = _cap_sessions(modules, rule_set)
+    fired += notes + ([capped] if capped is not None else [])
+    if left_out and not modules:
+        review_reasons.append(
+            "No module is left once the patient's choices are respected: talk with them about the plan."
+        )
     end_week = max((m.weeks for m in modules), default=0)
     return PlanProposal(
         modules=modules,
@@ -1193,3 +1492,168 @@ def withdrawn_evidence(fired: Sequence[FiredRule], profile: AssessmentProfile, r
         if rule is None or not rule.condition.holds(profile):
             withdrawn.add(entry.id)
     return withdrawn
+
+
+# --- after the rules: the patient's choices, consent and the weekly cap -------------------------------------
+
+#: Where a patient changes their answer about a module, and where they agree to a kind of consent.
+PREFERENCES_HREF = "/patient/therapy-preferences#{module}"
+CONSENT_HREF = "/patient/consent#{kind}"
+
+#: The clinic settings that cap weekly practice: name -> (default, lowest, highest). Defaults: at most one
+#: session of each kind a day, and 10 in all (see the settings in rules.yaml for why).
+_CAP_SETTINGS: dict[str, tuple[int, int, int]] = {
+    "max_sessions_per_module_week": (7, 1, 14),
+    "max_sessions_week": (10, len(MODULES), 70),
+}
+
+#: Ids of the reasons the evaluation adds itself; no rule in a file may use them.
+GUARD_IDS: tuple[str, ...] = (
+    *(f"declined_{m}" for m in MODULES),
+    *(f"consent_needed_{m}" for m in MODULE_CONSENT),
+    "weekly_cap",
+)
+
+#: Where each of those reasons comes from, for the clinician's view.
+GUARD_SOURCES: dict[str, str] = {
+    **{
+        f"declined_{m}": "PainRewire policy: a therapy the patient said no to is never planned, whatever rule "
+        "asks for it; the patient can change their answer (NICE guideline NG197, Shared decision making, 2021)."
+        for m in MODULES
+    },
+    **{
+        f"consent_needed_{m}": f"PainRewire policy: {MODULE_WORDS[m]} is planned only with the patient's "
+        "current consent to it (General Medical Council, Decision making and consent, 2020)."
+        for m in MODULE_CONSENT
+    },
+    "weekly_cap": "Clinic settings max_sessions_per_module_week and max_sessions_week in the rule file, "
+    "applied after all rules.",
+}
+
+
+def _word(module: str, *, start: bool = False) -> str:
+    words = MODULE_WORDS[module]
+    return words[0].upper() + words[1:] if start else words
+
+
+def _only_adds(rule: Rule, left_out: Collection[str]) -> bool:
+    """Whether everything the rule did was to add modules that were left out (and their own disciplines)."""
+    if not rule.add_modules or any(e.module not in left_out for e in rule.add_modules):
+        return False
+    own = {d for m in left_out for d in MODULE_DISCIPLINES.get(m, ())}
+    return (
+        set(rule.add_disciplines) <= own
+        and rule.set_intensity is None
+        and not rule.repeat_questionnaires
+        and not (rule.hold or rule.flag_for_review or rule.stop or rule.quotes_evidence)
+    )
+
+
+def _leave_out(
+    profile: AssessmentProfile, module_parts: Mapping[str, Sequence[ModuleEffect]], applied: Sequence[Rule]
+) -> tuple[list[str], list[FiredRule]]:
+    """Modules the rules asked for that the patient declined or has not consented to, with a reason each."""
+    left_out: list[str] = []
+    notes: list[FiredRule] = []
+    for module in MODULES:
+        if module not in module_parts:
+            continue
+        asking = ", ".join(r.id for r in applied if any(e.module == module for e in r.add_modules))
+        label = _word(module, start=True)
+        if profile.preferences.choice(module) == "decline":
+            left_out.append(module)
+            notes.append(
+                FiredRule(
+                    f"declined_{module}",
+                    f"{label} left out: the patient said no to it on their preferences page. Rules that "
+                    f"would have added it: {asking}.",
+                    f"{label} is not in your plan because you said no to it. You can change this on your "
+                    "preferences page.",
+                    href=PREFERENCES_HREF.format(module=module),
+                    link_text="Your therapy preferences",
+                )
+            )
+            continue
+        kind = MODULE_CONSENT.get(module)
+        if kind is not None and getattr(profile.consent, kind) is not True:
+            left_out.append(module)
+            notes.append(
+                FiredRule(
+                    f"consent_needed_{module}",
+                    f"{label} left out until the patient has agreed to it: there is no current "
+                    f"{kind.replace('_', ' ')} consent. Rules that would add it: {asking}. Propose the plan "
+                    "again once they have agreed.",
+                    f"{label} can be offered to you once you have agreed to it. You can read what it involves, "
+                    "and agree or not, on your consent page.",
+                    href=CONSENT_HREF.format(kind=kind),
+                    link_text="Your consent page",
+                )
+            )
+    return left_out, notes
+
+
+def session_caps(rules: RuleSet) -> tuple[int, int]:
+    """The clinic's weekly caps: sessions of one module, and sessions in all (settings, else the defaults)."""
+    per_module, total = (
+        int(rules.settings[name].value) if name in rules.settings else default
+        for name, (default, _, _) in _CAP_SETTINGS.items()
+    )
+    return per_module, total
+
+
+def cap_sessions(asked: Mapping[str, int], per_module: int, total: int) -> dict[str, int]:
+    """Sessions a week per module within the caps.
+
+    Parameters
+    ----------
+    asked : mapping of module to int
+        Sessions a week the rules asked for, each 1 or more.
+    per_module : int
+        Most sessions a week of any one module.
+    total : int
+        Most sessions a week in all; at least the number of modules.
+
+    Returns
+    -------
+    capped : dict of module to int
+        Each module cut to ``per_module``; then, while the week holds more than ``total``, one session less
+        for the module with the most (on a tie, the one listed later in `MODULES`, so PRT, the lead method,
+        goes last), never below 1.
+    """
+    capped = {m: min(n, per_module) for m, n in asked.items()}
+    while sum(capped.values()) > total:
+        trimmable = [m for m, n in capped.items() if n > 1]
+        if not trimmable:
+            break
+        biggest = max(trimmable, key=lambda m: (capped[m], MODULES.index(m)))
+        capped[biggest] -= 1
+    return capped
+
+
+def _cap_sessions(
+    modules: tuple[PlannedModule, ...], rules: RuleSet
+) -> tuple[tuple[PlannedModule, ...], FiredRule | None]:
+    per_module, total = session_caps(rules)
+    asked = {m.id: m.sessions_per_week for m in modules}
+    capped = cap_sessions(asked, per_module, total)
+    if capped == asked:
+        return modules, None
+    changed = [m for m in asked if capped[m] != asked[m]]
+    asked_total, now_total = sum(asked.values()), sum(capped.values())
+    limits = (
+        "at most one session of each kind a day" if per_module == 7 else f"at most {per_module} of each kind"
+    )
+    each = ", ".join(f"{_word(m, start=True)} {n}" for m, n in asked.items())
+    clinician = (
+        f"Weekly practice capped by the clinic settings (at most {per_module} sessions a week of each module, "
+        f"{total} in all): the rules asked for {asked_total} a week ({each}); the plan has {now_total}. "
+        + " ".join(f"{_word(m, start=True)}: {asked[m]} → {capped[m]} a week." for m in changed)
+    )
+    patient = (
+        f"To keep your week manageable, your plan has at most {total} practice sessions a week, and {limits}. "
+        f"The rules asked for {asked_total}, so "
+        + and_list([f"{_word(m)} goes from {asked[m]} to {capped[m]} a week" for m in changed])
+        + "."
+    )
+    trimmed = tuple(dataclasses.replace(m, sessions_per_week=capped[m.id]) for m in modules)
+    return trimmed, FiredRule("weekly_cap", clinician, patient)

@@ -73,6 +73,8 @@ class FiredRuleRead(BaseModel):
     id: str
     reason_clinician: str
     reason_patient: str
+    href: str | None = Field(default=None, description="Where the patient can act on the reason, if anywhere")
+    link_text: str | None = Field(default=None, description="The words of that link")
 
 
 class PlanContentRead(BaseModel):

@@ -28,6 +28,8 @@ from painrewire.accounts.models import AuditAction, Role, User
 from painrewire.assessments import service as assessments
 from painrewire.assessments.models import AlertKind, Intake, SafetyAlert
 from painrewire.clearance import service as clearance
+from painrewire.clinical_flags import service as clinical_flags
+from painrewire.consent import service as consents
 from painrewire.db import utcnow
 from painrewire.diary.models import DiaryEntry
 from painrewire.diary.outcomes import BASELINE_PEG_DAYS, baseline_measure
@@ -41,19 +43,25 @@ from painrewire.plans.labels import INSTRUMENT_LABELS
 from painrewire.plans.models import PlanVersion, VersionStatus
 from painrewire.plans.rules import (
     CHECKLIST_LEVELS,
+    CONSENT_KINDS,
     DISCIPLINES,
+    GUARD_SOURCES,
     INSTRUMENTS,
     MODULE_FOCUS,
     MODULES,
     AssessmentProfile,
+    ClinicianNote,
+    Consent,
     FiredRule,
     LateralityResult,
     NeurofeedbackResult,
     PlannedModule,
     PlanProposal,
+    Preferences,
     QuestionnaireSchedule,
     RuleSet,
     ScoreSummary,
+    TreatmentHistory,
     evaluate_rules,
     load_rules,
     schedule_weeks,
@@ -64,6 +72,8 @@ from painrewire.plans.schemas import PlanEdit
 from painrewire.plans.tasks import Task, next_task, task_catalogue, weekly_tasks
 from painrewire.programs.models import PracticeLog
 from painrewire.programs.prt.models import ChecklistResponse
+from painrewire.therapy_preferences import service as therapy_preferences
+from painrewire.treatment_history import service as treatment_history
 
 #: Diary sleep quality (0 very poor to 10 very good) at or below which sleep counts as a problem for the
 #: rules, averaged over the last 14 days with at least 5 entries. A clinic setting, not a published cut-off.
@@ -100,8 +110,9 @@ def clinic_rules() -> RuleSet:
 
 
 def rule_sources() -> dict[str, str]:
-    """Rule id -> where it comes from, for the clinician's view of the fired rules."""
-    return {rule.id: rule.source for rule in clinic_rules().rules}
+    """Rule id -> where it comes from, for the clinician's view of the fired rules (and the plan's own
+    reasons: a declined therapy, a missing consent, the weekly cap)."""
+    return GUARD_SOURCES | {rule.id: rule.source for rule in clinic_rules().rules}
 
 
 # --- from assessment to profile ------------------------------------------------------------------------
@@ -112,6 +123,10 @@ def build_profile(session: Session, patient: Patient, *, now: datetime | None = 
 
     Red flags are those of open red-flag alerts: once a clinician has assessed and acknowledged one, it no
     longer holds the plan. Scores are the newest valid score of each instrument the rules know.
+
+    So that the plan fits the person, the profile also carries leg pain from the intake, the goals and the
+    answer about each therapy from the preferences page, what was tried before and how it went (the treatment
+    history), which consents are current, and the clinician's judgements that stand (clinical flags).
     """
     intake = session.scalar(
         select(Intake).where(Intake.patient_id == patient.id).order_by(Intake.created_at.desc()).limit(1)
@@ -148,6 +163,16 @@ def build_profile(session: Session, patient: Patient, *, now: datetime | None = 
     return AssessmentProfile(
         pain_duration_weeks=intake.pain_duration_weeks,
         red_flags=red_flags,
+        leg_pain=intake.leg_pain,
+        goals=tuple(therapy_preferences.goals_for(session, patient)),
+        preferences=Preferences(
+            choices={m.value: c for m, c in therapy_preferences.preferences_for(session, patient).items()}
+        ),
+        history=_treatment_history(session, patient),
+        consent=Consent(
+            **{k: v for k, v in consents.consent_summary(session, patient).items() if k in CONSENT_KINDS}
+        ),
+        clinician=_clinician_notes(session, patient),
         open_safety_alerts=len(open_alerts),
         scores=scores,
         neuroplastic_checklist_level=checklist.level
@@ -182,6 +207,31 @@ def _pain_before_treatment(
     if courses.local_day(patient.timezone, intake.created_at) >= day - timedelta(days=BASELINE_PEG_DAYS):
         return float(intake.average_pain_last_week)
     return None
+
+
+def _treatment_history(session: Session, patient: Patient) -> TreatmentHistory | None:
+    """What the patient has tried, by kind, or None when nothing is recorded."""
+    summary = treatment_history.history_summary(session, patient)
+    if not summary["tried"]:
+        return None
+    return TreatmentHistory(
+        tried=tuple(summary["tried"]),
+        failed=tuple(summary["failed"]),
+        partly_helped=tuple(summary["partly_helped"]),
+        helped=tuple(summary["helped"]),
+    )
+
+
+def _clinician_notes(session: Session, patient: Patient) -> dict[str, ClinicianNote]:
+    """The clinician's judgements that stand, with who recorded them and the day (the patient's calendar)."""
+    return {
+        flag.kind.value: ClinicianNote(
+            by=flag.recorded_by.full_name if flag.recorded_by else "A former clinician",
+            on=local_today(patient, flag.recorded_at),
+            note=flag.note,
+        )
+        for flag in clinical_flags.standing_for(session, patient)
+    }
 
 
 def _laterality(session: Session, patient: Patient) -> LateralityResult | None:

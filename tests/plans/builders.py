@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
@@ -11,10 +11,21 @@ from painrewire.assessments import alerts, red_flags
 from painrewire.assessments import service as assessments
 from painrewire.assessments.models import SafetyAlert
 from painrewire.assessments.schemas import IntakeCreate
+from painrewire.clinical_flags import service as clinical_flags
+from painrewire.clinical_flags.models import FlagKind
+from painrewire.clinical_flags.schemas import FlagCreate
 from painrewire.config import Settings
+from painrewire.consent import service as consent
+from painrewire.consent.models import ConsentKind, ConsentMethod
 from painrewire.patients.models import Patient
 from painrewire.programs import service as programs
 from painrewire.programs.models import Module, PracticeLog
+from painrewire.therapy_preferences import service as preferences
+from painrewire.therapy_preferences.models import Choice, Goal
+from painrewire.therapy_preferences.schemas import PreferencesUpdate
+from painrewire.treatment_history import service as history
+from painrewire.treatment_history.models import Category, Effect, MedicineClass
+from painrewire.treatment_history.schemas import TreatmentCreate
 
 # Answers with known totals, counted by hand from each instrument's definition.
 PHQ9_MODERATE = [2, 2, 2, 2, 2, 2, 2, 0, 0]  # 14, moderate; item 9 (self-harm) 0
@@ -25,10 +36,17 @@ GAD7_MILD = [1, 1, 1, 1, 1, 0, 0]  # 5
 
 
 def intake(
-    session: Session, patient: Patient, *, weeks: int = 52, flags: tuple[str, ...] = ()
+    session: Session,
+    patient: Patient,
+    *,
+    weeks: int = 52,
+    flags: tuple[str, ...] = (),
+    average: int = 6,
+    leg_pain: bool = False,
 ) -> assessments.Submission:
-    """The patient's intake: chronic back pain for ``weeks`` weeks at 40 (no age-based flag), the red-flag
-    questions ``flags`` answered "new" (new or getting worse in the last few weeks) and the others "no"."""
+    """The patient's intake: chronic back pain for ``weeks`` weeks at 40 (no age-based flag), average pain
+    ``average`` of 10 last week, pain in the leg or not, the red-flag questions ``flags`` answered "new" (new or
+    getting worse in the last few weeks) and the others "no"."""
     answers = {q.id: "new" if q.id in flags else "no" for q in red_flags.questions()}
     return assessments.submit_intake(
         session,
@@ -38,7 +56,8 @@ def intake(
             pain_duration_weeks=weeks,
             onset="gradual",
             pain_location="lower_back",
-            average_pain_last_week=6,
+            average_pain_last_week=average,
+            leg_pain=leg_pain,
             age_years=40,
             red_flags=answers,
         ),
@@ -68,6 +87,59 @@ def clear(session: Session, clinician: User, alert: SafetyAlert) -> None:
         note="Phoned the patient; safe, plan agreed.",
         settings=Settings(),
     )
+
+
+def consent_to(session: Session, patient: Patient, kind: ConsentKind) -> None:
+    """The patient agrees online to the current text of a kind of consent."""
+    consent.give_consent(
+        session,
+        patient.user,
+        patient.id,
+        kind=kind,
+        text_version=consent.consent_texts()[kind].version,
+        method=ConsentMethod.ONLINE,
+    )
+
+
+def prefer(
+    session: Session,
+    patient: Patient,
+    choices: dict[Module, Choice] | None = None,
+    goals: list[Goal] | None = None,
+) -> None:
+    """The patient's answers on their preferences page."""
+    preferences.save_preferences(
+        session, patient.user, patient.id, PreferencesUpdate(choices=choices or {}, goals=goals)
+    )
+
+
+def tried(
+    session: Session,
+    patient: Patient,
+    category: Category,
+    effect: Effect,
+    *,
+    medicine_class: MedicineClass | None = None,
+    name: str = "as the patient named it",
+) -> None:
+    """A treatment in the patient's history, two years ago, and how much it helped."""
+    history.add_entry(
+        session,
+        patient.user,
+        patient.id,
+        TreatmentCreate(
+            category=category,
+            medicine_class=medicine_class,
+            name=name,
+            effect=effect,
+            started_year=date.today().year - 2,
+        ),
+    )
+
+
+def judge(session: Session, clinician: User, patient: Patient, kind: FlagKind, note: str) -> None:
+    """A clinician on the care team records their judgement for the plan rules."""
+    clinical_flags.record_flag(session, clinician, patient.id, FlagCreate(kind=kind, note=note))
 
 
 def practise(

@@ -13,6 +13,7 @@ import pytest
 from painrewire.plans.rules import (
     DEFAULT_RULES_PATH,
     AssessmentProfile,
+    Consent,
     FiredRule,
     LateralityResult,
     NeurofeedbackResult,
@@ -114,6 +115,7 @@ def test_startback_high_risk_with_moderate_depression_puts_a_psychologist_on_the
         "standard_questionnaires",
         "depression_psychologist",
         "startback_high_risk",
+        "low_mood_thought_records",
     ]
     assert proposal.disciplines == ("pain_specialist", "psychologist")
     assert proposal.modules == (PRT_CORE, PlannedModule("cbt", 1, 8, ("thought_records",)))
@@ -273,25 +275,40 @@ def test_gmi_reason_shows_accuracy_as_a_percentage(rules: RuleSet) -> None:
 
 
 @pytest.mark.parametrize(
-    ("wants", "sleep_problems", "fires"),
-    [(None, True, True), (True, True, True), (False, True, False), (None, False, False), (None, None, False)],
+    ("wants", "sleep_problems", "reason", "planned"),
+    [
+        (None, True, "neurofeedback_for_poor_sleep", True),
+        (True, True, "neurofeedback_requested", True),
+        (False, True, "declined_neurofeedback", False),
+        (None, False, None, False),
+        (None, None, None, False),
+    ],
 )
 def test_neurofeedback_is_offered_for_poor_sleep_unless_the_patient_declined(
-    rules: RuleSet, wants: bool | None, sleep_problems: bool | None, fires: bool
+    rules: RuleSet, wants: bool | None, sleep_problems: bool | None, reason: str | None, planned: bool
 ) -> None:
     profile = AssessmentProfile(
         pain_duration_weeks=20,
         sleep_problems=sleep_problems,
         preferences=Preferences(wants_neurofeedback=wants),
-    )
-    assert ("neurofeedback_anxiety_or_sleep" in fired_ids(evaluate_rules(profile, rules))) is fires
-
-
-def test_neurofeedback_requested_and_offered_merge_into_one_module(rules: RuleSet) -> None:
-    profile = AssessmentProfile(
-        pain_duration_weeks=20, scores={"gad7": ScoreSummary(total=12)}, preferences=Preferences(True)
+        consent=Consent(neurofeedback=True),
     )
     proposal = evaluate_rules(profile, rules)
+    nfb_reasons = [i for i in fired_ids(proposal) if "neurofeedback" in i]
+    assert nfb_reasons == ([reason] if reason else [])
+    assert ("neurofeedback" in [m.id for m in proposal.modules]) is planned
+
+
+def test_neurofeedback_asked_for_is_planned_once_not_also_offered(rules: RuleSet) -> None:
+    profile = AssessmentProfile(
+        pain_duration_weeks=20,
+        scores={"gad7": ScoreSummary(total=12)},
+        preferences=Preferences(True),
+        consent=Consent(neurofeedback=True),
+    )
+    proposal = evaluate_rules(profile, rules)
+    assert "neurofeedback_requested" in fired_ids(proposal)
+    assert "neurofeedback_for_anxiety" not in fired_ids(proposal)
     assert [m for m in proposal.modules if m.id == "neurofeedback"] == [PlannedModule("neurofeedback", 2, 10)]
     assert proposal.disciplines == ("pain_specialist", "psychologist", "neurofeedback_practitioner")
     assert proposal.end_week == 10
@@ -457,7 +474,7 @@ def test_stored_proposal_missing_a_field_is_refused_by_name(rules: RuleSet) -> N
 
 
 def test_shipped_rules_load_and_every_rule_and_setting_names_its_source(rules: RuleSet) -> None:
-    assert 15 <= len(rules.rules) <= 25
+    assert 30 <= len(rules.rules) <= 45
     assert all(r.source.strip() for r in rules.rules)
     assert all(s.source.strip() for s in rules.settings.values())
     assert rules.settings["pcs_high"].value == 30

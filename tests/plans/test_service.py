@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from painrewire.accounts.models import Discipline, Role, User
 from painrewire.assessments.models import AssignmentStatus, QuestionnaireAssignment
+from painrewire.consent.models import ConsentKind
 from painrewire.diary import service as diary
 from painrewire.diary.schemas import DiaryEntryWrite
 from painrewire.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -123,11 +124,14 @@ class TestPropose:
                 today - timedelta(days=back),
                 DiaryEntryWrite(pain_now=5, average_pain=5, interference=4, mood=5, sleep_quality=3),
             )
+        builders.consent_to(session, patient, ConsentKind.NEUROFEEDBACK)
         version = plans.propose(session, clinician, patient.id)
-        (rule,) = [f for f in version.content["fired"] if f["id"] == "neurofeedback_anxiety_or_sleep"]
+        (rule,) = [f for f in version.content["fired"] if f["id"] == "neurofeedback_for_poor_sleep"]
         assert rule["reason_clinician"].startswith(
-            "Anxiety (GAD-7 not recorded) or poor sleep (yes): neurofeedback"
+            "Poor sleep in the diary over the last two weeks: neurofeedback offered"
         )
+        assert rule["reason_patient"].endswith("and you can say no.")
+        assert rule["href"] == "/patient/therapy-preferences#neurofeedback"
         assert "neurofeedback_practitioner" in version.content["disciplines"]
 
     def test_slow_left_right_judgement_and_low_neurofeedback_reward_reach_the_rules(
