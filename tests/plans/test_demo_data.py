@@ -44,7 +44,14 @@ def test_james_has_a_proposal_waiting_for_a_signature(demo: Session) -> None:
     state = plans.plan_state_for(demo, james)
     assert state.current is None and state.can_sign
     assert state.latest is not None and state.latest.version.status == VersionStatus.PROPOSED
-    assert "depression_psychologist" in [f.id for f in state.latest.proposal.fired]
+    fired = {f.id: f for f in state.latest.proposal.fired}
+    assert "depression_psychologist" in fired
+    # His own plan: leg pain, his goals, and his physical therapist's judgement in place of a TSK-11.
+    assert "leg_pain_physical_therapist" in fired and "goal_fewer_flare_ups" in fired
+    assert fired["clinician_fear_of_movement"].reason_clinician.startswith(
+        "Sam Lindqvist observed fear of movement"
+    )
+    assert "graded_exposure" in next(m for m in state.latest.proposal.modules if m.id == "cbt").focus
 
 
 def test_aishas_plan_is_held_by_her_open_safety_alert(demo: Session) -> None:
@@ -54,3 +61,5 @@ def test_aishas_plan_is_held_by_her_open_safety_alert(demo: Session) -> None:
     assert state.holds[0].reason.startswith("Open safety alert: PHQ-9 item 9")
     week = plans.this_week_for(demo, aisha)
     assert week.paused and week.next_task is None
+    # She is unsure about neurofeedback and has not agreed to it: her plan says where she can.
+    assert "consent_needed_neurofeedback" in [f.id for f in state.current.proposal.fired]
