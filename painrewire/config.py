@@ -195,6 +195,12 @@ class Settings(BaseSettings):
     def _refuse_default_secret_in_production(self) -> Settings:
         if self.environment == "production" and self.secret_key == DEVELOPMENT_SECRET:
             raise ValueError("PAINREWIRE_SECRET_KEY must be set to a long random value in production")
+        if self.environment == "production" and "base_url" not in self.model_fields_set:
+            raise ValueError(
+                "PAINREWIRE_BASE_URL must be set in production to the address patients and clinicians use "
+                "(such as https://painrewire.clinic.example): links in mail, calendar feeds and exported "
+                "identifiers are built from it"
+            )
         return self
 
     @property
