@@ -19,13 +19,13 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_production_without_a_base_url_is_refused_naming_the_setting() -> None:
     with pytest.raises(ValidationError, match="PAINREWIRE_BASE_URL must be set in production"):
-        Settings(_env_file=None)  # type: ignore[call-arg]
+        Settings(_env_file=None)
 
 
 def test_production_with_the_clinics_address_starts(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PAINREWIRE_BASE_URL", "https://painrewire.clinic.example")
 
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None)
 
     assert settings.base_url == "https://painrewire.clinic.example"
 
@@ -33,4 +33,4 @@ def test_production_with_the_clinics_address_starts(monkeypatch: pytest.MonkeyPa
 def test_development_keeps_the_local_default(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PAINREWIRE_ENVIRONMENT", "development")
 
-    assert Settings(_env_file=None).base_url == "http://127.0.0.1:8000"  # type: ignore[call-arg]
+    assert Settings(_env_file=None).base_url == "http://127.0.0.1:8000"
