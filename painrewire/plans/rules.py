@@ -1383,8 +1383,9 @@ def evaluate_rules(profile: AssessmentProfile, rules: RuleSet | None = None) -> 
 
     After the rules, whatever they asked for: a module the patient said no to is left out, and so is a module
     that needs a consent the patient has not given (`MODULE_CONSENT`), each with a reason that says so and
-    where to change it; rules whose only effect was to add it no longer show. Then the weekly practice is
-    capped (`cap_sessions`), with a reason giving the numbers when it trims the plan.
+    where to change it. The reasons of the rules that asked for it are not shown (they would speak of a module
+    the plan does not have); their other effects still apply. Then the weekly practice is capped
+    (`cap_sessions`), with a reason giving the numbers when it trims the plan.
     """
     rule_set = rules if rules is not None else load_rules()
     module_parts: dict[str, list[ModuleEffect]] = {}
@@ -1428,7 +1429,7 @@ def evaluate_rules(profile: AssessmentProfile, rules: RuleSet | None = None) -> 
     for module in left_out:
         del module_parts[module]
     disciplines -= {d for module in left_out for d in MODULE_DISCIPLINES.get(module, ())}
-    fired = [f for f, rule in zip(fired, applied, strict=True) if not _only_adds(rule, left_out)]
+    fired = [f for f, rule in zip(fired, applied, strict=True) if not _asks_for(rule, left_out)]
     modules = tuple(
         PlannedModule(
             id=module,
@@ -1536,16 +1537,23 @@ def _word(module: str, *, start: bool = False) -> str:
     return words[0].upper() + words[1:] if start else words
 
 
-def _only_adds(rule: Rule, left_out: Collection[str]) -> bool:
-    """Whether everything the rule did was to add modules that were left out (and their own disciplines)."""
-    if not rule.add_modules or any(e.module not in left_out for e in rule.add_modules):
-        return False
-    own = {d for m in left_out for d in MODULE_DISCIPLINES.get(m, ())}
+def _asks_for(rule: Rule, left_out: Collection[str]) -> bool:
+    """Whether the rule asked for a module that was left out: its reasons would speak of that module, so they
+    are not shown (its other effects, such as a discipline or a questionnaire, still apply)."""
+    return any(e.module in left_out for e in rule.add_modules)
+
+
+def _also_does(rule: Rule, module: str) -> bool:
+    """Whether the rule does more than add this module and the disciplines only that module needs."""
+    own = set(MODULE_DISCIPLINES.get(module, ()))
     return (
-        set(rule.add_disciplines) <= own
-        and rule.set_intensity is None
-        and not rule.repeat_questionnaires
-        and not (rule.hold or rule.flag_for_review or rule.stop or rule.quotes_evidence)
+        any(e.module != module for e in rule.add_modules)
+        or not set(rule.add_disciplines) <= own
+        or rule.set_intensity is not None
+        or bool(rule.repeat_questionnaires)
+        or rule.hold
+        or rule.flag_for_review
+        or rule.stop
     )
 
 
@@ -1558,7 +1566,10 @@ def _leave_out(
     for module in MODULES:
         if module not in module_parts:
             continue
-        asking = ", ".join(r.id for r in applied if any(e.module == module for e in r.add_modules))
+        asked = [r for r in applied if any(e.module == module for e in r.add_modules)]
+        asking = ", ".join(r.id for r in asked)
+        if any(_also_does(r, module) for r in asked):
+            asking += " (their other effects stay in the plan)"
         label = _word(module, start=True)
         if profile.preferences.choice(module) == "decline":
             left_out.append(module)

@@ -109,8 +109,12 @@ def test_declined_cbt_goes_but_the_rules_other_effects_stay(rules: RuleSet) -> N
         profile(scores=scores, preferences=Preferences(choices={"cbt": "decline"})), rules
     )
     assert proposal.modules == (PRT_CORE,)
-    assert "psychologist" in proposal.disciplines
-    assert "catastrophising_thought_records" in fired(proposal)  # it also adds the psychologist
+    assert "psychologist" in proposal.disciplines  # the rule's other effect stays
+    assert "catastrophising_thought_records" not in fired(proposal)  # its reason speaks of thought records
+    assert fired(proposal)["declined_cbt"].reason_clinician == (
+        "CBT left out: the patient said no to it on their preferences page. Rules that would have added it: "
+        "catastrophising_thought_records (their other effects stay in the plan)."
+    )
     assert fired(proposal)["declined_cbt"].reason_patient == (
         "CBT is not in your plan because you said no to it. You can change this on your preferences page."
     )
@@ -120,7 +124,8 @@ def test_declined_cbt_goes_but_the_rules_other_effects_stay(rules: RuleSet) -> N
 def test_declining_prt_leaves_no_module_and_asks_the_clinician_to_talk_it_through(rules: RuleSet) -> None:
     proposal = evaluate_rules(profile(preferences=Preferences(choices={"prt": "decline"})), rules)
     assert proposal.modules == () and proposal.end_week == 0
-    assert "declined_prt" in fired(proposal) and "prt_core" in fired(proposal)  # prt_core also adds a team
+    assert list(fired(proposal)) == ["standard_questionnaires", "declined_prt"]  # not "starts with PRT"
+    assert proposal.disciplines == ("pain_specialist",)  # prt_core's other effect stays
     assert proposal.review_reasons == (
         "No module is left once the patient's choices are respected: talk with them about the plan.",
     )
