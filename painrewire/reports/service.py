@@ -256,11 +256,12 @@ def render_html(report: ProgressReport) -> str:
 
 
 def render_pdf(report: ProgressReport) -> bytes:
-    """The report as PDF bytes (PDF/UA-style tagging is left to WeasyPrint's defaults)."""
+    """The report as a tagged PDF (PDF/UA-1): headings, paragraphs and tables carry their structure, the
+    document its language and title, so screen readers can follow it."""
     from weasyprint import CSS, HTML
 
     document = HTML(string=render_html(report), base_url=str(TEMPLATES))
-    pdf: bytes = document.write_pdf(stylesheets=[CSS(filename=str(STYLESHEET))])
+    pdf: bytes = document.write_pdf(stylesheets=[CSS(filename=str(STYLESHEET))], pdf_variant="pdf/ua-1")
     return pdf
 
 

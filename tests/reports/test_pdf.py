@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
@@ -136,3 +137,19 @@ class TestDownload:
         response = as_user(other_clinician, browser=True).get(f"/clinician/patients/{patient.id}/report.pdf")
         assert response.status_code == 404
         assert not response.content.startswith(b"%PDF")
+
+
+class TestAccessibility:
+    def test_the_report_is_a_tagged_pdf_screen_readers_can_follow(
+        self, session: Session, clinician: User
+    ) -> None:
+        seeded = seed_patient(session, clinician)
+        pdf = reports.clinician_report(
+            session, clinician, seeded.patient.id, clinic_name="Harbour Back Clinic"
+        )
+        catalog: Any = PdfReader(io.BytesIO(pdf)).root_object
+        assert catalog["/MarkInfo"]["/Marked"].value is True
+        structure = catalog["/StructTreeRoot"].get_object()
+        assert structure["/K"]  # the document's structure tree has content
+        assert catalog["/Lang"] == "en"
+        assert catalog["/ViewerPreferences"]["/DisplayDocTitle"].value is True
