@@ -47,10 +47,11 @@ def book_as_newcomer(page: Page, server: LiveServer, zone: str, *, weeks_ahead: 
         page.get_by_role("link", name="Later →").click()
         page.wait_for_load_state()
     first = slots.first
-    label = first.get_attribute("aria-label") or ""
+    # what a screen reader says: the visible and the visually hidden words
+    label = " ".join((first.text_content() or "").split())
     href = first.get_attribute("href") or ""
     starts_at = datetime.fromisoformat(parse_qs(urlparse(href).query)["start"][0])
-    clinician = label.rsplit(" with ", 1)[1]
+    clinician = (first.locator(".who").text_content() or "").strip().removeprefix("with ")
     local = starts_at.astimezone(ZoneInfo(zone))
     assert f"at {local:%H:%M %Z}" in label  # e.g. "Tuesday 08 December at 04:00 EST with Dr ..."
     first.click()
