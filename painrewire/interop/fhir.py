@@ -6,16 +6,25 @@ What is exported
 - ``Practitioner`` for each clinician the record refers to (care team, plan signer, appointments), so every
   reference resolves inside the Bundle.
 - ``QuestionnaireResponse`` for each completed questionnaire: one item per question (linkId = item number,
-  the item's neutral label as text, the answer as an integer; a declined item is listed without an
-  answer). ``questionnaire`` is ``http://loinc.org/q/<panel>`` where the instrument has a LOINC panel,
-  otherwise the clinic's own canonical URL ``<base_url>/fhir/Questionnaire/<instrument>``.
+  the item's neutral label as text; a declined item is listed without an answer). ``questionnaire`` is the
+  clinic's own canonical URL ``<base_url>/fhir/Questionnaire/<instrument>``, never a LOINC form
+  (``http://loinc.org/q/<panel>``): the Questionnaires LOINC publishes for its panels use their own linkIds
+  (LOINC question ids in some versions, ``/<item code>`` in others), so a response claiming one would be
+  rejected by a receiver checking it against the form. Where the instrument's items and answer list have
+  confirmed LOINC codes (PHQ-9, GAD-7: answer list LL358-3), the answer is a LOINC answer ``valueCoding``
+  (LA6568-5 ... LA6571-9) carrying its points in the ``ordinalValue`` extension; otherwise it is an integer.
+  The panel's LOINC code stays on the score Observation.
 - ``Observation`` (category ``survey``) for each completed questionnaire: the total score as
   ``valueQuantity``, its band as ``interpretation``, each subscale as a ``component``, ``derivedFrom`` the
   response. Codes are LOINC where the instrument definition gives a confirmed code (PHQ-9 44261-6, GAD-7
   70274-6, ODI 97909-6, PEG 91147-9, BPI interference 77565-0); nothing is invented. Where no LOINC code
-  exists (RMDQ, PCS, TSK-11, STarT Back, PSEQ, CSI, and every subscale but BPI interference) the code is in
+  exists (RMDQ, PCS, TSK-11, PSEQ, CSI, and every subscale but BPI interference and the STarT Back distress
+  subscore 91350-9) the code is in
   the clinic's local code system ``<base_url>/fhir/CodeSystem/painrewire-scores`` (codes ``<instrument>-total``
   and ``<instrument>-<subscale>``), which a receiving system can map.
+- A second ``Observation`` for the STarT Back risk level (LOINC 91352-5, low/medium/high as the LOINC answer
+  codes LA9194-7/LA8982-6/LA9193-9), derived from the response, beside its total score (91351-7) with the
+  distress subscore (91350-9) as a component.
 - ``CarePlan`` from the current signed plan: one activity per module with its weekly dose and duration.
 - ``Appointment`` for each appointment, with the patient and clinician as participants.
 - ``Flag`` for each safety alert: ``active`` while open, ``inactive`` once a clinician closed it; categories
@@ -63,6 +72,7 @@ OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-catego
 DATA_ABSENT = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
 FLAG_CATEGORY = "http://terminology.hl7.org/CodeSystem/flag-category"
 RISK_PROBABILITY = "http://terminology.hl7.org/CodeSystem/risk-probability"
+ORDINAL_VALUE = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
 RISK_DISPLAY = {
     RiskLevel.LOW: "Low likelihood",
     RiskLevel.MODERATE: "Moderate likelihood",
@@ -112,8 +122,7 @@ class ClinicSystems:
         return f"{self.root}/identifier/{kind}"
 
     def questionnaire(self, facts: InstrumentFacts) -> str:
-        if facts.loinc_panel:
-            return f"{LOINC}/q/{facts.loinc_panel}"
+        """The clinic's own Questionnaire: its linkIds are the item numbers this export writes."""
         return f"{self.root}/Questionnaire/{facts.id}"
 
 
@@ -196,6 +205,21 @@ def practitioner_resource(clinician: User, systems: ClinicSystems) -> dict[str, 
     return resource
 
 
+def _answer(facts: InstrumentFacts, number: int, value: int) -> dict[str, Any]:
+    """A LOINC answer code (with its points as ordinal value) where item and answer codes are confirmed."""
+    code = facts.answer_loinc.get(value) if number in facts.item_loinc else None
+    if code is None:
+        return {"valueInteger": value}
+    return {
+        "valueCoding": {
+            "extension": [{"url": ORDINAL_VALUE, "valueDecimal": value}],
+            "system": LOINC,
+            "code": code,
+            "display": facts.answer_labels.get(value, str(value)),
+        }
+    }
+
+
 def questionnaire_response_resource(
     response: QuestionnaireResponse, patient: Patient, systems: ClinicSystems
 ) -> dict[str, Any]:
@@ -208,7 +232,7 @@ def questionnaire_response_resource(
             "text": facts.item_labels.get(number, f"Item {number}"),
         }
         if answer is not None:
-            item["answer"] = [{"valueInteger": int(answer)}]
+            item["answer"] = [_answer(facts, number, int(answer))]
         elif number in declined:
             item["text"] += " (declined)"
         items.append(item)
@@ -279,6 +303,37 @@ def score_observation_resource(
     if components:
         resource["component"] = components
     return resource
+
+
+def risk_observation_resource(
+    response: QuestionnaireResponse, patient: Patient, systems: ClinicSystems
+) -> dict[str, Any] | None:
+    """The risk level (STarT Back low/medium/high) as its own coded Observation, where LOINC codes it."""
+    facts = instrument_facts(response.instrument_id)
+    code = facts.risk_loinc.get(response.band or "")
+    if facts.loinc_risk is None or code is None:
+        return None
+    text = f"{facts.short_name} risk level"
+    return {
+        "resourceType": "Observation",
+        "id": str(derived_id(response.id, "observation-risk")),
+        "status": "final",
+        "category": [
+            {
+                "coding": [{"system": OBSERVATION_CATEGORY, "code": "survey", "display": "Survey"}],
+                "text": "Survey",
+            }
+        ],
+        "code": {"coding": [{"system": LOINC, "code": facts.loinc_risk, "display": text}], "text": text},
+        "subject": {"reference": urn(patient.id), "display": patient.user.full_name},
+        "effectiveDateTime": _instant(response.completed_at),
+        "issued": _instant(response.completed_at),
+        "valueCodeableConcept": {
+            "coding": [{"system": LOINC, "code": code, "display": str(response.band).capitalize()}],
+            "text": str(response.band),
+        },
+        "derivedFrom": [{"reference": urn(response.id)}, {"reference": urn(observation_id(response))}],
+    }
 
 
 def care_plan_resource(
@@ -502,4 +557,7 @@ def questionnaire_resources(
     for response in responses:
         resources.append(questionnaire_response_resource(response, patient, systems))
         resources.append(score_observation_resource(response, patient, systems))
+        risk = risk_observation_resource(response, patient, systems)
+        if risk is not None:
+            resources.append(risk)
     return resources

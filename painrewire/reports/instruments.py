@@ -38,6 +38,12 @@ class InstrumentFacts:
     item_loinc: Mapping[int, str] = field(default_factory=dict)
     item_labels: Mapping[int, str] = field(default_factory=dict)
     subscale_loinc: Mapping[str, str] = field(default_factory=dict)
+    #: LOINC answer codes (LA...) by answer value, for items with a confirmed LOINC code.
+    answer_loinc: Mapping[int, str] = field(default_factory=dict)
+    answer_labels: Mapping[int, str] = field(default_factory=dict)
+    #: The LOINC code of the result band (STarT Back risk level) and its answer codes by band label.
+    loinc_risk: str | None = None
+    risk_loinc: Mapping[str, str] = field(default_factory=dict)
     subscale_names: Mapping[str, str] = field(default_factory=dict)
     higher_is_better: bool = False
     #: The total is a percentage (ODI), not a count of points.
@@ -73,6 +79,10 @@ def _facts(definition: Instrument) -> InstrumentFacts:
         item_loinc={i.number: i.loinc for i in definition.items if i.loinc},
         item_labels={i.number: i.label for i in definition.items},
         subscale_loinc=subscale_loinc,
+        answer_loinc=dict(definition.loinc.answers),
+        answer_labels={o.value: o.label for i in definition.items for o in i.options if i.loinc},
+        loinc_risk=definition.loinc.risk,
+        risk_loinc=dict(definition.loinc.risk_answers),
         subscale_names={s.id: s.label for s in definition.subscales},
         higher_is_better=definition.higher_is_better,
         total_is_percent=definition.total_method == "percent",

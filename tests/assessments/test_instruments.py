@@ -43,6 +43,7 @@ def test_loinc_codes_are_well_formed_and_unconfirmed_ones_are_kept_apart() -> No
         "odi": ("97908-8", "97909-6"),
         "phq9": ("44249-1", "44261-6"),
         "gad7": ("69737-5", "70274-6"),
+        "startback": ("91349-1", "91351-7"),
     }
     for definition in list_instruments():
         codes = definition.loinc
@@ -58,15 +59,26 @@ def test_loinc_codes_are_well_formed_and_unconfirmed_ones_are_kept_apart() -> No
     assert [i.loinc for i in phq.items] == [
         "44250-9",
         "44255-8",
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
+        "44259-0",
+        "44254-1",
+        "44251-7",
+        "44258-2",
+        "44252-5",
+        "44253-3",
         "44260-8",
     ]
     assert all(i.loinc for i in get_instrument("gad7").items)
+    # LL358-3: Not at all / Several days / More than half the days / Nearly every day.
+    answers = {0: "LA6568-5", 1: "LA6569-3", 2: "LA6570-1", 3: "LA6571-9"}
+    assert phq.loinc.answers == answers == get_instrument("gad7").loinc.answers
+    start = get_instrument("startback")
+    assert [i.loinc for i in start.items] == [
+        *("91340-0", "91341-8", "91342-6", "91343-4", "91344-2"),
+        *("91345-9", "91346-7", "91347-5", "91348-3"),
+    ]
+    assert [s.loinc for s in start.subscales] == ["91350-9"]
+    assert start.loinc.risk == "91352-5"
+    assert start.loinc.risk_answers == {"high": "LA9193-9", "medium": "LA8982-6", "low": "LA9194-7"}
 
 
 def test_items_carry_what_an_export_needs() -> None:

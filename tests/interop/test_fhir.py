@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from painrewire.accounts.models import AuditAction, AuditEvent, User
 from painrewire.assessments.instruments import INSTRUMENT_IDS, get_instrument
+from painrewire.assessments.scoring import score
 from painrewire.interop import fhir
 from painrewire.interop import service as exports
 from painrewire.patients.models import Patient
@@ -107,16 +108,27 @@ class TestBundle:
             assert obs["status"] == "final"
             assert obs["category"][0]["coding"][0]["code"] == "survey"
 
-    def test_phq9_uses_its_loinc_panel_and_total_code_with_the_band(
+    def test_phq9_answers_carry_loinc_answer_codes_and_the_total_its_loinc_code(
         self, bundle: dict[str, Any], seeded: Seeded
     ) -> None:
         qr = next(
             r for r in resources(bundle, "QuestionnaireResponse") if r["id"] == str(seeded.phq9_first.id)
         )
-        assert qr["questionnaire"] == "http://loinc.org/q/44249-1"
+        # Not the LOINC form (its published Questionnaires use other linkIds): the clinic's own, whose
+        # linkIds are the item numbers, and the answers as LOINC answer list LL358-3 codes.
+        assert qr["questionnaire"] == f"{BASE}/fhir/Questionnaire/phq9"
         assert qr["status"] == "completed"
-        assert [i["answer"][0]["valueInteger"] for i in qr["item"]] == [2, 2, 2, 2, 2, 2, 1, 2, 0]
         assert [i["linkId"] for i in qr["item"]] == [str(n) for n in range(1, 10)]
+        codings = [i["answer"][0]["valueCoding"] for i in qr["item"]]
+        assert [c["code"] for c in codings] == [
+            *["LA6570-1"] * 6,  # More than half the days (2)
+            "LA6569-3",  # Several days (1)
+            "LA6570-1",
+            "LA6568-5",  # Not at all (0)
+        ]
+        assert {c["system"] for c in codings} == {"http://loinc.org"}
+        assert codings[6]["display"] == "Several days"
+        assert [c["extension"][0]["valueDecimal"] for c in codings] == [2, 2, 2, 2, 2, 2, 1, 2, 0]
         obs = next(
             o for o in resources(bundle, "Observation") if o["derivedFrom"][0]["reference"].endswith(qr["id"])
         )
@@ -203,12 +215,60 @@ class TestCodesComeFromTheDefinitions:
             assert coding["system"] == SCORES and coding["code"] == f"{instrument_id}-total"
         qr = fhir.questionnaire_response_resource(stored, patient, systems)
         FhirQuestionnaireResponse.model_validate(qr)
-        expected = (
-            f"http://loinc.org/q/{definition.loinc.panel}"
-            if definition.loinc.panel
-            else f"{BASE}/fhir/Questionnaire/{instrument_id}"
+        assert qr["questionnaire"] == f"{BASE}/fhir/Questionnaire/{instrument_id}"
+        assert "loinc.org/q/" not in str(qr)
+
+    @pytest.mark.parametrize(
+        ("answers", "total", "distress", "risk", "risk_code"),
+        [
+            # Items 1-8 agree = 1; item 9 "extremely" (4) counts 1: total 7, distress (items 5-9) 5: high.
+            ([1, 1, 0, 0, 1, 1, 1, 1, 4], 7, 5, "high", "LA9193-9"),
+            # Total 6 (item 9 "very much" counts 1), distress 0+0+0+1+1 = 2: medium.
+            ([1, 1, 1, 1, 0, 0, 0, 1, 3], 6, 2, "medium", "LA8982-6"),
+            # Total 2: low whatever the distress subscore.
+            ([1, 0, 0, 0, 0, 0, 0, 0, 3], 2, 1, "low", "LA9194-7"),
+        ],
+    )
+    def test_start_back_exports_total_distress_and_risk_level_with_loinc_codes(
+        self,
+        session: Session,
+        patient: Patient,
+        answers: list[int],
+        total: int,
+        distress: int,
+        risk: str,
+        risk_code: str,
+    ) -> None:
+        result = score("startback", answers)
+        assert (result.total, result.subscales, result.band) == (total, {"psychosocial": distress}, risk)
+        stored = response(
+            patient,
+            "startback",
+            date(2026, 5, 1),
+            list(answers),
+            total=float(total),
+            band=risk,
+            subscales={"psychosocial": float(distress)},
         )
-        assert qr["questionnaire"] == expected
+        session.add(stored)
+        session.flush()
+        found = fhir.questionnaire_resources([stored], patient, fhir.ClinicSystems(BASE))
+        [qr, score_obs, risk_obs] = found
+        for obs in (score_obs, risk_obs):
+            Observation.model_validate(obs)
+        assert qr["questionnaire"] == f"{BASE}/fhir/Questionnaire/startback"
+        assert score_obs["code"]["coding"][0]["code"] == "91351-7"
+        assert score_obs["valueQuantity"]["value"] == total
+        [component] = score_obs["component"]
+        assert component["code"]["coding"][0]["system"] == "http://loinc.org"
+        assert component["code"]["coding"][0]["code"] == "91350-9"
+        assert component["valueQuantity"]["value"] == distress
+        assert risk_obs["code"]["coding"] == [
+            {"system": "http://loinc.org", "code": "91352-5", "display": "STarT Back risk level"}
+        ]
+        assert risk_obs["valueCodeableConcept"]["coding"][0]["code"] == risk_code
+        assert risk_obs["valueCodeableConcept"]["text"] == risk
+        assert risk_obs["derivedFrom"][0]["reference"] == f"urn:uuid:{stored.id}"
 
     def test_unconfirmed_codes_are_never_exported(self, bundle: dict[str, Any]) -> None:
         unconfirmed = {code for i in INSTRUMENT_IDS for code in get_instrument(i).loinc.unconfirmed.values()}

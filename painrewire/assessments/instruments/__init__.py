@@ -173,6 +173,11 @@ class LoincCodes:
     total: str | None = None
     subscales: Mapping[str, str] = field(default_factory=dict)
     answer_list: str | None = None
+    #: The answer list's LOINC answer codes (LA...), by answer value.
+    answers: Mapping[int, str] = field(default_factory=dict)
+    #: The code of the result band (STarT Back risk level) and its answer codes by band label.
+    risk: str | None = None
+    risk_answers: Mapping[str, str] = field(default_factory=dict)
     unconfirmed: Mapping[str, str] = field(default_factory=dict)
     note: str = ""
 
@@ -314,11 +319,26 @@ def _loinc(raw: Mapping[str, Any], where: str) -> LoincCodes:
     unconfirmed = {
         str(k): str(code(v, f"unconfirmed {k}")) for k, v in (raw.get("unconfirmed") or {}).items()
     }
+
+    def answer_code(value: Any, key: str) -> str:
+        text = str(value)
+        number, _, check = text.removeprefix("LA").partition("-")
+        if not (text.startswith("LA") and number.isdigit() and check.isdigit() and len(check) == 1):
+            raise _problem(where, f"loinc {key} {text!r} is not a LOINC answer code")
+        return text
+
+    answers = {int(k): answer_code(v, f"answer {k}") for k, v in (raw.get("answers") or {}).items()}
+    risk_answers = {
+        str(k): answer_code(v, f"risk answer {k}") for k, v in (raw.get("risk_answers") or {}).items()
+    }
     return LoincCodes(
         panel=code(raw.get("panel"), "panel"),
         total=code(raw.get("total"), "total"),
         subscales=subscales,
         answer_list=raw.get("answer_list"),
+        answers=answers,
+        risk=code(raw.get("risk"), "risk"),
+        risk_answers=risk_answers,
         unconfirmed=unconfirmed,
         note=str(raw.get("note") or ""),
     )
