@@ -2,12 +2,33 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime, time
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, WithJsonSchema
 
 from painrewire.notifications.models import ReminderChannel
+
+CLOCK = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+
+
+def _clock(value: Any) -> Any:
+    if isinstance(value, str) and not re.fullmatch(CLOCK, value):
+        raise ValueError(f"give a time on the clock as HH:MM, such as 22:00; got {value!r}")
+    if isinstance(value, time) and value.tzinfo is not None:
+        raise ValueError("give a time on the clock without a zone; the person's own zone applies")
+    return value
+
+
+#: A time on a person's own clock, "22:00" (no zone, no seconds), read and written as such.
+ClockTime = Annotated[
+    time,
+    BeforeValidator(_clock),
+    PlainSerializer(lambda value: value.strftime("%H:%M"), return_type=str),
+    WithJsonSchema({"type": "string", "pattern": CLOCK, "examples": ["22:00"]}),
+]
 
 
 class PreferencesRead(BaseModel):
@@ -16,9 +37,9 @@ class PreferencesRead(BaseModel):
     appointment: ReminderChannel
     diary: ReminderChannel
     questionnaire: ReminderChannel
-    diary_time: time
-    quiet_start: time | None
-    quiet_end: time | None
+    diary_time: ClockTime
+    quiet_start: ClockTime | None
+    quiet_end: ClockTime | None
     timezone: str
 
 
@@ -30,9 +51,9 @@ class PreferencesUpdate(BaseModel):
     appointment: ReminderChannel | None = None
     diary: ReminderChannel | None = None
     questionnaire: ReminderChannel | None = None
-    diary_time: time | None = None
-    quiet_start: time | None = None
-    quiet_end: time | None = None
+    diary_time: ClockTime | None = None
+    quiet_start: ClockTime | None = None
+    quiet_end: ClockTime | None = None
 
 
 class FailedEmailRead(BaseModel):

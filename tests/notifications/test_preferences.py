@@ -102,7 +102,7 @@ class TestQuietHours:
         now = utcnow().astimezone(LONDON)
         start = (now - timedelta(hours=1)).time().replace(second=0, microsecond=0)
         end = (now + timedelta(hours=1)).time().replace(second=0, microsecond=0)
-        prefer(session, clinician, quiet_start=start.isoformat(), quiet_end=end.isoformat())
+        prefer(session, clinician, quiet_start=f"{start:%H:%M}", quiet_end=f"{end:%H:%M}")
         later = notifications.enqueue_email(
             session,
             kind="message",
@@ -348,7 +348,7 @@ class TestPreferencePages:
             "appointment": "email",
             "diary": "off",
             "questionnaire": "email",
-            "diary_time": "19:00:00",
+            "diary_time": "19:00",
             "quiet_start": None,
             "quiet_end": None,
             "timezone": "Europe/London",
@@ -364,7 +364,7 @@ class TestPreferencePages:
             json={"diary": "in_app", "quiet_start": "21:00", "quiet_end": "06:30"},
         )
         assert ok.status_code == 200
-        assert ok.json()["diary"] == "in_app" and ok.json()["quiet_end"] == "06:30:00"
+        assert ok.json()["diary"] == "in_app" and ok.json()["quiet_end"] == "06:30"
         cleared = api.patch("/api/v1/account/notifications", json={"quiet_start": None, "quiet_end": None})
         assert cleared.json()["quiet_start"] is None
 
