@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
+from painrewire import validation
 from painrewire.accounts.models import AuditAction, Role, User
 from painrewire.assessments import service as assessments
 from painrewire.assessments.models import AlertKind, Intake, SafetyAlert
@@ -257,7 +258,11 @@ def _laterality(session: Session, patient: Patient) -> LateralityResult | None:
 
 
 def _neurofeedback(session: Session, patient: Patient) -> NeurofeedbackResult | None:
-    """Completed, real (not sham) neurofeedback sessions and their mean reward rate."""
+    """Completed, real (not sham) neurofeedback sessions and their mean reward rate.
+
+    Sessions of a series still blinded are left out altogether, real ones too: a count that rose only after
+    the real sessions would tell the patient and the care team which of the series' sessions were sham.
+    """
     from painrewire.neurofeedback.models import NeurofeedbackSession, SessionStatus
 
     done = list(
@@ -266,6 +271,7 @@ def _neurofeedback(session: Session, patient: Patient) -> NeurofeedbackResult | 
                 NeurofeedbackSession.patient_id == patient.id,
                 NeurofeedbackSession.status == SessionStatus.COMPLETED,
                 NeurofeedbackSession.sham.is_(False),
+                NeurofeedbackSession.blinded.is_(False),
             )
         )
     )
@@ -456,6 +462,10 @@ def propose(
     return _add_version(session, actor, patient, proposal, reason=reason, starts_on=starts_on)
 
 
+#: A plan's start day may be moved at most this far from today, either way.
+MAX_START_SHIFT_DAYS = 366
+
+
 def edit(session: Session, actor: User, patient_id: uuid.UUID, data: PlanEdit) -> PlanVersion:
     """Make a new version from the newest one with a clinician's changes: modules and how often, the
     disciplines, the questionnaires and when, the intensity or the start day, and why."""
@@ -514,6 +524,16 @@ def edit(session: Session, actor: User, patient_id: uuid.UUID, data: PlanEdit) -
         rules_version=old.rules_version,
     )
     starts_on = data.starts_on or latest.starts_on
+    if data.starts_on is not None:
+        today = local_today(patient)
+        validation.check_day(
+            data.starts_on,
+            field="starts_on",
+            earliest=validation.add_days(today, -MAX_START_SHIFT_DAYS),
+            latest=validation.add_days(today, MAX_START_SHIFT_DAYS),
+            earliest_reason="a year ago: choose a start within a year of today",
+            latest_reason="a year from today: choose a start within a year of today",
+        )
     if proposal == old and starts_on == latest.starts_on:
         raise InvalidInput(f"Nothing changed from version {latest.number}.", field="modules")
     return _add_version(session, actor, patient, proposal, reason=data.reason.strip(), starts_on=starts_on)

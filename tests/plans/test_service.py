@@ -77,7 +77,7 @@ class TestPropose:
         )
         assert (
             version.change_reason
-            == "Proposed by the clinic's rules (version 2025-1) from the current assessment."
+            == "Proposed by the clinic's rules (version 2026-1) from the current assessment."
         )
         fired = {f["id"]: f for f in version.content["fired"]}
         # Pain for 52 weeks, average pain 6 last week (the intake), cleared by a pain specialist: like the
