@@ -12,6 +12,7 @@ from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import yaml
 from fastapi import Request
@@ -30,7 +31,7 @@ from painrewire.assessments.models import QuestionnaireResponse, SafetyAlert
 from painrewire.assessments.schemas import IntakeCreate, Onset, PainLocation
 from painrewire.config import Settings, get_settings
 from painrewire.db import utcnow
-from painrewire.errors import Conflict, InvalidInput
+from painrewire.errors import Conflict, InvalidInput, NotFound
 from painrewire.patients import access
 from painrewire.patients import service as patients
 from painrewire.patients.models import Patient
@@ -218,6 +219,7 @@ def questionnaires(
         "assessments/questionnaires.html",
         {
             "has_intake": assessments.latest_intake_for(session, patient) is not None,
+            "today": utcnow().astimezone(ZoneInfo(patient.timezone)).date(),
             "open_requests": [(a, shown[a.instrument_id]) for a in requests if a.instrument_id in shown],
             "baseline": [
                 d
@@ -527,15 +529,41 @@ async def acknowledge_alert(
 # --- home panels ----------------------------------------------------------------------------------------
 
 
+def _requests_for_patient(session: Session, patient: Patient) -> list[dict[str, Any]]:
+    """The open requests as the patient reads them: who fills each in, when it is due, and whether that day
+    has passed where the patient lives."""
+    today = utcnow().astimezone(ZoneInfo(patient.timezone)).date()
+    text_dir = get_settings().instrument_text_dir
+    rows = []
+    for assignment in assessments.open_assignments(session, patient):
+        try:
+            shown = assessments.displayed_instrument(assignment.instrument_id, text_dir)
+        except NotFound:
+            continue
+        due = assignment.due_on
+        rows.append(
+            {
+                "name": shown.instrument.name,
+                "href": f"/patient/questionnaires/{shown.instrument.id}",
+                "by_patient": shown.fillable_by_patient,
+                "due_on": due,
+                "days_overdue": (today - due).days if due is not None and due < today else 0,
+            }
+        )
+    return rows
+
+
 @panels.patient_home_panel
 def _patient_panel(session: Session, user: User, patient: Patient) -> panels.Panel:
+    requests = _requests_for_patient(session, patient)
     return panels.Panel(
         title="Your assessment",
         template="assessments/_patient_panel.html",
         context={
             "alerts": assessments.safety_hold(session, patient.id),
             "has_intake": assessments.latest_intake_for(session, patient) is not None,
-            "open_requests": assessments.open_assignments(session, patient),
+            "open_requests": requests,
+            "yours": [r for r in requests if r["by_patient"]],
         },
         order=1,
     )

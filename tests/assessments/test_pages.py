@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
@@ -230,6 +231,29 @@ class TestQuestionnaires:
         for instrument_id in ("peg", "phq9", "gad7"):
             assert f'href="/patient/questionnaires/{instrument_id}"' in page
         assert 'href="/patient/questionnaires/odi"' not in page
+
+    def test_home_says_who_fills_each_request_in_and_which_are_overdue(
+        self, as_user: Browser, session: Session, patient: Patient, clinician: User
+    ) -> None:
+        browser = as_user(patient.user, browser=True)
+        browser.post("/patient/intake", data=intake_form())
+        today = datetime.now(ZoneInfo(patient.timezone)).date()
+        pcs = assessments.assign(session, clinician, patient.id, "pcs", due_on=today)
+        pcs.due_on = today - timedelta(days=16)  # asked for weeks ago, and the day has passed
+        assessments.assign(session, clinician, patient.id, "gad7", due_on=today + timedelta(days=3))
+        session.commit()
+        home = " ".join(browser.get("/patient").text.split())
+        assert "Fill them in" not in home
+        pcs_row = home.split("Pain Catastrophizing Scale", 1)[1].split("</li>", 1)[0]
+        assert "your care team fills this in with you at a visit" in pcs_row
+        assert "overdue" in pcs_row and "16 days ago" in pcs_row
+        gad = home.split("Generalized Anxiety Disorder", 1)[1].split("</li>", 1)[0]
+        assert "you fill this in" in gad and "overdue" not in gad
+        assert f"by {today + timedelta(days=3):%d %b %Y}" in gad
+        assert 'href="/patient/questionnaires/gad7">Fill it in</a>' in home
+        listed = " ".join(browser.get("/patient/questionnaires").text.split())
+        pcs_listed = listed.split("Pain Catastrophizing Scale", 1)[1]
+        assert 'overdue</span> <span class="muted">was due' in pcs_listed
 
     def test_item_9_cannot_be_declined_but_the_others_can(self, as_user: Browser, patient: Patient) -> None:
         page = as_user(patient.user, browser=True).get("/patient/questionnaires/phq9").text
