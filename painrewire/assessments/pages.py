@@ -24,7 +24,7 @@ from starlette.datastructures import FormData
 
 from painrewire.accounts import service as accounts
 from painrewire.accounts.models import Role, User
-from painrewire.assessments import alerts, red_flags
+from painrewire.assessments import alerts, plain, red_flags
 from painrewire.assessments import service as assessments
 from painrewire.assessments.instruments import Instrument, list_instruments
 from painrewire.assessments.models import QuestionnaireResponse, SafetyAlert
@@ -229,6 +229,7 @@ def questionnaires(
             "done": [(shown[i].instrument, r) for i, r in latest.items() if i in shown],
             "on_hold": bool(assessments.safety_hold(session, patient.id)),
             "done_now": shown.get(request.query_params.get("done", "")),
+            "plain_line": plain.plain_line,
         },
     )
 
