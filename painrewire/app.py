@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from painrewire import __version__
 from painrewire.config import Settings, get_settings
 from painrewire.db import get_engine, session_factory
-from painrewire.web import errors
+from painrewire.web import errors, openapi
 from painrewire.web.middleware import SecurityMiddleware
 
 PACKAGE_DIR = Path(__file__).parent
@@ -66,6 +66,7 @@ def create_app(settings: Settings | None = None, *, sessions: sessionmaker[Sessi
         app.mount(url, StaticFiles(directory=folder), name=url.strip("/").replace("/", "-"))
     for router in _routers():
         app.include_router(router)
+    openapi.install(app)
 
     @app.get("/healthz", tags=["health"], summary="Is the service up and its database reachable?")
     def healthz() -> JSONResponse:
