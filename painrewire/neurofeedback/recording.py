@@ -17,7 +17,8 @@ the gap). Annotations are the session's events: ``signal_check``, ``baseline``, 
 (the condition of baseline and training), ``lost_samples:<n>``, ``note:<text>``, ``sham``, ``override:<...>``.
 
 EDF+ limits that shape this module (EDFlib, which pyedflib wraps): an annotation's text holds at most 40
-bytes (longer notes are split into consecutive annotations 0.1 ms apart); a file holds at most 64
+bytes (longer notes are split into consecutive annotations 0.1 ms apart, and ``join_pieces`` puts them back
+together: ``read_recording`` and the BIDS ``events.tsv`` give each event whole); a file holds at most 64
 annotations per data record (records are shortened when a session has more events than that); the last
 data record is padded with the last value (an ``end_of_recording`` annotation marks the true end).
 """
@@ -33,7 +34,7 @@ import shutil
 import threading
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -358,6 +359,46 @@ def _split_text(text: str) -> list[str]:
     return pieces
 
 
+def join_pieces(events: Iterable[tuple[float, float, str]]) -> list[tuple[float, float, str]]:
+    """Events as they were annotated: the pieces ``_split_text`` cut a long text into, joined again.
+
+    A piece continues the one before it when it follows 0.1 ms later with the same duration and the one before
+    was full (within one UTF-8 character of ``ANNOTATION_BYTES``): events of a recording are at least a sample
+    apart, so no two real events look like that.
+    """
+    joined: list[tuple[float, float, str]] = []
+    last_piece = ""
+    last_onset = float("-inf")
+    for onset, duration, text in sorted(events, key=lambda e: e[0]):
+        continues = (
+            joined
+            and abs(onset - last_onset - 1e-4) < 3e-5
+            and abs(duration - joined[-1][1]) < 1e-6
+            and len(last_piece.encode("utf-8")) > ANNOTATION_BYTES - 4
+        )
+        if continues:
+            first_onset, first_duration, head = joined[-1]
+            joined[-1] = (first_onset, first_duration, head + text)
+        else:
+            joined.append((onset, duration, text))
+        last_piece, last_onset = text, onset
+    return joined
+
+
+def _joined_annotations(raw: Any) -> Any:
+    """``raw``'s annotations with long texts whole again (see ``join_pieces``)."""
+    import mne
+
+    annotations = raw.annotations
+    events = join_pieces(zip(annotations.onset, annotations.duration, annotations.description, strict=True))
+    return mne.Annotations(
+        onset=[e[0] for e in events],
+        duration=[e[1] for e in events],
+        description=[e[2] for e in events],
+        orig_time=annotations.orig_time,
+    )
+
+
 def _record_samples(sfreq: float) -> tuple[float, int]:
     """The shortest data record duration up to 1 s holding a whole number of samples (or longer if none)."""
     for seconds in (1.0, 2.0, 4.0, 5.0, 10.0, 20.0, 50.0):
@@ -461,10 +502,12 @@ def _header_flags(header: dict[str, Any]) -> str:
 
 
 def read_recording(path: str | Path) -> Any:
-    """Read a recording back through MNE (``mne.io.Raw``, preloaded)."""
+    """Read a recording back through MNE (``mne.io.Raw``, preloaded), each event whole."""
     import mne
 
-    return mne.io.read_raw(str(path), preload=True, verbose="error")
+    raw = mne.io.read_raw(str(path), preload=True, verbose="error")
+    raw.set_annotations(_joined_annotations(raw))
+    return raw
 
 
 def recording_flags(path: str | Path) -> dict[str, Any]:
@@ -501,13 +544,18 @@ def export_bids(
 ) -> Path:
     """Export a recording to a BIDS dataset with mne-bids; returns the path of the EEG file written.
 
-    ``line_freq`` (required by BIDS) defaults to the one in the recording's header.
+    ``line_freq`` (required by BIDS) defaults to the one in the recording's header. ``events.tsv`` holds each
+    event whole (the EDF+ file keeps a long text in 40-byte pieces), and the channels that failed the signal
+    check before training are ``bad`` in ``channels.tsv``, with the reason as their status description.
     """
     import mne
     import mne_bids
 
     # Not preloaded: mne-bids then copies the EDF file as it is, instead of re-exporting it.
     raw = mne.io.read_raw(str(edf_path), preload=False, verbose="error")
+    raw.set_annotations(_joined_annotations(raw))
+    failed = failed_check_channels(raw.annotations.description)
+    raw.info["bads"] = [name for name in raw.ch_names if name in failed]
     freq = line_freq if line_freq is not None else recording_flags(edf_path)["line_freq"]
     if freq is None:
         raise RecordingError("BIDS needs the mains frequency; pass line_freq=50 or 60")
@@ -516,4 +564,35 @@ def export_bids(
         subject=subject, session=session, task=task, datatype="eeg", root=str(bids_root)
     )
     mne_bids.write_raw_bids(raw, bids_path, format="auto", overwrite=overwrite, verbose="error")
+    if raw.info["bads"]:
+        _describe_bad_channels(bids_path.copy().update(suffix="channels", extension=".tsv").fpath)
     return Path(str(bids_path.fpath))
+
+
+#: Why a channel is ``bad`` in ``channels.tsv``.
+FAILED_CHECK = "failed the signal check before training"
+
+
+def failed_check_channels(descriptions: Iterable[str]) -> set[str]:
+    """The channels the last ``signal_check:fail:<channels>`` annotation names."""
+    failed: set[str] = set()
+    for text in descriptions:
+        if text.startswith("signal_check:"):
+            result = text.removeprefix("signal_check:")
+            failed = set(result.removeprefix("fail:").split(",")) if result.startswith("fail:") else set()
+    return failed
+
+
+def _describe_bad_channels(channels_tsv: Any) -> None:
+    path = Path(str(channels_tsv))
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split("\t")
+    if "status_description" not in header:
+        header.append("status_description")
+        lines = ["\t".join(header)] + [line + "\tn/a" for line in lines[1:]]
+    status, described = header.index("status"), header.index("status_description")
+    rows = [line.split("\t") for line in lines[1:]]
+    for row in rows:
+        if row[status] == "bad":
+            row[described] = FAILED_CHECK
+    path.write_text("\n".join(["\t".join(header)] + ["\t".join(r) for r in rows]) + "\n", encoding="utf-8")

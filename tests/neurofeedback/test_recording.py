@@ -15,6 +15,7 @@ from painrewire.neurofeedback.recording import (
     SessionRecorder,
     edf_limit,
     export_bids,
+    join_pieces,
     read_recording,
     recording_flags,
     recover_recording,
@@ -99,19 +100,34 @@ def test_every_event_survives_even_more_than_one_per_data_record(tmp_path: Path)
     assert_allclose(sorted(a["onset"] for a in rewards), np.arange(400) * 0.0125, atol=1e-4)
 
 
-def test_a_long_note_is_split_into_pieces_edf_can_hold(tmp_path: Path) -> None:
-    note = "note:" + "Patient reports less back pain than last week, mild headache after block 2 (ü)."
+LONG_NOTE = "note:" + "Patient reports less back pain than last week, mild headache after block 2 (ü)."
+
+
+def test_a_long_note_is_stored_in_pieces_edf_can_hold_and_read_back_whole(tmp_path: Path) -> None:
     recorder = SessionRecorder(tmp_path / "note.edf", NAMES, SFREQ)
     recorder.append(_signals(seconds=3.0))
-    recorder.annotate(1.5, 0.0, note)
-    raw = read_recording(recorder.close())
-    pieces = [
-        a["description"]
-        for a in sorted(raw.annotations, key=lambda a: a["onset"])
-        if 1.5 <= a["onset"] < 1.51
-    ]
-    assert "".join(pieces) == note
+    recorder.annotate(1.0, 0.0, "reward")
+    recorder.annotate(1.5, 0.0, LONG_NOTE)
+    recorder.annotate(1.504, 0.0, "reward")
+    path = recorder.close()
+    reader = pyedflib.EdfReader(str(path))
+    try:
+        onsets, _, texts = reader.readAnnotations()
+    finally:
+        reader.close()
+    pieces = [str(t) for o, t in zip(onsets, texts, strict=True) if 1.5 <= o < 1.501]
+    assert len(pieces) == 3 and "".join(pieces) == LONG_NOTE
     assert all(len(p.encode("utf-8")) <= 40 for p in pieces)
+    raw = read_recording(path)
+    events = [(round(a["onset"], 4), a["description"]) for a in raw.annotations]
+    assert events[:3] == [(1.0, "reward"), (1.5, LONG_NOTE), (1.504, "reward")]
+
+
+def test_short_events_a_tenth_of_a_millisecond_apart_stay_apart() -> None:
+    assert join_pieces([(1.0, 0.0, "reward"), (1.0001, 0.0, "reward")]) == [
+        (1.0, 0.0, "reward"),
+        (1.0001, 0.0, "reward"),
+    ]
 
 
 def test_a_sham_session_says_so_in_the_header_and_an_annotation(tmp_path: Path) -> None:
@@ -196,6 +212,35 @@ def test_export_to_bids_gives_a_dataset_mne_bids_reads(tmp_path: Path) -> None:
     )
     assert raw.info["line_freq"] == 50.0 and raw.ch_names == NAMES
     assert "baseline" in set(raw.annotations.description)
+
+
+def _bids_tsv(root: Path, suffix: str) -> list[dict[str, str]]:
+    [path] = root.rglob(f"*_{suffix}.tsv")
+    header, *rows = path.read_text(encoding="utf-8").splitlines()
+    return [dict(zip(header.split("\t"), row.split("\t"), strict=True)) for row in rows]
+
+
+def test_bids_events_hold_a_long_note_whole_and_failed_channels_are_bad(tmp_path: Path) -> None:
+    import mne_bids
+
+    recorder = SessionRecorder(tmp_path / "s.edf", NAMES, SFREQ, line_freq=50.0)
+    recorder.append(_signals(seconds=3.0))
+    recorder.annotate(0.0, 1.0, "signal_check:fail:C4")
+    recorder.annotate(1.5, 0.0, LONG_NOTE)
+    export_bids(recorder.close(), tmp_path / "bids", subject="01", session="03", task="nfb")
+
+    events = _bids_tsv(tmp_path / "bids", "events")
+    assert [e["trial_type"] for e in events if e["trial_type"].startswith("note:")] == [LONG_NOTE]
+    channels = {c["name"]: c for c in _bids_tsv(tmp_path / "bids", "channels")}
+    assert channels["C4"]["status"] == "bad"
+    assert channels["C4"]["status_description"] == "failed the signal check before training"
+    assert channels["Fz"]["status"] == channels["Cz"]["status"] == "good"
+    raw = mne_bids.read_raw_bids(
+        mne_bids.BIDSPath(subject="01", session="03", task="nfb", datatype="eeg", root=tmp_path / "bids"),
+        verbose="error",
+    )
+    assert raw.info["bads"] == ["C4"]
+    assert LONG_NOTE in set(raw.annotations.description)
 
 
 def test_export_to_bids_needs_the_mains_frequency(tmp_path: Path) -> None:
