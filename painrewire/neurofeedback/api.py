@@ -39,7 +39,7 @@ from painrewire.neurofeedback.schemas import (
     Unblind,
 )
 from painrewire.patients import access
-from painrewire.web.deps import CurrentClinician, CurrentUser, SessionDep
+from painrewire.web.deps import CurrentClinician, CurrentUser, SessionDep, SettingsDep
 from painrewire.web.routing import api_router, error_responses
 
 
@@ -254,6 +254,28 @@ def download_bids(session_id: uuid.UUID, user: CurrentClinician, session: Sessio
         data,
         media_type="application/zip",
         headers={"Content-Disposition": f'attachment; filename="{recording_name(row)}-bids.zip"'},
+    )
+
+
+@router.get(
+    "/neurofeedback/sessions/{session_id}/bids-research.zip",
+    summary="Download a de-identified BIDS copy for research: dates shifted, a research subject label, "
+    "no free text, the clinic as author",
+    responses={
+        **ERRORS,
+        200: {"content": {"application/zip": {}}, "description": "De-identified BIDS dataset"},
+    },
+)
+def download_bids_research(
+    session_id: uuid.UUID, user: CurrentClinician, session: SessionDep, settings: SettingsDep
+) -> Response:
+    _, data = service.bids_research_zip(
+        session, user, session_id, secret=settings.secret_key, clinic_name=settings.clinic_name
+    )
+    return Response(
+        data,
+        media_type="application/zip",
+        headers={"Content-Disposition": 'attachment; filename="neurofeedback-research-bids.zip"'},
     )
 
 

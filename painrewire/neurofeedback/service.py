@@ -473,6 +473,65 @@ def bids_zip(session: Session, actor: User, session_id: uuid.UUID) -> tuple[Neur
     return row, buffer.getvalue()
 
 
+#: The terms a de-identified dataset is shared under (BIDS ``License``): the clinic's, not an open licence.
+RESEARCH_LICENCE = (
+    "Restricted: de-identified clinical data, shared only under the clinic's data-sharing agreement; "
+    "no attempt to re-identify, no onward sharing"
+)
+
+
+def bids_research_zip(
+    session: Session, actor: User, session_id: uuid.UUID, *, secret: str, clinic_name: str
+) -> tuple[NeurofeedbackSession, bytes]:
+    """A de-identified BIDS copy for research, beside the clinical one (``bids_zip``).
+
+    As the research CSV does (``painrewire.interop.research``): every date moves by the patient's secret shift
+    and the subject label is the patient's research id (letters and digits only, as BIDS labels are), which
+    nobody can turn back into the patient without the clinic's secret key. The EDF+ header holds no patient
+    code and the events no free text (notes are left out; an override keeps only that it happened).
+    ``dataset_description.json`` names the clinic as author and the terms it is shared under.
+    """
+    from painrewire.interop.research import date_shift, research_id
+    from painrewire.neurofeedback.recording import DatasetDescription, deidentified_edf, export_bids
+
+    _clinician(actor)
+    row = get_session(session, actor, session_id, action=AuditAction.EXPORT, resource_type="nfb_recording")
+    _not_blinded(row)
+    data = _edf_bytes(session, row)
+    shift = date_shift(secret, row.patient_id)
+    with tempfile.TemporaryDirectory(prefix="painrewire-bids-") as folder:
+        clinical = Path(folder) / "clinical.edf"
+        clinical.write_bytes(data)
+        edf = deidentified_edf(clinical, Path(folder) / "recording.edf", shift=shift)
+        root = Path(folder) / "bids"
+        export_bids(
+            edf,
+            root,
+            subject=research_id(secret, row.patient_id).replace("-", ""),
+            session=f"{row.created_at + shift:%Y%m%d}{derived_label(secret, row.id)}",
+            line_freq=row.line_freq,
+            description=DatasetDescription(
+                name=f"{clinic_name} neurofeedback recording (de-identified)",
+                authors=(clinic_name,),
+                licence=RESEARCH_LICENCE,
+            ),
+        )
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in sorted(root.rglob("*")):
+                if path.is_file():
+                    archive.write(path, Path("bids") / path.relative_to(root))
+    return row, buffer.getvalue()
+
+
+def derived_label(secret: str, session_id: uuid.UUID) -> str:
+    """Four hex digits that tell a patient's sessions apart without being the session's id."""
+    import hashlib
+    import hmac
+
+    return hmac.new(secret.encode(), f"bids-session:{session_id}".encode(), hashlib.sha256).hexdigest()[:4]
+
+
 def bids_session_label(row: NeurofeedbackSession) -> str:
     return f"{row.created_at:%Y%m%d}{row.id.hex[:4]}"
 
