@@ -17,7 +17,7 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 
 NAV: dict[Role | None, list[tuple[str, str]]] = {
     None: [("/", "Home"), ("/book", "Book now"), ("/login", "Log in"), ("/signup", "Sign up")],
-    Role.PATIENT: [("/patient", "Today"), ("/patient/record", "My record")],
+    Role.PATIENT: [("/patient", "Home"), ("/patient/record", "My record")],
     Role.CLINICIAN: [("/clinician", "Caseload"), ("/clinician/patients/new", "New patient")],
     Role.ADMIN: [
         ("/admin", "Accounts"),
@@ -25,6 +25,20 @@ NAV: dict[Role | None, list[tuple[str, str]]] = {
         ("/admin/audit", "Audit log"),
     ],
 }
+
+
+#: The patient's short menu: what a patient uses most days. Every other page they can open is under "More"
+#: (and linked from the home page), so the menu fits one row and a phone screen.
+PATIENT_MENU = ("/patient", "/patient/today", "/patient/diary", "/patient/messages", "/patient/appointments")
+
+
+def menus(role: Role | None) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The role's menu, and what sits under "More" (only patients have a "More")."""
+    entries = NAV.get(role, [])
+    if role != Role.PATIENT:
+        return entries, []
+    short = sorted((e for e in entries if e[0] in PATIENT_MENU), key=lambda e: PATIENT_MENU.index(e[0]))
+    return short, [e for e in entries if e[0] not in PATIENT_MENU]
 
 
 def register_nav(role: Role | None, href: str, label: str) -> None:
@@ -41,7 +55,8 @@ def _context(request: Request) -> dict[str, Any]:
         "csrf_token": getattr(request.state, "csrf_token", ""),
         "csrf_field": CSRF_FIELD,
         "settings": request.app.state.settings,
-        "nav": NAV.get(user.role if user else None, []),
+        "nav": menus(user.role if user else None)[0],
+        "nav_more": menus(user.role if user else None)[1],
     }
 
 

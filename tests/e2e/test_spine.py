@@ -41,4 +41,7 @@ def test_menu_opens_on_a_phone(phone: Page, demo_server: LiveServer) -> None:
     nav = phone.locator("#main-nav")
     expect(nav).to_be_hidden()
     phone.get_by_role("button", name="Menu").click()
+    expect(nav.get_by_role("link", name="Diary")).to_be_visible()
+    expect(nav.get_by_role("link", name="My record")).to_be_hidden()  # the short menu; the rest under "More"
+    nav.get_by_text("More", exact=True).click()
     expect(nav.get_by_role("link", name="My record")).to_be_visible()

@@ -227,6 +227,13 @@ class TestPatientPages:
         assert f"/api/v1/neurofeedback/sessions/{planned.id}/feedback/ws" in page.text
         assert "sham" not in page.text.lower()
 
+    def test_a_live_session_shows_the_session_and_no_menu(
+        self, as_user: Browser, patient: Patient, planned: NeurofeedbackSession
+    ) -> None:
+        page = as_user(patient.user, browser=True).get(f"/patient/neurofeedback/sessions/{planned.id}").text
+        assert 'id="main-nav"' not in page and "Session in progress" in page
+        assert 'id="main-nav"' in as_user(patient.user, browser=True).get("/patient/neurofeedback").text
+
     def test_the_patients_download_of_their_data_never_says_which_session_was_sham(
         self,
         as_user: Browser,

@@ -127,6 +127,19 @@ class TestRoleHomes:
         assert 'href="/admin/audit"' in page.text
         assert 'href="/clinician"' not in page.text
 
+    def test_a_patient_has_a_short_menu_and_the_rest_under_more(
+        self, as_user: Callable[..., TestClient], patient: Patient
+    ) -> None:
+        page = as_user(patient.user, browser=True).get("/patient").text
+        nav = page.split('<nav id="main-nav"', 1)[1].split("</nav>", 1)[0]
+        top, more = nav.split("<summary>More</summary>", 1)
+        top_links = re.findall(r'<a href="([^"]+)"', top)
+        short = ["/patient", "/patient/today", "/patient/diary", "/patient/messages", "/patient/appointments"]
+        assert top_links == short
+        assert ">Today<" not in nav and ">Home<" in top and ">This week<" in top  # not two names for one idea
+        for href in ("/patient/record", "/patient/questionnaires", "/patient/gmi", "/patient/neurofeedback"):
+            assert f'href="{href}"' in more
+
     def test_home_redirects_by_role(self, as_user: Callable[..., TestClient], patient: Patient) -> None:
         response = as_user(patient.user, browser=True).get("/home", follow_redirects=False)
         assert response.headers["location"] == "/patient"
