@@ -17,11 +17,11 @@ What is exported
 - ``Observation`` (category ``survey``) for each completed questionnaire: the total score as
   ``valueQuantity``, its band as ``interpretation``, each subscale as a ``component``, ``derivedFrom`` the
   response. Codes are LOINC where the instrument definition gives a confirmed code (PHQ-9 44261-6, GAD-7
-  70274-6, ODI 97909-6, PEG 91147-9, BPI interference 77565-0); nothing is invented. Where no LOINC code
-  exists (RMDQ, PCS, TSK-11, PSEQ, CSI, and every subscale but BPI interference and the STarT Back distress
-  subscore 91350-9) the code is in
-  the clinic's local code system ``<base_url>/fhir/CodeSystem/painrewire-scores`` (codes ``<instrument>-total``
-  and ``<instrument>-<subscale>``), which a receiving system can map.
+  70274-6, ODI 97909-6, PEG 91147-9, STarT Back 91351-7, BPI interference 77565-0); nothing is invented.
+  Where no LOINC code exists (RMDQ, PCS, TSK-11, PSEQ, CSI, and every subscale but BPI interference and the
+  STarT Back distress subscore 91350-9) the code is in the clinic's local code system
+  ``<base_url>/fhir/CodeSystem/painrewire-scores`` (codes ``<instrument>-total`` and
+  ``<instrument>-<subscale>``), which a receiving system can map.
 - A second ``Observation`` for the STarT Back risk level (LOINC 91352-5, low/medium/high as the LOINC answer
   codes LA9194-7/LA8982-6/LA9193-9), derived from the response, beside its total score (91351-7) with the
   distress subscore (91350-9) as a component.
