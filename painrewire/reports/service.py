@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from painrewire.accounts.models import AuditAction, User
 from painrewire.assessments import alerts as safety_alerts
+from painrewire.treatment_history import service as treatment_history
 from painrewire.assessments.models import QuestionnaireResponse, SafetyAlert
 from painrewire.db import utcnow
 from painrewire.diary.outcomes import MCID_TABLE, QuestionnaireChange, questionnaire_change
@@ -129,6 +130,8 @@ class ProgressReport:
     #: Open safety alerts and those of the last `records.RECENT_ALERT_DAYS` days, shown on the first page.
     alerts: list[AlertLine]
     alert_days: int
+    #: What the patient tried before, in short sentences ("Did not help: opioids, physiotherapy.").
+    treatment_history: list[str]
 
 
 def chart_bands(facts: InstrumentFacts) -> list[tuple[float, float, str, str]]:
@@ -236,6 +239,9 @@ def build_report(
         practice_days_28_days=len({d for d, _ in recent}),
         alerts=[alert_line(a) for a in records.safety_alerts(session, patient, now=now)],
         alert_days=records.RECENT_ALERT_DAYS,
+        treatment_history=treatment_history.summary_lines(
+            treatment_history.history_summary(session, patient)
+        ),
     )
 
 

@@ -82,3 +82,44 @@ def test_without_alerts_the_first_page_says_so(session: Session, clinician: User
     seeded = seed_patient(session, clinician)
     text = first_page(reports.clinician_report(session, clinician, seeded.patient.id, clinic_name="Clinic"))
     assert "No open safety alerts, and none in the last 90 days." in text
+
+
+def test_the_report_says_what_was_tried_before_and_what_did_not_help(
+    session: Session, clinician: User
+) -> None:
+    from painrewire.treatment_history import service as treatment_history
+    from painrewire.treatment_history.schemas import TreatmentCreate
+
+    seeded = seed_patient(session, clinician)
+    for entry in (
+        {
+            "category": "physiotherapy",
+            "name": "Six weeks of back exercises",
+            "effect": "none",
+            "started_year": 2023,
+        },
+        {
+            "category": "medicine",
+            "name": "Co-codamol",
+            "medicine_class": "opioid",
+            "effect": "none",
+            "started_year": 2024,
+        },
+        {
+            "category": "medicine",
+            "name": "Naproxen",
+            "medicine_class": "nsaid",
+            "effect": "some",
+            "started_year": 2024,
+        },
+    ):
+        treatment_history.add_entry(
+            session, clinician, seeded.patient.id, TreatmentCreate.model_validate(entry)
+        )
+    content = reports.clinician_report(session, clinician, seeded.patient.id, clinic_name="Clinic")
+    text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(content)).pages)
+    assert "Treatment before this clinic" in text
+    did_not_help = text.split("Did not help:")[1].split(".")[0]
+    assert "physiotherapy" in did_not_help.lower() and "opioid" in did_not_help.lower()
+    assert "nsaid" not in did_not_help.lower()
+    assert "Helped a little:" in text
