@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
+from zoneinfo import available_timezones
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -62,6 +63,10 @@ def _context(request: Request) -> dict[str, Any]:
 
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR), context_processors=[_context])
 templates.env.globals["quote"] = quote
+#: The time zones a person can pick (the list under every time-zone field): IANA names with a region.
+templates.env.globals["time_zones"] = sorted(
+    z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/"))
+)
 
 
 def render(

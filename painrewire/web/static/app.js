@@ -9,6 +9,12 @@
       toggle.setAttribute("aria-expanded", open ? "true" : "false");
     });
   }
+  // A time-zone field still holding the clinic's default takes the browser's own zone (the person can change it).
+  var browserZone = "";
+  try { browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { browserZone = ""; }
+  if (browserZone) {
+    document.querySelectorAll("input[data-detect-zone]").forEach(function (input) { input.value = browserZone; });
+  }
   // Forms that ask "are you sure?" carry data-confirm with the question.
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (event) {
