@@ -60,7 +60,7 @@ class OutboundEmail(IdMixin, TimestampMixin, Base):
     subject: Mapped[str] = mapped_column(String(200))
     body_text: Mapped[str] = mapped_column(Text)
     #: The page the mail points to, as a path in the app (``/clinician/alerts``).
-    link_path: Mapped[str] = mapped_column(String(300))
+    link_path: Mapped[str] = mapped_column(Text)
     #: ``<...@domain>``: fixed when queued, so a retry after a crash carries the same id and can be recognised.
     message_id: Mapped[str] = mapped_column(String(200), unique=True)
     #: Urgent safety mail ignores the recipient's quiet hours.

@@ -31,7 +31,7 @@ def upgrade() -> None:
         sa.Column("to_address", sa.String(length=254), nullable=False),
         sa.Column("subject", sa.String(length=200), nullable=False),
         sa.Column("body_text", sa.Text(), nullable=False),
-        sa.Column("link_path", sa.String(length=300), nullable=False),
+        sa.Column("link_path", sa.Text(), nullable=False),
         sa.Column("message_id", sa.String(length=200), nullable=False),
         sa.Column("urgent", sa.Boolean(), nullable=False),
         sa.Column(
