@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session
 
 from painrewire.accounts.models import AuditAction, User
 from painrewire.assessments import alerts as safety_alerts
-from painrewire.treatment_history import service as treatment_history
 from painrewire.assessments.models import QuestionnaireResponse, SafetyAlert
 from painrewire.db import utcnow
 from painrewire.diary.outcomes import MCID_TABLE, QuestionnaireChange, questionnaire_change
@@ -36,6 +35,7 @@ from painrewire.plans.rules import PlanProposal
 from painrewire.reports import records
 from painrewire.reports.charts import score_chart
 from painrewire.reports.instruments import InstrumentFacts, ScoreBand, instrument_facts
+from painrewire.treatment_history import service as treatment_history
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "web" / "templates"
 STYLESHEET = Path(__file__).with_name("static") / "report.css"
