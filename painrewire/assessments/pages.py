@@ -570,9 +570,26 @@ def _patient_panel(session: Session, user: User, patient: Patient) -> panels.Pan
     )
 
 
+def _change(
+    instrument: Instrument, baseline: QuestionnaireResponse, latest: QuestionnaireResponse
+) -> dict[str, Any] | None:
+    """The change in total from the first response to the newest, and whether that is better; None with one."""
+    if baseline.id == latest.id or baseline.total is None or latest.total is None:
+        return None
+    delta = float(latest.total) - float(baseline.total)
+    better = None if delta == 0 else (delta > 0) == instrument.higher_is_better
+    shown = int(delta) if instrument.total_method == "sum" else round(delta, 1)
+    return {"delta": shown, "better": better, "since": baseline.completed_at.date()}
+
+
 @panels.clinician_patient_panel
 def _overview_panel(session: Session, user: User, patient: Patient) -> panels.Panel:
-    latest = assessments.latest_scores(session, patient)
+    responses = assessments.history(session, patient)
+    first: dict[str, QuestionnaireResponse] = {}
+    latest: dict[str, QuestionnaireResponse] = {}
+    for r in responses:
+        first.setdefault(r.instrument_id, r)
+        latest[r.instrument_id] = r
     shown = list_instruments()
     return panels.Panel(
         title="Assessment and safety",
@@ -582,6 +599,8 @@ def _overview_panel(session: Session, user: User, patient: Patient) -> panels.Pa
             "alerts": assessments.safety_hold(session, patient.id),
             "intake": assessments.latest_intake_for(session, patient),
             "latest": [(i, latest[i.id]) for i in shown if i.id in latest],
+            "changes": {i.id: _change(i, first[i.id], latest[i.id]) for i in shown if i.id in latest},
+            "severity": plain.band_severity,
         },
         order=1,
     )

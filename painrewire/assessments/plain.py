@@ -35,3 +35,20 @@ PLAIN: dict[str, str] = {
 def plain_line(instrument_id: str) -> str:
     """The plain-words line for an instrument, or an empty string for one without."""
     return PLAIN.get(instrument_id, "")
+
+
+#: Band words by how worrying they are, most worrying first ("moderately severe" is checked before "moderate").
+_SEVERITY = (
+    ("danger", ("bed-bound", "crippled", "extreme", "moderately severe", "severe", "high")),
+    ("warn", ("moderate", "medium", "mild")),
+    ("ok", ("minimal", "low", "subclinical", "none")),
+)
+
+
+def band_severity(band: str | None) -> str:
+    """The badge colour for a score band: "danger", "warn" or "ok"; "" for a band it does not know."""
+    words = (band or "").lower()
+    for level, keys in _SEVERITY:
+        if any(k in words for k in keys):
+            return level
+    return ""

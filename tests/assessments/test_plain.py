@@ -47,3 +47,36 @@ def test_the_patient_sees_the_plain_line_beside_each_score(
     row = page.split("<strong>RMDQ</strong>", 1)[1].split("</tr>", 1)[0]
     assert "How many daily tasks your back pain makes hard" in row and "lower is better" in row
     assert "19" in row
+
+
+@pytest.mark.parametrize(
+    ("band", "colour"),
+    [
+        ("moderately severe", "danger"),
+        ("extreme", "danger"),
+        ("high", "danger"),
+        ("moderate disability", "warn"),
+        ("mild", "warn"),
+        ("minimal", "ok"),
+        ("low", "ok"),
+        ("subclinical", "ok"),
+        (None, ""),
+    ],
+)
+def test_severity_badges_are_coloured_by_severity(band: str | None, colour: str) -> None:
+    assert plain.band_severity(band) == colour
+
+
+def test_the_clinician_sees_each_score_with_its_change_from_baseline(
+    as_user: Browser, session: Session, patient: Patient, clinician: User
+) -> None:
+    first = assessments.submit_response(session, patient.user, patient.id, "phq9", [2] * 8 + [0]).response
+    assert first is not None
+    first.completed_at = first.completed_at.replace(year=first.completed_at.year - 1)  # a year ago
+    assessments.submit_response(session, patient.user, patient.id, "phq9", [1] * 8 + [0])
+    session.commit()
+    page = " ".join(as_user(clinician, browser=True).get(f"/clinician/patients/{patient.id}").text.split())
+    row = page.split("<td>PHQ-9</td>", 1)[1].split("</tr>", 1)[0]
+    assert '<span class="badge warn">mild</span>' in row  # 8 is mild; 16 was moderately severe
+    assert f"-8 since {first.completed_at:%d %b %Y} · better" in row
+    assert page.index("Add a note") < page.index("Assessment and safety")
