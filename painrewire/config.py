@@ -6,10 +6,12 @@ from datetime import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from painrewire.validation import is_zone
 
 DEVELOPMENT_SECRET = "development-only-secret-change-me"
 MIB = 1024 * 1024
@@ -175,12 +177,10 @@ class Settings(BaseSettings):
     @field_validator("clinic_timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
+        if not is_zone(value):
             raise ValueError(
                 f"clinic_timezone must be an IANA zone name such as Europe/London, got {value!r}"
-            ) from exc
+            )
         return value
 
     @field_validator("crisis_words")

@@ -6,13 +6,15 @@ Append-only from the application's side: any session that tries to change or del
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import event, select
+from sqlalchemy import event, insert, select
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from painrewire.accounts.models import AuditAction, AuditEvent, User
+from painrewire.db import utcnow
+from painrewire.validation import check_instant
 
 
 def record(
@@ -39,6 +41,44 @@ def record(
     return event
 
 
+def record_shown(
+    session: Session,
+    actor: User,
+    resource_type: str,
+    patient_ids: Iterable[uuid.UUID],
+    *,
+    resource_id: uuid.UUID | str | None = None,
+    reason: str | None = None,
+) -> int:
+    """One ``read`` row per patient a list showed (each once, in order), in one statement however many.
+
+    For views across patients (a caseload, a schedule, an overview): the log then answers "who saw this
+    patient's data" for the list views too. ``resource_id`` defaults to each patient's id. Returns the rows.
+    """
+    shown = list(dict.fromkeys(patient_ids))
+    if not shown:
+        return 0
+    now = utcnow()
+    session.execute(
+        insert(AuditEvent),
+        [
+            {
+                "id": uuid.uuid4(),
+                "at": now,
+                "actor_id": actor.id,
+                "actor_role": actor.role.value,
+                "action": AuditAction.READ,
+                "resource_type": resource_type,
+                "resource_id": str(resource_id if resource_id is not None else patient_id),
+                "patient_id": patient_id,
+                "reason": reason,
+            }
+            for patient_id in shown
+        ],
+    )
+    return len(shown)
+
+
 def search(
     session: Session,
     *,
@@ -50,7 +90,10 @@ def search(
     limit: int = 100,
     offset: int = 0,
 ) -> Sequence[AuditEvent]:
-    """Newest first; callers check that the actor is an admin."""
+    """Newest first; callers check that the actor is an admin. ``since`` and ``until`` must carry their
+    offset (a time without one is refused, 422: it names no instant)."""
+    since = check_instant(since, field="since") if since is not None else None
+    until = check_instant(until, field="until") if until is not None else None
     stmt = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id)
     if patient_id is not None:
         stmt = stmt.where(AuditEvent.patient_id == patient_id)

@@ -12,11 +12,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
+from painrewire import validation
 from painrewire.accounts import audit
 from painrewire.accounts.models import AuditAction, Role, User
 from painrewire.assessments import alerts
@@ -402,6 +404,10 @@ def get_response(
     return response
 
 
+#: The furthest ahead a clinician may set a questionnaire's due day.
+MAX_DUE_DAYS = 5 * 365
+
+
 def assign(
     session: Session, actor: User, patient_id: uuid.UUID, instrument_id: str, *, due_on: date | None = None
 ) -> QuestionnaireAssignment:
@@ -412,6 +418,14 @@ def assign(
     patient = access.patient_for(
         session, actor, patient_id, action=AuditAction.CREATE, resource_type="questionnaire_assignment"
     )
+    if due_on is not None:
+        today = validation.local_date(utcnow(), ZoneInfo(patient.timezone))
+        validation.check_day(
+            due_on,
+            field="due_on",
+            latest=validation.add_days(today, MAX_DUE_DAYS),
+            latest_reason=f"{MAX_DUE_DAYS // 365} years from today",
+        )
     existing = session.scalar(
         select(QuestionnaireAssignment).where(
             QuestionnaireAssignment.patient_id == patient.id,

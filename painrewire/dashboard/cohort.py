@@ -41,6 +41,7 @@ from painrewire.patients.models import CareTeamMember, Patient
 from painrewire.plans import course as courses
 from painrewire.plans.models import PlanVersion, VersionStatus
 from painrewire.programs.models import Module, PracticeLog
+from painrewire.validation import check_day
 
 
 @dataclass(frozen=True)
@@ -233,9 +234,10 @@ def parse_filter(
         if not value:
             return None
         try:
-            return date.fromisoformat(value)
+            chosen = date.fromisoformat(value)
         except ValueError as exc:
             raise InvalidInput(f"{name}: {value!r} is not a date (YYYY-MM-DD).", field=name) from exc
+        return check_day(chosen, field=name, latest=today, latest_reason="today")
 
     try:
         chosen_program = Module(program) if program else None

@@ -61,9 +61,11 @@ import enum
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
+
+from painrewire.validation import add_days as _plus
 
 #: Diary days averaged for the first diary week (the clinician home's early reference, not the outcome baseline).
 BASELINE_ENTRIES = 7
@@ -189,7 +191,7 @@ def current_mean(
         Mean average pain (0-10) of the entries in the window, or None when fewer than ``min_entries``.
     """
     _check_window(window_days, min_entries)
-    first = today - timedelta(days=window_days - 1)
+    first = _plus(today, -(window_days - 1))
     window = [p.average_pain for p in _sorted_points(points) if first <= p.day <= today]
     if len(window) < min_entries:
         return None
@@ -223,11 +225,11 @@ def rolling_mean(
         return []
     by_day = {p.day: p.average_pain for p in ordered}
     result: list[RollingPoint] = []
-    day = ordered[0].day
-    while day <= ordered[-1].day:
-        values = [by_day[d] for d in (day - timedelta(days=k) for k in range(window_days)) if d in by_day]
+    first = ordered[0].day
+    for offset in range((ordered[-1].day - first).days + 1):
+        day = _plus(first, offset)
+        values = [by_day[d] for d in (_plus(day, -k) for k in range(window_days)) if d in by_day]
         result.append(RollingPoint(day, sum(values) / len(values) if len(values) >= min_entries else None))
-        day += timedelta(days=1)
     return result
 
 
@@ -311,7 +313,7 @@ def _sorted_pegs(pegs: Iterable[PegPoint]) -> list[PegPoint]:
 
 
 def _diary_week(points: Sequence[DiaryPoint], last_day: date) -> PainMeasure | None:
-    first = last_day - timedelta(days=WEEK_DAYS - 1)
+    first = _plus(last_day, -(WEEK_DAYS - 1))
     window = [p.average_pain for p in _sorted_points(points) if first <= p.day <= last_day]
     if len(window) < MIN_WINDOW_ENTRIES:
         return None
@@ -343,11 +345,11 @@ def baseline_measure(
         (the last one completed that day, when there are several); otherwise the diary mean of the 7 days
         before ``start`` (``start`` excluded) when at least 4 have an entry; otherwise None.
     """
-    opens = start - timedelta(days=BASELINE_PEG_DAYS)
+    opens = _plus(start, -BASELINE_PEG_DAYS)
     found = [p for p in _sorted_pegs(pegs) if opens <= p.day <= start]
     if found:
         return _peg(found[-1])
-    return _diary_week(points, start - timedelta(days=1))
+    return _diary_week(points, _plus(start, -1))
 
 
 def current_measure(
@@ -364,7 +366,7 @@ def current_measure(
     today : datetime.date
         The last day of the week.
     """
-    first = today - timedelta(days=WEEK_DAYS - 1)
+    first = _plus(today, -(WEEK_DAYS - 1))
     found = [p for p in _sorted_pegs(pegs) if first <= p.day <= today]
     if found:
         return _peg(found[-1])
@@ -398,6 +400,8 @@ def add_months(day: date, months: int) -> date:
     """
     index = day.month - 1 + months
     year, month = day.year + index // 12, index % 12 + 1
+    if not date.min.year <= year <= date.max.year:  # a stored date at the calendar's end: stop there
+        return date.min if year < date.min.year else date.max
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
@@ -408,7 +412,7 @@ def follow_up_due(end: date, time_point: TimePoint) -> date:
 
 def follow_up_window(due: date) -> tuple[date, date]:
     """Return the first and last day a measure counts for a time point due on ``due``."""
-    return due - timedelta(days=FOLLOW_UP_OPENS_DAYS), due + timedelta(days=FOLLOW_UP_CLOSES_DAYS)
+    return _plus(due, -FOLLOW_UP_OPENS_DAYS), _plus(due, FOLLOW_UP_CLOSES_DAYS)
 
 
 def time_point_measure(
@@ -646,7 +650,7 @@ def patient_outcome(
     if baseline is None or current is None:
         missing = []
         if baseline is None:
-            first, last = start.day - timedelta(days=WEEK_DAYS), start.day - timedelta(days=1)
+            first, last = _plus(start.day, -WEEK_DAYS), _plus(start.day, -1)
             missing.append(
                 f"no baseline: no PEG in the {BASELINE_PEG_DAYS} days up to the start "
                 f"({start.day.isoformat()}) and fewer than {MIN_WINDOW_ENTRIES} diary days from "
@@ -785,7 +789,7 @@ def not_practising(practice_days: Iterable[date], *, today: date, days: int = 7)
         Length of the period in calendar days.
     """
     _check_window(days, 1)
-    first = today - timedelta(days=days - 1)
+    first = _plus(today, -(days - 1))
     return not any(first <= d <= today for d in practice_days)
 
 
@@ -814,19 +818,16 @@ def weekly_minutes(
             or not (math.isfinite(minutes) and minutes >= 0)
         ):
             raise ValueError(f"practice minutes on {day} must be 0 or more, got {minutes!r}")
-        monday = day - timedelta(days=day.weekday())
+        monday = _plus(day, -day.weekday())
         totals[monday] = totals.get(monday, 0.0) + minutes
     if not totals:
         return []
     last = max(totals)
     if until is not None:
-        last = max(last, until - timedelta(days=until.weekday()))
-    weeks: list[tuple[date, float]] = []
-    monday = min(totals)
-    while monday <= last:
-        weeks.append((monday, totals.get(monday, 0.0)))
-        monday += timedelta(days=7)
-    return weeks
+        last = max(last, _plus(until, -until.weekday()))
+    first = min(totals)
+    mondays = (_plus(first, 7 * k) for k in range((last - first).days // 7 + 1))
+    return [(monday, totals.get(monday, 0.0)) for monday in mondays]
 
 
 # --- questionnaires -----------------------------------------------------------------------------------

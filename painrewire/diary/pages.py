@@ -67,9 +67,7 @@ def diary_page(
 ) -> Response:
     patient = access.own_patient(session, user, resource_type="diary_entry")
     today = diary.local_today(patient)
-    chosen = day or today
-    if chosen > today:
-        raise InvalidInput("The diary can be filled up to today.")
+    chosen = diary.check_diary_day(patient, day, today=today) if day is not None else today
     form = _form_of(diary.entry_for_day(session, patient, chosen))
     return render(request, "diary/diary.html", _context(session, patient, chosen, form, []))
 

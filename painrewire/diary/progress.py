@@ -27,6 +27,7 @@ from painrewire.patients.models import Patient
 from painrewire.plans import course as courses
 from painrewire.programs.models import PracticeLog
 from painrewire.reports.charts import pain_chart, weekly_bars
+from painrewire.validation import EARLIEST_DAY, add_days
 
 
 @dataclass(frozen=True)
@@ -50,9 +51,22 @@ def practice_minutes(session: Session, patient: Patient) -> list[tuple[date, flo
     return [(day, float(minutes)) for day, minutes in rows]
 
 
+#: The charts show this many days up to today (two years): a diary begun decades ago (a typing slip in the
+#: year) cannot make a chart of tens of thousands of days.
+CHART_DAYS = 731
+
+
 def progress_for(session: Session, patient: Patient, *, today: date | None = None) -> Progress:
+    """The patient's progress on ``today``.
+
+    Diary days, PEG answers and practice dated outside the days a record may hold (before 1900, after today:
+    written by a script or an older version) are left out of the numbers and the charts, so no stored value
+    can overflow them; the charts show the last `CHART_DAYS` days.
+    """
     today = today or local_today(patient)
     points, pegs = courses.pain_data(session, patient)
+    points = [p for p in points if EARLIEST_DAY <= p.day <= today]
+    pegs = [p for p in pegs if EARLIEST_DAY <= p.day <= today]
     view = courses.course_for(session, patient)
     weeks = courses.pain_duration_weeks(session, patient)
     outcome = patient_outcome(points, pegs, today=today, start=view.start, pain_duration_weeks=weeks)
@@ -66,8 +80,16 @@ def progress_for(session: Session, patient: Patient, *, today: date | None = Non
             as_of=today,
             pain_duration_weeks=weeks,
         )
-    practice = practice_minutes(session, patient)
-    weekly = weekly_minutes(practice, until=today)
+    practice = [(d, m) for d, m in practice_minutes(session, patient) if EARLIEST_DAY <= d <= today]
+    charted_from = add_days(today, -(CHART_DAYS - 1))
+    charted = [p for p in points if p.day >= charted_from]
+    # The 7-day mean of the first charted days still counts the days just before them.
+    rolling = [
+        r
+        for r in rolling_mean([p for p in points if p.day >= add_days(charted_from, -6)])
+        if r.day >= charted_from
+    ]
+    weekly = weekly_minutes([(d, m) for d, m in practice if d >= charted_from], until=today)
     return Progress(
         outcome=outcome,
         follow_ups=follow_ups,
@@ -76,6 +98,6 @@ def progress_for(session: Session, patient: Patient, *, today: date | None = Non
         points=points,
         daily_practice=practice,
         weekly_practice=weekly,
-        pain_svg=pain_chart(points, rolling_mean(points), title="Average pain and its 7-day mean"),
+        pain_svg=pain_chart(charted, rolling, title="Average pain and its 7-day mean"),
         practice_svg=weekly_bars(weekly, title="Practice minutes per week"),
     )

@@ -21,6 +21,7 @@ from painrewire.errors import Conflict, InvalidInput, NotFound
 from painrewire.patients import access
 from painrewire.patients.models import Patient
 from painrewire.programs.models import PracticeLog
+from painrewire.validation import EARLIEST_DAY, check_day
 
 FIELDS = (
     "pain_now",
@@ -38,6 +39,22 @@ MAX_RANGE_DAYS = 731
 def local_today(patient: Patient, now: datetime | None = None) -> date:
     """The calendar day where the patient lives: a diary day is the patient's day, not the server's."""
     return (now or utcnow()).astimezone(ZoneInfo(patient.timezone)).date()
+
+
+def check_diary_day(patient: Patient, day: date, *, today: date) -> date:
+    """A day the patient's diary may hold: from their date of birth (or 1900) up to today where they live;
+    any other is refused (422) naming the field ``day``."""
+    if day > today:
+        raise InvalidInput(
+            f"day: {day.isoformat()} is in the future; the diary can be filled up to today.", field="day"
+        )
+    born = patient.date_of_birth
+    return check_day(
+        day,
+        field="day",
+        earliest=born or EARLIEST_DAY,
+        earliest_reason=f"the date of birth ({born.isoformat()})" if born and born > EARLIEST_DAY else "",
+    )
 
 
 def save_entry(
@@ -59,10 +76,7 @@ def save_entry(
         resource_id=day.isoformat(),
     )
     today = local_today(patient, now)
-    if day > today:
-        raise InvalidInput(
-            f"{day.isoformat()} is in the future; the diary can be filled up to today.", field="day"
-        )
+    check_diary_day(patient, day, today=today)
     entry = session.scalar(
         select(DiaryEntry).where(DiaryEntry.patient_id == patient.id, DiaryEntry.day == day)
     )

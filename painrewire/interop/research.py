@@ -75,6 +75,18 @@ def date_shift(secret: str, patient_id: uuid.UUID) -> timedelta:
     return timedelta(days=days)
 
 
+def shifted(day: date | None, shift: timedelta) -> str:
+    """``day`` moved by the patient's shift, as ``YYYY-MM-DD``; empty when unknown or when the shift would
+    leave the calendar (a stored date within 182 days of 0001-01-01 or 9999-12-31, which no record should
+    hold): an empty cell, never a failed export."""
+    if day is None:
+        return ""
+    try:
+        return (day + shift).isoformat()
+    except OverflowError:
+        return ""
+
+
 def age_band(born: date | None, on: date) -> str:
     """A five-year age band on a day (``under 18`` and ``90+`` at the ends), or empty when unknown."""
     if born is None:
@@ -146,8 +158,8 @@ def _scores(scores: Sequence[Score], shift: timedelta) -> dict[str, str]:
         if instrument not in INSTRUMENT_IDS:
             continue
         first, latest = items[0], items[-1]
-        found[f"{instrument}_first_date"] = (first.completed_on + shift).isoformat()
-        found[f"{instrument}_latest_date"] = (latest.completed_on + shift).isoformat()
+        found[f"{instrument}_first_date"] = shifted(first.completed_on, shift)
+        found[f"{instrument}_latest_date"] = shifted(latest.completed_on, shift)
         for when, score in (("first", first), ("latest", latest)):
             if score.total is not None:
                 found[f"{instrument}_{when}"] = _number(score.total)
@@ -174,13 +186,13 @@ def row(member: CohortMember, *, secret: str, as_of: date) -> dict[str, str]:
         "age_band": age_band(member.date_of_birth, as_of),
         "programs": ";".join(sorted(member.modules)),
         "disciplines": ";".join(sorted(d.value for d in member.disciplines)),
-        "diary_start": (member.first_day + shift).isoformat() if member.first_day else "",
-        "outcome_date": (as_of + shift).isoformat(),
+        "diary_start": shifted(member.first_day, shift),
+        "outcome_date": shifted(as_of, shift),
         "days_since_start": str((as_of - member.first_day).days) if member.first_day else "",
         "diary_days": str(member.diary_days),
-        "treatment_start": (start.day + shift).isoformat() if start else "",
+        "treatment_start": shifted(start.day, shift) if start else "",
         "treatment_start_source": start.source.value if start else "",
-        "treatment_end": (member.end + shift).isoformat() if member.end and start else "",
+        "treatment_end": shifted(member.end, shift) if start else "",
         "treatment_end_recorded": _flag(member.end_recorded) if member.end and start else "",
         "practice_minutes": _number(member.practice_minutes, 1),
         "practice_days": str(member.practice_days),
@@ -190,7 +202,7 @@ def row(member: CohortMember, *, secret: str, as_of: date) -> dict[str, str]:
         values["baseline_pain"], values["baseline_source"] = _measure(baseline)
         values["current_pain"], values["current_source"] = _measure(current)
         values |= {
-            "baseline_date": (baseline.last_day + shift).isoformat() if baseline else "",
+            "baseline_date": shifted(baseline.last_day, shift) if baseline else "",
             "trial_comparable": _flag(outcome.trial_comparable),
             "change_points": _number(change.points if change else None),
             "change_percent": _number(change.percent if change else None, 1),
@@ -204,7 +216,7 @@ def row(member: CohortMember, *, secret: str, as_of: date) -> dict[str, str]:
         key = follow_up.time_point.value
         pain, source = _measure(follow_up.measure)
         values |= {
-            f"{key}_due": (follow_up.due_on + shift).isoformat(),
+            f"{key}_due": shifted(follow_up.due_on, shift),
             f"{key}_status": follow_up.status.value,
             f"{key}_pain": pain,
             f"{key}_source": source,

@@ -4,25 +4,25 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
+from painrewire import validation
 from painrewire.accounts.models import Discipline
 from painrewire.accounts.security import MIN_PASSWORD_LENGTH
 
 
 def _check_zone(value: str) -> str:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"time zone must be an IANA name such as Europe/London, got {value!r}") from exc
+    problem = validation.zone_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
     return value
 
 
 def _check_birth_date(value: date | None) -> date | None:
-    if value is not None and (value > date.today() or value.year < 1900):
-        raise ValueError("date of birth must be a real date in the past")
+    problem = None if value is None else validation.birth_date_problem(value, today=date.today())
+    if problem is not None:
+        raise ValueError(problem)
     return value
 
 

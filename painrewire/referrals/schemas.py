@@ -9,6 +9,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 from pydantic.networks import validate_email
 
+from painrewire import validation
 from painrewire.clearance.models import Cause
 from painrewire.referrals.models import ReferralStatus, Urgency
 
@@ -98,6 +99,14 @@ class ReferralAccept(BaseModel):
     phone: str | None = Field(default=None, max_length=40)
     care_team: list[uuid.UUID] = Field(min_length=1, max_length=20)
     next_step: NextStep = NextStep.ASK
+
+    @field_validator("date_of_birth")
+    @classmethod
+    def _born(cls, value: date | None) -> date | None:
+        problem = None if value is None else validation.birth_date_problem(value, today=date.today())
+        if problem is not None:
+            raise ValueError(problem)
+        return value
 
     @model_validator(mode="after")
     def _link_or_new(self) -> ReferralAccept:

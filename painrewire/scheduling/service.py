@@ -17,7 +17,7 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, NamedTuple
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import BigInteger, ColumnElement, Select, Text, func, select
 from sqlalchemy.exc import IntegrityError
@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
+from painrewire import validation
 from painrewire.accounts import audit
 from painrewire.accounts.models import AuditAction, Role, User
 from painrewire.accounts.security import new_token, token_digest
@@ -57,6 +58,7 @@ from painrewire.scheduling.models import (
     ExceptionKind,
     WorkingHours,
 )
+from painrewire.validation import shift_instant
 
 #: The audited reason when the front desk (an administrator) handles a patient's appointments.
 FRONT_DESK_REASON = "front desk: appointments"
@@ -141,13 +143,8 @@ def appointment_type(key: str) -> AppointmentType:
 
 
 def check_zone(name: str, *, field: str = "timezone") -> str:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise InvalidInput(
-            f"{name!r} is not a time zone; use an IANA name such as Europe/London.", field=field
-        ) from exc
-    return name
+    """``name`` when it is a time zone; otherwise a refusal (422) naming ``field`` (`validation.check_zone`)."""
+    return validation.check_zone(name, field=field)
 
 
 #: Dates a calendar works with; anything outside is a typing slip, refused before any arithmetic overflows.
@@ -1032,7 +1029,7 @@ def _check_open(appointment: Appointment, zone: str) -> None:
 
 def notice_deadline(appointment: Appointment, settings: Settings) -> datetime:
     """Until when the patient can move or cancel online."""
-    return appointment.starts_at - timedelta(hours=settings.booking_notice_hours)
+    return shift_instant(appointment.starts_at, -timedelta(hours=settings.booking_notice_hours))
 
 
 def can_change_online(appointment: Appointment, settings: Settings, now: datetime) -> bool:

@@ -34,6 +34,7 @@ from painrewire.treatment_history.models import (
     TreatmentEntryRevision,
 )
 from painrewire.treatment_history.schemas import TreatmentCreate, TreatmentUpdate
+from painrewire.validation import EARLIEST_DAY
 
 RESOURCE = "treatment_history"
 FIELDS = (
@@ -80,6 +81,8 @@ def check_entry(values: Mapping[str, Any], *, born: date | None, today: date) ->
             raise _refuse(f"{prefix}_year", f"the year {year} does not match the date {day.isoformat()}.")
         if day is not None and day > today:
             raise _refuse(f"{prefix}_on", f"{day.isoformat()} is in the future.")
+        if day is not None and day < EARLIEST_DAY:
+            raise _refuse(f"{prefix}_on", f"{day.isoformat()} is before {EARLIEST_DAY.year}.")
         if year is not None and year > today.year:
             raise _refuse(f"{prefix}_year", f"{year} is in the future.")
         if born is not None and day is not None and day < born:

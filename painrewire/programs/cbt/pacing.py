@@ -28,7 +28,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
+
+from painrewire.validation import add_days
 
 DEFAULT_START_PERCENT = 80.0
 DEFAULT_INCREMENT_PERCENT = 10.0
@@ -168,7 +170,7 @@ def progress(targets: Sequence[float], actuals: dict[int, float], *, starts_on: 
     return [
         WeekProgress(
             week=k,
-            starts_on=starts_on + timedelta(days=7 * (k - 1)),
+            starts_on=add_days(starts_on, 7 * (k - 1)),
             target=target,
             actual=actuals.get(k),
             status=compare(target, actuals.get(k)),

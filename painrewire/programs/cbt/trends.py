@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
+
+from painrewire.validation import add_days
 
 
 def week_of(day: date) -> date:
     """The Monday of the week holding ``day`` (weeks run Monday to Sunday, as in the diary)."""
-    return day - timedelta(days=day.weekday())
+    return add_days(day, -day.weekday())
 
 
 @dataclass(frozen=True)
@@ -56,12 +58,8 @@ def distortions_by_week(
         return []
     first = min(totals)
     last = max(max(totals), week_of(until)) if until is not None else max(totals)
-    out = []
-    monday = first
-    while monday <= last:
-        out.append(WeekCounts(monday, written.get(monday, 0), dict(totals.get(monday, {}))))
-        monday += timedelta(days=7)
-    return out
+    mondays = (add_days(first, 7 * k) for k in range((last - first).days // 7 + 1))
+    return [WeekCounts(monday, written.get(monday, 0), dict(totals.get(monday, {}))) for monday in mondays]
 
 
 def most_common(weeks: Sequence[WeekCounts], n: int = 4) -> list[str]:
