@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from painrewire.config import get_settings
+from painrewire.config import Settings, get_settings
 
 app = typer.Typer(
     name="painrewire",
@@ -54,6 +54,19 @@ def db_upgrade(
     typer.echo(f"Database is at revision {', '.join(sorted(migrate.current_heads(url)))}.")
 
 
+def proxy_options(settings: Settings) -> tuple[bool, list[str] | None]:
+    """uvicorn's ``proxy_headers`` and ``forwarded_allow_ips``: believe ``X-Forwarded-For`` only from the
+    clinic's ``trusted_proxies``.
+
+    uvicorn on its own believes it from 127.0.0.1 (or ``FORWARDED_ALLOW_IPS``), so anyone reaching the server
+    from the same machine could choose the address the login limits count; with no proxy set, the headers
+    are ignored and the client is the address that connected.
+    """
+    if not settings.trusted_proxies:
+        return False, None
+    return True, list(settings.trusted_proxies)
+
+
 @app.command("serve")
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
@@ -77,6 +90,7 @@ def serve(
         )
     from painrewire.worker import start_in_server
 
+    proxy_headers, forwarded_allow_ips = proxy_options(settings)
     background = start_in_server(settings)
     if background is not None:
         where = (
@@ -91,7 +105,8 @@ def serve(
         host=host,
         port=port,
         workers=workers,
-        proxy_headers=True,
+        proxy_headers=proxy_headers,
+        forwarded_allow_ips=forwarded_allow_ips,
         log_level="info",
         # Live feedback messages are small and frequent: compressing each costs more than it saves.
         ws_per_message_deflate=False,

@@ -60,11 +60,18 @@ class Settings(BaseSettings):
     #: ``painrewire check-instrument-text``); instruments whose wording is not shipped read it from here.
     instrument_text_dir: Path | None = None
 
+    #: Failed logins for one email from one client address before that address must wait (until the window
+    #: ends) to try that email again. Nothing locks the account: its owner, from elsewhere, logs in as usual.
     login_max_failures: int = Field(default=5, ge=1)
-    login_lockout_minutes: float = Field(default=1.0, gt=0)
-    #: Failed logins from one client address (any accounts) before it must wait: stops password spraying.
+    #: Failed logins from one client address (any emails) before its logins wait: stops password spraying.
+    #: Someone who logged in from that address before (within ``login_known_client_days``) still gets in.
     login_failures_per_client: int = Field(default=20, ge=1)
     login_failure_window_minutes: float = Field(default=15.0, gt=0)
+    login_known_client_days: float = Field(default=90.0, gt=0, le=366)
+    #: Addresses or networks (``10.0.0.5``, ``10.0.0.0/8``) of the reverse proxies in front of the server,
+    #: whose ``X-Forwarded-For`` and ``X-Forwarded-Proto`` headers are believed; empty (the default): none
+    #: are, and a request's client is the address that connected. JSON list.
+    trusted_proxies: list[str] = Field(default_factory=list)
     #: New patient accounts from one client address per window.
     signups_per_client: int = Field(default=10, ge=1)
     signup_window_minutes: float = Field(default=60.0, gt=0)
@@ -187,6 +194,20 @@ class Settings(BaseSettings):
     @classmethod
     def _crisis_words(cls, value: list[str]) -> list[str]:
         words = [" ".join(w.split()) for w in value]
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_addresses(cls, value: list[str]) -> list[str]:
+        import ipaddress
+
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry.strip(), strict=False)
+            except ValueError as exc:
+                raise ValueError(
+                    f"trusted_proxies must list IP addresses or networks such as 10.0.0.0/8, got {entry!r}"
+                ) from exc
+        return [entry.strip() for entry in value]
+
         if any(not any(c.isalnum() for c in w) for w in words):
             raise ValueError(f"crisis_words must each hold a word or phrase, got {value!r}")
         return words

@@ -101,7 +101,6 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
     return Settings(
         database_url=database_url,
         environment="test",
-        login_lockout_minutes=1.0,
         recording_dir=tmp_path / "recordings",
         mail_dir=tmp_path / "mail",
     )

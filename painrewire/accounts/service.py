@@ -1,7 +1,8 @@
-"""Accounts: create users, check passwords with lock-out, start and end login sessions."""
+"""Accounts: create users, check passwords (slowing guessers down), start and end login sessions."""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from painrewire.accounts.schemas import UserCreate
 from painrewire.accounts.security import hash_password, new_token, token_digest, verify_password
 from painrewire.config import Settings
 from painrewire.db import utcnow
-from painrewire.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthenticated
+from painrewire.errors import Conflict, Forbidden, NotFound, Unauthenticated
 
 
 def normalise_email(email: str) -> str:
@@ -77,45 +78,64 @@ class Login:
     auth_session: AuthSession
 
 
+def _email_key(email: str) -> str:
+    """An email's rate-limit key part: its digest, so the counters do not keep the addresses people typed."""
+    return hashlib.sha256(email.encode()).hexdigest()[:32]
+
+
 def authenticate(
     session: Session, settings: Settings, email: str, password: str, *, client: str | None = None
 ) -> User:
-    """Check a password; repeated failures lock the account for a while, doubling each time.
+    """Check a password, slowing down guessers without ever locking the account's owner out.
 
-    Failures are also counted per ``client`` address across all accounts, so one address cannot try a
-    common password against many accounts (each of which would stay under its own lock-out).
+    * **Per email and client address**: after ``login_max_failures`` failed logins for one email from one
+      address within the window, that address waits before it may try that email again (429). The owner, from
+      any other address, logs in as usual; nothing locks the account itself, and nothing doubles.
+    * **Per client address** (password spraying: one common password against many accounts): past
+      ``login_failures_per_client`` failures from one address, that address's logins are refused (429) for
+      the rest of the window -- except a right password for an account that logged in from that address before
+      (within ``login_known_client_days``), so people who share the address (a hospital, a household) keep
+      working while the guesser waits.
+    * **The same answer and the same work whether or not the account exists**: the counters go by the email
+      typed, one argon2 check runs either way (a dummy hash for an unknown email), and the same queries and
+      the same audit row are written, so neither the answer nor its timing tells an account apart.
     """
-    now = utcnow()
-    client_key = f"login_failed:{client}" if client else None
-    failure_window = timedelta(minutes=settings.login_failure_window_minutes)
-    if client_key:
-        ratelimit.check(
-            session,
-            client_key,
-            limit=settings.login_failures_per_client,
-            window=failure_window,
-            message="Too many failed logins from your network.",
+    address = normalise_email(email)
+    where = client or "-"
+    window = timedelta(minutes=settings.login_failure_window_minutes)
+    pair_key = f"login_failed:{_email_key(address)}@{where}"
+    known_key = f"login_ok:{_email_key(address)}@{where}"
+    ratelimit.check(
+        session,
+        pair_key,
+        limit=settings.login_max_failures,
+        window=window,
+        message="Too many failed attempts.",
+    )
+    user = session.scalar(select(User).where(User.email == address))
+    right = verify_password(user.password_hash if user is not None else None, password)
+    accepted = user is not None and right and user.is_active
+    if client:
+        known = ratelimit.seen(session, known_key, window=timedelta(days=settings.login_known_client_days))
+        if not (accepted and known):
+            ratelimit.check(
+                session,
+                f"login_failed:{client}",
+                limit=settings.login_failures_per_client,
+                window=window,
+                message="Too many failed logins from your network.",
+            )
+    if not accepted or user is None:
+        audit.record(
+            session, user, AuditAction.LOGIN_FAILED, "user", resource_id=user.id if user is not None else None
         )
-    user = session.scalar(select(User).where(User.email == normalise_email(email)))
-    if user is not None and user.locked_until is not None and user.locked_until > now:
-        wait = int((user.locked_until - now).total_seconds()) + 1
-        raise TooManyRequests(
-            f"Too many failed attempts. Try again in {wait} seconds.", retry_after_seconds=wait
-        )
-    if user is None or not verify_password(user.password_hash, password) or not user.is_active:
-        if user is not None:
-            user.failed_logins += 1
-            over = user.failed_logins - settings.login_max_failures
-            if over >= 0:
-                user.locked_until = now + timedelta(
-                    minutes=settings.login_lockout_minutes * (2 ** min(over, 10))
-                )
-            audit.record(session, user, AuditAction.LOGIN_FAILED, "user", resource_id=user.id)
-        if client_key:
-            ratelimit.hit(session, client_key, window=failure_window)
+        ratelimit.hit(session, pair_key, window=window)
+        if client:
+            ratelimit.hit(session, f"login_failed:{client}", window=window)
         raise Unauthenticated("The email or password is not right.", keep_changes=True)
-    user.failed_logins = 0
-    user.locked_until = None
+    ratelimit.clear(session, pair_key)
+    if client:
+        ratelimit.touch(session, known_key)
     return user
 
 
