@@ -75,6 +75,8 @@ class Settings(BaseSettings):
     #: New patient accounts from one client address per window.
     signups_per_client: int = Field(default=10, ge=1)
     signup_window_minutes: float = Field(default=60.0, gt=0)
+    #: A sign-up's confirmation link works this long; the account is inactive until it is opened.
+    signup_confirm_hours: float = Field(default=48.0, gt=0, le=24 * 14)
     #: A password-reset link works this long, once. Reset requests are limited per email address (so nobody
     #: can flood one person's inbox) and per client address (so nobody can probe many addresses) per window.
     password_reset_minutes: float = Field(default=60.0, gt=0, le=24 * 60)

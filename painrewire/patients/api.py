@@ -7,9 +7,9 @@ from typing import Annotated
 
 from fastapi import Query, Request, Response
 
-from painrewire.accounts import service as accounts
 from painrewire.patients import service as patients
-from painrewire.patients.schemas import CareTeamAdd, PatientCreate, PatientRead, SignUp
+from painrewire.patients import signup
+from painrewire.patients.schemas import CareTeamAdd, PatientCreate, PatientRead, SignUp, SignUpRequested
 from painrewire.web.deps import CurrentStaff, CurrentUser, SessionDep, SettingsDep, client_address
 from painrewire.web.routing import api_router, error_responses
 
@@ -20,14 +20,14 @@ ERRORS = error_responses(401, 403, 404, 409, 422)
 
 @router.post(
     "/signup",
-    response_model=PatientRead,
-    status_code=201,
-    summary="Sign up as a new patient",
-    responses=error_responses(409, 422, 429),
+    response_model=SignUpRequested,
+    status_code=202,
+    summary="Sign up as a new patient: a link to finish is emailed; the same answer for any email",
+    responses=error_responses(422, 429),
 )
-def sign_up(request: Request, data: SignUp, session: SessionDep, settings: SettingsDep) -> PatientRead:
-    accounts.limit_signups(session, settings, client_address(request))
-    return patients.to_read(session, patients.sign_up(session, data))
+def sign_up(request: Request, data: SignUp, session: SessionDep, settings: SettingsDep) -> SignUpRequested:
+    message = signup.request_sign_up(session, settings, data, client=client_address(request))
+    return SignUpRequested(detail=message)
 
 
 @router.get(

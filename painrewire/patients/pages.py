@@ -9,11 +9,13 @@ from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
+from painrewire.accounts import pages as accounts_pages
 from painrewire.accounts import service as accounts
 from painrewire.accounts.pages import set_login_cookies
 from painrewire.errors import Conflict, InvalidInput, TooManyRequests
 from painrewire.patients import access
 from painrewire.patients import service as patients
+from painrewire.patients import signup as signups
 from painrewire.patients.schemas import PatientCreate, SignUp
 from painrewire.web import panels
 from painrewire.web.deps import (
@@ -48,15 +50,15 @@ def signup(
     date_of_birth: Annotated[str, Form(max_length=20)] = "",
     timezone: Annotated[str, Form(max_length=64)] = "Europe/London",
 ) -> Response:
+    """The same page, status and work whether or not the email has an account (see ``patients.signup``)."""
     form = {"email": email, "full_name": full_name, "date_of_birth": date_of_birth, "timezone": timezone}
     try:
         data = SignUp.model_validate({**form, "password": password, "date_of_birth": date_of_birth or None})
-        accounts.limit_signups(session, settings, client_address(request))
-        patient = patients.sign_up(session, data)
+        message = signups.request_sign_up(session, settings, data, client=client_address(request))
     except ValidationError as exc:
         errors = readable_pydantic_errors(exc)
         return render(request, "patients/signup.html", {"errors": errors, "form": form}, status_code=422)
-    except (Conflict, TooManyRequests) as exc:
+    except TooManyRequests as exc:
         return render(
             request,
             "patients/signup.html",
@@ -64,8 +66,37 @@ def signup(
             status_code=status_for(exc),
             headers=headers_for(exc),
         )
-    started = accounts.start_session(session, settings, patient.user, kind="browser")
-    response = redirect("/patient?welcome=1")
+    return render(request, "patients/signup_sent.html", {"message": message})
+
+
+@router.get("/signup/confirm/{token}", response_class=HTMLResponse)
+def confirm_signup_form(request: Request, token: str, next: str | None = None) -> Response:
+    """A button, not the confirmation itself: a mail scanner that opens the link confirms nothing."""
+    return render(
+        request, "patients/signup_confirm.html", {"token": token, "next": accounts_pages.safe_next(next)}
+    )
+
+
+@router.post("/signup/confirm/{token}", response_class=HTMLResponse)
+def confirm_signup(
+    request: Request,
+    token: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    next: Annotated[str | None, Form(max_length=2000)] = None,
+) -> Response:
+    """Activate the account and log its owner in, then go on to what they were doing (a booking)."""
+    try:
+        user = signups.confirm_sign_up(session, settings, token)
+    except (signups.SignUpLinkInvalid, signups.AlreadyConfirmed) as exc:
+        return render(
+            request,
+            "patients/signup_confirm.html",
+            {"token": token, "error": exc.message, "next": None},
+            status_code=status_for(exc),
+        )
+    started = accounts.start_session(session, settings, user, kind="browser")
+    response = redirect(accounts_pages.safe_next(next) or "/patient?welcome=1")
     set_login_cookies(response, settings, started.token)
     return response
 

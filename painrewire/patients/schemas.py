@@ -70,6 +70,12 @@ class SignUp(BaseModel):
         return value
 
 
+class SignUpRequested(BaseModel):
+    """What a sign-up answers, whether or not the email already has an account."""
+
+    detail: str
+
+
 class CareTeamAdd(BaseModel):
     clinician_id: uuid.UUID
 

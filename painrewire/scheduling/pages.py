@@ -15,14 +15,12 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from painrewire.accounts import service as accounts
 from painrewire.accounts.models import Discipline, Role, User
-from painrewire.accounts.pages import set_login_cookies
 from painrewire.config import Settings, get_settings
 from painrewire.db import utcnow
 from painrewire.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, TooManyRequests
 from painrewire.patients import access
-from painrewire.patients import service as patients
+from painrewire.patients import signup as signups
 from painrewire.patients.models import Patient
 from painrewire.patients.schemas import SignUp
 from painrewire.scheduling import service as scheduling
@@ -364,9 +362,10 @@ async def confirm(
         "starts_at": slot.starts_at,
         "mode": _parse_mode(str(raw.get("mode") or "")) or context["mode"],
     }
-    new_login: str | None = None
     try:
         if user is None:
+            # A newcomer signs up by email first (the same answer whether or not the email has an account);
+            # the link brings them back here, logged in, to book this time.
             data = SignUp.model_validate(
                 {
                     "full_name": form["full_name"],
@@ -376,13 +375,15 @@ async def confirm(
                     "timezone": form["timezone"] or context["zone"],
                 }
             )
-            accounts.limit_signups(session, settings, client_address(request))
-            with session.begin_nested():  # the new account and its first booking stand or fall together
-                patient = patients.sign_up(session, data)
-                booking = scheduling.book(session, patient.user, settings, **booking_args)
-            new_login = accounts.start_session(session, settings, patient.user, kind="browser").token
-        else:
-            booking = scheduling.book(session, user, settings, **booking_args)
+            message = signups.request_sign_up(
+                session,
+                settings,
+                data,
+                client=client_address(request),
+                next_path="/book/confirm?" + urlencode(values),
+            )
+            return render(request, "patients/signup_sent.html", {"message": message, "booking": True})
+        booking = scheduling.book(session, user, settings, **booking_args)
     except ValidationError as exc:
         return render(
             request,
@@ -403,10 +404,7 @@ async def confirm(
     target = f"/book/appointments/{booking.appointment.id}?booked=1" + (
         "&joined=1" if booking.joined_care_team else ""
     )
-    response = redirect(target)
-    if new_login:
-        set_login_cookies(response, settings, new_login)
-    return response
+    return redirect(target)
 
 
 # --- one appointment: confirmation, .ics, move, cancel ---------------------------------------------------

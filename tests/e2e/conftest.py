@@ -90,3 +90,24 @@ def log_in(page, server: LiveServer, email: str) -> None:  # type: ignore[no-unt
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(server.password)
     page.get_by_role("button", name="Log in").click()
+
+
+def confirm_email(page, server: LiveServer, email: str) -> None:  # type: ignore[no-untyped-def]
+    """Open the sign-up confirmation link the clinic emailed to ``email`` (read from the outbox, which the
+    worker sends from) and confirm: the account becomes active and the browser is logged in."""
+    from sqlalchemy import select
+
+    from painrewire.db import get_engine, session_factory
+    from painrewire.notifications.models import OutboundEmail
+    from painrewire.patients.signup import CONFIRM_KIND
+
+    with session_factory(get_engine(server.database_url))() as session:
+        link = session.scalar(
+            select(OutboundEmail.link_path)
+            .where(OutboundEmail.to_address == email, OutboundEmail.kind == CONFIRM_KIND)
+            .order_by(OutboundEmail.created_at.desc())
+            .limit(1)
+        )
+    assert link, f"no confirmation email was queued for {email}"
+    page.goto(f"{server.url}{link}")
+    page.get_by_role("button", name="Confirm my email").click()

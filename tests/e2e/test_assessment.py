@@ -9,7 +9,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import LiveServer, log_in
+from tests.e2e.conftest import LiveServer, confirm_email, log_in
 
 
 def snapshot(page: Page, name: str) -> None:
@@ -21,11 +21,14 @@ def snapshot(page: Page, name: str) -> None:
 
 def sign_up(page: Page, server: LiveServer, name: str) -> None:
     """A patient nobody else's test depends on: created here, through the sign-up form."""
+    email = f"intake-{uuid.uuid4().hex[:10]}@example.org"
     page.goto(f"{server.url}/signup")
     page.get_by_label("Full name").fill(name)
-    page.get_by_label("Email").fill(f"intake-{uuid.uuid4().hex[:10]}@example.org")
+    page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill("a long enough password")
     page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+    confirm_email(page, server, email)
     page.wait_for_url("**/patient**")
 
 

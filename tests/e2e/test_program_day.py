@@ -28,7 +28,7 @@ from painrewire.patients.models import Patient
 from painrewire.plans import service as plans
 from painrewire.plans.schemas import PlanEdit
 from painrewire.programs.models import Module, PracticeLog
-from tests.e2e.conftest import LiveServer
+from tests.e2e.conftest import LiveServer, confirm_email
 from tests.fixtures.factories import create_clearance
 
 pytestmark = pytest.mark.e2e
@@ -112,6 +112,7 @@ def patient_page(page: Page, demo_server: LiveServer) -> Iterator[tuple[Page, uu
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill("a long enough password")
     page.get_by_role("button", name="Create account").click()
+    confirm_email(page, demo_server, email)
     page.wait_for_url("**/patient**")
     patient_id = _arrange_signed_plan(demo_server, email)
     yield page, patient_id

@@ -154,10 +154,11 @@ class TestSignUp:
             "/api/v1/signup",
             json={"email": "me@example.org", "full_name": "Me Myself", "password": "long enough pw"},
         )
-        assert response.status_code == 201
-        assert response.json()["care_team"] == []
+        assert response.status_code == 202
+        assert "We have sent an email to me@example.org" in response.json()["detail"]
         user = session.scalar(select(User).where(User.email == "me@example.org"))
         assert user is not None and user.role == Role.PATIENT
+        assert not user.is_active  # until the emailed link is opened
 
     def test_sign_up_cannot_choose_a_role(self, client: TestClient, session: Session) -> None:
         client.post(

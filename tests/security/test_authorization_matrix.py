@@ -42,7 +42,7 @@ PUBLIC_PATHS = {
     "/api/v1/signup",
     "/home",
 }
-PUBLIC_PREFIXES = ("/book", "/api/v1/booking", "/calendar/", "/static/")
+PUBLIC_PREFIXES = ("/book", "/api/v1/booking", "/calendar/", "/static/", "/signup/confirm/")
 # Routes that end the caller's own login: walking them would log the outsider out halfway through.
 SESSION_ENDING = {"/logout", "/logout-everywhere", "/api/v1/auth/logout", "/api/v1/auth/logout-everywhere"}
 

@@ -205,7 +205,7 @@ class TestForms:
         assert patient is not None
         assert response.headers["location"] == f"/clinician/patients/{patient.id}?created=1"
 
-    def test_sign_up_logs_the_new_patient_in(self, client: TestClient) -> None:
+    def test_sign_up_asks_the_new_patient_to_confirm_their_email(self, client: TestClient) -> None:
         token = csrf_from(client.get("/signup").text)
         response = client.post(
             "/signup",
@@ -218,10 +218,12 @@ class TestForms:
             },
         )
         assert response.status_code == 200
-        assert "Hello, Nia" in response.text
-        assert "Your account is ready" in response.text
+        assert "Check your email" in response.text and "new@example.org" in response.text
+        assert SESSION_COOKIE not in client.cookies  # nobody is logged in before the address is confirmed
 
-    def test_sign_up_with_a_taken_email_explains_it(self, client: TestClient, session: Session) -> None:
+    def test_sign_up_with_a_taken_email_answers_as_for_any_other(
+        self, client: TestClient, session: Session
+    ) -> None:
         taken = create_user(session, role=Role.PATIENT)
         token = csrf_from(client.get("/signup").text)
         response = client.post(
@@ -233,8 +235,8 @@ class TestForms:
                 "csrf_token": token,
             },
         )
-        assert response.status_code == 409
-        assert "already exists" in response.text
+        assert response.status_code == 200
+        assert "Check your email" in response.text and "already" not in response.text
 
     def test_form_post_with_a_missing_field_is_a_page_not_a_500(
         self, as_user: Callable[..., TestClient], clinician: User, patient: Patient
