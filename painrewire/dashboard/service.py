@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from painrewire.accounts import audit
 from painrewire.accounts.models import User
 from painrewire.assessments.models import QuestionnaireResponse, SafetyAlert
 from painrewire.diary.models import DiaryEntry, PainBaseline
@@ -92,6 +93,8 @@ def caseload(session: Session, clinician: User, *, today: date, now: datetime) -
     }
     if not rows:
         return []
+    # Each row shows the patient's alerts, pain trend and practice: audited as a read of each.
+    audit.record_shown(session, clinician, "caseload", list(rows), reason="clinician home")
     alerts = session.execute(
         select(SafetyAlert.patient_id, SafetyAlert.urgency, func.count())
         .where(SafetyAlert.patient_id.in_(visible), SafetyAlert.acknowledged_at.is_(None))

@@ -66,8 +66,10 @@ def _open_requests(
 
 
 def open_in_caseload(session: Session, clinician: User) -> list[tuple[ErasureRequest, Patient]]:
-    """Open requests of the patients this clinician may see, oldest first (for the home page)."""
-    return _open_requests(session, Patient.id.in_(access.visible_patient_ids(clinician)))
+    """Open requests of the patients this clinician may see, oldest first (for the home page); audited."""
+    rows = _open_requests(session, Patient.id.in_(access.visible_patient_ids(clinician)))
+    audit.record_shown(session, clinician, RESOURCE, [p.id for _, p in rows], reason="open erasure requests")
+    return rows
 
 
 def open_without_care_team(session: Session, admin: User) -> list[tuple[ErasureRequest, Patient]]:

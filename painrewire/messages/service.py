@@ -31,6 +31,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased, joinedload
 
+from painrewire.accounts import audit
 from painrewire.accounts.models import AuditAction, Discipline, Role, User
 from painrewire.assessments import alerts
 from painrewire.assessments.models import AlertKind, SafetyAlert
@@ -416,6 +417,14 @@ def crisis_open(session: Session, patient: Patient, thread: MessageThread) -> bo
 
 def unread_in_caseload(session: Session, clinician: User) -> list[CaseloadUnread]:
     """Threads of the clinician's patients with messages unread to them, on threads addressed to the whole team
+    or to their discipline: oldest waiting first, urgent ones before all. Each patient shown is audited."""
+    found = _unread_in_caseload(session, clinician)
+    audit.record_shown(session, clinician, RESOURCE, [u.patient.id for u in found], reason="unread messages")
+    return found
+
+
+def _unread_in_caseload(session: Session, clinician: User) -> list[CaseloadUnread]:
+    """Threads of the clinician's patients with messages unread to them, on threads addressed to the whole team
     or to their discipline: oldest waiting first, urgent ones before all."""
     if clinician.role != Role.CLINICIAN:
         return []
@@ -461,7 +470,7 @@ def unread_total(session: Session, actor: User) -> tuple[int, int]:
     """(unread messages, threads holding them) for the logged-in patient or clinician."""
     _require_participant(actor)
     if actor.role == Role.CLINICIAN:
-        waiting = unread_in_caseload(session, actor)
+        waiting = _unread_in_caseload(session, actor)  # counts only: no patient is shown
         return sum(u.unread for u in waiting), len(waiting)
     patient = access.own_patient(session, actor, resource_type=RESOURCE)
     summaries = [s for s in threads_of(session, actor, patient) if s.unread]

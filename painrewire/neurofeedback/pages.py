@@ -120,14 +120,14 @@ def choose_patient(patient_id: uuid.UUID, user: CurrentClinician, session: Sessi
 @router.get("/clinician/neurofeedback", response_class=HTMLResponse)
 def practitioner_sessions(request: Request, user: CurrentClinician, session: SessionDep) -> Response:
     rows = service.caseload_sessions(session, user)
-    caseload = list(session.scalars(access.visible_patients(user)).unique())
+    caseload = access.shown_caseload(session, user, resource_type="patient", reason="neurofeedback overview")
     return render(
         request,
         "neurofeedback/practitioner.html",
         {
             **_common(),
             "rows": rows,
-            "caseload": sorted(caseload, key=lambda p: p.user.full_name),
+            "caseload": caseload,
             "me": user.id,
         },
     )

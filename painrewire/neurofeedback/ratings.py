@@ -28,6 +28,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from painrewire.accounts import audit
 from painrewire.accounts.models import AuditAction, Role, User
 from painrewire.db import utcnow
 from painrewire.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -252,4 +253,5 @@ def side_effect_notes(session: Session, actor: User, *, now: datetime | None = N
         for pid, reasons in flagged.items()
         if pid in patients
     ]
+    audit.record_shown(session, actor, "nfb_rating", [n.patient.id for n in notes], reason="side effects")
     return sorted(notes, key=lambda n: n.patient.user.full_name)

@@ -25,6 +25,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
+from painrewire.accounts import audit
 from painrewire.accounts.models import AuditAction, Role, User
 from painrewire.consent import service as consent
 from painrewire.consent.models import ConsentKind
@@ -329,6 +330,9 @@ def add_note(
     _clinician(actor)
     row = get_session(session, actor, session_id, action=AuditAction.CREATE, resource_type="nfb_note")
     if row.status not in (SessionStatus.CHECKING, SessionStatus.RUNNING):
+    audit.record_shown(
+        session, actor, "nfb_session", [r.patient.id for r in rows], reason="neurofeedback overview"
+    )
         raise SessionNotLive(
             "Notes go into a session's recording while it runs; this session is not running."
         )

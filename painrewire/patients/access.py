@@ -40,6 +40,14 @@ def visible_patients(actor: User) -> Select[Patient]:
     return select(Patient).where(Patient.id.in_(visible_patient_ids(actor))).options(joinedload(Patient.user))
 
 
+def shown_caseload(session: Session, clinician: User, *, resource_type: str, reason: str) -> list[Patient]:
+    """The patients this actor may see, by name, each audited as shown by this list (``reason`` names it)."""
+    patients = list(session.scalars(visible_patients(clinician)).unique())
+    patients.sort(key=lambda p: p.user.full_name)
+    audit.record_shown(session, clinician, resource_type, [p.id for p in patients], reason=reason)
+    return patients
+
+
 def patient_for(
     session: Session,
     actor: User,

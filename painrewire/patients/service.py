@@ -76,11 +76,14 @@ def sign_up(session: Session, data: SignUp) -> Patient:
 
 
 def list_patients(session: Session, actor: User, *, limit: int = 100, offset: int = 0) -> list[Patient]:
-    """The actor's patients (a clinician's caseload; a patient's own record), by name."""
+    """The actor's patients (a clinician's caseload; a patient's own record), by name; each one listed is
+    audited as read."""
     stmt = (
         access.visible_patients(actor).join(Patient.user).order_by(User.full_name).limit(limit).offset(offset)
     )
-    return list(session.scalars(stmt).unique().all())
+    found = list(session.scalars(stmt).unique().all())
+    audit.record_shown(session, actor, "patient", [p.id for p in found], reason="patient list")
+    return found
 
 
 def get_patient(
@@ -165,4 +168,6 @@ def patients_without_care_team(session: Session, actor: User) -> list[Patient]:
         .options(joinedload(Patient.user), selectinload(Patient.care_team))
         .order_by(Patient.created_at)
     )
-    return list(session.scalars(stmt).unique())
+    found = list(session.scalars(stmt).unique())
+    audit.record_shown(session, actor, "patient", [p.id for p in found], reason="waiting for a care team")
+    return found

@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from painrewire import validation
+from painrewire.accounts import audit
 from painrewire.accounts.models import AuditAction, Role, User
 from painrewire.assessments import service as assessments
 from painrewire.assessments.models import AlertKind, Intake, SafetyAlert
@@ -917,5 +918,8 @@ def waiting_for_signature(session: Session, clinician: User) -> list[WaitingPlan
                 SafetyAlert.patient_id.in_([p.id for _, p in rows]),
             )
         )
+    )
+    audit.record_shown(
+        session, clinician, "plan", [p.id for _, p in rows], reason="plans waiting for a signature"
     )
     return [WaitingPlan(patient, version, patient.id in held_ids) for version, patient in rows]

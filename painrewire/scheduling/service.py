@@ -1299,8 +1299,7 @@ def clinician_schedule(
     _staff_calendar_access(session, actor, clinician_id)
     if end <= start or end - start > timedelta(days=62):
         raise InvalidInput("Ask for up to 62 days at a time.", field="end")
-    audit.record(session, actor, AuditAction.READ, "clinician_schedule", resource_id=clinician_id)
-    return _views(
+    views = _views(
         session,
         select(Appointment)
         .where(
@@ -1308,6 +1307,8 @@ def clinician_schedule(
         )
         .order_by(Appointment.starts_at),
     )
+    _audit_schedule(session, actor, "clinician_schedule", views, resource_id=clinician_id)
+    return views
 
 
 def clinic_schedule(
@@ -1318,13 +1319,30 @@ def clinic_schedule(
         raise Forbidden("The clinic's whole calendar is for the front desk.")
     if end <= start or end - start > timedelta(days=31):
         raise InvalidInput("Ask for up to 31 days at a time.", field="end")
-    audit.record(session, actor, AuditAction.READ, "clinic_schedule")
-    return _views(
+    views = _views(
         session,
         select(Appointment)
         .where(Appointment.starts_at < end, Appointment.ends_at > start)
         .order_by(Appointment.starts_at),
     )
+    _audit_schedule(session, actor, "clinic_schedule", views)
+    return views
+
+
+def _audit_schedule(
+    session: Session,
+    actor: User,
+    resource_type: str,
+    views: list[AppointmentView],
+    *,
+    resource_id: uuid.UUID | None = None,
+) -> None:
+    """A schedule names its patients: one read row per patient shown, or one row for an empty schedule."""
+    shown = [v.appointment.patient_id for v in views]
+    if not audit.record_shown(
+        session, actor, resource_type, shown, resource_id=resource_id, reason="schedule"
+    ):
+        audit.record(session, actor, AuditAction.READ, resource_type, resource_id=resource_id)
 
 
 # --- calendars --------------------------------------------------------------------------------------------
@@ -1769,6 +1787,9 @@ def feed_calendar(session: Session, settings: Settings, token: str, *, now: date
             .order_by(Appointment.starts_at),
         )
         audit.record(session, user, AuditAction.EXPORT, "calendar_feed", resource_id=feed.id)
+        audit.record_shown(
+            session, user, "calendar_feed", [v.appointment.patient_id for v in views], resource_id=feed.id
+        )
         name = f"{settings.clinic_name} — {user.full_name}"
     feed.last_fetched_at = when
     entries = [_entry(v, for_patient=user.role == Role.PATIENT, settings=settings) for v in views]
