@@ -6,7 +6,7 @@ Append-only from the application's side: any session that tries to change or del
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import event, insert, select
@@ -84,6 +84,8 @@ def search(
     *,
     patient_id: uuid.UUID | None = None,
     actor_id: uuid.UUID | None = None,
+    patient_ids: Collection[uuid.UUID] | None = None,
+    actor_ids: Collection[uuid.UUID] | None = None,
     action: AuditAction | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
@@ -99,6 +101,10 @@ def search(
         stmt = stmt.where(AuditEvent.patient_id == patient_id)
     if actor_id is not None:
         stmt = stmt.where(AuditEvent.actor_id == actor_id)
+    if patient_ids is not None:  # e.g. everyone whose name matched a search; none matched, nothing found
+        stmt = stmt.where(AuditEvent.patient_id.in_(list(patient_ids)))
+    if actor_ids is not None:
+        stmt = stmt.where(AuditEvent.actor_id.in_(list(actor_ids)))
     if action is not None:
         stmt = stmt.where(AuditEvent.action == action)
     if since is not None:

@@ -269,30 +269,50 @@ def audit_page(
     session: SessionDep,
     patient_id: Annotated[uuid.UUID | None, Query()] = None,
     actor_id: Annotated[uuid.UUID | None, Query()] = None,
+    patient: Annotated[str, Query(max_length=200)] = "",
+    who: Annotated[str, Query(max_length=200)] = "",
     action: Annotated[AuditAction | None, Query()] = None,
     since: Annotated[datetime | None, Query()] = None,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
 ) -> Response:
     per_page = 100
+    users = accounts.list_users(session)
+    matched_patients = patients.names_for_audit(session, admin, matching=patient) if patient.strip() else None
+    needle = who.strip().lower()
+    matched_actors = (
+        {u.id for u in users if needle in u.full_name.lower() or needle in u.email.lower()}
+        if needle
+        else None
+    )
     events = audit.search(
         session,
         patient_id=patient_id,
         actor_id=actor_id,
+        patient_ids=matched_patients.keys() if matched_patients is not None else None,
+        actor_ids=matched_actors,
         action=action,
         since=since,
         limit=per_page,
         offset=(page - 1) * per_page,
     )
-    names = {u.id: u.full_name for u in accounts.list_users(session)}
+    names = {u.id: u.full_name for u in users}
+    shown = {e.patient_id for e in events if e.patient_id is not None}
     return render(
         request,
         "accounts/audit.html",
         {
             "events": events,
             "names": names,
+            "patient_names": patients.names_for_audit(session, admin, ids=shown),
             "actions": list(AuditAction),
             "page": page,
-            "filters": {"patient_id": patient_id or "", "actor_id": actor_id or "", "action": action or ""},
+            "filters": {
+                "patient_id": patient_id or "",
+                "actor_id": actor_id or "",
+                "patient": patient,
+                "who": who,
+                "action": action or "",
+            },
         },
     )
 

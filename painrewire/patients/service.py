@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
@@ -84,6 +85,28 @@ def list_patients(session: Session, actor: User, *, limit: int = 100, offset: in
     found = list(session.scalars(stmt).unique().all())
     audit.record_shown(session, actor, "patient", [p.id for p in found], reason="patient list")
     return found
+
+
+def names_for_audit(
+    session: Session, actor: User, *, matching: str | None = None, ids: Collection[uuid.UUID] = ()
+) -> dict[uuid.UUID, str]:
+    """Patient id -> "Name (email)", for the front desk's audit log only: the patients whose name or email
+    contains ``matching`` (any case), or those in ``ids``. It answers "who opened Maria's record?" by name."""
+    if actor.role != Role.ADMIN:
+        raise Forbidden("Only the front desk reads the audit log.")
+    stmt = select(Patient.id, User.full_name, User.email).join(Patient.user)
+    if matching is not None:
+        text = matching.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        needle = f"%{text}%"
+        stmt = stmt.where(
+            or_(
+                func.lower(User.full_name).like(needle, escape="\\"),
+                func.lower(User.email).like(needle, escape="\\"),
+            )
+        )
+    else:
+        stmt = stmt.where(Patient.id.in_(list(ids)))
+    return {pid: f"{name} ({email})" for pid, name, email in session.execute(stmt)}
 
 
 def get_patient(
