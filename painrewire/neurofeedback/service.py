@@ -168,7 +168,7 @@ def create_session(
     except ValueError as exc:
         raise InvalidInput(str(exc), field="channels") from exc
     session_id = uuid.uuid4()
-    params = _source_params(session, actor, data, session_id)
+    params = _source_params(session, actor, patient, data, session_id)
     sham_source = _sham_source(session, patient, data) if data.sham else None
     row = NeurofeedbackSession(
         id=session_id,
@@ -205,9 +205,14 @@ def create_session(
 
 
 def _source_params(
-    session: Session, actor: User, data: SessionCreate, session_id: uuid.UUID
+    session: Session, actor: User, patient: Patient, data: SessionCreate, session_id: uuid.UUID
 ) -> dict[str, Any]:
-    """Check the headset choice and return what the live loop needs to open it."""
+    """Check the headset choice and return what the live loop needs to open it.
+
+    A playback session plays one of this patient's own recordings, as a sham session replays one of their
+    own sessions: played into another patient's record, one patient's EEG would become downloadable by
+    that patient's care team.
+    """
     from painrewire.neurofeedback.acquisition import (
         SYNTHETIC_BOARD_ID,
         BrainFlowSource,
@@ -250,6 +255,11 @@ def _source_params(
         raise InvalidInput(
             "There is no recording to play with that id.", field="playback_session_id"
         ) from exc
+    if played.patient_id != patient.id:
+        raise InvalidInput(
+            "A playback session plays one of this patient's own recordings; that one is another patient's.",
+            field="playback_session_id",
+        )
     if played.recording_seconds is None:
         raise InvalidInput("That session has no recording to play.", field="playback_session_id")
     return {"session_id": str(played.id)}
