@@ -195,6 +195,22 @@ class TestPractitionerPages:
         page = as_user(clinician, browser=True).get(f"/clinician/neurofeedback/sessions/{done.id}/review")
         assert ">sham<" in page.text and "Sham session: the feedback replayed" in page.text
 
+    def test_clinician_lists_speak_clinically_and_the_review_keeps_the_engineering(
+        self, as_user: Browser, clinician: User, patient: Patient, done: NeurofeedbackSession
+    ) -> None:
+        browser = as_user(clinician, browser=True)
+        for path in (f"/clinician/patients/{patient.id}", f"/clinician/patients/{patient.id}/neurofeedback"):
+            page = browser.get(path).text
+            assert f"/clinician/neurofeedback/sessions/{done.id}/review" in page
+            assert "p99" not in page.lower(), path
+        assert "p99" in browser.get(f"/clinician/neurofeedback/sessions/{done.id}/review").text
+
+    def test_the_console_links_the_patients_screen(
+        self, as_user: Browser, clinician: User, planned: NeurofeedbackSession
+    ) -> None:
+        page = as_user(clinician, browser=True).get(f"/clinician/neurofeedback/sessions/{planned.id}").text
+        assert f'<a href="/patient/neurofeedback/sessions/{planned.id}"' in page
+
     def test_the_patients_page_has_a_neurofeedback_panel(
         self, as_user: Browser, clinician: User, patient: Patient, done: NeurofeedbackSession
     ) -> None:
