@@ -192,10 +192,6 @@ class Settings(BaseSettings):
             )
         return value
 
-    @field_validator("crisis_words")
-    @classmethod
-    def _crisis_words(cls, value: list[str]) -> list[str]:
-        words = [" ".join(w.split()) for w in value]
     @field_validator("trusted_proxies")
     @classmethod
     def _proxy_addresses(cls, value: list[str]) -> list[str]:
@@ -210,6 +206,10 @@ class Settings(BaseSettings):
                 ) from exc
         return [entry.strip() for entry in value]
 
+    @field_validator("crisis_words")
+    @classmethod
+    def _crisis_words(cls, value: list[str]) -> list[str]:
+        words = [" ".join(w.split()) for w in value]
         if any(not any(c.isalnum() for c in w) for w in words):
             raise ValueError(f"crisis_words must each hold a word or phrase, got {value!r}")
         return words

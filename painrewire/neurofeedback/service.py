@@ -330,6 +330,9 @@ def caseload_sessions(session: Session, actor: User, *, limit: int = 100) -> lis
         .limit(limit)
     )
     rows = [CaseloadSession(row[0], row[1]) for row in session.execute(stmt)]
+    audit.record_shown(
+        session, actor, "nfb_session", [r.patient.id for r in rows], reason="neurofeedback overview"
+    )
     return sorted(rows, key=lambda r: r.session.status not in ACTIVE)
 
 
@@ -340,9 +343,6 @@ def add_note(
     _clinician(actor)
     row = get_session(session, actor, session_id, action=AuditAction.CREATE, resource_type="nfb_note")
     if row.status not in (SessionStatus.CHECKING, SessionStatus.RUNNING):
-    audit.record_shown(
-        session, actor, "nfb_session", [r.patient.id for r in rows], reason="neurofeedback overview"
-    )
         raise SessionNotLive(
             "Notes go into a session's recording while it runs; this session is not running."
         )
