@@ -26,8 +26,12 @@ FHIR_RESPONSE: dict[int | str, dict[str, Any]] = {
 }
 
 
-def fhir_json(bundle: dict[str, Any]) -> JSONResponse:
-    return JSONResponse(bundle, media_type=FHIR_MEDIA_TYPE, headers={"Cache-Control": "no-store, private"})
+def fhir_json(bundle: dict[str, Any], *, filename: str | None = None) -> JSONResponse:
+    """The bundle as FHIR JSON; with ``filename``, a download (Content-Disposition) rather than a page."""
+    headers = {"Cache-Control": "no-store, private"}
+    if filename:
+        headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return JSONResponse(bundle, media_type=FHIR_MEDIA_TYPE, headers=headers)
 
 
 @router.get(
@@ -45,7 +49,8 @@ def patient_bundle(
     reason: Reason = None,
 ) -> JSONResponse:
     return fhir_json(
-        exports.patient_bundle(session, user, patient_id, base_url=settings.base_url, reason=reason)
+        exports.patient_bundle(session, user, patient_id, base_url=settings.base_url, reason=reason),
+        filename=f"patient-record-{patient_id}.fhir.json",
     )
 
 

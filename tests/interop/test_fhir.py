@@ -284,6 +284,8 @@ class TestApi:
         response = as_user(clinician).get(f"/api/v1/patients/{seeded.patient.id}/fhir")
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("application/fhir+json")
+        disposition = response.headers["content-disposition"]  # a file to save, not raw JSON in the tab
+        assert disposition == f'attachment; filename="patient-record-{seeded.patient.id}.fhir.json"'
         Bundle.model_validate(response.json())
         audit = session.scalars(
             select(AuditEvent).where(
