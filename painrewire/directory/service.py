@@ -65,6 +65,11 @@ def update_profile(
     _clinician(session, clinician_id)
     profile = session.get(ClinicianProfile, clinician_id)
     if profile is None:
+        if not (data.qualifications or data.languages or data.modalities or data.bio):
+            raise InvalidInput(
+                "Nothing to save yet: add qualifications, languages, what you offer or a short profile.",
+                field="bio",
+            )
         profile = ClinicianProfile(clinician_id=clinician_id)
         session.add(profile)
     profile.qualifications = data.qualifications

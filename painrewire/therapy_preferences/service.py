@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from painrewire.accounts.models import AuditAction, User
+from painrewire.errors import InvalidInput
 from painrewire.patients import access
 from painrewire.patients.models import Patient
 from painrewire.programs.models import Module
@@ -99,6 +100,11 @@ def save_preferences_for(
     other = data.other_goal.strip() if data.other_goal is not None else (latest.other_goal if latest else "")
     if latest is not None and (latest.choices, latest.goals, latest.other_goal) == (choices, goals, other):
         return latest
+    if latest is None and not (choices or goals or other):
+        raise InvalidInput(
+            "Nothing to save yet: choose want, unsure or no for a therapy, or pick what matters to you.",
+            field="choices",
+        )
     saved = TherapyPreferences(
         patient_id=patient.id, choices=choices, goals=goals, other_goal=other, changed_by_id=actor.id
     )

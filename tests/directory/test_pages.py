@@ -467,3 +467,14 @@ class TestOutsideServices:
 
     def test_patients_do_not_see_the_list(self, as_user: Browser, patient) -> None:  # type: ignore[no-untyped-def]
         assert as_user(patient.user).get("/api/v1/external-services").status_code == 403
+
+
+def test_an_empty_first_profile_is_refused_and_writes_nothing(session: Session) -> None:
+    from painrewire.errors import InvalidInput
+
+    physio = create_user(session, role=Role.CLINICIAN, discipline=Discipline.PHYSICAL_THERAPIST)
+    with pytest.raises(InvalidInput, match="Nothing to save yet"):
+        directory.update_profile(session, physio, physio.id, ProfileUpdate())
+    assert session.get(ClinicianProfile, physio.id) is None
+    saved = directory.update_profile(session, physio, physio.id, ProfileUpdate(bio="Back pain physio."))
+    assert saved.bio == "Back pain physio."

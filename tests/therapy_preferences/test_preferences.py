@@ -192,3 +192,14 @@ class TestPages:
         outsider = as_user(other_clinician, browser=True)
         assert outsider.get(url).status_code == 404
         assert outsider.post(url, data={"csrf_token": CSRF, "choice_cbt": "want"}).status_code == 404
+
+
+def test_an_empty_first_save_is_refused_and_writes_nothing(session: Session, patient: Patient) -> None:
+    import pytest
+
+    from painrewire.errors import InvalidInput
+
+    with pytest.raises(InvalidInput, match="Nothing to save yet") as refused:
+        preferences.save_preferences(session, patient.user, patient.id, PreferencesUpdate())
+    assert refused.value.field == "choices"
+    assert session.scalar(select(func.count()).select_from(TherapyPreferences)) == 0
