@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -10,7 +11,7 @@ from functools import lru_cache
 from typing import Any, ClassVar
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -77,7 +78,34 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=10000")
+    # Deleted rows are overwritten with zeros, not left in free space: an erased record is gone from the file.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
+
+
+#: How long a checkpoint after an erasure waits for other connections' reads to end, per try.
+CHECKPOINT_WAIT_SECONDS = 0.5
+
+
+def checkpoint_sqlite(url: str) -> bool:
+    """Copy SQLite's write-ahead log into the database file and empty it (``wal_checkpoint(TRUNCATE)``).
+
+    Until a checkpoint, the log still holds the pages as they were before a change: after an erasure, the
+    erased text. Run it once the erasure has committed, on a connection of its own with a short wait (a
+    connection still reading an older snapshot makes it report busy, and the next checkpoint finishes the
+    job). Returns whether the log was emptied; does nothing (True) on other databases.
+    """
+    parsed = make_url(normalise_url(url))
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return True
+    connection = sqlite3.connect(parsed.database, timeout=CHECKPOINT_WAIT_SECONDS, isolation_level=None)
+    try:
+        busy, _, _ = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        return not busy
+    except sqlite3.Error:
+        return False
+    finally:
+        connection.close()
 
 
 def normalise_url(url: str) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import Query
+from fastapi import Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from painrewire.errors import NotFound
@@ -13,6 +14,7 @@ from painrewire.interop import erasure
 from painrewire.interop import service as exports
 from painrewire.interop.fhir import FHIR_MEDIA_TYPE
 from painrewire.interop.schemas import ErasureDecision, ErasureRequestCreate, ErasureRequestOut
+from painrewire.neurofeedback import live
 from painrewire.web.deps import CurrentClinician, CurrentPatientUser, CurrentUser, SessionDep, SettingsDep
 from painrewire.web.routing import api_router, error_responses
 
@@ -120,12 +122,27 @@ def withdraw_erasure(user: CurrentPatientUser, session: SessionDep) -> ErasureRe
     summary="Confirm (erase now) or decline a patient's erasure request, with a note",
     responses=ERASURE_ERRORS,
 )
-def decide_erasure(
+async def decide_erasure(
+    request: Request,
     patient_id: uuid.UUID,
     request_id: uuid.UUID,
     data: ErasureDecision,
     user: CurrentClinician,
     session: SessionDep,
+    settings: SettingsDep,
 ) -> ErasureRequestOut:
-    found = erasure.decide(session, user, patient_id, request_id, confirm=data.confirm, note=data.note)
+    live_sessions = (
+        await run_in_threadpool(erasure.live_sessions_of, session, patient_id) if data.confirm else []
+    )
+    found = await run_in_threadpool(
+        erasure.decide,
+        session,
+        user,
+        patient_id,
+        request_id,
+        confirm=data.confirm,
+        note=data.note,
+        recording_dir=settings.recording_dir,
+    )
+    await live.hub_of(request.app).discard(live_sessions)  # nothing of a running session is kept
     return ErasureRequestOut.model_validate(found)

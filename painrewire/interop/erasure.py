@@ -13,21 +13,26 @@ it (an open safety alert, a legal hold); the clinician may decline with a reason
 
 from __future__ import annotations
 
+import logging
 import uuid
+from pathlib import Path
 
-from sqlalchemy import ColumnElement, delete, select
+from sqlalchemy import ColumnElement, delete, event, select
 from sqlalchemy.orm import Session, joinedload
 
 from painrewire.accounts import audit
 from painrewire.accounts.models import AuditAction, Role, User
 from painrewire.accounts.security import hash_password, new_token
-from painrewire.db import utcnow
+from painrewire.db import checkpoint_sqlite, utcnow
 from painrewire.errors import Conflict, Forbidden, InvalidInput, NotFound
 from painrewire.interop.models import ErasureRequest, ErasureStatus
 from painrewire.interop.personal_data import row_filters
+from painrewire.neurofeedback import service as neurofeedback
 from painrewire.patients import access
 from painrewire.patients.models import Patient
 from painrewire.schema import import_all_models
+
+logger = logging.getLogger(__name__)
 
 RESOURCE = "erasure_request"
 #: Tables never emptied by an erasure: the audit trail, the requests, accounts and records (anonymised
@@ -131,8 +136,12 @@ def decide(
     *,
     confirm: bool,
     note: str,
+    recording_dir: Path | None = None,
 ) -> ErasureRequest:
-    """A clinician on the care team confirms (and the erasure happens now) or declines with a reason."""
+    """A clinician on the care team confirms (and the erasure happens now) or declines with a reason.
+
+    ``recording_dir`` is the clinic's folder of live recordings, whose files of the patient go too.
+    """
     if actor.role != Role.CLINICIAN:
         raise Forbidden("Only a clinician on the patient's care team can confirm or decline an erasure.")
     note = note.strip()
@@ -163,7 +172,7 @@ def decide(
     if not confirm:
         request.status = ErasureStatus.DECLINED
         return request
-    request.removed = erase(session, patient)
+    request.removed = erase(session, patient, recording_dir=recording_dir)
     # The patient's own words may mention their health: they go with the rest.
     request.reason = None
     request.status = ErasureStatus.COMPLETED
@@ -171,15 +180,33 @@ def decide(
     return request
 
 
+def live_sessions_of(session: Session, patient_id: uuid.UUID) -> list[uuid.UUID]:
+    """The patient's neurofeedback sessions set up or running: the route confirming an erasure stops them
+    (``LiveHub.discard``), keeping nothing."""
+    return neurofeedback.session_ids_of(session, patient_id, live=True)
+
+
+def _checkpoint(session: Session) -> None:
+    bind = session.get_bind()
+    if not checkpoint_sqlite(bind.engine.url.render_as_string(hide_password=False)):
+        logger.warning(
+            "The write-ahead log still held pages after an erasure; the next checkpoint empties it"
+        )
+
+
 def _erased_email(patient: Patient) -> str:
     return f"erased-{patient.id.hex}@erased.invalid"
 
 
-def erase(session: Session, patient: Patient) -> dict[str, int]:
+def erase(session: Session, patient: Patient, *, recording_dir: Path | None = None) -> dict[str, int]:
     """Delete every row holding the patient's data and anonymise the account; returns rows removed per table.
 
-    Runs in the caller's transaction: either all of it lands or none of it.
+    Runs in the caller's transaction: either all of it lands or none of it. Files too: the patient's
+    neurofeedback recordings in ``recording_dir`` (a session still running is stopped by the caller,
+    ``neurofeedback.live.LiveHub.discard``, and found by its server's heartbeat otherwise). Once the
+    transaction commits on SQLite, the write-ahead log, which still holds the erased pages, is emptied.
     """
+    sessions = neurofeedback.session_ids_of(session, patient.id)
     metadata = import_all_models()
     filters = row_filters(patient, own_rows_only=False)
     removed: dict[str, int] = {}
@@ -207,6 +234,9 @@ def erase(session: Session, patient: Patient) -> dict[str, int]:
     patient.date_of_birth = None
     patient.phone = None
     session.flush()
+    if recording_dir is not None:
+        neurofeedback.remove_session_files(Path(recording_dir), sessions)
+    event.listen(session, "after_commit", _checkpoint, once=True)
     audit.record(
         session,
         None,

@@ -7,6 +7,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import Form, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
@@ -17,6 +18,7 @@ from painrewire.dashboard import cohort as cohorts
 from painrewire.db import utcnow
 from painrewire.errors import Conflict, InvalidInput, NotFound
 from painrewire.interop import erasure, personal_data, research
+from painrewire.neurofeedback import live
 from painrewire.patients.models import Patient
 from painrewire.web import panels
 from painrewire.web.deps import CurrentAdmin, CurrentClinician, CurrentPatientUser, SessionDep, SettingsDep
@@ -134,17 +136,31 @@ def withdraw_erasure(request: Request, user: CurrentPatientUser, session: Sessio
 
 
 @router.post("/clinician/patients/{patient_id}/erasure/{request_id}", response_class=HTMLResponse)
-def decide_erasure(
+async def decide_erasure(
+    request: Request,
     patient_id: uuid.UUID,
     request_id: uuid.UUID,
     user: CurrentClinician,
     session: SessionDep,
+    settings: SettingsDep,
     decision: Annotated[str, Form(max_length=10)] = "",
     note: Annotated[str, Form(max_length=erasure.MAX_TEXT * 2)] = "",
 ) -> Response:
     if decision not in ("confirm", "decline"):
         raise InvalidInput("Choose whether to confirm or decline the request.")
-    erasure.decide(session, user, patient_id, request_id, confirm=decision == "confirm", note=note)
+    confirm = decision == "confirm"
+    live_sessions = await run_in_threadpool(erasure.live_sessions_of, session, patient_id) if confirm else []
+    await run_in_threadpool(
+        erasure.decide,
+        session,
+        user,
+        patient_id,
+        request_id,
+        confirm=confirm,
+        note=note,
+        recording_dir=settings.recording_dir,
+    )
+    await live.hub_of(request.app).discard(live_sessions)  # nothing of a running session is kept
     if decision == "confirm":
         return redirect("/clinician?erased=1")
     return redirect(f"/clinician/patients/{patient_id}?erasure=declined")

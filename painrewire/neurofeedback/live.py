@@ -125,6 +125,8 @@ LAG_QUANTILE = 0.9
 LOAD_EVERY = 1.0
 #: A refused set-up is told to try again after this long.
 BUSY_RETRY_SECONDS = 60
+#: Why an erased patient's running session ended (nothing of it is kept).
+ERASED_REASON = "Stopped: the patient's record was erased."
 #: How often sham sessions' consent to blinded sessions is checked again (as the sockets re-check logins).
 CONSENT_CHECK_SECONDS = 60.0
 
@@ -307,9 +309,26 @@ class LiveHub:
             await asyncio.sleep(service.HEARTBEAT_SECONDS)
             ids = list(self.runners)
             try:
-                await self.db(service.touch, ids, at=utcnow())
+                gone = await self.db(_beat_unit, ids, at=utcnow())
             except Exception:  # a missed beat is retried; STALE_SECONDS allows several
                 logger.exception("Could not refresh the heartbeat of %d live sessions", len(ids))
+                continue
+            for session_id in gone:  # erased while running where the erasure's stop did not reach
+                runner = self.runners.get(session_id)
+                if runner is not None:
+                    runner.discard()
+
+    async def discard(self, session_ids: list[uuid.UUID]) -> None:
+        """Stop these sessions wherever they run, keeping nothing of them (an erasure): no outcome stored, the
+        recording on disk deleted. A session that does not answer is found by its server's heartbeat."""
+        elsewhere = []
+        for session_id in session_ids:
+            runner = self.runners.get(session_id)
+            if runner is not None:
+                runner.discard()
+            else:
+                elsewhere.append(self.command(session_id, "discard"))
+        await asyncio.gather(*elsewhere, return_exceptions=True)  # not answering: see the heartbeat
 
     async def _watch_consent(self) -> None:
         while self.runners:
@@ -431,6 +450,12 @@ def _sync_all(recorders: list[SessionRecorder]) -> None:
             logger.exception("Could not force the live recording %s to disk", recorder.path.name)
 
 
+def _beat_unit(session: Any, session_ids: list[uuid.UUID], *, at: Any) -> list[uuid.UUID]:
+    """Refresh the live sessions' heartbeat; return those whose row is gone (their patient was erased)."""
+    service.touch(session, session_ids, at=at)
+    return service.missing_sessions(session, session_ids)
+
+
 def hub_of(app: Any) -> LiveHub:
     hub = getattr(app.state, "nfb_hub", None)
     if hub is None:
@@ -444,7 +469,11 @@ def _recover_interrupted(session: Any, session_id: uuid.UUID, partial: Path) -> 
 
     row = session.get(NeurofeedbackSession, session_id)
     if row is None:
-        return  # a folder of another database's session (tests, another clinic on this machine)
+        # The session is gone with its patient's erased record: nothing of it may stay on disk. (The folder
+        # is the clinic's own: ``Settings.recording_dir`` is one per clinic.)
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.with_suffix("").unlink(missing_ok=True)
+        return
     alive = (
         row.status in service.ACTIVE
         and row.heartbeat_at is not None
@@ -518,6 +547,8 @@ class LiveRunner:
             asyncio.Queue()
         )
         self._stop: _Stop | None = None
+        #: Erased while running: stop keeping nothing (``discard``).
+        self._discarding = False
         self._training_elapsed = 0.0
         self._patient_state = ""
         self._channels: dict[str, str] = {}
@@ -548,6 +579,12 @@ class LiveRunner:
     def request_stop(self, reason: str, *, completed: bool) -> None:
         if self._stop is None:
             self._stop = _Stop(reason, completed)
+
+    def discard(self) -> None:
+        """Stop at the next step and keep nothing: the patient's record was erased."""
+        self._discarding = True
+        self._stop = _Stop(ERASED_REASON, completed=False)
+        self._wake()
 
     def write(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         """Queue a write to the record; writes run in order, off the loop, so a busy database never delays
@@ -620,7 +657,7 @@ class LiveRunner:
             await asyncio.wait_for(listening.wait(), timeout=10)
             if await self._open():
                 await self._loop()
-                await self._finish()
+                await (self._discard_all() if self._discarding else self._finish())
         except Exception as exc:  # the session ends honestly instead of hanging "running"
             logger.exception("Neurofeedback session %s failed", self.session_id)
             await self._fail(f"The live session stopped on an error in the server ({type(exc).__name__}).")
@@ -1002,6 +1039,9 @@ class LiveRunner:
                 return
             await self.reply(message, True, "Noted.", onset=round(onset, 3))
             await self.publish(CONSOLE, {"type": "note", "text": text.strip(), "onset": round(onset, 3)})
+        elif name == "discard":
+            self.discard()
+            await self.reply(message, True, ERASED_REASON)
         elif name == "stop":
             completed = training.state is SessionState.TRAINING
             reason = str(message.get("reason") or "Stopped by the practitioner.")
@@ -1071,6 +1111,17 @@ class LiveRunner:
         )
         if training.recorder is not None:
             shutil.rmtree(training.recorder.partial, ignore_errors=True)
+
+    async def _discard_all(self) -> None:
+        """End an erased patient's session: the headset closed, nothing stored, the recording deleted."""
+        training = self.training
+        assert training is not None
+        with contextlib.suppress(Exception):
+            await asyncio.to_thread(training.stop)
+        if training.recorder is not None:
+            shutil.rmtree(training.recorder.partial, ignore_errors=True)
+        await self.publish(FEEDBACK, {"type": "state", "state": "ended"})
+        await self.publish(CONSOLE, {"type": "ended", "status": "aborted", "reason": ERASED_REASON})
 
 
 #: The order of a batch's parts: the status first (the state the hop and traces belong to).

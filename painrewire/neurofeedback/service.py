@@ -13,6 +13,7 @@ Two kinds of caller:
 from __future__ import annotations
 
 import io
+import shutil
 import tempfile
 import uuid
 import zipfile
@@ -36,7 +37,7 @@ from painrewire.neurofeedback.models import NeurofeedbackNote, NeurofeedbackSess
 from painrewire.neurofeedback.protocols import PROTOCOLS, get_protocol
 from painrewire.neurofeedback.schemas import SessionCreate, SourceKind
 from painrewire.patients import access
-from painrewire.patients.models import Patient
+from painrewire.patients.models import CareTeamMember, Patient
 from painrewire.programs import gate
 from painrewire.programs.models import Module
 from painrewire.programs.service import log_practice
@@ -729,6 +730,56 @@ def touch(session: Session, session_ids: list[uuid.UUID], *, at: datetime) -> No
             .where(NeurofeedbackSession.id.in_(session_ids), NeurofeedbackSession.status.in_(ACTIVE))
             .values(heartbeat_at=at)
         )
+
+
+def viewers_allowed(
+    session: Session, viewers: set[tuple[uuid.UUID, uuid.UUID]]
+) -> set[tuple[uuid.UUID, uuid.UUID]]:
+    """Of these (user, session) pairs, those whose user may still watch the session: the patient whose session
+    it is, or a clinician still on that patient's care team (``access.patient_for``'s rule). Two queries
+    however many pairs; for the live sockets, which check again every minute."""
+    if not viewers:
+        return set()
+    session_ids = list({s for _, s in viewers})
+    user_ids = list({u for u, _ in viewers})
+    on_team = session.execute(
+        select(CareTeamMember.clinician_id, NeurofeedbackSession.id)
+        .join(CareTeamMember, CareTeamMember.patient_id == NeurofeedbackSession.patient_id)
+        .where(NeurofeedbackSession.id.in_(session_ids), CareTeamMember.clinician_id.in_(user_ids))
+    )
+    own = session.execute(
+        select(Patient.user_id, NeurofeedbackSession.id)
+        .join(Patient, Patient.id == NeurofeedbackSession.patient_id)
+        .where(NeurofeedbackSession.id.in_(session_ids), Patient.user_id.in_(user_ids))
+    )
+    found = {(u, s) for u, s in on_team} | {(u, s) for u, s in own}
+    return found & viewers
+
+
+def missing_sessions(session: Session, session_ids: list[uuid.UUID]) -> list[uuid.UUID]:
+    """Of these sessions, those whose row is gone (the patient's record was erased while they ran)."""
+    found = set(
+        session.scalars(select(NeurofeedbackSession.id).where(NeurofeedbackSession.id.in_(session_ids)))
+    )
+    return [session_id for session_id in session_ids if session_id not in found]
+
+
+def session_ids_of(session: Session, patient_id: uuid.UUID, *, live: bool = False) -> list[uuid.UUID]:
+    """A patient's neurofeedback sessions, or only those set up or running (``live``): for an erasure, which
+    stops the live ones and deletes the files of all."""
+    stmt = select(NeurofeedbackSession.id).where(NeurofeedbackSession.patient_id == patient_id)
+    if live:
+        stmt = stmt.where(NeurofeedbackSession.status.in_(ACTIVE))
+    return list(session.scalars(stmt))
+
+
+def remove_session_files(recording_dir: Path, session_ids: list[uuid.UUID]) -> None:
+    """Delete what these sessions left in the recording folder: a live recording's ``.edf.partial`` folder,
+    its ``.edf`` and the file a playback session plays."""
+    for session_id in session_ids:
+        shutil.rmtree(recording_dir / f"{session_id}.edf.partial", ignore_errors=True)
+        for suffix in (".edf", ".playback.edf"):
+            (recording_dir / f"{session_id}{suffix}").unlink(missing_ok=True)
 
 
 def settle_orphans(

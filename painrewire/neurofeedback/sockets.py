@@ -5,9 +5,10 @@ patient may watch only their own session, a clinician only the sessions of patie
 and only clinicians get the console. The login comes from the session cookie -- then the ``Origin`` must be
 this site, since browsers send cookies with cross-site WebSockets (no CORS protects them) -- or from a bearer
 token. A refused socket is accepted and closed at once with 1008 (policy violation) and a reason, so the
-page can say why; nothing is sent before. The login is checked again every minute: logging out elsewhere
-ends the socket. One ``LoginGuard`` per process re-checks the logins of all its open sockets in one query: a
-query per socket per minute was a twentieth of a busy live server's work.
+page can say why; nothing is sent before. The login, and the right to watch, are checked again every minute:
+logging out elsewhere, or being taken off the patient's care team, ends the socket. One ``LoginGuard`` per
+process re-checks all its open sockets in one unit of work: a query per socket per minute was a twentieth of a
+busy live server's work.
 
 The socket only forwards the session's broadcast channel, so it works in any worker or server, whichever
 one runs the session.
@@ -128,17 +129,15 @@ async def serve(websocket: WebSocket, session_id: uuid.UUID, *, console: bool) -
             return
         forward = asyncio.create_task(_forward(websocket, messages))
         drain = asyncio.create_task(_drain(websocket))
-        logged_out = guard_of(websocket.app).watch(token, checked.user_id)
-        tasks: set[asyncio.Future[None]] = {forward, drain, logged_out}
+        logged_out = guard_of(websocket.app).watch(token, checked.user_id, session_id)
+        tasks: set[asyncio.Future[Any]] = {forward, drain, logged_out}
         if console:
             tasks.add(asyncio.create_task(_watch(hub, session_id)))
         try:
             await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
             if logged_out.done() and not logged_out.cancelled():
                 with contextlib.suppress(Exception):
-                    await websocket.close(
-                        code=POLICY_VIOLATION, reason="Your login has ended; please log in again."
-                    )
+                    await websocket.close(code=POLICY_VIOLATION, reason=logged_out.result())
         finally:
             for task in tasks:
                 task.cancel()
@@ -182,25 +181,31 @@ async def _watch(hub: live.LiveHub, session_id: uuid.UUID) -> None:
         await asyncio.sleep(live.WATCH_SECONDS)
 
 
+LOGIN_ENDED = "Your login has ended; please log in again."
+OFF_THE_TEAM = "You are no longer on this patient's care team."
+
+
 class LoginGuard:
-    """Re-checks the logins of this process's open live sockets every ``RECHECK_SECONDS``, all in one query,
-    and ends the sockets whose login has ended (logged out, revoked, expired, account closed)."""
+    """Re-checks this process's open live sockets every ``RECHECK_SECONDS``, all in one unit of work, and ends
+    those whose login has ended (logged out, revoked, expired, account closed) or whose viewer may no longer
+    see the session's patient (taken off the care team)."""
 
     def __init__(self, hub: live.LiveHub) -> None:
         self._hub = hub
-        self._watched: dict[asyncio.Future[None], tuple[str, uuid.UUID]] = {}
+        self._watched: dict[asyncio.Future[str], tuple[str, uuid.UUID, uuid.UUID]] = {}
         self._task: asyncio.Task[None] | None = None
 
-    def watch(self, token: str, user_id: uuid.UUID) -> asyncio.Future[None]:
-        """A future that resolves when this login ends; cancel it when the socket closes."""
-        ended: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._watched[ended] = (token, user_id)
+    def watch(self, token: str, user_id: uuid.UUID, session_id: uuid.UUID) -> asyncio.Future[str]:
+        """A future that resolves, with the reason, when this login ends or its user may no longer watch the
+        session; cancel it when the socket closes."""
+        ended: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        self._watched[ended] = (token, user_id, session_id)
         ended.add_done_callback(self._forget)
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._run(), name="nfb-login-guard")
         return ended
 
-    def _forget(self, ended: asyncio.Future[None]) -> None:
+    def _forget(self, ended: asyncio.Future[str]) -> None:
         self._watched.pop(ended, None)
 
     async def _run(self) -> None:
@@ -213,14 +218,27 @@ class LoginGuard:
         watched = list(self._watched.items())
         if not watched:
             return
+        tokens = {token for _, (token, _, _) in watched}
+        viewers = {(user_id, session_id) for _, (_, user_id, session_id) in watched}
         try:
-            alive = await self._hub.db(accounts.live_logins, {token for _, (token, _) in watched})
+            alive, allowed = await self._hub.db(_recheck, tokens, viewers)
         except Exception:
             logger.exception("Could not re-check the logins of %d live sockets", len(watched))
             return
-        for ended, (token, user_id) in watched:
-            if alive.get(token) != user_id and not ended.done():
-                ended.set_result(None)
+        for ended, (token, user_id, session_id) in watched:
+            if ended.done():
+                continue
+            if alive.get(token) != user_id:
+                ended.set_result(LOGIN_ENDED)
+            elif (user_id, session_id) not in allowed:
+                ended.set_result(OFF_THE_TEAM)
+
+
+def _recheck(
+    session: Session, tokens: set[str], viewers: set[tuple[uuid.UUID, uuid.UUID]]
+) -> tuple[dict[str, uuid.UUID], set[tuple[uuid.UUID, uuid.UUID]]]:
+    """The live logins among ``tokens``, and which (user, session) pairs may still watch."""
+    return accounts.live_logins(session, tokens), service.viewers_allowed(session, viewers)
 
 
 def guard_of(app: Any) -> LoginGuard:
