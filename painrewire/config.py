@@ -180,7 +180,9 @@ class Settings(BaseSettings):
     @classmethod
     def _reminder_hours(cls, value: list[float]) -> list[float]:
         if any(not 0 < hours <= 24 * 14 for hours in value):
-            raise ValueError(f"appointment_reminder_hours must be between 0 and 336 hours each, got {value!r}")
+            raise ValueError(
+                f"appointment_reminder_hours must be between 0 and 336 hours each, got {value!r}"
+            )
         return sorted(set(value), reverse=True)
 
     @field_validator("clinic_timezone")
@@ -213,6 +215,23 @@ class Settings(BaseSettings):
         if any(not any(c.isalnum() for c in w) for w in words):
             raise ValueError(f"crisis_words must each hold a word or phrase, got {value!r}")
         return words
+
+    @field_validator("mail_from")
+    @classmethod
+    def _mail_from_is_an_address(cls, value: str) -> str:
+        from email.utils import parseaddr
+
+        address = parseaddr(value)[1]
+        if (
+            "@" not in address
+            or address.startswith("@")
+            or address.endswith("@")
+            or any(c.isspace() for c in address)
+        ):
+            raise ValueError(
+                f"mail_from must be an email address such as 'Clinic <no-reply@clinic.example>', got {value!r}"
+            )
+        return value
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

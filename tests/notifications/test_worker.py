@@ -288,3 +288,11 @@ def test_several_workers_share_the_queue_without_sending_anything_twice(
         ids = Counter(r.message_id for r in smtp.mailbox.received)
     assert set(ids) == expected
     assert max(ids.values()) == 1
+
+
+@pytest.mark.parametrize("bad", ["not an address", "Clinic <@clinic.example>", "clinic@", "a b@c.org"])
+def test_a_sender_that_is_not_an_address_is_refused_naming_the_setting(bad: str) -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="mail_from must be an email address"):
+        Settings(mail_from=bad)
