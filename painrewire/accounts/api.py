@@ -21,6 +21,8 @@ from painrewire.accounts.schemas import (
     UserRead,
 )
 from painrewire.web.deps import (
+    CSRF_COOKIE,
+    SESSION_COOKIE,
     CurrentAdmin,
     CurrentUser,
     SessionDep,
@@ -46,12 +48,21 @@ def login(request: Request, data: LoginRequest, session: SessionDep, settings: S
     )
 
 
-@router.post("/auth/logout", status_code=204, summary="End this token's session", responses=ERRORS)
+@router.post(
+    "/auth/logout", status_code=204, summary="End this token's (or this browser's) session", responses=ERRORS
+)
 def logout(request: Request, user: CurrentUser, session: SessionDep) -> Response:
+    """Ends the login the request came with: the bearer token, or else the browser's session cookie (whose
+    cookies go too), as the page's log-out does."""
+    response = Response(status_code=204)
     token = bearer_token(request)
+    if token is None:
+        token = request.cookies.get(SESSION_COOKIE)
+        response.delete_cookie(SESSION_COOKIE)
+        response.delete_cookie(CSRF_COOKIE)
     if token:
         accounts.end_session(session, token)
-    return Response(status_code=204)
+    return response
 
 
 @router.post(

@@ -5,10 +5,20 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationInfo, field_validator, model_validator
 
 from painrewire.accounts.models import Discipline, Role
-from painrewire.accounts.security import MIN_PASSWORD_LENGTH
+from painrewire.accounts.security import MIN_PASSWORD_LENGTH, password_problem, personal_words
+
+
+def hard_to_guess(value: str, info: ValidationInfo) -> str:
+    """A ``password`` field validator: the password rule (`security.password_problem`), with the person's
+    own name and email (fields declared before the password) counted as easy to guess."""
+    data = info.data
+    problem = password_problem(value, user_inputs=personal_words(data.get("email"), data.get("full_name")))
+    if problem is not None:
+        raise ValueError(problem)
+    return value
 
 
 class UserCreate(BaseModel):
@@ -17,6 +27,8 @@ class UserCreate(BaseModel):
     password: str = Field(min_length=MIN_PASSWORD_LENGTH, max_length=256)
     role: Role
     discipline: Discipline | None = None
+
+    _password = field_validator("password")(hard_to_guess)
 
     @field_validator("full_name")
     @classmethod
@@ -66,3 +78,5 @@ class PasswordResetSet(BaseModel):
     """A new password, by the same rule as sign-up."""
 
     password: str = Field(min_length=MIN_PASSWORD_LENGTH, max_length=256)
+
+    _password = field_validator("password")(hard_to_guess)

@@ -14,10 +14,13 @@ from sqlalchemy.orm import Session, joinedload
 
 from painrewire.accounts import audit
 from painrewire.accounts.models import AuditAction, Role, User
-from painrewire.errors import Forbidden, NotFound
+from painrewire.errors import Forbidden, InvalidInput, NotFound
 from painrewire.patients.models import CareTeamMember, Patient
 
 NOT_FOUND_MESSAGE = "No such patient, or you are not on this patient's care team."
+#: The shortest reason an administrator may give for opening a health record: enough for the audit log to
+#: say why ("complaint review #42", "transfer to St Mary's"), not a keystroke.
+MIN_REASON_CHARS = 15
 
 
 def visible_patient_ids(actor: User) -> Select[uuid.UUID]:
@@ -65,6 +68,12 @@ def patient_for(
     if actor.role == Role.ADMIN:
         if not reason or not reason.strip():
             raise Forbidden("An administrator must give a reason to open a patient's health record.")
+        if len(reason.strip()) < MIN_REASON_CHARS:
+            raise InvalidInput(
+                f"reason: say why you open this record, in at least {MIN_REASON_CHARS} characters "
+                "(such as 'complaint review #42').",
+                field="reason",
+            )
         stmt = select(Patient).where(Patient.id == patient_id).options(joinedload(Patient.user))
     else:
         stmt = visible_patients(actor).where(Patient.id == patient_id)

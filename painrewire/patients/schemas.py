@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
 from painrewire import validation
 from painrewire.accounts.models import Discipline
+from painrewire.accounts.schemas import hard_to_guess
 from painrewire.accounts.security import MIN_PASSWORD_LENGTH
 
 
@@ -39,6 +40,7 @@ class PatientCreate(BaseModel):
 
     _zone = field_validator("timezone")(_check_zone)
     _dob = field_validator("date_of_birth")(_check_birth_date)
+    _password = field_validator("password")(hard_to_guess)
 
     @field_validator("full_name")
     @classmethod
@@ -60,6 +62,7 @@ class SignUp(BaseModel):
 
     _zone = field_validator("timezone")(_check_zone)
     _dob = field_validator("date_of_birth")(_check_birth_date)
+    _password = field_validator("password")(hard_to_guess)
 
     @field_validator("full_name")
     @classmethod

@@ -16,6 +16,8 @@ CSP = (
     "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 )
 MAX_BODY_BYTES = 2 * 1024 * 1024
+#: Paths whose answers may be kept by browsers and proxies: the app's own scripts, styles and pictures.
+CACHEABLE_PREFIXES = ("/static/",)
 
 
 class SecurityMiddleware:
@@ -60,6 +62,10 @@ class SecurityMiddleware:
         token = existing or secrets.token_urlsafe(32)
         scope.setdefault("state", {})["csrf_token"] = token
         https = scope.get("scheme") == "https"
+        # Health pages, JSON answers and downloads (and the forms carrying a CSRF token) are never stored by a
+        # browser's cache or a proxy: a shared computer's next user cannot find them there. A route that
+        # chose its own caching (a calendar feed, a generated picture) keeps it.
+        cacheable = scope.get("path", "").startswith(CACHEABLE_PREFIXES)
 
         received = 0
 
@@ -80,6 +86,8 @@ class SecurityMiddleware:
                 out.setdefault("X-Frame-Options", "DENY")
                 out.setdefault("Referrer-Policy", "same-origin")
                 out.setdefault("Permissions-Policy", "camera=(), geolocation=(), microphone=()")
+                if not cacheable:
+                    out.setdefault("Cache-Control", "no-store")
                 if https:
                     out.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
                 sets_csrf = any(
