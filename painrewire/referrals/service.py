@@ -189,7 +189,10 @@ def list_referrals(session: Session, actor: User, *, status: ReferralStatus | No
     )
     if status is not None:
         stmt = stmt.where(Referral.status == status)
-    return list(session.scalars(stmt.limit(200)))
+    found = list(session.scalars(stmt.limit(200)))
+    linked = [r.patient_id for r in found if r.patient_id is not None]
+    audit.record_shown(session, actor, "referral", linked, reason=TRIAGE_REASON)  # a patient's, once linked
+    return found
 
 
 def count_new(session: Session, actor: User) -> tuple[int, int]:
