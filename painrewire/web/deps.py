@@ -86,7 +86,8 @@ def bearer_token(request: Request) -> str | None:
 
 
 def client_address(request: Request) -> str | None:
-    """The caller's address (uvicorn takes it from X-Forwarded-For only behind a trusted proxy)."""
+    """The caller's address: the peer that connected, or, from a proxy named in ``Settings.trusted_proxies``,
+    the address its ``X-Forwarded-For`` gives (``painrewire serve`` sets uvicorn up so)."""
     return request.client.host if request.client else None
 
 
