@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from painrewire.errors import (
@@ -110,6 +111,19 @@ def install(app: FastAPI) -> None:
         for key, value in (exc.headers or {}).items():
             response.headers[key] = value
         return response
+
+    @app.exception_handler(DataError)
+    async def _unstorable(request: Request, exc: DataError) -> Response:
+        # A value the database refuses (a NUL character in text on PostgreSQL, a number out of range): the
+        # person's input, not our fault. The unit of work has rolled back, so nothing half-written is kept.
+        logger.info("refused unstorable input on %s %s", request.method, request.url.path)
+        return error_response(
+            request,
+            422,
+            "InvalidInput",
+            "Something you sent cannot be stored: text with a NUL character, or a number or text too large. "
+            "Please check what you typed.",
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
