@@ -8,8 +8,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import event, insert, select
+from sqlalchemy import Select, event, func, insert, literal, select
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from painrewire.accounts.models import AuditAction, AuditEvent, User
@@ -77,6 +78,54 @@ def record_shown(
         ],
     )
     return len(shown)
+
+
+def record_shown_query(
+    session: Session,
+    actor: User,
+    resource_type: str,
+    patient_ids: Select[Any],
+    *,
+    resource_id: uuid.UUID | str | None = None,
+    reason: str | None = None,
+) -> None:
+    """`record_shown` for a list whose patients a query selects, done by the database in one statement (an
+    ``INSERT ... SELECT``): for long lists (a caseload of thousands), where making a row object per patient
+    in Python would cost more than the page itself."""
+    table = AuditEvent.__table__
+    shown = patient_ids.subquery()
+    dialect = session.get_bind().dialect.name
+    new_id = func.gen_random_uuid() if dialect == "postgresql" else func.lower(func.hex(func.randomblob(16)))
+
+    def value(name: str, given: object) -> Any:
+        return literal(given, type_=table.c[name].type)
+
+    session.execute(
+        insert(AuditEvent).from_select(
+            [
+                "id",
+                "at",
+                "actor_id",
+                "actor_role",
+                "action",
+                "resource_type",
+                "resource_id",
+                "patient_id",
+                "reason",
+            ],
+            select(
+                new_id,
+                value("at", utcnow()),
+                value("actor_id", actor.id),
+                value("actor_role", actor.role.value),
+                value("action", AuditAction.READ),
+                value("resource_type", resource_type),
+                value("resource_id", str(resource_id) if resource_id is not None else None),
+                shown.c[0],
+                value("reason", reason),
+            ),
+        )
+    )
 
 
 def search(

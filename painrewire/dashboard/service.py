@@ -94,7 +94,13 @@ def caseload(session: Session, clinician: User, *, today: date, now: datetime) -
     if not rows:
         return []
     # Each row shows the patient's alerts, pain trend and practice: audited as a read of each.
-    audit.record_shown(session, clinician, "caseload", list(rows), reason="clinician home")
+    audit.record_shown_query(
+        session,
+        clinician,
+        "caseload",
+        select(Patient.id).where(Patient.id.in_(visible)),
+        reason="clinician home",
+    )
     alerts = session.execute(
         select(SafetyAlert.patient_id, SafetyAlert.urgency, func.count())
         .where(SafetyAlert.patient_id.in_(visible), SafetyAlert.acknowledged_at.is_(None))
