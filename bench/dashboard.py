@@ -26,19 +26,17 @@ import os
 import platform
 import random
 import statistics
-import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine, event, insert, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, event, insert, text
+from throwaway_db import postgres_database, sqlite_database
 
 from painrewire import migrate
 from painrewire.accounts import service as accounts
@@ -46,7 +44,7 @@ from painrewire.accounts.models import Discipline, Role, User
 from painrewire.app import create_app
 from painrewire.assessments.models import AlertKind, QuestionnaireResponse, SafetyAlert
 from painrewire.config import Settings
-from painrewire.db import get_engine, normalise_url, session_scope
+from painrewire.db import get_engine, session_scope
 from painrewire.diary.models import DiaryEntry, PainBaseline
 from painrewire.patients.models import CareTeamMember, Patient
 from painrewire.programs.models import Module, PracticeLog
@@ -393,32 +391,6 @@ def measure(url: str, *, patients: int, entries: int, small: int, requests: int)
             f"{platform.python_implementation()} {platform.python_version()}"
         ),
     }
-
-
-@contextmanager
-def postgres_database(server: str) -> Iterator[str]:
-    name = f"painrewire_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(make_url(normalise_url(server)), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(normalise_url(server)).set(database=name).render_as_string(hide_password=False)
-    try:
-        yield url
-    finally:
-        get_engine(url).dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-@contextmanager
-def sqlite_database() -> Iterator[str]:
-    with tempfile.TemporaryDirectory(prefix="painrewire-bench-") as folder:
-        url = f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
-        try:
-            yield url
-        finally:
-            get_engine(url).dispose()
 
 
 def main(argv: Sequence[str] | None = None) -> None:

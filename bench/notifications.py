@@ -42,7 +42,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import time as clock_time
@@ -50,13 +49,14 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
+from throwaway_db import postgres_database, sqlite_database
 
 from painrewire import migrate
 from painrewire.accounts.models import Role, User
 from painrewire.config import Settings
-from painrewire.db import get_engine, normalise_url, session_scope, utcnow
+from painrewire.db import get_engine, session_scope, utcnow
 from painrewire.notifications import service as notifications
 from painrewire.notifications.mail import compose, sender_address
 from painrewire.notifications.models import (
@@ -310,32 +310,6 @@ def measure(
         "cpus": os.cpu_count(),
         "load_average_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],
     }
-
-
-@contextmanager
-def postgres_database(server: str) -> Iterator[str]:
-    name = f"painrewire_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(make_url(normalise_url(server)), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(normalise_url(server)).set(database=name).render_as_string(hide_password=False)
-    try:
-        yield url
-    finally:
-        get_engine(url).dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-@contextmanager
-def sqlite_database() -> Iterator[str]:
-    with tempfile.TemporaryDirectory(prefix="painrewire-bench-") as folder:
-        url = f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
-        try:
-            yield url
-        finally:
-            get_engine(url).dispose()
 
 
 def main(argv: Sequence[str] | None = None) -> None:
