@@ -7,7 +7,6 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from painrewire.accounts.models import Role, User
@@ -19,7 +18,7 @@ from painrewire.patients import access
 from painrewire.patients.models import Patient
 from painrewire.web import panels
 from painrewire.web.deps import CurrentPatientUser, SessionDep
-from painrewire.web.errors import readable_pydantic_errors
+from painrewire.web.refusals import Refused, refusal_page
 from painrewire.web.routing import page_router
 from painrewire.web.templating import redirect, register_nav, render
 
@@ -72,39 +71,44 @@ def diary_page(
     return render(request, "diary/diary.html", _context(session, patient, chosen, form, []))
 
 
-@router.post("/patient/diary", response_class=HTMLResponse)
+def _sent_day(patient: Patient, value: object) -> date:
+    try:
+        return date.fromisoformat(str(value or diary.local_today(patient).isoformat()))
+    except ValueError as exc:
+        raise InvalidInput("day: not a date", field="day") from exc
+
+
+def _diary_again(refused: Refused) -> dict[str, Any]:
+    user = refused.session.get(User, refused.user_id)
+    if user is None:  # the account went while the form was posted
+        raise InvalidInput("Please log in again.")
+    patient = access.own_patient(refused.session, user, resource_type="diary_entry")
+    try:
+        day = _sent_day(patient, refused.form.get("day"))
+    except InvalidInput:
+        day = diary.local_today(patient)
+    form: dict[str, Any] = {**refused.form, "triggers": refused.lists.get("triggers", [])}
+    return _context(refused.session, patient, day, form, refused.errors)
+
+
+@router.post(
+    "/patient/diary",
+    response_class=HTMLResponse,
+    dependencies=[refusal_page("diary/diary.html", _diary_again)],
+)
 async def save(request: Request, user: CurrentPatientUser, session: SessionDep) -> Response:
     raw = await request.form()
     patient = access.own_patient(session, user, resource_type="diary_entry")
-    form: dict[str, Any] = {k: raw.get(k) for k in raw if k != "triggers"}
-    form["triggers"] = [str(t) for t in raw.getlist("triggers")]
-    try:
-        day = date.fromisoformat(str(raw.get("day") or diary.local_today(patient).isoformat()))
-    except ValueError:
-        day = diary.local_today(patient)
-        return render(
-            request,
-            "diary/diary.html",
-            _context(session, patient, day, form, ["day: not a date"]),
-            status_code=422,
-        )
-    try:
-        data = DiaryEntryWrite.model_validate(
-            {
-                **{name: raw.get(name) or None for name, *_ in SCALES},
-                "activity_minutes": raw.get("activity_minutes") or 0,
-                "triggers": form["triggers"],
-                "note": raw.get("note") or "",
-            }
-        )
-        diary.save_entry(session, user, patient.id, day, data)
-    except ValidationError as exc:
-        context = _context(session, patient, day, form, readable_pydantic_errors(exc))
-        return render(request, "diary/diary.html", context, status_code=422)
-    except InvalidInput as exc:
-        return render(
-            request, "diary/diary.html", _context(session, patient, day, form, [exc.message]), status_code=422
-        )
+    day = _sent_day(patient, raw.get("day"))
+    data = DiaryEntryWrite.model_validate(
+        {
+            **{name: raw.get(name) or None for name, *_ in SCALES},
+            "activity_minutes": raw.get("activity_minutes") or 0,
+            "triggers": [str(t) for t in raw.getlist("triggers")],
+            "note": raw.get("note") or "",
+        }
+    )
+    diary.save_entry(session, user, patient.id, day, data)
     return redirect(f"/patient/diary?saved={day.isoformat()}")
 
 

@@ -23,6 +23,12 @@ NOT_FOUND_MESSAGE = "No such patient, or you are not on this patient's care team
 MIN_REASON_CHARS = 15
 
 
+def require_role(user: User, *roles: Role, message: str) -> None:
+    """Refuse (403, with ``message``) unless ``user`` has one of ``roles``: "only a clinician may ..." in one place."""
+    if user.role not in roles:
+        raise Forbidden(message)
+
+
 def visible_patient_ids(actor: User) -> Select[uuid.UUID]:
     """The ids of the patients this actor may see, as a sub-select to filter any patient-data query."""
     if actor.role == Role.PATIENT:

@@ -23,6 +23,7 @@ from painrewire.errors import (
     Unauthenticated,
     Unavailable,
 )
+from painrewire.web.refusals import page_for, render_refusal
 from painrewire.web.templating import render
 
 logger = logging.getLogger(__name__)
@@ -92,6 +93,16 @@ readable_pydantic_errors = readable_validation_errors
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:
+        page = page_for(request)
+        if page is not None and not wants_json(request) and not isinstance(exc, Unauthenticated):
+            return await render_refusal(
+                request,
+                page,
+                errors=[exc.message],
+                status_code=status_for(exc),
+                headers=headers_for(exc),
+                error=exc,
+            )
         response = error_response(request, status_for(exc), type(exc).__name__, exc.message)
         response.headers.update(headers_for(exc))
         return response
@@ -99,6 +110,15 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
         return error_response(request, 422, "InvalidInput", readable_validation_errors(exc))
+
+    @app.exception_handler(ValidationError)
+    async def _form_invalid(request: Request, exc: ValidationError) -> Response:
+        # A form a page parsed itself: shown again with the fields to fix. Anywhere else a ValidationError is a
+        # value we built wrongly, not the person's input.
+        page = page_for(request)
+        if page is None or wants_json(request):
+            return await _unexpected(request, exc)
+        return await render_refusal(request, page, errors=readable_validation_errors(exc), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
