@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict
 
 from painrewire.accounts import audit, password_reset
 from painrewire.accounts import service as accounts
+from painrewire.accounts.deps import CurrentAdmin, CurrentUser
 from painrewire.accounts.models import AuditAction
 from painrewire.accounts.schemas import (
     LoginRequest,
@@ -23,8 +24,6 @@ from painrewire.accounts.schemas import (
 from painrewire.web.deps import (
     CSRF_COOKIE,
     SESSION_COOKIE,
-    CurrentAdmin,
-    CurrentUser,
     SessionDep,
     SettingsDep,
     bearer_token,

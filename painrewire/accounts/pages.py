@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from painrewire.accounts import audit, password_reset
 from painrewire.accounts import service as accounts
+from painrewire.accounts.deps import CurrentAdmin, CurrentUser, OptionalUser
 from painrewire.accounts.models import AuditAction, Discipline, Role, User
 from painrewire.accounts.schemas import PasswordResetRequest, PasswordResetSet, UserCreate
 from painrewire.accounts.security import MIN_PASSWORD_LENGTH
@@ -19,16 +20,7 @@ from painrewire.config import Settings
 from painrewire.errors import Conflict, TooManyRequests, Unauthenticated
 from painrewire.patients import service as patients
 from painrewire.web import panels
-from painrewire.web.deps import (
-    CSRF_COOKIE,
-    SESSION_COOKIE,
-    CurrentAdmin,
-    CurrentUser,
-    OptionalUser,
-    SessionDep,
-    SettingsDep,
-    client_address,
-)
+from painrewire.web.deps import CSRF_COOKIE, SESSION_COOKIE, SessionDep, SettingsDep, client_address
 from painrewire.web.errors import headers_for, readable_pydantic_errors, status_for
 from painrewire.web.routing import page_router
 from painrewire.web.templating import redirect, render

@@ -6,6 +6,7 @@ import uuid
 
 from fastapi import Query
 
+from painrewire.accounts.deps import CurrentClinician, CurrentUser
 from painrewire.assessments import alerts
 from painrewire.assessments import service as assessments
 from painrewire.assessments.schemas import (
@@ -26,7 +27,7 @@ from painrewire.assessments.schemas import (
     SubmissionRead,
     SubscaleRead,
 )
-from painrewire.web.deps import CurrentClinician, CurrentUser, SessionDep, SettingsDep
+from painrewire.web.deps import SessionDep, SettingsDep
 from painrewire.web.routing import api_router, error_responses
 
 router = api_router(tags=["assessments"])

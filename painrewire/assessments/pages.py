@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from painrewire.accounts import service as accounts
+from painrewire.accounts.deps import CurrentClinician, CurrentPatientUser
 from painrewire.accounts.models import Role, User
 from painrewire.assessments import alerts, plain, red_flags
 from painrewire.assessments import service as assessments
@@ -37,7 +38,7 @@ from painrewire.patients import service as patients
 from painrewire.patients.models import Patient
 from painrewire.risk import service as risk
 from painrewire.web import panels
-from painrewire.web.deps import CurrentClinician, CurrentPatientUser, SessionDep, SettingsDep
+from painrewire.web.deps import SessionDep, SettingsDep
 from painrewire.web.errors import readable_pydantic_errors
 from painrewire.web.routing import page_router
 from painrewire.web.templating import redirect, register_nav, render

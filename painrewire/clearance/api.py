@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from painrewire.accounts.deps import CurrentUser
 from painrewire.accounts.models import Role, User
 from painrewire.clearance import service as clearance
 from painrewire.clearance.models import Cause, Clearance, Finding
@@ -16,7 +17,7 @@ from painrewire.clearance.schemas import (
     ModuleStatusRead,
 )
 from painrewire.programs import gate
-from painrewire.web.deps import CurrentUser, SessionDep, SettingsDep
+from painrewire.web.deps import SessionDep, SettingsDep
 from painrewire.web.routing import api_router, error_responses
 
 router = api_router(tags=["clearance"])

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from painrewire.accounts.deps import CurrentClinician
 from painrewire.accounts.models import User
 from painrewire.clearance import service as clearance
 from painrewire.clearance.models import Cause, Clearance, Finding
@@ -22,7 +23,7 @@ from painrewire.patients.models import Patient
 from painrewire.programs import gate
 from painrewire.programs.models import Module
 from painrewire.web import panels
-from painrewire.web.deps import CurrentClinician, SessionDep, SettingsDep
+from painrewire.web.deps import SessionDep, SettingsDep
 from painrewire.web.errors import status_for
 from painrewire.web.routing import page_router
 from painrewire.web.templating import redirect, render

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 
+from painrewire.accounts.deps import CurrentUser
 from painrewire.clinical_flags import service as flags
 from painrewire.clinical_flags.models import ClinicalFlag
 from painrewire.clinical_flags.schemas import ClinicalFlagRead, FlagClear, FlagCreate
-from painrewire.web.deps import CurrentUser, SessionDep
+from painrewire.web.deps import SessionDep
 from painrewire.web.routing import api_router, error_responses
 
 router = api_router(tags=["clinical flags"])

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from painrewire.accounts.deps import CurrentClinician
 from painrewire.accounts.models import Role, User
 from painrewire.clinical_flags import service as flags
 from painrewire.clinical_flags.models import FlagKind
@@ -19,7 +20,7 @@ from painrewire.errors import DomainError
 from painrewire.patients import access
 from painrewire.patients.models import Patient
 from painrewire.web import panels
-from painrewire.web.deps import CurrentClinician, SessionDep
+from painrewire.web.deps import SessionDep
 from painrewire.web.errors import readable_pydantic_errors, status_for
 from painrewire.web.routing import page_router
 from painrewire.web.templating import redirect, render

@@ -6,6 +6,7 @@ import uuid
 
 from sqlalchemy.orm import Session
 
+from painrewire.accounts.deps import CurrentUser
 from painrewire.accounts.models import User
 from painrewire.consent import service as consent
 from painrewire.consent.models import ConsentKind, ConsentRecord
@@ -16,7 +17,7 @@ from painrewire.consent.schemas import (
     ConsentTextRead,
     ConsentWithdraw,
 )
-from painrewire.web.deps import CurrentUser, SessionDep
+from painrewire.web.deps import SessionDep
 from painrewire.web.routing import api_router, error_responses
 
 router = api_router(tags=["consent"])

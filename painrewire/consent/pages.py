@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from painrewire.accounts.deps import CurrentClinician, CurrentPatientUser
 from painrewire.accounts.models import Role, User
 from painrewire.consent import service as consent
 from painrewire.consent.models import ConsentKind, ConsentMethod
@@ -18,7 +19,7 @@ from painrewire.errors import DomainError, InvalidInput, NotFound
 from painrewire.patients import access
 from painrewire.patients.models import Patient
 from painrewire.web import panels
-from painrewire.web.deps import CurrentClinician, CurrentPatientUser, SessionDep
+from painrewire.web.deps import SessionDep
 from painrewire.web.errors import headers_for, status_for
 from painrewire.web.routing import page_router
 from painrewire.web.templating import redirect, render

@@ -10,6 +10,7 @@ from fastapi import Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
+from painrewire.accounts.deps import CurrentAdmin, CurrentClinician
 from painrewire.accounts.models import Discipline, Role, User
 from painrewire.dashboard import cohort as cohorts
 from painrewire.dashboard import service as dashboard
@@ -17,7 +18,7 @@ from painrewire.db import utcnow
 from painrewire.errors import InvalidInput
 from painrewire.programs.models import Module
 from painrewire.web import panels
-from painrewire.web.deps import CurrentAdmin, CurrentClinician, SessionDep, SettingsDep
+from painrewire.web.deps import SessionDep, SettingsDep
 from painrewire.web.routing import page_router
 from painrewire.web.templating import register_nav, render
 

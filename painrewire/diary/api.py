@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
+from painrewire.accounts.deps import CurrentUser
 from painrewire.diary import service as diary
 from painrewire.diary.schemas import (
     DiaryDayHistory,
@@ -13,7 +14,7 @@ from painrewire.diary.schemas import (
     DiaryRevisionRead,
     PracticeRead,
 )
-from painrewire.web.deps import CurrentUser, SessionDep
+from painrewire.web.deps import SessionDep
 from painrewire.web.routing import api_router, error_responses
 
 router = api_router(tags=["diary"])

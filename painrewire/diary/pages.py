@@ -9,6 +9,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
+from painrewire.accounts.deps import CurrentPatientUser
 from painrewire.accounts.models import Role, User
 from painrewire.diary import service as diary
 from painrewire.diary.progress import progress_for
@@ -17,7 +18,7 @@ from painrewire.errors import InvalidInput
 from painrewire.patients import access
 from painrewire.patients.models import Patient
 from painrewire.web import panels
-from painrewire.web.deps import CurrentPatientUser, SessionDep
+from painrewire.web.deps import SessionDep
 from painrewire.web.refusals import Refused, refusal_page
 from painrewire.web.routing import page_router
 from painrewire.web.templating import redirect, register_nav, render

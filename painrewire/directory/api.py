@@ -6,6 +6,7 @@ import uuid
 
 from fastapi import Query
 
+from painrewire.accounts.deps import CurrentAdmin, CurrentStaff, CurrentUser
 from painrewire.directory import service as directory
 from painrewire.directory.models import ClinicianProfile
 from painrewire.directory.schemas import (
@@ -17,7 +18,7 @@ from painrewire.directory.schemas import (
     ProfileRead,
     ProfileUpdate,
 )
-from painrewire.web.deps import CurrentAdmin, CurrentStaff, CurrentUser, SessionDep, SettingsDep
+from painrewire.web.deps import SessionDep, SettingsDep
 from painrewire.web.routing import api_router, error_responses
 
 router = api_router(tags=["directory"])

@@ -11,20 +11,14 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from painrewire.accounts.deps import CurrentAdmin, CurrentClinician, CurrentStaff, OptionalUser
 from painrewire.accounts.models import Discipline, Role, User
 from painrewire.directory import service as directory
 from painrewire.directory.models import Modality, ServiceKind
 from painrewire.directory.schemas import MAX_BIO, ExternalServiceCreate, ExternalServiceUpdate, ProfileUpdate
 from painrewire.errors import InvalidInput
 from painrewire.scheduling import service as scheduling
-from painrewire.web.deps import (
-    CurrentAdmin,
-    CurrentClinician,
-    CurrentStaff,
-    OptionalUser,
-    SessionDep,
-    SettingsDep,
-)
+from painrewire.web.deps import SessionDep, SettingsDep
 from painrewire.web.errors import readable_pydantic_errors
 from painrewire.web.routing import page_router
 from painrewire.web.templating import redirect, register_nav, render

@@ -9,13 +9,14 @@ from fastapi import Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
+from painrewire.accounts.deps import CurrentClinician, CurrentPatientUser, CurrentUser
 from painrewire.errors import NotFound
 from painrewire.interop import erasure
 from painrewire.interop import service as exports
 from painrewire.interop.fhir import FHIR_MEDIA_TYPE
 from painrewire.interop.schemas import ErasureDecision, ErasureRequestCreate, ErasureRequestOut
 from painrewire.neurofeedback import live
-from painrewire.web.deps import CurrentClinician, CurrentPatientUser, CurrentUser, SessionDep, SettingsDep
+from painrewire.web.deps import SessionDep, SettingsDep
 from painrewire.web.routing import api_router, error_responses
 
 router = api_router(tags=["interop"])

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from painrewire.accounts import service as accounts
+from painrewire.accounts.deps import CurrentAdmin, CurrentClinician, CurrentPatientUser
 from painrewire.accounts.models import Role, User
 from painrewire.config import Settings
 from painrewire.dashboard import cohort as cohorts
@@ -21,7 +22,7 @@ from painrewire.interop import erasure, personal_data, research
 from painrewire.neurofeedback import live
 from painrewire.patients.models import Patient
 from painrewire.web import panels
-from painrewire.web.deps import CurrentAdmin, CurrentClinician, CurrentPatientUser, SessionDep, SettingsDep
+from painrewire.web.deps import SessionDep, SettingsDep
 from painrewire.web.errors import status_for
 from painrewire.web.routing import page_router
 from painrewire.web.templating import redirect, render

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 
+from painrewire.accounts.deps import CurrentClinician
 from painrewire.letters import service as letters
 from painrewire.letters.models import DeliveryMethod
 from painrewire.letters.schemas import LetterCreate, LetterRead, LetterSend
-from painrewire.web.deps import CurrentClinician, SessionDep, SettingsDep
+from painrewire.web.deps import SessionDep, SettingsDep
 from painrewire.web.routing import api_router, error_responses
 
 router = api_router(tags=["letters"])

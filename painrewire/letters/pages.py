@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from painrewire.accounts.deps import CurrentClinician, OptionalUser
 from painrewire.accounts.models import Role, User
 from painrewire.config import Settings
 from painrewire.errors import Conflict, InvalidInput, TooManyRequests
@@ -22,7 +23,7 @@ from painrewire.patients import access
 from painrewire.patients.models import Patient
 from painrewire.reports.pages import pdf_download
 from painrewire.web import panels
-from painrewire.web.deps import CurrentClinician, OptionalUser, SessionDep, SettingsDep
+from painrewire.web.deps import SessionDep, SettingsDep
 from painrewire.web.errors import headers_for, readable_pydantic_errors, status_for
 from painrewire.web.routing import page_router
 from painrewire.web.templating import redirect, render

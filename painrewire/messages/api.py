@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import asdict
 
+from painrewire.accounts.deps import CurrentUser
 from painrewire.accounts.models import User
 from painrewire.config import Settings
 from painrewire.messages import service as messages
@@ -19,7 +20,7 @@ from painrewire.messages.schemas import (
     UnreadRead,
     WhatToDoNowRead,
 )
-from painrewire.web.deps import CurrentUser, SessionDep, SettingsDep
+from painrewire.web.deps import SessionDep, SettingsDep
 from painrewire.web.routing import api_router, error_responses
 
 router = api_router(tags=["messages"])

@@ -15,6 +15,7 @@ from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
+from painrewire.accounts.deps import CurrentClinician, CurrentPatientUser
 from painrewire.accounts.models import Discipline, Role, User
 from painrewire.config import Settings, get_settings
 from painrewire.errors import Conflict, InvalidInput, NotFound
@@ -23,7 +24,7 @@ from painrewire.messages.schemas import HARD_CAP, MAX_BODY, MAX_SUBJECT, Message
 from painrewire.patients import access
 from painrewire.patients.models import Patient
 from painrewire.web import panels
-from painrewire.web.deps import CurrentClinician, CurrentPatientUser, SessionDep, SettingsDep
+from painrewire.web.deps import SessionDep, SettingsDep
 from painrewire.web.routing import page_router
 from painrewire.web.templating import redirect, register_nav, render
 

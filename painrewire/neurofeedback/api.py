@@ -15,6 +15,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from painrewire.accounts.deps import CurrentClinician, CurrentUser
 from painrewire.accounts.models import User
 from painrewire.errors import Conflict, InvalidInput
 from painrewire.neurofeedback import live, ratings, series, service, sockets
@@ -39,7 +40,7 @@ from painrewire.neurofeedback.schemas import (
     Unblind,
 )
 from painrewire.patients import access
-from painrewire.web.deps import CurrentClinician, CurrentUser, SessionDep, SettingsDep
+from painrewire.web.deps import SessionDep, SettingsDep
 from painrewire.web.routing import api_router, error_responses
 
 

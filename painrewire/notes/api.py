@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 
+from painrewire.accounts.deps import CurrentUser
 from painrewire.accounts.models import Discipline
 from painrewire.notes import service as notes
 from painrewire.notes.models import ClinicalNote
 from painrewire.notes.schemas import NoteCreate, NoteRead
-from painrewire.web.deps import CurrentUser, SessionDep
+from painrewire.web.deps import SessionDep
 from painrewire.web.routing import api_router, error_responses
 
 router = api_router(tags=["notes"])

@@ -10,13 +10,14 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from painrewire.accounts.deps import CurrentClinician
 from painrewire.accounts.models import Role, User
 from painrewire.errors import InvalidInput
 from painrewire.notes import service as notes
 from painrewire.notes.schemas import MAX_NOTE_LENGTH, NoteCreate
 from painrewire.patients.models import Patient
 from painrewire.web import panels
-from painrewire.web.deps import CurrentClinician, SessionDep
+from painrewire.web.deps import SessionDep
 from painrewire.web.errors import readable_pydantic_errors
 from painrewire.web.routing import page_router
 from painrewire.web.templating import redirect, render

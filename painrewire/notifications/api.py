@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from painrewire.accounts.deps import CurrentAdmin, CurrentUser
 from painrewire.notifications import preferences
 from painrewire.notifications import service as notifications
 from painrewire.notifications.schemas import (
@@ -13,7 +14,7 @@ from painrewire.notifications.schemas import (
     PreferencesUpdate,
     QueueRead,
 )
-from painrewire.web.deps import CurrentAdmin, CurrentUser, SessionDep, SettingsDep
+from painrewire.web.deps import SessionDep, SettingsDep
 from painrewire.web.routing import api_router, error_responses
 
 router = api_router(tags=["notifications"])

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from painrewire.accounts.deps import CurrentAdmin, CurrentUser
 from painrewire.accounts.models import Role, User
 from painrewire.config import Settings, get_settings
 from painrewire.db import utcnow
@@ -20,14 +21,7 @@ from painrewire.notifications.models import ReminderChannel, ReminderKind
 from painrewire.notifications.schemas import PreferencesUpdate
 from painrewire.patients.models import Patient
 from painrewire.web import panels
-from painrewire.web.deps import (
-    SESSION_COOKIE,
-    CurrentAdmin,
-    CurrentUser,
-    SessionDep,
-    SettingsDep,
-    verify_csrf,
-)
+from painrewire.web.deps import SESSION_COOKIE, SessionDep, SettingsDep, verify_csrf
 from painrewire.web.errors import readable_pydantic_errors, status_for
 from painrewire.web.routing import page_router
 from painrewire.web.templating import redirect, register_nav, render

@@ -7,10 +7,11 @@ from typing import Annotated
 
 from fastapi import Query, Request, Response
 
+from painrewire.accounts.deps import CurrentStaff, CurrentUser
 from painrewire.patients import service as patients
 from painrewire.patients import signup
 from painrewire.patients.schemas import CareTeamAdd, PatientCreate, PatientRead, SignUp, SignUpRequested
-from painrewire.web.deps import CurrentStaff, CurrentUser, SessionDep, SettingsDep, client_address
+from painrewire.web.deps import SessionDep, SettingsDep, client_address
 from painrewire.web.routing import api_router, error_responses
 
 router = api_router(tags=["patients"])

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from painrewire.accounts import pages as accounts_pages
 from painrewire.accounts import service as accounts
+from painrewire.accounts.deps import CurrentAdmin, CurrentClinician, CurrentPatientUser, OptionalUser
 from painrewire.accounts.pages import set_login_cookies
 from painrewire.errors import Conflict, InvalidInput, TooManyRequests
 from painrewire.patients import access
@@ -18,15 +19,7 @@ from painrewire.patients import service as patients
 from painrewire.patients import signup as signups
 from painrewire.patients.schemas import PatientCreate, SignUp
 from painrewire.web import panels
-from painrewire.web.deps import (
-    CurrentAdmin,
-    CurrentClinician,
-    CurrentPatientUser,
-    OptionalUser,
-    SessionDep,
-    SettingsDep,
-    client_address,
-)
+from painrewire.web.deps import SessionDep, SettingsDep, client_address
 from painrewire.web.errors import headers_for, readable_pydantic_errors, status_for
 from painrewire.web.routing import page_router
 from painrewire.web.templating import redirect, render

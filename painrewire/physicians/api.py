@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 
+from painrewire.accounts.deps import CurrentUser
 from painrewire.physicians import service as physicians
 from painrewire.physicians.models import PhysicianRole
 from painrewire.physicians.schemas import PhysicianRead, PhysicianSave
-from painrewire.web.deps import CurrentUser, SessionDep
+from painrewire.web.deps import SessionDep
 from painrewire.web.routing import api_router, error_responses
 
 router = api_router(tags=["physicians"])

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from painrewire.accounts.deps import CurrentClinician, CurrentPatientUser
 from painrewire.accounts.models import AuditAction, Role, User
 from painrewire.errors import InvalidInput
 from painrewire.patients import access
@@ -18,7 +19,7 @@ from painrewire.physicians import service as physicians
 from painrewire.physicians.models import PhysicianRole
 from painrewire.physicians.schemas import PhysicianSave
 from painrewire.web import panels
-from painrewire.web.deps import CurrentClinician, CurrentPatientUser, SessionDep
+from painrewire.web.deps import SessionDep
 from painrewire.web.errors import readable_pydantic_errors
 from painrewire.web.routing import page_router
 from painrewire.web.templating import redirect, render

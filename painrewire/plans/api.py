@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from painrewire.accounts.deps import CurrentUser
 from painrewire.diary.outcomes import TimePoint, follow_up_due
 from painrewire.plans import course as courses
 from painrewire.plans import service as plans
@@ -25,7 +26,7 @@ from painrewire.plans.schemas import (
     WeekRead,
 )
 from painrewire.plans.tasks import Task
-from painrewire.web.deps import CurrentUser, SessionDep
+from painrewire.web.deps import SessionDep
 from painrewire.web.routing import api_router, error_responses
 
 router = api_router(tags=["plans"])

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
+from painrewire.accounts.deps import CurrentClinician, CurrentPatientUser
 from painrewire.accounts.models import Role, User
 from painrewire.db import utcnow
 from painrewire.diary.outcomes import TimePoint, follow_up_due
@@ -34,7 +35,7 @@ from painrewire.plans.rules import (
 from painrewire.plans.schemas import PlanEdit, TreatmentEnd
 from painrewire.programs.prt import service as prt
 from painrewire.web import panels
-from painrewire.web.deps import CurrentClinician, CurrentPatientUser, SessionDep
+from painrewire.web.deps import SessionDep
 from painrewire.web.errors import readable_pydantic_errors, status_for
 from painrewire.web.routing import page_router
 from painrewire.web.templating import redirect, register_nav, render, templates

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 
+from painrewire.accounts.deps import CurrentAdmin
 from painrewire.referrals import service as referrals
 from painrewire.referrals.models import Referral, ReferralStatus
 from painrewire.referrals.schemas import ReferralAccept, ReferralDecline, ReferralRead
-from painrewire.web.deps import CurrentAdmin, SessionDep, SettingsDep
+from painrewire.web.deps import SessionDep, SettingsDep
 from painrewire.web.routing import api_router, error_responses
 
 router = api_router(tags=["referrals"])

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
 from painrewire.accounts import service as accounts
+from painrewire.accounts.deps import CurrentAdmin, OptionalUser
 from painrewire.accounts.models import Role, User
 from painrewire.clearance.models import Cause
 from painrewire.config import Settings
@@ -24,7 +25,7 @@ from painrewire.referrals.models import ReferralStatus, Urgency
 from painrewire.referrals.schemas import NextStep, ReferralAccept, ReferralCreate, ReferralDecline
 from painrewire.reports.pages import pdf_download
 from painrewire.web import panels
-from painrewire.web.deps import CurrentAdmin, OptionalUser, SessionDep, SettingsDep, client_address
+from painrewire.web.deps import SessionDep, SettingsDep, client_address
 from painrewire.web.errors import headers_for, readable_pydantic_errors, status_for
 from painrewire.web.routing import page_router
 from painrewire.web.templating import redirect, register_nav, render

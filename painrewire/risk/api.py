@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from painrewire.accounts.deps import CurrentUser
 from painrewire.assessments import alerts
 from painrewire.assessments.schemas import AlertRead
 from painrewire.db import utcnow
@@ -17,7 +18,7 @@ from painrewire.risk.schemas import (
     SafetyPlanRead,
     SafetyPlanWithdraw,
 )
-from painrewire.web.deps import CurrentUser, SessionDep, SettingsDep
+from painrewire.web.deps import SessionDep, SettingsDep
 from painrewire.web.routing import api_router, error_responses
 
 router = api_router(tags=["risk"])

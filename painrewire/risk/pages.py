@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
+from painrewire.accounts.deps import CurrentClinician
 from painrewire.accounts.models import Role, User
 from painrewire.assessments import alerts
 from painrewire.assessments.models import SafetyAlert
@@ -27,7 +28,7 @@ from painrewire.risk import service as risk
 from painrewire.risk.models import SafetyPlan
 from painrewire.risk.schemas import RiskAssessmentCreate, SafetyPlanCreate
 from painrewire.web import panels
-from painrewire.web.deps import CurrentClinician, SessionDep, SettingsDep
+from painrewire.web.deps import SessionDep, SettingsDep
 from painrewire.web.errors import readable_pydantic_errors
 from painrewire.web.routing import page_router
 from painrewire.web.templating import redirect, render

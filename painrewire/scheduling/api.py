@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Query, Response
 from fastapi.responses import Response as PlainResponse
 
+from painrewire.accounts.deps import CurrentStaff, CurrentUser, OptionalUser
 from painrewire.accounts.models import Role
 from painrewire.config import Settings
 from painrewire.db import utcnow
@@ -41,7 +42,7 @@ from painrewire.scheduling.schemas import (
     SlotRead,
     SlotsRead,
 )
-from painrewire.web.deps import CurrentStaff, CurrentUser, OptionalUser, SessionDep, SettingsDep
+from painrewire.web.deps import SessionDep, SettingsDep
 from painrewire.web.routing import api_router, error_responses
 
 router = api_router(tags=["booking"])

@@ -15,6 +15,13 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from painrewire.accounts.deps import (
+    CurrentAdmin,
+    CurrentClinician,
+    CurrentPatientUser,
+    CurrentStaff,
+    OptionalUser,
+)
 from painrewire.accounts.models import Discipline, Role, User
 from painrewire.config import Settings, get_settings
 from painrewire.db import utcnow
@@ -28,16 +35,7 @@ from painrewire.scheduling.catalogue import AppointmentType, catalogue
 from painrewire.scheduling.errors import SlotTaken
 from painrewire.scheduling.models import AppointmentStatus, AvailabilityMode, ExceptionKind
 from painrewire.web import panels
-from painrewire.web.deps import (
-    CurrentAdmin,
-    CurrentClinician,
-    CurrentPatientUser,
-    CurrentStaff,
-    OptionalUser,
-    SessionDep,
-    SettingsDep,
-    client_address,
-)
+from painrewire.web.deps import SessionDep, SettingsDep, client_address
 from painrewire.web.errors import headers_for, readable_pydantic_errors, status_for
 from painrewire.web.routing import page_router
 from painrewire.web.templating import redirect, register_nav, render, templates

@@ -6,12 +6,13 @@ import uuid
 
 from sqlalchemy.orm import Session
 
+from painrewire.accounts.deps import CurrentUser
 from painrewire.accounts.models import User
 from painrewire.programs.models import Module
 from painrewire.therapy_preferences import service as preferences
 from painrewire.therapy_preferences.models import Choice, Goal, TherapyPreferences
 from painrewire.therapy_preferences.schemas import PreferencesRead, PreferencesUpdate
-from painrewire.web.deps import CurrentUser, SessionDep
+from painrewire.web.deps import SessionDep
 from painrewire.web.routing import api_router, error_responses
 
 router = api_router(tags=["therapy preferences"])

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from painrewire.accounts.deps import CurrentClinician, CurrentPatientUser
 from painrewire.accounts.models import AuditAction, Role, User
 from painrewire.consent import service as consent
 from painrewire.consent.models import ConsentKind
@@ -21,7 +22,7 @@ from painrewire.therapy_preferences import service as preferences
 from painrewire.therapy_preferences.models import Choice, Goal
 from painrewire.therapy_preferences.schemas import MAX_OTHER_GOAL, PreferencesUpdate
 from painrewire.web import panels
-from painrewire.web.deps import CurrentClinician, CurrentPatientUser, SessionDep
+from painrewire.web.deps import SessionDep
 from painrewire.web.errors import readable_pydantic_errors
 from painrewire.web.routing import page_router
 from painrewire.web.templating import redirect, render

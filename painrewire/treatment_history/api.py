@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from painrewire.accounts.deps import CurrentUser
 from painrewire.treatment_history import service as history
 from painrewire.treatment_history.schemas import RevisionRead, TreatmentCreate, TreatmentRead, TreatmentUpdate
-from painrewire.web.deps import CurrentUser, SessionDep
+from painrewire.web.deps import SessionDep
 from painrewire.web.routing import api_router, error_responses
 
 router = api_router(tags=["treatment history"])

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from painrewire.accounts.deps import CurrentClinician, CurrentPatientUser
 from painrewire.accounts.models import AuditAction, Role, User
 from painrewire.consent import service as consent
 from painrewire.errors import Conflict, InvalidInput
@@ -23,7 +24,7 @@ from painrewire.treatment_history import service as history
 from painrewire.treatment_history.models import Category, Effect, MedicineClass, TreatmentEntry
 from painrewire.treatment_history.schemas import TreatmentCreate, TreatmentUpdate
 from painrewire.web import panels
-from painrewire.web.deps import CurrentClinician, CurrentPatientUser, SessionDep
+from painrewire.web.deps import SessionDep
 from painrewire.web.errors import readable_pydantic_errors, status_for
 from painrewire.web.routing import page_router
 from painrewire.web.templating import redirect, render

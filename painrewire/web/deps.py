@@ -1,4 +1,6 @@
-"""Request dependencies: the unit of work, the logged-in actor by role, and CSRF protection."""
+"""Request dependencies: the unit of work, settings, the caller's address, and CSRF protection.
+
+Who is logged in is the accounts domain's to say (``painrewire.accounts.deps``)."""
 
 from __future__ import annotations
 
@@ -13,12 +15,11 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 from starlette.requests import HTTPConnection
 
-from painrewire.accounts import service as accounts
-from painrewire.accounts.models import Discipline, Role, User
+from painrewire.accounts.models import Discipline, Role
 from painrewire.accounts.security import tokens_match
 from painrewire.config import Settings
 from painrewire.db import finish_failed_unit
-from painrewire.errors import Forbidden, Unauthenticated
+from painrewire.errors import Forbidden
 
 SESSION_COOKIE = "pr_session"
 CSRF_COOKIE = "pr_csrf"
@@ -100,53 +101,6 @@ class Viewer:
     role: Role
     discipline: Discipline | None
     discipline_label: str
-
-    @classmethod
-    def of(cls, user: User) -> Viewer:
-        return cls(user.id, user.full_name, user.role, user.discipline, user.discipline_label)
-
-
-def optional_user(request: Request, session: SessionDep) -> User | None:
-    """The logged-in user from a bearer token or the session cookie, or None."""
-    token = bearer_token(request) or request.cookies.get(SESSION_COOKIE)
-    user = accounts.resolve_session(session, token) if token else None
-    request.state.user = Viewer.of(user) if user else None
-    return user
-
-
-OptionalUser = Annotated[User | None, Depends(optional_user)]
-
-
-def current_user(user: OptionalUser) -> User:
-    if user is None:
-        raise Unauthenticated("Please log in to continue.")
-    return user
-
-
-CurrentUser = Annotated[User, Depends(current_user)]
-
-
-def _require(role: Role, message: str):  # type: ignore[no-untyped-def]
-    def dependency(user: CurrentUser) -> User:
-        if user.role != role:
-            raise Forbidden(message)
-        return user
-
-    return dependency
-
-
-CurrentPatientUser = Annotated[User, Depends(_require(Role.PATIENT, "This is for patients."))]
-CurrentClinician = Annotated[User, Depends(_require(Role.CLINICIAN, "This is for clinicians."))]
-CurrentAdmin = Annotated[User, Depends(_require(Role.ADMIN, "This is for administrators."))]
-
-
-def staff_user(user: CurrentUser) -> User:
-    if user.role not in (Role.CLINICIAN, Role.ADMIN):
-        raise Forbidden("This is for clinic staff.")
-    return user
-
-
-CurrentStaff = Annotated[User, Depends(staff_user)]
 
 
 async def verify_csrf(connection: HTTPConnection) -> None:

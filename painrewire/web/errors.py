@@ -38,6 +38,10 @@ STATUS: dict[type[DomainError], int] = {
     Unavailable: 503,
 }
 
+#: Refusals that say "not yours" or "not there" rather than "not like this": answered with the plain error page,
+#: never with the form (which would show what the caller may not see).
+NOT_A_FORM_ANSWER = (Unauthenticated, Forbidden, NotFound)
+
 HTTP_MESSAGES = {
     404: "There is no page here.",
     405: "That action is not available here.",
@@ -94,15 +98,18 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:
         page = page_for(request)
-        if page is not None and not wants_json(request) and not isinstance(exc, Unauthenticated):
-            return await render_refusal(
-                request,
-                page,
-                errors=[exc.message],
-                status_code=status_for(exc),
-                headers=headers_for(exc),
-                error=exc,
-            )
+        if page is not None and not wants_json(request) and not isinstance(exc, NOT_A_FORM_ANSWER):
+            try:
+                return await render_refusal(
+                    request,
+                    page,
+                    errors=[exc.message],
+                    status_code=status_for(exc),
+                    headers=headers_for(exc),
+                    error=exc,
+                )
+            except DomainError:
+                pass  # the form is no longer there to show (access ended meanwhile): the plain answer
         response = error_response(request, status_for(exc), type(exc).__name__, exc.message)
         response.headers.update(headers_for(exc))
         return response
@@ -118,7 +125,12 @@ def install(app: FastAPI) -> None:
         page = page_for(request)
         if page is None or wants_json(request):
             return await _unexpected(request, exc)
-        return await render_refusal(request, page, errors=readable_validation_errors(exc), status_code=422)
+        try:
+            return await render_refusal(
+                request, page, errors=readable_validation_errors(exc), status_code=422
+            )
+        except DomainError as refused:
+            return error_response(request, status_for(refused), type(refused).__name__, refused.message)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:

@@ -18,7 +18,7 @@ from fastapi import FastAPI, routing
 from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
 
-from painrewire.web.deps import current_user, optional_user
+from painrewire.accounts.deps import current_user, optional_user
 
 BEARER = "bearerAuth"
 JSON = "application/json"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from painrewire.accounts.deps import CurrentUser
 from painrewire.programs.cbt import service as cbt
 from painrewire.programs.cbt import trends
 from painrewire.programs.cbt.content import distortions
@@ -24,7 +25,7 @@ from painrewire.programs.cbt.schemas import (
     ThoughtRecordRead,
     WeekCountsRead,
 )
-from painrewire.web.deps import CurrentUser, SessionDep
+from painrewire.web.deps import SessionDep
 from painrewire.web.routing import api_router, error_responses
 
 router = api_router(tags=["cbt"])

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from painrewire.accounts.deps import CurrentClinician, CurrentPatientUser
 from painrewire.accounts.models import Role, User
 from painrewire.diary.service import local_today
 from painrewire.errors import InvalidInput
@@ -31,7 +32,7 @@ from painrewire.programs.cbt.schemas import (
 )
 from painrewire.programs.models import Module
 from painrewire.web import panels
-from painrewire.web.deps import CurrentClinician, CurrentPatientUser, SessionDep
+from painrewire.web.deps import SessionDep
 from painrewire.web.routing import page_router
 from painrewire.web.templating import redirect, register_nav, render
 

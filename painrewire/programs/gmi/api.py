@@ -7,6 +7,7 @@ import uuid
 
 from fastapi import Request
 
+from painrewire.accounts.deps import CurrentStaff, CurrentUser
 from painrewire.programs.gmi import content, scoring
 from painrewire.programs.gmi import service as gmi
 from painrewire.programs.gmi.models import LateralityBlock
@@ -39,7 +40,7 @@ from painrewire.programs.gmi.schemas import (
     StatusRead,
     TrialRead,
 )
-from painrewire.web.deps import CurrentStaff, CurrentUser, SessionDep
+from painrewire.web.deps import SessionDep
 from painrewire.web.routing import api_router, error_responses
 
 router = api_router(tags=["gmi"])

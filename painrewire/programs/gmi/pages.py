@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from painrewire.accounts.deps import CurrentClinician, CurrentPatientUser, CurrentStaff, CurrentUser
 from painrewire.accounts.models import Role, User
 from painrewire.errors import Conflict, InvalidInput, NotFound
 from painrewire.patients import access
@@ -22,7 +23,7 @@ from painrewire.programs.gmi.schemas import ImageryCreate, MovementBefore, Movem
 from painrewire.programs.gmi.scoring import HistoryPoint
 from painrewire.programs.models import Module
 from painrewire.web import panels
-from painrewire.web.deps import CurrentClinician, CurrentPatientUser, CurrentStaff, CurrentUser, SessionDep
+from painrewire.web.deps import SessionDep
 from painrewire.web.errors import readable_pydantic_errors, status_for
 from painrewire.web.routing import page_router
 from painrewire.web.templating import redirect, register_nav, render

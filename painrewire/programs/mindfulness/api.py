@@ -7,6 +7,7 @@ import uuid
 from fastapi import File, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
+from painrewire.accounts.deps import CurrentStaff, CurrentUser
 from painrewire.programs.mindfulness import service as mindfulness
 from painrewire.programs.mindfulness.content import practices
 from painrewire.programs.mindfulness.schemas import (
@@ -17,7 +18,7 @@ from painrewire.programs.mindfulness.schemas import (
     StepRead,
     WeekMinutesRead,
 )
-from painrewire.web.deps import CurrentStaff, CurrentUser, SessionDep, SettingsDep
+from painrewire.web.deps import SessionDep, SettingsDep
 from painrewire.web.routing import api_router, error_responses
 
 router = api_router(tags=["mindfulness"])

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
+from painrewire.accounts.deps import CurrentPatientUser, CurrentStaff, CurrentUser
 from painrewire.accounts.models import Role, User
 from painrewire.config import Settings
 from painrewire.patients import access
@@ -23,7 +24,7 @@ from painrewire.programs.mindfulness.content import BREATHING_PACER, MEDITATION_
 from painrewire.programs.models import Module
 from painrewire.reports.charts import weekly_bars
 from painrewire.web import panels
-from painrewire.web.deps import CurrentPatientUser, CurrentStaff, CurrentUser, SessionDep, SettingsDep
+from painrewire.web.deps import SessionDep, SettingsDep
 from painrewire.web.routing import page_router
 from painrewire.web.templating import redirect, register_nav, render
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from painrewire.accounts.deps import CurrentUser
 from painrewire.programs.prt import content
 from painrewire.programs.prt import service as prt
 from painrewire.programs.prt.models import ChecklistResponse
@@ -30,7 +31,7 @@ from painrewire.programs.prt.schemas import (
     SomaticTrackingRead,
     SomaticTrackingWrite,
 )
-from painrewire.web.deps import CurrentUser, SessionDep
+from painrewire.web.deps import SessionDep
 from painrewire.web.routing import api_router, error_responses
 
 router = api_router(tags=["prt"])

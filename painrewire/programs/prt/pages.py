@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from painrewire.accounts.deps import CurrentClinician, CurrentPatientUser
 from painrewire.accounts.models import Role, User
 from painrewire.errors import InvalidInput
 from painrewire.patients import access
@@ -22,7 +23,7 @@ from painrewire.programs.prt import service as prt
 from painrewire.programs.prt.charts import before_after_chart
 from painrewire.programs.prt.schemas import JournalEntryWrite, SomaticTrackingWrite
 from painrewire.web import panels
-from painrewire.web.deps import CurrentClinician, CurrentPatientUser, SessionDep
+from painrewire.web.deps import SessionDep
 from painrewire.web.errors import readable_pydantic_errors
 from painrewire.web.routing import page_router
 from painrewire.web.templating import redirect, register_nav, render
