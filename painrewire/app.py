@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from painrewire import __version__
 from painrewire.config import Settings, get_settings
-from painrewire.db import get_engine, session_factory
+from painrewire.db import READ_ONLY, get_engine, session_factory
 from painrewire.web import errors, openapi
 from painrewire.web.middleware import SecurityMiddleware
+from painrewire.web.onehop import OneHopRoute
 
 PACKAGE_DIR = Path(__file__).parent
 
@@ -56,7 +57,10 @@ def create_app(settings: Settings | None = None, *, sessions: sessionmaker[Sessi
     app.state.settings = settings
     app.state.session_factory = sessions or session_factory(get_engine(settings.database_url))
     app.state.db_gates = {}
-    app.state.db_concurrency = 1 if settings.database_url.startswith("sqlite") else 16
+    # Fewer units of work than the thread pool's 40 threads (``web.deps.database_gate``); on PostgreSQL fewer
+    # than the connection pool too.
+    app.state.db_concurrency = 24 if settings.database_url.startswith("sqlite") else 16
+    app.router.route_class = OneHopRoute
 
     errors.install(app)
     app.add_middleware(
@@ -72,7 +76,7 @@ def create_app(settings: Settings | None = None, *, sessions: sessionmaker[Sessi
     def healthz() -> JSONResponse:
         try:
             with app.state.session_factory() as session:
-                session.execute(text("SELECT 1"))
+                session.connection(execution_options={READ_ONLY: True}).execute(text("SELECT 1"))
         except Exception:
             return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
         return JSONResponse({"status": "ok", "database": "ok", "version": __version__})
