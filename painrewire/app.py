@@ -17,6 +17,7 @@ from painrewire import __version__
 from painrewire.config import Settings, get_settings
 from painrewire.db import READ_ONLY, get_engine, session_factory
 from painrewire.web import errors, openapi
+from painrewire.web.logs import access_log_off_the_request_path
 from painrewire.web.middleware import SecurityMiddleware
 from painrewire.web.onehop import OneHopRoute
 
@@ -104,6 +105,7 @@ def create_default_app() -> FastAPI:
     net new objects promote far fewer: full collections become rare. Garbage cycles are still collected.
     """
     app = create_app()
+    access_log_off_the_request_path()
     gc.collect()
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)
