@@ -58,11 +58,21 @@ def admission_gate(app: Any) -> asyncio.Semaphore:
     return database_gate(app)
 
 
+class _ThreadLoop:
+    """A worker thread's own event loop, closed when the thread ends (its thread-local goes with it)."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+
+    def __del__(self) -> None:
+        self.loop.close()
+
+
 def _thread_loop() -> asyncio.AbstractEventLoop:
-    loop: asyncio.AbstractEventLoop | None = getattr(_loops, "loop", None)
-    if loop is None or loop.is_closed():
-        loop = _loops.loop = asyncio.new_event_loop()
-    return loop
+    holder: _ThreadLoop | None = getattr(_loops, "holder", None)
+    if holder is None:
+        holder = _loops.holder = _ThreadLoop()
+    return holder.loop
 
 
 class OneHopRoute(APIRoute):
