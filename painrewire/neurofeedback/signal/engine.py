@@ -37,19 +37,19 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from painrewire.neurofeedback.artifacts import ArtifactLimits, BadReason
-from painrewire.neurofeedback.bands import LIVE_BANDS, TOTAL_RANGE, band_matrix, check_bands
-from painrewire.neurofeedback.dsp import (
+from painrewire.neurofeedback.signal.artifacts import ArtifactLimits, BadReason
+from painrewire.neurofeedback.signal.bands import LIVE_BANDS, TOTAL_RANGE, band_matrix, check_bands
+from painrewire.neurofeedback.signal.dsp import (
     StreamingFilter,
     density_weights,
     design_filter,
     hann_window,
     rfft_frequencies,
 )
-from painrewire.neurofeedback.protocols import INHIBIT_MIN_WINDOWS, AdaptiveThreshold, Protocol
-from painrewire.neurofeedback.sham import ShamReplay
-from painrewire.neurofeedback.summary import MinuteBandPower, SessionSummary
-from painrewire.neurofeedback.validation import check_number, check_option, validate_type
+from painrewire.neurofeedback.signal.protocols import INHIBIT_MIN_WINDOWS, AdaptiveThreshold, Protocol
+from painrewire.neurofeedback.signal.sham import ShamReplay
+from painrewire.neurofeedback.signal.summary import MinuteBandPower, SessionSummary
+from painrewire.neurofeedback.signal.validation import check_number, check_option, validate_type
 
 FloatArray = NDArray[np.float64]
 

@@ -18,7 +18,7 @@ from enum import StrEnum
 import numpy as np
 from numpy.typing import NDArray
 
-from painrewire.neurofeedback.validation import check_number, ensure_int
+from painrewire.neurofeedback.signal.validation import check_number, ensure_int
 
 
 class LossState(StrEnum):
