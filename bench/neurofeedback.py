@@ -286,7 +286,7 @@ def _seed(database_url: str, n_patients: int) -> tuple[str, list[uuid.UUID], uui
 def _start_server(database_url: str, log: Path, *, guard: bool) -> tuple[subprocess.Popen[bytes], str]:
     """The server on a free port, without Redis (one process) and with no login limit; returns host:port.
     Without ``guard`` it never refuses a live session, so the run finds where the latency breaks."""
-    from painrewire.loadtest import start_server
+    from loadtest import start_server
 
     process, url = start_server(
         database_url,
@@ -445,7 +445,7 @@ async def _drive(
     console_every: int,
 ) -> dict[str, Any]:
     import httpx
-    from painrewire.loadtest import client_limits
+    from loadtest import client_limits
 
     from painrewire.app import GC_THRESHOLDS
 
