@@ -785,7 +785,7 @@ def settle_orphans(
 ) -> int:
     """End the sessions whose live loop's process has stopped (no heartbeat for ``STALE_SECONDS``).
 
-    A session must never look "running" when nothing runs it (peers.md: boards that stay "connected").
+    A session must never look "running" when nothing runs it.
     """
     now = now or utcnow()
     stale = now - timedelta(seconds=STALE_SECONDS)

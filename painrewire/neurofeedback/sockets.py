@@ -7,8 +7,8 @@ this site, since browsers send cookies with cross-site WebSockets (no CORS prote
 token. A refused socket is accepted and closed at once with 1008 (policy violation) and a reason, so the
 page can say why; nothing is sent before. The login, and the right to watch, are checked again every minute:
 logging out elsewhere, or being taken off the patient's care team, ends the socket. One ``LoginGuard`` per
-process re-checks all its open sockets in one unit of work: a query per socket per minute was a twentieth of a
-busy live server's work.
+process re-checks all its open sockets in one unit of work: a few queries a minute, however many sockets are
+open.
 
 The socket only forwards the session's broadcast channel, so it works in any worker or server, whichever
 one runs the session.

@@ -164,11 +164,9 @@ class HopLog:
     """Every hop of a session, kept in columns for the summary, sham replay and latency figures (the latencies
     themselves, in the order hops were sent, are the engine's ``_latencies``).
 
-    A live server runs hundreds of sessions of thousands of hops each (a 30-minute session has 7,200). Kept as
-    one ``HopResult`` per hop they were millions of objects that every full garbage collection walked: with 300
-    sessions, pauses of 100-280 ms after two minutes, growing with the sessions and stalling the feedback of
-    all of them. Columns are a few numpy arrays per session, grown by doubling; nothing per hop is left for the
-    collector.
+    A live server runs hundreds of sessions of thousands of hops each (a 30-minute session has 7,200), so the
+    hops are kept as a few numpy arrays per session, grown by doubling, not as one object per hop that every
+    full garbage collection would walk.
 
     Attributes (views of the hops so far)
     ----------

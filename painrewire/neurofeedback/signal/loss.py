@@ -1,6 +1,6 @@
 """Counting lost samples and telling the practitioner at once.
 
-Headsets drop packets and stay "connected" after a loss (peers.md, neurofeedback). A ``LossMonitor`` sees
+Headsets drop packets and stay "connected" after a loss. A ``LossMonitor`` sees
 every chunk that arrives, counts the samples missing between them from the packet counter (exact for short
 gaps) or from the timestamps (for gaps longer than the counter can express, or sources without one), and
 keeps a state the practitioner's screen shows:

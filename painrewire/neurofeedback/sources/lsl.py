@@ -43,8 +43,8 @@ class LSLSource:
     resolve_seconds : float
         How long to look for the stream.
     buffer_seconds : int
-        The inlet keeps at most this much (older samples are dropped by liblsl and counted as lost), so
-        feedback never lags behind a growing backlog (lsl_archived #321).
+        The inlet keeps at most this much (liblsl's ``max_buflen``: older samples are dropped and counted as
+        lost), so feedback never lags behind a growing backlog.
 
     Notes
     -----
