@@ -64,10 +64,10 @@ import numpy as np
 import scipy
 from scipy import signal
 
-from painrewire.neurofeedback.analysis import analyze_array
-from painrewire.neurofeedback.bands import BANDS, TOTAL_RANGE, band_matrix
-from painrewire.neurofeedback.engine import FeedbackEngine
-from painrewire.neurofeedback.protocols import get_protocol
+from painrewire.neurofeedback.signal.analysis import analyze_array
+from painrewire.neurofeedback.signal.bands import BANDS, TOTAL_RANGE, band_matrix
+from painrewire.neurofeedback.signal.engine import FeedbackEngine
+from painrewire.neurofeedback.signal.protocols import get_protocol
 
 SFREQ = 256.0
 CHANNELS = ["Fz", "C3", "Cz", "C4", "Pz", "O1", "O2", "F4"]
@@ -209,7 +209,7 @@ def _seed(database_url: str, n_patients: int) -> tuple[str, list[uuid.UUID], uui
     from painrewire.db import get_engine, session_scope, utcnow
     from painrewire.neurofeedback import service
     from painrewire.neurofeedback.models import NeurofeedbackSession, SessionStatus
-    from painrewire.neurofeedback.synthetic import DEMO_CHANNELS, eeg_like, offline_session
+    from painrewire.neurofeedback.sources.synthetic import DEMO_CHANNELS, eeg_like, offline_session
     from painrewire.patients.models import CareTeamMember, Patient
 
     settings = Settings(database_url=database_url, environment="test")
@@ -286,7 +286,7 @@ def _seed(database_url: str, n_patients: int) -> tuple[str, list[uuid.UUID], uui
 def _start_server(database_url: str, log: Path, *, guard: bool) -> tuple[subprocess.Popen[bytes], str]:
     """The server on a free port, without Redis (one process) and with no login limit; returns host:port.
     Without ``guard`` it never refuses a live session, so the run finds where the latency breaks."""
-    from painrewire.loadtest import start_server
+    from loadtest import start_server
 
     process, url = start_server(
         database_url,
@@ -445,9 +445,9 @@ async def _drive(
     console_every: int,
 ) -> dict[str, Any]:
     import httpx
+    from loadtest import client_limits
 
     from painrewire.app import GC_THRESHOLDS
-    from painrewire.loadtest import client_limits
 
     # The clients measure the server: their own pauses must not count. Hundreds of client sockets are as many
     # long-lived objects as the server's, and the collector's full passes over them stalled this process's

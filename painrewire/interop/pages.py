@@ -19,7 +19,7 @@ from painrewire.dashboard import cohort as cohorts
 from painrewire.db import utcnow
 from painrewire.errors import Conflict, InvalidInput, NotFound
 from painrewire.interop import erasure, personal_data, research
-from painrewire.neurofeedback import live
+from painrewire.neurofeedback.live import hub as live
 from painrewire.patients.models import Patient
 from painrewire.web import panels
 from painrewire.web.deps import SessionDep, SettingsDep

@@ -16,8 +16,8 @@ from painrewire.demo import DemoClinic
 from painrewire.diary.service import local_today
 from painrewire.neurofeedback import service
 from painrewire.neurofeedback.models import NeurofeedbackNote, NeurofeedbackSession, SessionStatus
-from painrewire.neurofeedback.protocols import get_protocol
-from painrewire.neurofeedback.synthetic import DEMO_CHANNELS, eeg_like, offline_session
+from painrewire.neurofeedback.signal.protocols import get_protocol
+from painrewire.neurofeedback.sources.synthetic import DEMO_CHANNELS, eeg_like, offline_session
 
 ORDER = 70
 SFREQ = 256.0
@@ -61,7 +61,7 @@ def add_demo_history(session: Session, clinic: DemoClinic) -> None:
                 protocol=protocol.name,
                 source="playback",
                 board_id=None,
-                source_params={"generated": "demo EEG (painrewire.neurofeedback.synthetic)"},
+                source_params={"generated": "demo EEG (painrewire.neurofeedback.sources.synthetic)"},
                 planned_seconds=round(TRAINING_SECONDS),
                 baseline_seconds=round(BASELINE_SECONDS),
                 check_seconds=3.0,

@@ -20,7 +20,8 @@ from painrewire.accounts.deps import CurrentClinician, CurrentPatientUser
 from painrewire.accounts.models import Role, User
 from painrewire.db import finish_failed_unit
 from painrewire.errors import Conflict, DomainError, InvalidInput
-from painrewire.neurofeedback import api, live, ratings, series, service
+from painrewire.neurofeedback import api, ratings, series, service
+from painrewire.neurofeedback.live.hub import hub_of
 from painrewire.neurofeedback.models import (
     NeurofeedbackSeries,
     NeurofeedbackSession,
@@ -29,8 +30,8 @@ from painrewire.neurofeedback.models import (
     Severity,
     SideEffect,
 )
-from painrewire.neurofeedback.protocols import PROTOCOLS, Purpose
 from painrewire.neurofeedback.schemas import SeriesCreate, SessionCreate, SourceKind, blind_summary
+from painrewire.neurofeedback.signal.protocols import PROTOCOLS, Purpose
 from painrewire.patients import access
 from painrewire.patients.models import Patient
 from painrewire.programs import gate
@@ -239,7 +240,7 @@ async def start_session(
         else:
             row = await run_in_threadpool(service.create_session, session, user, patient_id, data)
         # Last, so what is wrong with this patient's set-up is said first.
-        live.hub_of(request.app).admit()
+        hub_of(request.app).admit()
     except ValidationError as exc:
         errors, status, headers = readable_pydantic_errors(exc), 422, {}
     except (InvalidInput, Conflict, service.LiveServerBusy) as exc:

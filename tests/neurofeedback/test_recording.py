@@ -10,16 +10,15 @@ import pyedflib
 import pytest
 from numpy.testing import assert_allclose
 
-from painrewire.neurofeedback.recording import (
+from painrewire.neurofeedback.recording.bids import export_bids
+from painrewire.neurofeedback.recording.edf import (
     RecordingError,
-    SessionRecorder,
     edf_limit,
-    export_bids,
     join_pieces,
     read_recording,
     recording_flags,
-    recover_recording,
 )
+from painrewire.neurofeedback.recording.recorder import SessionRecorder, recover_recording
 
 NAMES = ["Fz", "Cz", "C4"]
 SFREQ = 250.0

@@ -1,8 +1,8 @@
 """How loaded a server's live loop is, so it can refuse a session it cannot run on time.
 
 Each live session sleeps until the samples of its next hop are due. A process with more sessions than its core
-can step wakes every session late, and every patient's feedback lags (peers.md: silent lag). Two measures,
-each kept here without any web or database code:
+can step wakes every session late, and every patient's feedback lags, silently. Two measures, each kept here
+without any web or database code:
 
 * ``LoopBusy``: the share of the last few seconds the loop's thread spent computing, and the part of it the
   sessions still starting (signal check, waiting for the practitioner) spent on their own steps. With the

@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from painrewire.neurofeedback.bands import BANDS, band_matrix
-from painrewire.neurofeedback.dsp import density_weights, hann_window, rfft_frequencies
-from painrewire.neurofeedback.validation import check_number, ensure_int
+from painrewire.neurofeedback.signal.bands import BANDS, band_matrix
+from painrewire.neurofeedback.signal.dsp import density_weights, hann_window, rfft_frequencies
+from painrewire.neurofeedback.signal.validation import check_number, ensure_int
 
 FloatArray = NDArray[np.float64]
 
@@ -50,7 +50,7 @@ class Recording:
 
 def read_edf_bytes(data: bytes) -> Recording:
     """Read an EDF+ file held in memory (as the record stores it) through MNE."""
-    from painrewire.neurofeedback.recording import read_recording, recording_flags
+    from painrewire.neurofeedback.recording.edf import read_recording, recording_flags
 
     with tempfile.TemporaryDirectory(prefix="painrewire-review-") as folder:
         path = Path(folder) / "recording.edf"
@@ -67,7 +67,7 @@ def read_edf_bytes(data: bytes) -> Recording:
         if text == "end_of_recording":
             continue
         previous = annotations[-1] if annotations else None
-        # A text longer than EDF+ holds was split into pieces 0.1 ms apart (recording.ANNOTATION_BYTES).
+        # A text longer than EDF+ holds was split into pieces 0.1 ms apart (``edf.ANNOTATION_BYTES``).
         if (
             previous is not None
             and 0 < onset - previous["_onset"] < 1.5e-4

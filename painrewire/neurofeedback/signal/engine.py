@@ -37,19 +37,19 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from painrewire.neurofeedback.artifacts import ArtifactLimits, BadReason
-from painrewire.neurofeedback.bands import LIVE_BANDS, TOTAL_RANGE, band_matrix, check_bands
-from painrewire.neurofeedback.dsp import (
+from painrewire.neurofeedback.signal.artifacts import ArtifactLimits, BadReason
+from painrewire.neurofeedback.signal.bands import LIVE_BANDS, TOTAL_RANGE, band_matrix, check_bands
+from painrewire.neurofeedback.signal.dsp import (
     StreamingFilter,
     density_weights,
     design_filter,
     hann_window,
     rfft_frequencies,
 )
-from painrewire.neurofeedback.protocols import INHIBIT_MIN_WINDOWS, AdaptiveThreshold, Protocol
-from painrewire.neurofeedback.sham import ShamReplay
-from painrewire.neurofeedback.summary import MinuteBandPower, SessionSummary
-from painrewire.neurofeedback.validation import check_number, check_option, validate_type
+from painrewire.neurofeedback.signal.protocols import INHIBIT_MIN_WINDOWS, AdaptiveThreshold, Protocol
+from painrewire.neurofeedback.signal.sham import ShamReplay
+from painrewire.neurofeedback.signal.summary import MinuteBandPower, SessionSummary
+from painrewire.neurofeedback.signal.validation import check_number, check_option, validate_type
 
 FloatArray = NDArray[np.float64]
 
@@ -164,11 +164,9 @@ class HopLog:
     """Every hop of a session, kept in columns for the summary, sham replay and latency figures (the latencies
     themselves, in the order hops were sent, are the engine's ``_latencies``).
 
-    A live server runs hundreds of sessions of thousands of hops each (a 30-minute session has 7,200). Kept as
-    one ``HopResult`` per hop they were millions of objects that every full garbage collection walked: with 300
-    sessions, pauses of 100-280 ms after two minutes, growing with the sessions and stalling the feedback of
-    all of them. Columns are a few numpy arrays per session, grown by doubling; nothing per hop is left for the
-    collector.
+    A live server runs hundreds of sessions of thousands of hops each (a 30-minute session has 7,200), so the
+    hops are kept as a few numpy arrays per session, grown by doubling, not as one object per hop that every
+    full garbage collection would walk.
 
     Attributes (views of the hops so far)
     ----------

@@ -1,6 +1,6 @@
 """Counting lost samples and telling the practitioner at once.
 
-Headsets drop packets and stay "connected" after a loss (peers.md, neurofeedback). A ``LossMonitor`` sees
+Headsets drop packets and stay "connected" after a loss. A ``LossMonitor`` sees
 every chunk that arrives, counts the samples missing between them from the packet counter (exact for short
 gaps) or from the timestamps (for gaps longer than the counter can express, or sources without one), and
 keeps a state the practitioner's screen shows:
@@ -18,7 +18,7 @@ from enum import StrEnum
 import numpy as np
 from numpy.typing import NDArray
 
-from painrewire.neurofeedback.validation import check_number, ensure_int
+from painrewire.neurofeedback.signal.validation import check_number, ensure_int
 
 
 class LossState(StrEnum):

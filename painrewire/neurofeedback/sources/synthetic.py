@@ -20,10 +20,10 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import signal
 
-from painrewire.neurofeedback.acquisition import PlaybackSource
-from painrewire.neurofeedback.protocols import Eyes, Protocol
-from painrewire.neurofeedback.sham import ShamReplay
-from painrewire.neurofeedback.training import SessionResult, TrainingSession
+from painrewire.neurofeedback.signal.protocols import Eyes, Protocol
+from painrewire.neurofeedback.signal.sham import ShamReplay
+from painrewire.neurofeedback.signal.training import SessionResult, TrainingSession
+from painrewire.neurofeedback.sources.playback import PlaybackSource
 
 FloatArray = NDArray[np.float64]
 

@@ -6,9 +6,8 @@ single-process default, Redis pub/sub when ``PAINREWIRE_REDIS_URL`` is set. Noth
 reaching the same process.
 
 A message is a ``Message``: a dict that also keeps its JSON text, made once (with orjson) however many
-screens forward it, and never remade for a message that arrived from Redis as text. A live server sends
-thousands of messages a second; encoding each once per screen with the standard library's json was a tenth
-of its work.
+screens forward it, and never remade for a message that arrived from Redis as text, because a live server
+sends thousands of messages a second.
 """
 
 from __future__ import annotations

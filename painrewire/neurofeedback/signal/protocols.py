@@ -76,8 +76,8 @@ from enum import StrEnum
 import numpy as np
 from numpy.typing import NDArray
 
-from painrewire.neurofeedback.bands import BANDS, LIVE_BANDS
-from painrewire.neurofeedback.validation import check_number, check_option, ensure_int
+from painrewire.neurofeedback.signal.bands import BANDS, LIVE_BANDS
+from painrewire.neurofeedback.signal.validation import check_number, check_option, ensure_int
 
 #: Band power below this (uV**2) is treated as this in logarithms and ratios, so a flat window gives a
 #: finite metric (it is marked bad anyway).

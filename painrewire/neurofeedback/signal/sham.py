@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from painrewire.neurofeedback.validation import check_number
+from painrewire.neurofeedback.signal.validation import check_number
 
 
 class ShamReplay:

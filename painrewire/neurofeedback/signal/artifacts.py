@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from painrewire.neurofeedback.dsp import design_filter, filter_signal, welch_psd
-from painrewire.neurofeedback.validation import check_number, validate_type
+from painrewire.neurofeedback.signal.dsp import design_filter, filter_signal, welch_psd
+from painrewire.neurofeedback.signal.validation import check_number, validate_type
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]

@@ -24,7 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import signal
 
-from painrewire.neurofeedback.validation import check_number, ensure_int
+from painrewire.neurofeedback.signal.validation import check_number, ensure_int
 
 FloatArray = NDArray[np.float64]
 

@@ -30,16 +30,16 @@ from pathlib import Path
 
 import numpy as np
 
-from painrewire.neurofeedback.acquisition import Chunk, Source, SourceStatus
-from painrewire.neurofeedback.artifacts import ArtifactLimits, SignalCheckReport, check_signal
-from painrewire.neurofeedback.bands import LIVE_BANDS
-from painrewire.neurofeedback.engine import FeedbackEngine, HopResult, Phase
-from painrewire.neurofeedback.loss import LossMonitor, LossState
-from painrewire.neurofeedback.protocols import Protocol
-from painrewire.neurofeedback.recording import SessionRecorder
-from painrewire.neurofeedback.sham import ShamReplay
-from painrewire.neurofeedback.summary import SessionSummary
-from painrewire.neurofeedback.validation import check_number
+from painrewire.neurofeedback.recording.recorder import SessionRecorder
+from painrewire.neurofeedback.signal.artifacts import ArtifactLimits, SignalCheckReport, check_signal
+from painrewire.neurofeedback.signal.bands import LIVE_BANDS
+from painrewire.neurofeedback.signal.engine import FeedbackEngine, HopResult, Phase
+from painrewire.neurofeedback.signal.loss import LossMonitor, LossState
+from painrewire.neurofeedback.signal.protocols import Protocol
+from painrewire.neurofeedback.signal.sham import ShamReplay
+from painrewire.neurofeedback.signal.summary import SessionSummary
+from painrewire.neurofeedback.signal.validation import check_number
+from painrewire.neurofeedback.sources.base import Chunk, Source, SourceStatus
 
 logger = logging.getLogger(__name__)
 

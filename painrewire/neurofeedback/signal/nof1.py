@@ -35,7 +35,7 @@ from typing import Literal
 
 import numpy as np
 
-from painrewire.neurofeedback.validation import check_option, ensure_int
+from painrewire.neurofeedback.signal.validation import check_option, ensure_int
 
 REAL = "real"
 SHAM = "sham"

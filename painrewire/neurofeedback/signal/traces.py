@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from painrewire.neurofeedback.artifacts import ArtifactLimits
+from painrewire.neurofeedback.signal.artifacts import ArtifactLimits
 
 FloatArray = NDArray[np.float64]
 

@@ -30,10 +30,21 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from painrewire.neurofeedback.artifacts import ArtifactLimits, flag_segments, segments_touching
-from painrewire.neurofeedback.bands import BANDS, TOTAL_RANGE, band_matrix, check_bands, relative_powers
-from painrewire.neurofeedback.dsp import density_weights, hann_window, iter_squared_spectra, rfft_frequencies
-from painrewire.neurofeedback.validation import check_number
+from painrewire.neurofeedback.signal.artifacts import ArtifactLimits, flag_segments, segments_touching
+from painrewire.neurofeedback.signal.bands import (
+    BANDS,
+    TOTAL_RANGE,
+    band_matrix,
+    check_bands,
+    relative_powers,
+)
+from painrewire.neurofeedback.signal.dsp import (
+    density_weights,
+    hann_window,
+    iter_squared_spectra,
+    rfft_frequencies,
+)
+from painrewire.neurofeedback.signal.validation import check_number
 
 FloatArray = NDArray[np.float64]
 

@@ -1,45 +1,19 @@
-"""The live loop: one asyncio task per running session, in the server process that started it.
+"""The live loop of one session (``LiveRunner``), one asyncio task in the server process that set it up.
 
-``LiveHub`` (one per app, ``hub_of(app)``) starts a ``LiveRunner`` when a practitioner sets a session up. The
-runner opens the headset, records from the first sample, runs the signal check, and once the practitioner
-starts training computes feedback every hop and publishes it at once. Nothing else in the server talks to
-the runner directly: the patient's and the practitioner's screens subscribe to its channels, and the
-practitioner's commands (start, note, stop, ...) reach it as messages with a reply, all through the
-broadcast channel -- so with several workers or servers (Redis), the screens and the commands may be served
-by any process.
+The runner opens the headset, records from the first sample, runs the signal check, and once the practitioner
+starts training computes feedback every hop and publishes it at once (``messages``); it answers the
+practitioner's commands, which reach it through the broadcast channel wherever they were sent from.
 
-Channels of session ``S`` (``channel(S, kind)``):
-
-* ``feedback`` -- to the patient's screen: ``state`` (checking / ready / baseline / feedback / paused /
-  ended) and ``feedback`` (0..1 value, reward). It never says whether the session is sham.
-* ``console`` -- to the practitioner's screen: ``status`` (state, connection, lost samples, latency, reward
-  and inhibited shares), ``check`` (per channel pass or fail), ``hop`` (band powers, metric, threshold,
-  reward, each inhibit band against its threshold: the newest hop twice a second; a blinded series session
-  leaves out the metric, threshold and inhibits, which a sham reward ignores), ``raw`` (traces twice a
-  second, with each channel's signal quality once a second), ``note``, ``ended``.
-  The periodic ones (``status``, ``hop``, ``raw``) due at the same step go out as one ``batch`` message
-  (``parts``, in that order): two console messages a second instead of five.
-* ``commands`` / ``replies`` -- the practitioner's commands and the runner's answers.
-
-Timing (peers.md: silent lag): the runner sleeps until the samples completing the next hop are due, steps
-the session, and publishes the newest hop only (older hops of the same step are recorded, never sent). The
-time from that hop's newest sample to its message being published is recorded for every hop and kept with
-the session (median, p99, clock offset). Sessions never block the event loop on a headset or a disk: opening a
-board, a reconnect attempt, forcing recordings to disk and writing the final EDF+ run in worker threads (a
-recording's samples are handed to the operating system in one write a second, on the loop: a thread doing it
-for every session fought the loop for the GIL and stalled it).
-
-Consent (``series``): once a minute the hub asks, in one unit of work for all its sham sessions, whether each
-patient still consents to blinded sessions; a sham session whose patient withdrew it is stopped there and then,
-and the patient's running series with it.
-
-A process refuses a session it cannot run on time (``LiveHub.admit``, ``load``): when its loop would be too busy
-once the sessions set up, and the new one, all train, or while its sessions already wake late. Past that point
-one more session would make every patient's feedback lag; the practitioner is told so instead.
+Timing: the runner sleeps until the samples completing the next hop are due, steps the session, and publishes
+the newest hop only (older hops of the same step are recorded, never sent), so feedback never lags behind a
+backlog. The time from that hop's newest sample to its message being published is recorded for every hop and
+kept with the session (median, p99, clock offset). Sessions never block the event loop on a headset or a disk:
+opening a board, a reconnect attempt, forcing recordings to disk and writing the final EDF+ run in worker
+threads, and a recording's samples are handed to the operating system in one write a second, on the loop.
 
 Hundreds of sessions share one event loop, so what each does per hop is kept small and spread out: messages
 are encoded once (``broadcast.Message``), the console's periodic messages run on each session's own phase
-(``Cadence``), and a session keeps its hops in columns (``engine.HopLog``), not as objects the garbage
+(``Cadence``), and a session keeps its hops in columns (``signal.engine.HopLog``), not as objects the garbage
 collector would walk.
 """
 
@@ -56,46 +30,31 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
-from fastapi.concurrency import run_in_threadpool
-
-from painrewire.db import unit_of_work, utcnow
+from painrewire.db import utcnow
 from painrewire.errors import DomainError
-from painrewire.neurofeedback import series, service
-from painrewire.neurofeedback.acquisition import (
-    BrainFlowSource,
-    Chunk,
-    LSLSource,
-    PlaybackSource,
-    Source,
-    SourceError,
-    SourceStatus,
-)
-from painrewire.neurofeedback.broadcast import Broadcast, make_broadcast
-from painrewire.neurofeedback.engine import HopResult, Phase
-from painrewire.neurofeedback.load import LoopBusy, RecentLag, predicted_share
-from painrewire.neurofeedback.models import SessionStatus
-from painrewire.neurofeedback.protocols import get_protocol
-from painrewire.neurofeedback.recording import SessionRecorder, recover_recording
-from painrewire.neurofeedback.service import LiveServerBusy, RunPlan, SessionNotLive, SessionOutcome
-from painrewire.neurofeedback.sham import ShamReplay
-from painrewire.neurofeedback.traces import ConsoleTraces
-from painrewire.neurofeedback.training import SessionState, SignalCheckFailed, TrainingSession
-from painrewire.web.deps import database_gate
+from painrewire.neurofeedback import service
+from painrewire.neurofeedback.live import messages
+from painrewire.neurofeedback.service import RunPlan, SessionOutcome
+from painrewire.neurofeedback.signal.engine import HopResult, Phase
+from painrewire.neurofeedback.signal.protocols import get_protocol
+from painrewire.neurofeedback.signal.sham import ShamReplay
+from painrewire.neurofeedback.signal.traces import ConsoleTraces
+from painrewire.neurofeedback.signal.training import SessionState, SignalCheckFailed, TrainingSession
+from painrewire.neurofeedback.sources.base import Chunk, Source, SourceError, SourceStatus
+from painrewire.neurofeedback.sources.brainflow import BrainFlowSource
+from painrewire.neurofeedback.sources.lsl import LSLSource
+from painrewire.neurofeedback.sources.playback import PlaybackSource
+
+if TYPE_CHECKING:
+    from painrewire.neurofeedback.live.hub import LiveHub
 
 logger = logging.getLogger(__name__)
 
-T = TypeVar("T")
-
-PREFIX = "painrewire:nfb"
-FEEDBACK, CONSOLE, COMMANDS, REPLIES = "feedback", "console", "commands", "replies"
-
-#: A command not answered within this long finds no live session.
-COMMAND_TIMEOUT = 5.0
 #: A checked session that nobody starts is ended after this long.
 READY_TIMEOUT = 30 * 60.0
-#: The console's newest hop (meter, band powers) and raw traces (``traces.ConsoleTraces``) go out together
+#: The console's newest hop (meter, band powers) and raw traces (``signal.traces.ConsoleTraces``) go out together
 #: this often (the patient gets every hop); STATUS_EVERY is a multiple of it, so the status joins them.
 CONSOLE_EVERY = 0.5
 #: An open console says so this often (a ``watch`` command); a session nobody has watched for three times
@@ -110,32 +69,12 @@ LATE_STEP = 0.02
 RECONNECT_STEP = 0.25
 HOP_MARGIN = 0.002
 #: A session's recording is handed to the operating system this often, in one write (a crash of the process
-#: loses at most this much; a write per step of hundreds of sessions adds up)...
+#: loses at most this much); the hub forces it to disk (``hub.SYNC_SECONDS``).
 FLUSH_SECONDS = 1.0
-#: ... and forced to disk this often, from a worker thread (an fsync on the event loop would stall every session
-#: of the process).
-SYNC_SECONDS = 5.0
 #: The console's recent reward rate covers this many feedback hops (a minute at 4 hops a second).
 RECENT_HOPS = 240
-#: A new session is refused while this share of the process's recent wakes came later than the lag limit
-#: (``Settings.live_lag_limit_ms``): one in ten, so a single stall (a garbage collection, a disk) does not
-#: refuse anyone, but a core that no longer keeps up does.
-LAG_QUANTILE = 0.9
-#: How often the live loop's busy share is read (``load.LoopBusy``).
-LOAD_EVERY = 1.0
-#: A refused set-up is told to try again after this long.
-BUSY_RETRY_SECONDS = 60
 #: Why an erased patient's running session ended (nothing of it is kept).
 ERASED_REASON = "Stopped: the patient's record was erased."
-#: How often sham sessions' consent to blinded sessions is checked again (as the sockets re-check logins).
-CONSENT_CHECK_SECONDS = 60.0
-
-
-def channel(session_id: uuid.UUID | str, kind: str) -> str:
-    return f"{PREFIX}:{session_id}:{kind}"
-
-
-# -- sources --------------------------------------------------------------------------------------------------
 
 
 def open_source(plan: RunPlan, playback_file: Path | None) -> Source:
@@ -209,308 +148,14 @@ class TappedSource:
         return self.inner.now()
 
 
-# -- the hub ----------------------------------------------------------------------------------------------------
-
-
-class LiveHub:
-    """This process's live sessions, its broadcast channel, and the database access they share with requests."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-        self.runners: dict[uuid.UUID, LiveRunner] = {}
-        self._broadcast: Broadcast | None = None
-        self._heartbeat: asyncio.Task[None] | None = None
-        self._syncer: asyncio.Task[None] | None = None
-        self.command_timeout = float(getattr(app.state, "nfb_command_timeout", COMMAND_TIMEOUT))
-        self.consent_every = float(getattr(app.state, "nfb_consent_check_seconds", CONSENT_CHECK_SECONDS))
-        self._consent_watch: asyncio.Task[None] | None = None
-        settings = app.state.settings
-        self.recording_dir = Path(settings.recording_dir)
-        #: How busy this process's live loop is and how late its sessions wake for their hops (``admit``).
-        self.busy = LoopBusy()
-        #: Seconds the steps of sessions not yet training took since the last busy reading (their runners add).
-        self.starting_seconds = 0.0
-        self.lag = RecentLag()
-        self.load_limit = float(settings.live_load_limit)
-        self.lag_limit = float(settings.live_lag_limit_ms) / 1e3
-        self.max_sessions = int(settings.max_live_sessions)
-        self._load_watch: asyncio.Task[None] | None = None
-
-    @property
-    def broadcast(self) -> Broadcast:
-        if self._broadcast is None:
-            self._broadcast = make_broadcast(self.app.state.settings.redis_url)
-        return self._broadcast
-
-    async def db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run ``fn(session, *args)`` as one unit of work (committed, or rolled back on error), admitted
-        through the same gate as requests."""
-        async with database_gate(self.app):
-            return await run_in_threadpool(self._unit, fn, *args, **kwargs)
-
-    def _unit(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        with unit_of_work(self.app.state.session_factory) as session:
-            return fn(session, *args, **kwargs)
-
-    # -- running sessions
-
-    def admit(self) -> None:
-        """Refuse (``LiveServerBusy``) a new session this process cannot run on time: at its fixed limit of
-        sessions, when its loop would be too busy once the sessions set up and the new one all train, or while
-        its sessions already wake late for their hops. One more would make every patient's feedback later.
-        (Called from request threads too: it only reads.)"""
-        runners = list(self.runners.values())
-        running = len(runners)
-        sessions = f"{running} live session{'' if running == 1 else 's'}"
-        if self.max_sessions and running >= self.max_sessions:
-            raise _busy(f"This server is already running {sessions}, its limit.")
-        training = sum(
-            1 for r in runners if r.training is not None and r.training.state is SessionState.TRAINING
-        )
-        predicted = predicted_share(self.busy.share, training, running - training, self.busy.starting_share)
-        if self.load_limit and predicted is not None and predicted > self.load_limit:
-            raise _busy(
-                f"This server cannot take another live session: with {sessions}, its live loop would be busy "
-                f"{predicted:.0%} of the time once they all train (the limit is {self.load_limit:.0%}), and "
-                "every patient's feedback would lag."
-            )
-        if not self.lag_limit:
-            return
-        late = self.lag.quantile(LAG_QUANTILE, time.monotonic())
-        if late is not None and late > self.lag_limit:
-            raise _busy(
-                f"This server cannot keep up with another live session: with {sessions}, one feedback step "
-                f"in ten is already {late * 1e3:.0f} ms or more late (the limit is {self.lag_limit * 1e3:.0f} ms)."
-            )
-
-    def start(self, session_id: uuid.UUID) -> LiveRunner:
-        """Start the live loop of a session just set up (and committed)."""
-        runner = LiveRunner(self, session_id)
-        self.runners[session_id] = runner
-        runner.task = asyncio.get_running_loop().create_task(runner.run(), name=f"nfb-session-{session_id}")
-        if self._heartbeat is None or self._heartbeat.done():
-            self._heartbeat = asyncio.get_running_loop().create_task(self._beat(), name="nfb-heartbeat")
-        if self._syncer is None or self._syncer.done():
-            self._syncer = asyncio.get_running_loop().create_task(self._sync(), name="nfb-sync")
-        if self._load_watch is None or self._load_watch.done():
-            self._load_watch = asyncio.get_running_loop().create_task(self._watch_load(), name="nfb-load")
-        if self._consent_watch is None or self._consent_watch.done():
-            self._consent_watch = asyncio.get_running_loop().create_task(
-                self._watch_consent(), name="nfb-consent"
-            )
-        return runner
-
-    def finished(self, runner: LiveRunner) -> None:
-        if self.runners.get(runner.session_id) is runner:
-            del self.runners[runner.session_id]
-
-    async def _beat(self) -> None:
-        while self.runners:
-            await asyncio.sleep(service.HEARTBEAT_SECONDS)
-            ids = list(self.runners)
-            try:
-                gone = await self.db(_beat_unit, ids, at=utcnow())
-            except Exception:  # a missed beat is retried; STALE_SECONDS allows several
-                logger.exception("Could not refresh the heartbeat of %d live sessions", len(ids))
-                continue
-            for session_id in gone:  # erased while running where the erasure's stop did not reach
-                runner = self.runners.get(session_id)
-                if runner is not None:
-                    runner.discard()
-
-    async def discard(self, session_ids: list[uuid.UUID]) -> None:
-        """Stop these sessions wherever they run, keeping nothing of them (an erasure): no outcome stored, the
-        recording on disk deleted. A session that does not answer is found by its server's heartbeat."""
-        elsewhere = []
-        for session_id in session_ids:
-            runner = self.runners.get(session_id)
-            if runner is not None:
-                runner.discard()
-            else:
-                elsewhere.append(self.command(session_id, "discard"))
-        await asyncio.gather(*elsewhere, return_exceptions=True)  # not answering: see the heartbeat
-
-    async def _watch_consent(self) -> None:
-        while self.runners:
-            await asyncio.sleep(self.consent_every)
-            try:
-                await self.check_consent()
-            except Exception:  # checked again at the next turn
-                logger.exception("Could not re-check the consent of the live sham sessions")
-
-    async def check_consent(self) -> list[uuid.UUID]:
-        """Stop the live sham sessions whose patient no longer consents to blinded sessions; return their ids.
-        One unit of work for all of them, and none at all while this process runs no sham session."""
-        sham = [
-            r.session_id for r in list(self.runners.values()) if r.plan is not None and r.plan.sham_rewards
-        ]
-        if not sham:
-            return []
-        withdrawn = await self.db(series.sham_sessions_without_consent, sham, now=utcnow())
-        for session_id in withdrawn:
-            runner = self.runners.get(session_id)
-            if runner is not None:
-                runner.request_stop(series.WITHDRAWN_SESSION_REASON, completed=False)
-                runner._wake()
-        return withdrawn
-
-    async def _watch_load(self) -> None:
-        """Read the loop thread's CPU time every LOAD_EVERY (this task runs on that thread)."""
-        self.busy = LoopBusy()  # readings from before the process last ran no session say nothing now
-        self.starting_seconds = 0.0
-        cpu, wall = time.thread_time(), time.monotonic()
-        while self.runners:
-            await asyncio.sleep(LOAD_EVERY)
-            now_cpu, now_wall = time.thread_time(), time.monotonic()
-            self.busy.add(now_cpu - cpu, now_wall - wall, self.starting_seconds)
-            self.starting_seconds = 0.0
-            cpu, wall = now_cpu, now_wall
-
-    async def _sync(self) -> None:
-        while self.runners:
-            await asyncio.sleep(SYNC_SECONDS)
-            recorders = [
-                r.training.recorder
-                for r in list(self.runners.values())
-                if r.training is not None and r.training.recorder is not None
-            ]
-            try:
-                await asyncio.to_thread(_sync_all, recorders)
-            except Exception:
-                logger.exception("Could not force %d live recordings to disk", len(recorders))
-
-    async def command(
-        self, session_id: uuid.UUID, name: str, *, timeout: float | None = None, **payload: Any
-    ) -> dict[str, Any]:
-        """Send a command to a session's live loop, wherever it runs, and return its reply."""
-        timeout = self.command_timeout if timeout is None else timeout
-        command_id = uuid.uuid4().hex
-        async with self.broadcast.subscribe(channel(session_id, REPLIES)) as replies:
-            await self.broadcast.publish(
-                channel(session_id, COMMANDS),
-                {"id": command_id, "name": name, "sent_at": time.time(), **payload},
-            )
-            try:
-                async with asyncio.timeout(timeout):
-                    async for reply in replies:
-                        if reply.get("id") == command_id:
-                            return reply
-            except TimeoutError:
-                pass
-        raise SessionNotLive(
-            "The live session is not answering: it may have ended, or the server running it stopped."
-        )
-
-    async def startup(self) -> None:
-        """Recover the recordings of sessions this machine was running when its server stopped."""
-        if not self.recording_dir.is_dir():
-            return
-        for partial in sorted(self.recording_dir.glob("*.edf.partial")):
-            try:
-                session_id = uuid.UUID(partial.name.split(".", 1)[0])
-            except ValueError:
-                continue
-            if session_id in self.runners:
-                continue
-            try:
-                await self.db(_recover_interrupted, session_id, partial)
-            except Exception:
-                logger.exception("Could not recover the interrupted recording %s", partial)
-
-    async def shutdown(self, *, timeout: float = 30.0) -> None:
-        """End every live session of this process properly (recording stored), then close the channel."""
-        runners = list(self.runners.values())
-        for runner in runners:
-            runner.request_stop("The server was shut down during the session.", completed=False)
-        tasks = [r.task for r in runners if r.task is not None]
-        if tasks:
-            await asyncio.wait(tasks, timeout=timeout)
-        for task in (self._heartbeat, self._syncer, self._load_watch, self._consent_watch):
-            if task is not None:
-                task.cancel()
-        if self._broadcast is not None:
-            with contextlib.suppress(Exception):
-                await self._broadcast.close()
-            self._broadcast = None
-
-
-def _busy(reason: str) -> LiveServerBusy:
-    """A refused set-up: why, and what the practitioner can do."""
-    return LiveServerBusy(
-        f"{reason} Start this session when another one ends, or ask your administrator to add a server worker.",
-        retry_after_seconds=BUSY_RETRY_SECONDS,
-    )
-
-
-def _sync_all(recorders: list[SessionRecorder]) -> None:
-    for recorder in recorders:
-        try:
-            recorder.sync()
-        except OSError:  # one failing disk write must not leave the other sessions' recordings unsynced
-            logger.exception("Could not force the live recording %s to disk", recorder.path.name)
-
-
-def _beat_unit(session: Any, session_ids: list[uuid.UUID], *, at: Any) -> list[uuid.UUID]:
-    """Refresh the live sessions' heartbeat; return those whose row is gone (their patient was erased)."""
-    service.touch(session, session_ids, at=at)
-    return service.missing_sessions(session, session_ids)
-
-
-def hub_of(app: Any) -> LiveHub:
-    hub = getattr(app.state, "nfb_hub", None)
-    if hub is None:
-        hub = app.state.nfb_hub = LiveHub(app)
-    return hub
-
-
-def _recover_interrupted(session: Any, session_id: uuid.UUID, partial: Path) -> None:
-    """Finish the EDF+ file of a session whose server died, if its heartbeat says nothing runs it now."""
-    from painrewire.neurofeedback.models import NeurofeedbackSession
-
-    row = session.get(NeurofeedbackSession, session_id)
-    if row is None:
-        # The session is gone with its patient's erased record: nothing of it may stay on disk. (The folder
-        # is the clinic's own: ``Settings.recording_dir`` is one per clinic.)
-        shutil.rmtree(partial, ignore_errors=True)
-        partial.with_suffix("").unlink(missing_ok=True)
-        return
-    alive = (
-        row.status in service.ACTIVE
-        and row.heartbeat_at is not None
-        and (utcnow() - row.heartbeat_at).total_seconds() < service.STALE_SECONDS
-    )
-    if alive:
-        return
-    path = recover_recording(partial)
-    try:
-        data = path.read_bytes()
-        if row.recording_edf is None:
-            from painrewire.neurofeedback.review import read_edf_bytes
-
-            row.recording_edf = data
-            row.recording_seconds = read_edf_bytes(data).duration_s
-        if row.status in service.ACTIVE:
-            row.status = SessionStatus.ABORTED
-            row.ended_at = utcnow()
-            row.heartbeat_at = None
-        row.end_reason = (row.end_reason or service.ORPHANED_REASON) + " The recording was recovered."
-        session.flush()
-    finally:
-        path.unlink(missing_ok=True)
-
-
-# -- one session --------------------------------------------------------------------------------------------------
-
-
 class Cadence:
     """A periodic duty (the console's status, traces...) on a fixed grid with a session's own offset.
 
-    Timed from when it was last done instead, the duties of hundreds of sessions fell into step: after any
-    stall of the event loop every session caught up at once, so all their timers restarted together and from
-    then on they all published in the same few milliseconds, every period -- a burst that stalled the loop
-    again (measured: 20-60 ms lags every second with 400 sessions). On a grid, a late duty is done late once
-    and the next one is due where it always was. Duties whose periods are multiples of each other and that
-    share an offset fall due at the same steps, so their messages can go out together.
+    On a grid, a late duty is done late once and the next one is due where it always was, so the sessions of a
+    process, each on its own offset, never fall into step after a stall of the event loop (timed from when
+    each was last done, they would all catch up, and then publish, together). Duties whose periods are
+    multiples of each other and that share an offset fall due at the same steps, so their messages can go out
+    together.
     """
 
     def __init__(self, period: float, offset: float, *, now: float | None = None) -> None:
@@ -606,13 +251,15 @@ class LiveRunner:
     async def publish(self, kind: str, message: dict[str, Any]) -> None:
         name = self._channels.get(kind)
         if name is None:
-            name = self._channels[kind] = channel(self.session_id, kind)
+            name = self._channels[kind] = messages.channel(self.session_id, kind)
         await self.hub.broadcast.publish(name, message)
 
     async def _listen(self, ready: asyncio.Event) -> None:
-        async with self.hub.broadcast.subscribe(channel(self.session_id, COMMANDS)) as messages:
+        async with self.hub.broadcast.subscribe(
+            messages.channel(self.session_id, messages.COMMANDS)
+        ) as commands:
             ready.set()
-            async for message in messages:
+            async for message in commands:
                 self._commands.put_nowait(message)
                 self._wake()
 
@@ -645,7 +292,9 @@ class LiveRunner:
             self.hub.lag.add(woke - due, woke)
 
     async def reply(self, message: dict[str, Any], ok: bool, detail: str = "", **data: Any) -> None:
-        await self.publish(REPLIES, {"id": message.get("id"), "ok": ok, "detail": detail, "data": data})
+        await self.publish(
+            messages.REPLIES, {"id": message.get("id"), "ok": ok, "detail": detail, "data": data}
+        )
 
     # -- life
 
@@ -731,8 +380,8 @@ class LiveRunner:
         )
         self.write(service.record_outcome, outcome)
         await self._writes.join()
-        await self.publish(FEEDBACK, {"type": "state", "state": "ended"})
-        await self.publish(CONSOLE, {"type": "ended", "status": "aborted", "reason": reason})
+        await self.publish(messages.FEEDBACK, messages.state_message("ended"))
+        await self.publish(messages.CONSOLE, messages.ended_message("aborted", reason))
 
     async def _loop(self) -> None:
         training = self.training
@@ -788,7 +437,7 @@ class LiveRunner:
             if step.paused != paused:
                 paused = step.paused
                 await self.publish(
-                    CONSOLE,
+                    messages.CONSOLE,
                     {"type": "alarm" if paused else "resumed", "lost_samples": int(self._lost_total())},
                 )
             await self._publish_patient_state(self._patient_phase(step.paused))
@@ -796,7 +445,7 @@ class LiveRunner:
                 self._console_parts.append(raw)
             if step.lost_samples:
                 await self.publish(
-                    CONSOLE,
+                    messages.CONSOLE,
                     {"type": "lost", "samples": int(step.lost_samples), "total": int(self._lost_total())},
                 )
             if not status_waits:
@@ -835,17 +484,9 @@ class LiveRunner:
         training = self.training
         assert training is not None and training.engine is not None
         engine = training.engine
-        message: dict[str, Any] = {
-            "type": "feedback",
-            "hop": hop.index,
-            "phase": hop.phase.value,
-            "value": round(float(hop.feedback), 4),
-            "reward": bool(hop.reward),
-            "t": hop.timestamp,
-        }
-        if hop.phase is Phase.BASELINE:
-            message["progress"] = round(engine.baseline_progress, 3)
-        await self.publish(FEEDBACK, message)
+        await self.publish(
+            messages.FEEDBACK, messages.feedback_message(hop, baseline_progress=engine.baseline_progress)
+        )
         latency = training.mark_sent(hop)
         if not console_turn:
             return
@@ -857,61 +498,21 @@ class LiveRunner:
                 list(hop.band_names),
             )
         channels, rows, bands = self._hop_labels
-        message = {
-            "type": "hop",
-            "index": hop.index,
-            "phase": hop.phase.value,
-            "time_s": round(hop.time_s, 3),
-            "metric": _finite(hop.metric),
-            "threshold": _finite(hop.threshold),
-            "reward": bool(hop.reward),
-            "feedback": round(float(hop.feedback), 4),
-            "bad": bool(hop.bad),
-            "reasons": list(hop.bad_reasons),
-            "inhibited": bool(hop.inhibited),
-            "inhibits": self._inhibit_status(hop, rows),
-            "blinded": False,
-            "latency_ms": round(latency * 1e3, 2),
-            "baseline_progress": round(engine.baseline_progress, 3),
-            "recent_reward_rate": (
-                round(sum(self._recent_rewards) / len(self._recent_rewards), 3)
-                if self._recent_rewards
-                else None
-            ),
-            "channels": channels,
-            "protocol_rows": rows,
-            "bands": bands,
-            "power": hop.band_powers.round(3).tolist(),
-        }
-        if self.plan is not None and self.plan.blinded:
-            # A sham reward ignores the metric, the threshold, the inhibits and bad windows: shown beside them, it
-            # would tell. (The patient's screen, which shows none of them, gets the reward as it is.)
-            message.update(metric=None, threshold=None, inhibited=False, inhibits=[], blinded=True)
-            if hop.bad:
-                message.update(reward=False, feedback=0.0)
-        self._console_parts.append(message)
-
-    def _inhibit_status(self, hop: HopResult, rows: list[int]) -> list[dict[str, Any]]:
-        """Each inhibit band of the protocol: its power now (mean over the protocol's channels), the threshold
-        the baseline set (None before), and whether it is over."""
-        training = self.training
-        assert training is not None and training.engine is not None
-        thresholds = training.engine.inhibit_thresholds or {}
-        over = set(hop.inhibits_over)
-        status = []
-        for inhibit in training.protocol.inhibits:
-            column = hop.band_names.index(inhibit.band)
-            power = float(hop.band_powers[rows, column].mean()) if rows else math.nan
-            status.append(
-                {
-                    "band": inhibit.band,
-                    "label": inhibit.label,
-                    "power": _finite(power),
-                    "threshold": _finite(thresholds.get(inhibit.band)),
-                    "over": inhibit.band in over,
-                }
+        self._console_parts.append(
+            messages.hop_message(
+                hop,
+                channels=channels,
+                rows=rows,
+                bands=bands,
+                inhibit_status=messages.inhibit_status(
+                    hop, training.protocol.inhibits, engine.inhibit_thresholds or {}, rows
+                ),
+                latency_s=latency,
+                baseline_progress=engine.baseline_progress,
+                recent_rewards=self._recent_rewards,
+                blinded=self.plan is not None and self.plan.blinded,
             )
-        return status
+        )
 
     def _patient_phase(self, paused: bool) -> str:
         training = self.training
@@ -931,13 +532,12 @@ class LiveRunner:
         if not parts:
             return
         self._console_parts = []
-        parts.sort(key=lambda part: _PART_ORDER[part["type"]])
-        await self.publish(CONSOLE, parts[0] if len(parts) == 1 else {"type": "batch", "parts": parts})
+        await self.publish(messages.CONSOLE, messages.batch_message(parts))
 
     async def _publish_patient_state(self, state: str) -> None:
         if state != self._patient_state:
             self._patient_state = state
-            await self.publish(FEEDBACK, {"type": "state", "state": state})
+            await self.publish(messages.FEEDBACK, messages.state_message(state))
 
     async def _publish_status(
         self, now: float | None = None, *, loss: str = "ok", paused: bool = False, force: bool = False
@@ -951,35 +551,31 @@ class LiveRunner:
         engine = training.engine
         # Late-joining patient screens learn where the session is without waiting for a change.
         if self._state_reminder.due(now) or force:
-            await self.publish(FEEDBACK, {"type": "state", "state": self._patient_state})
+            await self.publish(messages.FEEDBACK, messages.state_message(self._patient_state))
         if not self.watched:
             return
         figures = engine.running_figures(recent=RECENT_HOPS) if engine is not None else {}
         monitor = training.monitor
         self._console_parts.append(
-            {
-                "type": "status",
-                "state": training.state.value,
-                "phase": engine.phase.value if engine is not None else None,
-                "loss": loss,
-                "paused": paused,
-                "source": self.tap.status.value,
-                "source_description": self.tap.description,
-                "reconnects": self.tap.reconnects,
-                "lost_samples": self._lost_total(),
-                "seconds_without_data": (
-                    _finite(monitor.seconds_without_data(training.now())) if monitor is not None else None
+            messages.status_message(
+                state=training.state.value,
+                phase=engine.phase.value if engine is not None else None,
+                loss=loss,
+                paused=paused,
+                source=self.tap.status.value,
+                source_description=self.tap.description,
+                reconnects=self.tap.reconnects,
+                lost_samples=self._lost_total(),
+                seconds_without_data=(
+                    monitor.seconds_without_data(training.now()) if monitor is not None else None
                 ),
-                "recorded_seconds": round(training.recorded_seconds, 2),
-                "training_seconds": round(self._training_elapsed, 2),
-                "planned_seconds": plan.planned_seconds,
-                "reward_rate": _finite(figures.get("reward_rate")),
-                "inhibited_share": None if plan.blinded else _finite(figures.get("inhibited_share")),
-                "target_reward_rate": training.target_reward_rate,
-                "latency_p50_ms": _finite(figures.get("latency_p50_ms")),
-                "latency_p99_ms": _finite(figures.get("latency_p99_ms")),
-                "bad_share": _finite(figures.get("bad_share")),
-            },
+                recorded_seconds=training.recorded_seconds,
+                training_seconds=self._training_elapsed,
+                planned_seconds=plan.planned_seconds,
+                figures=figures,
+                target_reward_rate=training.target_reward_rate,
+                blinded=plan.blinded,
+            )
         )
 
     async def _publish_check(self) -> None:
@@ -989,7 +585,7 @@ class LiveRunner:
         report["protocol_channels"] = list(training.protocol.channels)
         report["protocol_passed"] = training.check_report.passed(training.protocol.channels)
         self.write(service.record_check, report)
-        await self.publish(CONSOLE, {"type": "check", **report})
+        await self.publish(messages.CONSOLE, {"type": "check", **report})
 
     # -- commands
 
@@ -1009,8 +605,8 @@ class LiveRunner:
         if name == "watch":
             # A console that just opened gets the newest hop and traces at the next step (its turns were not
             # looked at while nobody watched, so one is overdue) and the status within a second. The grids are
-            # never moved: moved to the moment a console opened, they bunched together the sessions whose
-            # consoles opened together, and those then all published in the same milliseconds.
+            # never moved: moved to the moment a console opened, they would bunch together the sessions whose
+            # consoles opened together, which would then all publish in the same milliseconds.
             self._console_seen = time.monotonic()
             return
         if name == "begin":
@@ -1038,7 +634,9 @@ class LiveRunner:
                 await self.reply(message, False, str(exc))
                 return
             await self.reply(message, True, "Noted.", onset=round(onset, 3))
-            await self.publish(CONSOLE, {"type": "note", "text": text.strip(), "onset": round(onset, 3)})
+            await self.publish(
+                messages.CONSOLE, {"type": "note", "text": text.strip(), "onset": round(onset, 3)}
+            )
         elif name == "discard":
             self.discard()
             await self.reply(message, True, ERASED_REASON)
@@ -1099,15 +697,10 @@ class LiveRunner:
         )
         self.write(service.record_outcome, outcome)
         await self._writes.join()
-        await self.publish(FEEDBACK, {"type": "state", "state": "ended"})
+        await self.publish(messages.FEEDBACK, messages.state_message("ended"))
         await self.publish(
-            CONSOLE,
-            {
-                "type": "ended",
-                "status": "completed" if completed else "aborted",
-                "reason": reason,
-                "summary": summary,
-            },
+            messages.CONSOLE,
+            messages.ended_message("completed" if completed else "aborted", reason, summary=summary),
         )
         if training.recorder is not None:
             shutil.rmtree(training.recorder.partial, ignore_errors=True)
@@ -1120,20 +713,10 @@ class LiveRunner:
             await asyncio.to_thread(training.stop)
         if training.recorder is not None:
             shutil.rmtree(training.recorder.partial, ignore_errors=True)
-        await self.publish(FEEDBACK, {"type": "state", "state": "ended"})
-        await self.publish(CONSOLE, {"type": "ended", "status": "aborted", "reason": ERASED_REASON})
-
-
-#: The order of a batch's parts: the status first (the state the hop and traces belong to).
-_PART_ORDER = {"status": 0, "hop": 1, "raw": 2}
+        await self.publish(messages.FEEDBACK, messages.state_message("ended"))
+        await self.publish(messages.CONSOLE, messages.ended_message("aborted", ERASED_REASON))
 
 
 def _resolve(future: asyncio.Future[None]) -> None:
     if not future.done():
         future.set_result(None)
-
-
-def _finite(value: float | None) -> float | None:
-    if value is None or not math.isfinite(value):
-        return None
-    return round(float(value), 4)

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 import numpy as np
 from numpy.typing import NDArray
 
-from painrewire.neurofeedback.validation import validate_type
+from painrewire.neurofeedback.signal.validation import validate_type
 
 #: Training and reporting bands in Hz, ``lo <= f < hi``.
 BANDS: dict[str, tuple[float, float]] = {
