@@ -1,11 +1,11 @@
 """The everyday request path under load, beside a floor: a no-op FastAPI app on the same server settings.
 
-Run ``python bench/web.py`` (about three minutes; ``--quick`` for about one); it prints ONE JSON line on stdout
-and a table with the goals on stderr. The load comes from ``wrk`` (Debian package ``wrk``:
-``apt-get install wrk``), 1 thread and 16 connections for ``--duration`` seconds (8 by default, 2 with
-``--quick``), after a short warm-up. Each case is reported as requests per second, p50 and p99 latency, and its
-share of the floor's requests per second measured in the same run (the mean of a floor run at the start and one
-at the end of each database's block). The cases:
+Run ``python bench/web.py`` (about six minutes on a busy 2-core machine; ``--quick`` about four, most of it
+making the data); it prints ONE JSON line on stdout and a table with the goals on stderr. The load comes from
+``wrk`` (Debian package ``wrk``: ``apt-get install wrk``), 1 thread and 16 connections for ``--duration``
+seconds (8 by default, 2 with ``--quick``), after a short warm-up. Each case is reported as requests per
+second, p50 and p99 latency, and its share of the floor's requests per second measured in the same run (the
+mean of a floor run at the start and one at the end of each database's block). The cases:
 
 * ``floor``: ``GET /`` of a FastAPI app that returns a small JSON object, served by uvicorn with the arguments
   ``painrewire serve`` gives it (one worker, ``log_level="info"`` with its access log, no proxy headers, no
