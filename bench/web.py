@@ -660,6 +660,7 @@ def run_database(
             result["two_workers"] = figures(runs[0]) | {
                 "req_s": round(two_req_s, 1),
                 "p99_ms": round(max(runs[0].p99_ms, runs[2].p99_ms), 2),
+                "requests": runs[0].requests + runs[2].requests,
                 "errors": runs[0].errors + runs[2].errors,
                 "runs_req_s": [round(runs[0].req_s, 1), round(runs[2].req_s, 1)],
                 "one_worker_req_s": round(runs[1].req_s, 1),
