@@ -461,9 +461,16 @@ def review_window(
         raise InvalidInput(str(exc), field="start") from exc
 
 
-def bids_zip(session: Session, actor: User, session_id: uuid.UUID) -> tuple[NeurofeedbackSession, bytes]:
-    """The recording as a BIDS dataset (mne-bids), zipped; the subject is the patient's pseudonym."""
-    from painrewire.neurofeedback.recording import export_bids
+def bids_zip(
+    session: Session, actor: User, session_id: uuid.UUID, *, clinic_name: str
+) -> tuple[NeurofeedbackSession, bytes]:
+    """The recording as a BIDS dataset (mne-bids), zipped; the subject is the patient's pseudonym.
+
+    ``dataset_description.json`` says what the copy is: part of the clinic's health record of the patient, by
+    the clinic, under no open licence (``CLINICAL_LICENCE``). No ethics approval is named: it is care, not a
+    research protocol (the de-identified copy, ``bids_research_zip``, is the one for research).
+    """
+    from painrewire.neurofeedback.recording import DatasetDescription, export_bids
 
     _clinician(actor)
     row = get_session(session, actor, session_id, action=AuditAction.EXPORT, resource_type="nfb_recording")
@@ -479,6 +486,15 @@ def bids_zip(session: Session, actor: User, session_id: uuid.UUID) -> tuple[Neur
             subject=patient_code(row.patient_id),
             session=bids_session_label(row),
             line_freq=row.line_freq,
+            description=DatasetDescription(
+                name=f"{clinic_name} neurofeedback recording (clinical record)",
+                authors=(clinic_name,),
+                licence=CLINICAL_LICENCE,
+                how_to_acknowledge=(
+                    f"Clinical data of {clinic_name}, not a published dataset: ask the clinic before any use "
+                    "beyond the patient's care, and acknowledge the clinic in any use it permits."
+                ),
+            ),
         )
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -486,6 +502,13 @@ def bids_zip(session: Session, actor: User, session_id: uuid.UUID) -> tuple[Neur
                 if path.is_file():
                     archive.write(path, Path("bids") / path.relative_to(root))
     return row, buffer.getvalue()
+
+
+#: The terms of the clinical BIDS copy (BIDS ``License``): the clinic's own health record, not an open licence.
+CLINICAL_LICENCE = (
+    "Not open: identifiable clinical data, part of the clinic's health record of the patient; for the patient's "
+    "care only, under the clinic's confidentiality and data-protection duties; no redistribution"
+)
 
 
 #: The terms a de-identified dataset is shared under (BIDS ``License``): the clinic's, not an open licence.
