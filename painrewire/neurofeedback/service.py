@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -310,6 +310,25 @@ def sessions_for_patient(session: Session, patient: Patient) -> list[Neurofeedba
             .order_by(NeurofeedbackSession.created_at.desc())
         )
     )
+
+
+def recent_board_ids(session: Session, *, limit: int = 3) -> list[int]:
+    """The BrainFlow boards the clinic's sessions used lately, most recently used first.
+
+    Equipment, not anyone's health data: no patient is named, so nothing to audit.
+    """
+    last_used = func.max(NeurofeedbackSession.created_at)
+    rows = session.execute(
+        select(NeurofeedbackSession.board_id, last_used)
+        .where(
+            NeurofeedbackSession.source == SourceKind.BRAINFLOW.value,
+            NeurofeedbackSession.board_id.is_not(None),
+        )
+        .group_by(NeurofeedbackSession.board_id)
+        .order_by(last_used.desc(), NeurofeedbackSession.board_id)
+        .limit(limit)
+    )
+    return [board_id for board_id, _ in rows if board_id is not None]
 
 
 @dataclass(frozen=True)
