@@ -1122,7 +1122,11 @@ def _patient_appointments(session: Session, user: User, patient: Patient) -> pan
     return panels.Panel(
         title="Appointments",
         template="scheduling/_clinician_patient_panel.html",
-        context={"upcoming": upcoming[:6], "past": past[: max(6, 12 - len(upcoming))], "zone": patient.timezone},
+        context={
+            "upcoming": upcoming[:6],
+            "past": past[: max(6, 12 - len(upcoming))],
+            "zone": patient.timezone,
+        },
         order=30,
     )
 
