@@ -470,11 +470,11 @@ def _write_from_partial(partial: Path, path: Path, *, recovered: bool) -> Path:
         onset = f"+{seconds(max(0.0, event.onset))}\x15{seconds(max(0.0, event.duration))}"
         return f"{onset}\x14{text}\x14\x00".encode()
 
-    raw_header = tmp.read_bytes()[:256]
-    n_signals, header_bytes = int(raw_header[252:256]), int(raw_header[184:192])
     sample_bytes = 2 if file_format == "edf" else 3
     with tmp.open("rb") as old:
-        signal_header = old.read(header_bytes)
+        signal_header = old.read(256)
+        n_signals, header_bytes = int(signal_header[252:256]), int(signal_header[184:192])
+        signal_header += old.read(header_bytes - 256)
         samples_at = 256 + n_signals * 216  # label 16, transducer 80, units 8, 4 x 8 ranges, prefilter 80
         counts = [int(signal_header[samples_at + 8 * i : samples_at + 8 * i + 8]) for i in range(n_signals)]
         label = signal_header[256 + 16 * (n_signals - 1) : 256 + 16 * n_signals].strip()
