@@ -50,7 +50,8 @@ from painrewire.patients.models import CareTeamMember, Patient
 from painrewire.programs.models import Module, PracticeLog
 from painrewire.web.deps import CSRF_COOKIE, SESSION_COOKIE
 
-ZONE = "Europe/London"
+#: The clinic's time zone, as the server reads it (PAINREWIRE_CLINIC_TIMEZONE).
+ZONE = Settings().clinic_timezone
 NOT_A_PASSWORD = "$argon2id$v=19$m=65536,t=3,p=4$bench$not-a-real-hash"
 BATCH = 20_000
 

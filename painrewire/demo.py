@@ -14,6 +14,7 @@ import painrewire
 from painrewire.accounts import service as accounts
 from painrewire.accounts.models import Discipline, Role, User
 from painrewire.accounts.schemas import UserCreate
+from painrewire.config import get_settings
 from painrewire.db import get_engine, session_scope
 from painrewire.patients import service as patients
 from painrewire.patients.models import Patient
@@ -85,12 +86,14 @@ def build_demo_clinic(session: Session) -> DemoClinic:
     }
     lead = clinicians[Discipline.PAIN_SPECIALIST]
     team = [c.id for c in clinicians.values()]
+    zone = get_settings().clinic_timezone
     demo_patients: dict[str, Patient] = {}
     for key, name, born, _ in PATIENTS:
         if key == SELF_REGISTERED:
             demo_patients[key] = patients.sign_up(
                 session,
                 SignUp(email=f"{key}@{DOMAIN}", full_name=name, password=DEMO_PASSWORD, date_of_birth=born),
+                clinic_timezone=zone,
             )
             continue
         demo_patients[key] = patients.create_patient(
@@ -103,6 +106,7 @@ def build_demo_clinic(session: Session) -> DemoClinic:
                 date_of_birth=born,
                 care_team=team,
             ),
+            clinic_timezone=zone,
         )
     return DemoClinic(admin=admin, clinicians=clinicians, patients=demo_patients)
 

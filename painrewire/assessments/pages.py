@@ -591,16 +591,21 @@ def _overview_panel(session: Session, user: User, patient: Patient) -> panels.Pa
     for r in responses:
         first.setdefault(r.instrument_id, r)
         latest[r.instrument_id] = r
-    shown = list_instruments()
+    shown = {i.id: i for i in list_instruments()}
+    # A 20-minute visit's order: the most urgent (then newest) alert first; each questionnaire's latest
+    # score, the most recent first, with its change since the first one (the baseline).
+    newest = [r for r in assessments.newest_first(latest.values()) if r.instrument_id in shown]
     return panels.Panel(
         title="Assessment and safety",
         template="assessments/_overview_panel.html",
         context={
             "patient": patient,
-            "alerts": assessments.safety_hold(session, patient.id),
+            "alerts": assessments.most_urgent_first(assessments.safety_hold(session, patient.id)),
             "intake": assessments.latest_intake_for(session, patient),
-            "latest": [(i, latest[i.id]) for i in shown if i.id in latest],
-            "changes": {i.id: _change(i, first[i.id], latest[i.id]) for i in shown if i.id in latest},
+            "latest": [(shown[r.instrument_id], r) for r in newest],
+            "changes": {
+                r.instrument_id: _change(shown[r.instrument_id], first[r.instrument_id], r) for r in newest
+            },
             "severity": plain.band_severity,
         },
         order=1,

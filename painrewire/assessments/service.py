@@ -8,7 +8,7 @@ clinician acknowledges it with a note.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -587,6 +587,18 @@ def safety_hold(session: Session, patient_id: uuid.UUID) -> list[SafetyAlert]:
             .order_by(SafetyAlert.raised_at)
         )
     )
+
+
+def most_urgent_first(alerts: Iterable[SafetyAlert]) -> list[SafetyAlert]:
+    """Alerts as a clinician deals with them in a visit: the most urgent first, then the newest first."""
+    return sorted(
+        alerts, key=lambda a: (URGENCY_ORDER.get(a.urgency, len(URGENCY_ORDER)), -a.raised_at.timestamp())
+    )
+
+
+def newest_first(responses: Iterable[QuestionnaireResponse]) -> list[QuestionnaireResponse]:
+    """Questionnaire responses, the most recently completed first."""
+    return sorted(responses, key=lambda r: r.completed_at, reverse=True)
 
 
 def alerts_for_patient(session: Session, actor: User, patient_id: uuid.UUID) -> list[SafetyAlert]:

@@ -229,8 +229,6 @@ def erase(session: Session, patient: Patient, *, recording_dir: Path | None = No
         user.full_name = ERASED_NAME
         user.password_hash = hash_password(new_token())
         user.is_active = False
-        user.failed_logins = 0
-        user.locked_until = None
     patient.date_of_birth = None
     patient.phone = None
     session.flush()

@@ -322,7 +322,10 @@ def _patient_panel(session: Session, user: User, patient: Patient) -> panels.Pan
 def _overview_panel(session: Session, user: User, patient: Patient) -> panels.Panel | None:
     if user.role != Role.CLINICIAN:
         return None
-    threads = messages.threads_of(session, user, patient)
+    # Urgent unread first, then other unread, each newest first: a thread needing an answer is never cut off.
+    threads = sorted(
+        messages.threads_of(session, user, patient), key=lambda s: (not s.urgent_unread, not s.unread)
+    )
     unread = sum(s.unread for s in threads)
     return panels.Panel(
         title=f"Messages ({unread} unread)" if unread else "Messages",

@@ -248,8 +248,10 @@ def download_recording(session_id: uuid.UUID, user: CurrentClinician, session: S
     summary="Download the recording as a BIDS dataset (mne-bids), zipped",
     responses={**ERRORS, 200: {"content": {"application/zip": {}}, "description": "BIDS dataset"}},
 )
-def download_bids(session_id: uuid.UUID, user: CurrentClinician, session: SessionDep) -> Response:
-    row, data = service.bids_zip(session, user, session_id)
+def download_bids(
+    session_id: uuid.UUID, user: CurrentClinician, session: SessionDep, settings: SettingsDep
+) -> Response:
+    row, data = service.bids_zip(session, user, session_id, clinic_name=settings.clinic_name)
     return Response(
         data,
         media_type="application/zip",

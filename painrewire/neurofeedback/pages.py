@@ -148,6 +148,15 @@ def _patient_context(
     rows = service.sessions_for_patient(session, patient)
     all_series = series.series_of_patient(session, patient)
     running = next((s for s in all_series if s.status is SeriesStatus.RUNNING), None)
+    # The headsets the clinic used lately and the synthetic one come first; BrainFlow's full list (about 60
+    # boards) waits behind a <details>. The most recently used headset is the one preselected.
+    boards = _boards()
+    by_id = {int(b["board_id"]): b for b in boards}
+    recent = service.recent_board_ids(session)
+    first_ids = list(dict.fromkeys([*recent, -1]))
+    boards_first = [by_id.get(i, {"board_id": i, "name": f"Board {i}", "sfreq": None}) for i in first_ids]
+    form = {**FORM_DEFAULTS, "board_id": str(first_ids[0]), **form}
+    other = str(form.get("other_board_id") or "")
     return {
         **_common(),
         "patient": patient,
@@ -160,8 +169,11 @@ def _patient_context(
         "live": next((r for r in rows if r.status in service.ACTIVE), None),
         "recordings": [r for r in rows if r.recording_seconds],
         "replayable": [r for r in service.replayable_sessions(session, patient.id) if r.hop_rewards],
-        "boards": _boards(),
-        "form": {**FORM_DEFAULTS, **form},
+        "boards": boards,
+        "boards_first": boards_first,
+        "recent_board_ids": recent,
+        "other_board_open": bool(other) or str(form.get("board_id")) not in {str(i) for i in first_ids},
+        "form": form,
         "errors": errors,
         "errors_title": errors_title,
         "sources": [s.value for s in SourceKind],
@@ -196,7 +208,8 @@ def _form_to_create(form: dict[str, str]) -> SessionCreate:
             "protocol": form.get("protocol") or "alpha",
             "channels": channels or None,
             "source": form.get("source") or "brainflow",
-            "board_id": int(number("board_id", -1)),
+            # A board chosen from the full list (behind the <details>) wins over the short list's radio buttons.
+            "board_id": int(number("other_board_id", number("board_id", -1))),
             "serial_port": form.get("serial_port") or "",
             "mac_address": form.get("mac_address") or "",
             "ip_address": form.get("ip_address") or "",

@@ -23,7 +23,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -310,6 +310,25 @@ def sessions_for_patient(session: Session, patient: Patient) -> list[Neurofeedba
     )
 
 
+def recent_board_ids(session: Session, *, limit: int = 3) -> list[int]:
+    """The BrainFlow boards the clinic's sessions used lately, most recently used first.
+
+    Equipment, not anyone's health data: no patient is named, so nothing to audit.
+    """
+    last_used = func.max(NeurofeedbackSession.created_at)
+    rows = session.execute(
+        select(NeurofeedbackSession.board_id, last_used)
+        .where(
+            NeurofeedbackSession.source == SourceKind.BRAINFLOW.value,
+            NeurofeedbackSession.board_id.is_not(None),
+        )
+        .group_by(NeurofeedbackSession.board_id)
+        .order_by(last_used.desc(), NeurofeedbackSession.board_id)
+        .limit(limit)
+    )
+    return [board_id for board_id, _ in rows if board_id is not None]
+
+
 @dataclass(frozen=True)
 class CaseloadSession:
     session: NeurofeedbackSession
@@ -459,9 +478,16 @@ def review_window(
         raise InvalidInput(str(exc), field="start") from exc
 
 
-def bids_zip(session: Session, actor: User, session_id: uuid.UUID) -> tuple[NeurofeedbackSession, bytes]:
-    """The recording as a BIDS dataset (mne-bids), zipped; the subject is the patient's pseudonym."""
-    from painrewire.neurofeedback.recording.bids import export_bids
+def bids_zip(
+    session: Session, actor: User, session_id: uuid.UUID, *, clinic_name: str
+) -> tuple[NeurofeedbackSession, bytes]:
+    """The recording as a BIDS dataset (mne-bids), zipped; the subject is the patient's pseudonym.
+
+    ``dataset_description.json`` says what the copy is: part of the clinic's health record of the patient, by
+    the clinic, under no open licence (``CLINICAL_LICENCE``). No ethics approval is named: it is care, not a
+    research protocol (the de-identified copy, ``bids_research_zip``, is the one for research).
+    """
+    from painrewire.neurofeedback.recording.bids import DatasetDescription, export_bids
 
     _clinician(actor)
     row = get_session(session, actor, session_id, action=AuditAction.EXPORT, resource_type="nfb_recording")
@@ -477,6 +503,15 @@ def bids_zip(session: Session, actor: User, session_id: uuid.UUID) -> tuple[Neur
             subject=patient_code(row.patient_id),
             session=bids_session_label(row),
             line_freq=row.line_freq,
+            description=DatasetDescription(
+                name=f"{clinic_name} neurofeedback recording (clinical record)",
+                authors=(clinic_name,),
+                licence=CLINICAL_LICENCE,
+                how_to_acknowledge=(
+                    f"Clinical data of {clinic_name}, not a published dataset: ask the clinic before any use "
+                    "beyond the patient's care, and acknowledge the clinic in any use it permits."
+                ),
+            ),
         )
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -484,6 +519,13 @@ def bids_zip(session: Session, actor: User, session_id: uuid.UUID) -> tuple[Neur
                 if path.is_file():
                     archive.write(path, Path("bids") / path.relative_to(root))
     return row, buffer.getvalue()
+
+
+#: The terms of the clinical BIDS copy (BIDS ``License``): the clinic's own health record, not an open licence.
+CLINICAL_LICENCE = (
+    "Not open: identifiable clinical data, part of the clinic's health record of the patient; for the patient's "
+    "care only, under the clinic's confidentiality and data-protection duties; no redistribution"
+)
 
 
 #: The terms a de-identified dataset is shared under (BIDS ``License``): the clinic's, not an open licence.

@@ -41,12 +41,19 @@ def signup(
     full_name: Annotated[str, Form(max_length=200)] = "",
     password: Annotated[str, Form(max_length=256)] = "",
     date_of_birth: Annotated[str, Form(max_length=20)] = "",
-    timezone: Annotated[str, Form(max_length=64)] = "Europe/London",
+    timezone: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     """The same page, status and work whether or not the email has an account (see ``patients.signup``)."""
     form = {"email": email, "full_name": full_name, "date_of_birth": date_of_birth, "timezone": timezone}
     try:
-        data = SignUp.model_validate({**form, "password": password, "date_of_birth": date_of_birth or None})
+        data = SignUp.model_validate(
+            {
+                **form,
+                "password": password,
+                "date_of_birth": date_of_birth or None,
+                "timezone": timezone or None,
+            }
+        )
         message = signups.request_sign_up(session, settings, data, client=client_address(request))
     except ValidationError as exc:
         errors = readable_pydantic_errors(exc)
@@ -130,12 +137,13 @@ def create_patient(
     request: Request,
     user: CurrentClinician,
     session: SessionDep,
+    settings: SettingsDep,
     email: Annotated[str, Form(max_length=254)] = "",
     full_name: Annotated[str, Form(max_length=200)] = "",
     password: Annotated[str, Form(max_length=256)] = "",
     date_of_birth: Annotated[str, Form(max_length=20)] = "",
     phone: Annotated[str, Form(max_length=40)] = "",
-    timezone: Annotated[str, Form(max_length=64)] = "Europe/London",
+    timezone: Annotated[str, Form(max_length=64)] = "",
     care_team: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
     form = {
@@ -152,10 +160,11 @@ def create_patient(
                 "password": password,
                 "date_of_birth": date_of_birth or None,
                 "phone": phone or None,
+                "timezone": timezone or None,
                 "care_team": care_team or [],
             }
         )
-        patient = patients.create_patient(session, user, data)
+        patient = patients.create_patient(session, user, data, clinic_timezone=settings.clinic_timezone)
     except ValidationError as exc:
         errors = readable_pydantic_errors(exc)
     except (Conflict, InvalidInput) as exc:

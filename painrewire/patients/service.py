@@ -26,8 +26,9 @@ def _clinician(session: Session, clinician_id: uuid.UUID) -> User:
     return user
 
 
-def create_patient(session: Session, actor: User, data: PatientCreate) -> Patient:
-    """A clinician (who joins the care team) or an admin registers a patient with an account."""
+def create_patient(session: Session, actor: User, data: PatientCreate, *, clinic_timezone: str) -> Patient:
+    """A clinician (who joins the care team) or an admin registers a patient with an account; the patient
+    lives in ``clinic_timezone`` unless ``data`` says otherwise."""
     if actor.role not in (Role.CLINICIAN, Role.ADMIN):
         raise Forbidden("Only clinicians and administrators can register patients.")
     clinicians = [_clinician(session, cid) for cid in dict.fromkeys(data.care_team)]
@@ -41,7 +42,7 @@ def create_patient(session: Session, actor: User, data: PatientCreate) -> Patien
         user_id=user.id,
         date_of_birth=data.date_of_birth,
         phone=data.phone,
-        timezone=data.timezone,
+        timezone=data.timezone or clinic_timezone,
         created_by_id=actor.id,
     )
     session.add(patient)
@@ -56,8 +57,9 @@ def create_patient(session: Session, actor: User, data: PatientCreate) -> Patien
     return patient
 
 
-def sign_up(session: Session, data: SignUp) -> Patient:
-    """A new patient creates their own account; the clinic adds the care team (or booking does)."""
+def sign_up(session: Session, data: SignUp, *, clinic_timezone: str) -> Patient:
+    """A new patient creates their own account; the clinic adds the care team (or booking does). The patient
+    lives in ``clinic_timezone`` unless ``data`` says otherwise."""
     user = accounts.create_user(
         session,
         None,
@@ -67,7 +69,7 @@ def sign_up(session: Session, data: SignUp) -> Patient:
         user=user,
         user_id=user.id,
         date_of_birth=data.date_of_birth,
-        timezone=data.timezone,
+        timezone=data.timezone or clinic_timezone,
         created_by_id=user.id,
     )
     session.add(patient)

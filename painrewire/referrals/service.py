@@ -423,6 +423,7 @@ def accept_referral(
                         phone=data.phone or referral.patient_phone or None,
                         care_team=[c.id for c in team],
                     ),
+                    clinic_timezone=settings.clinic_timezone,
                 )
         except Conflict as exc:
             raise Conflict(

@@ -1112,11 +1112,19 @@ def _patient_reminders(session: Session, user: User, patient: Patient) -> panels
 
 @panels.clinician_patient_panel
 def _patient_appointments(session: Session, user: User, patient: Patient) -> panels.Panel:
-    views = scheduling.appointments_for(session, patient, start=utcnow() - timedelta(days=90))
+    now = utcnow()
+    views = scheduling.appointments_for(session, patient, start=now - timedelta(days=90))
+    # Upcoming first, the soonest first (the next visit is never cut off); then the past, the latest first.
+    upcoming = [v for v in views if v.appointment.starts_at >= now]
+    past = [v for v in reversed(views) if v.appointment.starts_at < now]
     return panels.Panel(
         title="Appointments",
         template="scheduling/_clinician_patient_panel.html",
-        context={"views": views[-12:], "now": utcnow(), "zone": patient.timezone},
+        context={
+            "upcoming": upcoming[:6],
+            "past": past[: max(6, 12 - len(upcoming))],
+            "zone": patient.timezone,
+        },
         order=30,
     )
 

@@ -1,10 +1,11 @@
 """EDF+ files of sessions: written from a recording's side folder, read back with each event whole.
 
-EDF+ limits that shape this module (EDFlib, which pyedflib wraps): an annotation's text holds at most 40
-bytes (longer notes are split into consecutive annotations 0.1 ms apart, and ``join_pieces`` puts them back
-together: ``read_recording`` and the BIDS ``events.tsv`` give each event whole); a file holds at most 64
-annotations per data record (records are shortened when a session has more events than that); the last
-data record is padded with the last value (an ``end_of_recording`` annotation marks the true end).
+EDF+ as this module writes it: pyedflib (EDFlib) writes the header and the signals, and the events go into
+the file's annotation signal as whole TALs (EDF+ specification, section 2.2), however long their text --
+EDFlib itself would cut a text into 40-byte pieces. Files written before kept long texts that way, as pieces
+0.1 ms apart: ``join_pieces`` puts them back together, so ``read_recording`` and the BIDS ``events.tsv`` give
+each event whole either way. The last data record is padded with the last value (an ``end_of_recording``
+annotation marks the true end).
 
 The side folder (``recorder.SessionRecorder`` fills it as a session runs) holds ``header.json``, the samples
 as little-endian float64 in ``samples.f64`` (sample-major), and one JSON event per line in ``events.jsonl``.
@@ -27,9 +28,8 @@ from numpy.typing import NDArray
 
 FloatArray = NDArray[np.float64]
 
-#: EDFlib keeps at most this many bytes of an annotation's text.
+#: EDFlib keeps at most this many bytes of an annotation's text (older recordings hold longer ones in pieces).
 ANNOTATION_BYTES = 40
-_MAX_ANNOTATION_SIGNALS = 64
 #: The side folder's files.
 HEADER_FILE = "header.json"
 SAMPLES_FILE = "samples.f64"
@@ -98,23 +98,8 @@ def _physical_range(data: FloatArray) -> tuple[FloatArray, FloatArray]:
     return np.array(lows), np.array(highs)
 
 
-def _split_text(text: str) -> list[str]:
-    """Split an annotation text into pieces of at most ``ANNOTATION_BYTES`` UTF-8 bytes."""
-    pieces: list[str] = []
-    current = ""
-    for char in text:
-        if len((current + char).encode("utf-8")) > ANNOTATION_BYTES:
-            pieces.append(current)
-            current = char
-        else:
-            current += char
-    if current or not pieces:
-        pieces.append(current)
-    return pieces
-
-
 def join_pieces(events: Iterable[tuple[float, float, str]]) -> list[tuple[float, float, str]]:
-    """Events as they were annotated: the pieces ``_split_text`` cut a long text into, joined again.
+    """Events as they were annotated: the 40-byte pieces older recordings cut a long text into, joined again.
 
     A piece continues the one before it when it follows 0.1 ms later with the same duration and the one before
     was full (within one UTF-8 character of ``ANNOTATION_BYTES``): events of a recording are at least a sample
@@ -163,6 +148,15 @@ def _record_samples(sfreq: float) -> tuple[float, int]:
 
 
 def write_edf(partial: Path, path: Path, *, recovered: bool) -> Path:
+    """Write the EDF+ (or BDF+) file of the side folder ``partial`` to ``path``.
+
+    pyedflib writes the header and the signals, with one annotation signal holding only the time-keeping TAL
+    of each data record; the events are then written into that signal here, each as one whole TAL
+    (time-stamped annotation list, EDF+ specification section 2.2: ``+onset<21>duration<20>text<20><0>``), because
+    EDFlib cuts a text into 40-byte pieces. The annotation signal gets as many bytes per data record as the
+    busiest record needs; an event sits in the data record that holds its onset, or a later one if that is full
+    (readers take the onset from the TAL, not from the record).
+    """
     import pyedflib
 
     header, data, events = read_partial(partial)
@@ -174,21 +168,7 @@ def write_edf(partial: Path, path: Path, *, recovered: bool) -> Path:
         events.append(Annotation(true_end, 0.0, "recovered_after_interruption"))
     events.append(Annotation(true_end, 0.0, "end_of_recording"))
     record_seconds, per_record = _record_samples(sfreq)
-    # Continuations of a long text follow it 0.1 ms apart (EDF+'s time resolution) so readers keep their order.
-    pieces = [
-        Annotation(a.onset + k * 1e-4, a.duration, piece)
-        for a in sorted(events, key=lambda a: a.onset)
-        for k, piece in enumerate(_split_text(a.text))
-    ]
     n_records = max(1, math.ceil(n_samples / per_record))
-    # Shorten records until every annotation has a slot (EDFlib silently drops the ones that do not fit).
-    while math.ceil(len(pieces) / n_records) > _MAX_ANNOTATION_SIGNALS:
-        shorter = next((d for d in range(2, per_record + 1) if per_record % d == 0), None)
-        if shorter is None:
-            raise RecordingError(f"{len(pieces)} events do not fit in an EDF+ file of {true_end:.1f} s")
-        record_seconds /= shorter
-        per_record //= shorter
-        n_records = max(1, math.ceil(n_samples / per_record))
     padded = n_records * per_record
     if padded > n_samples:
         tail = data[:, -1:] if n_samples else np.zeros((n_channels, 1))
@@ -228,17 +208,73 @@ def write_edf(partial: Path, path: Path, *, recovered: bool) -> Path:
         writer.setRecordingAdditional(_header_flags(header))
         writer.setPatientCode(str(header.get("patient_code") or "X")[:20].replace(" ", "_"))
         writer.setStartdatetime(datetime.fromisoformat(header["start_time"]).replace(microsecond=0))
-        writer.set_number_of_annotation_signals(max(1, math.ceil(len(pieces) / n_records)))
+        writer.set_number_of_annotation_signals(1)
         writer.writeSamples([np.ascontiguousarray(row) for row in digital], digital=True)
-        for annotation in pieces:
-            status = writer.writeAnnotation(annotation.onset, annotation.duration, annotation.text)
-            if status != 0:
-                raise RecordingError(
-                    f"pyedflib refused the annotation {annotation.text!r} at {annotation.onset:.3f} s"
-                )
     finally:
         writer.close()
-    os.replace(tmp, path)
+
+    def seconds(value: float) -> str:
+        # EDF+ onsets and durations: decimal seconds, here to 0.1 ms as EDFlib writes them.
+        return f"{round(value * 10_000) / 10_000:.4f}".rstrip("0").rstrip(".")
+
+    def tal(event: Annotation) -> bytes:
+        # The TAL delimiters (0, 20, 21) and other control characters cannot be part of a text.
+        text = "".join(" " if ord(char) < 32 else char for char in event.text)
+        onset = f"+{seconds(max(0.0, event.onset))}\x15{seconds(max(0.0, event.duration))}"
+        return f"{onset}\x14{text}\x14\x00".encode()
+
+    sample_bytes = 2 if file_format == "edf" else 3
+    with tmp.open("rb") as old:
+        signal_header = old.read(256)
+        n_signals, header_bytes = int(signal_header[252:256]), int(signal_header[184:192])
+        signal_header += old.read(header_bytes - 256)
+        samples_at = 256 + n_signals * 216  # label 16, transducer 80, units 8, 4 x 8 ranges, prefilter 80
+        counts = [int(signal_header[samples_at + 8 * i : samples_at + 8 * i + 8]) for i in range(n_signals)]
+        label = signal_header[256 + 16 * (n_signals - 1) : 256 + 16 * n_signals].strip()
+        if n_records != int(signal_header[236:244]) or not label.endswith(b"Annotations"):
+            raise RecordingError(f"pyedflib wrote {tmp} in a layout this writer does not know")
+        signal_bytes = sum(counts[:-1]) * sample_bytes
+        old_annotation_bytes = counts[-1] * sample_bytes
+        records = []
+        for _ in range(n_records):
+            record = old.read(signal_bytes + old_annotation_bytes)
+            timekeeping = record[signal_bytes:]
+            records.append((record[:signal_bytes], timekeeping[: timekeeping.index(b"\x14\x14\x00") + 3]))
+    tals = [(tal(e), e.onset) for e in sorted(events, key=lambda e: e.onset)]
+    used = [len(timekeeping) for _, timekeeping in records]
+    capacity = max(
+        max(used) + max(len(t) for t, _ in tals),
+        math.ceil((sum(used) + sum(len(t) for t, _ in tals)) / n_records),
+    )
+    while True:
+        placed: list[list[bytes]] = [[] for _ in range(n_records)]
+        filled = list(used)
+        cursor = 0
+        for text, onset in tals:
+            cursor = max(cursor, min(n_records - 1, int(onset // record_seconds)))
+            while cursor < n_records and filled[cursor] + len(text) > capacity:
+                cursor += 1
+            if cursor == n_records:
+                break
+            placed[cursor].append(text)
+            filled[cursor] += len(text)
+        else:
+            break
+        capacity += max(capacity // 4, 1)
+    annotation_samples = math.ceil(capacity / sample_bytes)
+    field = f"{annotation_samples:<8d}".encode("ascii")
+    if len(field) > 8:
+        raise RecordingError(f"{len(tals)} events do not fit in an EDF+ file of {true_end:.1f} s")
+    at = samples_at + 8 * (n_signals - 1)
+    signal_header = signal_header[:at] + field + signal_header[at + 8 :]
+    written = path.with_name(path.name + ".annotated")
+    with written.open("wb") as out:
+        out.write(signal_header)
+        for (signals, timekeeping), texts in zip(records, placed, strict=True):
+            annotations = timekeeping + b"".join(texts)
+            out.write(signals + annotations.ljust(annotation_samples * sample_bytes, b"\x00"))
+    tmp.unlink()
+    os.replace(written, path)
     return path
 
 
