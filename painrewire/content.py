@@ -19,7 +19,7 @@ import types
 import typing
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeVar, get_args, get_origin
+from typing import Any, ClassVar, TypeVar, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -46,6 +46,10 @@ class ContentModel(BaseModel):
     models are frozen once read."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    #: How the entries under a field are named in messages, outermost first, where the field's own name does
+    #: not say it: ``{"tasks": ("module", "task")}`` for a mapping of module to a list of tasks.
+    entry_names: ClassVar[Mapping[str, tuple[str, ...]]] = {}
 
 
 class ContentError(ValueError):
@@ -112,7 +116,9 @@ def load_yaml(path: str | Path, model: type[M], *, context: dict[str, Any] | Non
     return validate(read_yaml(path), model, origin=path, context=context)
 
 
-def validate(document: Any, model: type[M], *, origin: str | Path, context: dict[str, Any] | None = None) -> M:
+def validate(
+    document: Any, model: type[M], *, origin: str | Path, context: dict[str, Any] | None = None
+) -> M:
     """Check a document (as read from YAML) with a pydantic model; see `load_yaml`."""
     try:
         return model.model_validate(document, context=context)
@@ -153,6 +159,13 @@ def _unwrap(tp: Any) -> list[Any]:
     return [tp]
 
 
+def _names(tps: list[Any], key: Any) -> list[str]:
+    for tp in tps:
+        if isinstance(tp, type) and issubclass(tp, ContentModel) and key in tp.entry_names:
+            return list(tp.entry_names[key])
+    return []
+
+
 def _step(tps: list[Any], key: Any) -> tuple[str, list[Any]] | None:
     """What a location key is for a value of these types: ("field", types) or ("entry", types); None when the
     key is pydantic's own (a union member's tag)."""
@@ -188,21 +201,26 @@ def describe_location(loc: tuple[Any, ...], model: type[BaseModel], document: An
     words: list[str] = []
     fields: list[str] = []
     tps: list[Any] = [model]
+    names: list[str] = []
     data = document
     for key in loc:
         step = _step(tps, key)
         if step is None:
             continue
-        kind, tps = step
+        kind, next_tps = step
         if kind == "field":
+            names = _names(tps, key)
+            tps = next_tps
             fields.append(str(key))
             data = data.get(key) if isinstance(data, Mapping) else None
             continue
-        owner = _singular(fields[-1]) if fields else "entry"
+        tps = next_tps
+        owner = names.pop(0) if names else _singular(fields[-1]) if fields else "entry"
         if isinstance(key, int):
             item = data[key] if isinstance(data, list) and 0 <= key < len(data) else None
             name = next(
-                (item[k] for k in _NAME_KEYS if isinstance(item, Mapping) and isinstance(item.get(k), str)), None
+                (item[k] for k in _NAME_KEYS if isinstance(item, Mapping) and isinstance(item.get(k), str)),
+                None,
             )
             words.append(f"{owner} {name!r}" if name else f"{owner} {key + 1}")
         else:

@@ -175,8 +175,9 @@ def _history_value(history: TreatmentHistory | None, name: str) -> Any:
 # --- condition expressions ----------------------------------------------------------------------------
 
 
-class RuleProblem(Exception):
-    """One problem in a rule file; gathered with the rule id into `RuleFileError`."""
+class RuleProblem(ValueError):
+    """One problem in a condition or a reason: a `ValueError`, so the rule file's validators report it with the
+    rule it is in."""
 
 
 _TOKEN = re.compile(

@@ -1,4 +1,8 @@
-"""The rule file: its YAML layout, checked into a `RuleSet`.
+"""The rule file: its YAML layout as pydantic models, checked into a `RuleSet`.
+
+A problem is named by the file, the rule (by its id) and the field, through the shared content loader
+(`painrewire.content`). Conditions and reasons are checked against the file's own settings, which are read
+first and handed to the rules in the validation context, as are the ids already used.
 
 This module is a pure core: it imports no web, database or template code.
 """
@@ -6,13 +10,14 @@ This module is a pure core: it imports no web, database or template code.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, ClassVar
 
-import yaml
+from pydantic import Field, StrictBool, StringConstraints, ValidationInfo, field_validator, model_validator
 
-from painrewire.plans.rules.conditions import ConditionParser, RuleProblem
+from painrewire.content import ContentError, ContentModel, read_yaml, validate
+from painrewire.plans.rules.conditions import ConditionParser
 from painrewire.plans.rules.reasons import check_reason
 from painrewire.plans.rules.types import (
     CAP_SETTINGS,
@@ -34,19 +39,10 @@ from painrewire.plans.rules.types import (
 #: The clinic's default rules, shipped beside this module.
 DEFAULT_RULES_PATH = Path(__file__).with_name("rules.yaml")
 
+#: The error a rule file raises: the shared content error (kept under this name for callers).
+RuleFileError = ContentError
 
-class RuleFileError(ValueError):
-    """A rule file that cannot be used; ``problems`` lists each problem with the rule it is in."""
-
-    def __init__(self, origin: str, problems: Sequence[str]) -> None:
-        self.origin = origin
-        self.problems = tuple(problems)
-        listing = "\n".join(f"- {p}" for p in self.problems)
-        super().__init__(f"{origin}: {len(self.problems)} problem(s) in the plan rules:\n{listing}")
-
-
-_RULE_KEYS = ("id", "when", "then", "reason", "source")
-_OPTIONAL_RULE_KEYS = ("link",)
+Text = Annotated[str, StringConstraints(min_length=1, pattern=r"\S")]
 _EFFECT_KEYS = (
     "add_modules",
     "add_disciplines",
@@ -59,183 +55,238 @@ _EFFECT_KEYS = (
 )
 
 
-def _whole_number(value: Any, what: str, lo: int, hi: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise RuleProblem(f"{what} must be a whole number from {lo} to {hi}, got {value!r}")
+def _known(value: str, known: tuple[str, ...], what: str, suffix: str = "") -> str:
+    if value not in known:
+        raise ValueError(f"unknown {what} {value!r}{suffix} (known: {', '.join(known) or 'none'})")
     return value
 
 
-def _text_list(value: Any, what: str) -> list[str]:
-    if isinstance(value, str) or not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise RuleProblem(f"{what} must be a list of names, got {value!r}")
-    return value
+class SettingEntry(ContentModel):
+    """A named threshold the clinic can change, and where its value comes from."""
+
+    value: StrictBool | int | float | str
+    source: Text = Field(description="Where the value comes from, or 'clinic setting'.")
+
+    @field_validator("value")
+    @classmethod
+    def _finite(cls, value: Any) -> Any:
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"value must be a number, text or true/false, got {value!r}")
+        return value
 
 
-def _parse_module(raw: Any) -> ModuleEffect:
-    if not isinstance(raw, Mapping):
-        raise RuleProblem(
-            f"each entry of add_modules must be a mapping with module, sessions_per_week, weeks; got {raw!r}"
+class ModuleEntry(ContentModel):
+    """An entry of ``add_modules``."""
+
+    module: str
+    sessions_per_week: int = Field(ge=1, le=14, strict=True)
+    weeks: int = Field(ge=1, le=52, strict=True)
+    focus: list[str] = Field(default_factory=list)
+
+    @field_validator("module")
+    @classmethod
+    def _known_module(cls, value: str) -> str:
+        return _known(value, MODULES, "module")
+
+    @field_validator("focus")
+    @classmethod
+    def _known_focus(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        module = info.data.get("module")
+        if module is not None:
+            for item in value:
+                _known(item, MODULE_FOCUS[module], "focus", f" for module {module}")
+        return value
+
+
+class QuestionnaireEntry(ContentModel):
+    """An entry of ``repeat_questionnaires``."""
+
+    instrument: str
+    schedule: list[str] = Field(min_length=1)
+
+    @field_validator("instrument")
+    @classmethod
+    def _known_instrument(cls, value: str) -> str:
+        return _known(value, INSTRUMENTS, "instrument")
+
+    @field_validator("schedule")
+    @classmethod
+    def _known_schedule(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        for item in value:
+            _known(item, SCHEDULES, "schedule", f" for {info.data.get('instrument', 'the questionnaire')}")
+        return value
+
+
+class Effects(ContentModel):
+    """A rule's ``then``: at least one effect."""
+
+    add_modules: list[ModuleEntry] = Field(default_factory=list)
+    add_disciplines: list[str] = Field(default_factory=list)
+    set_intensity: str | None = None
+    repeat_questionnaires: list[QuestionnaireEntry] = Field(default_factory=list)
+    hold: StrictBool = False
+    flag_for_review: StrictBool = False
+    stop: StrictBool = False
+    quotes_evidence: StrictBool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _some_known_effect(cls, data: Any) -> Any:
+        if not isinstance(data, Mapping) or not data:
+            raise ValueError(f"'then' must list at least one effect ({', '.join(_EFFECT_KEYS)})")
+        unknown = sorted(map(str, set(data) - set(_EFFECT_KEYS)))
+        if unknown:
+            raise ValueError(f"unknown effect(s) {', '.join(unknown)} (known: {', '.join(_EFFECT_KEYS)})")
+        return data
+
+    @field_validator("add_disciplines")
+    @classmethod
+    def _known_disciplines(cls, value: list[str]) -> list[str]:
+        for discipline in value:
+            _known(discipline, DISCIPLINES, "discipline")
+        return value
+
+    @field_validator("set_intensity")
+    @classmethod
+    def _known_intensity(cls, value: str | None) -> str | None:
+        return None if value is None else _known(value, INTENSITIES, "intensity")
+
+
+class Reason(ContentModel):
+    """A rule's two reasons: for the clinician and for the patient."""
+
+    clinician: Text
+    patient: Text
+
+
+class Link(ContentModel):
+    """A link shown after the patient reason: a path in the app and its words."""
+
+    href: str
+    text: Text
+
+    @field_validator("href")
+    @classmethod
+    def _in_the_app(cls, value: str) -> str:
+        if not value.startswith("/") or value.startswith("//") or " " in value:
+            raise ValueError(f"link href must be a path in the app starting with /, got {value!r}")
+        return value
+
+
+def _settings(info: ValidationInfo) -> Mapping[str, Setting]:
+    return (info.context or {}).get("settings", {})
+
+
+class RuleEntry(ContentModel):
+    """One rule: ``id``, ``when``, ``then``, ``reason``, ``source`` and an optional ``link``."""
+
+    id: str
+    when: str
+    then: Effects
+    reason: Reason
+    source: Text = Field(description="Where the rule comes from: a paper, or 'clinic setting'.")
+    link: Link | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _usable_id(cls, data: Any, info: ValidationInfo) -> Any:
+        if not isinstance(data, Mapping):
+            return data
+        rule_id = data.get("id")
+        seen: set[str] = (info.context or {}).setdefault("seen", set())
+        if not isinstance(rule_id, str) or not ID_PATTERN.match(rule_id):
+            raise ValueError(f"id must be lower_case_with_underscores, got {rule_id!r}")
+        if rule_id in seen:
+            raise ValueError("the id is used by an earlier rule too")
+        if rule_id in GUARD_IDS:
+            raise ValueError(f"the id is kept for the plan's own reasons ({', '.join(GUARD_IDS)})")
+        seen.add(rule_id)
+        return data
+
+    @model_validator(mode="after")
+    def _condition_and_reasons_read(self, info: ValidationInfo) -> RuleEntry:
+        settings = _settings(info)
+        ConditionParser(self.when, settings).parse()
+        check_reason(self.reason.clinician, settings)
+        check_reason(self.reason.patient, settings)
+        return self
+
+    def rule(self, settings: Mapping[str, Setting]) -> Rule:
+        """The checked rule, ready to evaluate."""
+        then = self.then
+        return Rule(
+            id=self.id,
+            when=self.when,
+            condition=ConditionParser(self.when, settings).parse(),
+            source=self.source,
+            reason_clinician=self.reason.clinician,
+            reason_patient=self.reason.patient,
+            href=self.link.href if self.link else None,
+            link_text=self.link.text.strip() if self.link else None,
+            add_modules=tuple(
+                ModuleEffect(m.module, m.sessions_per_week, m.weeks, tuple(m.focus)) for m in then.add_modules
+            ),
+            add_disciplines=tuple(then.add_disciplines),
+            set_intensity=then.set_intensity,
+            repeat_questionnaires=tuple(
+                QuestionnaireEffect(q.instrument, tuple(q.schedule)) for q in then.repeat_questionnaires
+            ),
+            hold=then.hold,
+            flag_for_review=then.flag_for_review,
+            stop=then.stop,
+            quotes_evidence=then.quotes_evidence,
         )
-    extra = sorted(set(raw) - {"module", "sessions_per_week", "weeks", "focus"})
-    if extra:
-        raise RuleProblem(f"unknown key(s) in add_modules: {', '.join(map(str, extra))}")
-    module = raw.get("module")
-    if module not in MODULES:
-        raise RuleProblem(f"unknown module {module!r} (known: {', '.join(MODULES)})")
-    per_week = _whole_number(raw.get("sessions_per_week"), f"sessions_per_week of {module}", 1, 14)
-    weeks = _whole_number(raw.get("weeks"), f"weeks of {module}", 1, 52)
-    focus = _text_list(raw.get("focus", []), f"focus of {module}")
-    for item in focus:
-        if item not in MODULE_FOCUS[module]:
-            known = ", ".join(MODULE_FOCUS[module]) or "none"
-            raise RuleProblem(f"unknown focus {item!r} for module {module} (known: {known})")
-    return ModuleEffect(module, per_week, weeks, tuple(focus))
 
 
-def _parse_questionnaire(raw: Any) -> QuestionnaireEffect:
-    if not isinstance(raw, Mapping) or set(raw) != {"instrument", "schedule"}:
-        raise RuleProblem(
-            f"each entry of repeat_questionnaires needs exactly instrument and schedule, got {raw!r}"
-        )
-    instrument = raw["instrument"]
-    if instrument not in INSTRUMENTS:
-        raise RuleProblem(f"unknown instrument {instrument!r} (known: {', '.join(INSTRUMENTS)})")
-    schedule = _text_list(raw["schedule"], f"schedule of {instrument}")
-    if not schedule:
-        raise RuleProblem(f"schedule of {instrument} is empty")
-    for item in schedule:
-        if item not in SCHEDULES:
-            raise RuleProblem(f"unknown schedule {item!r} for {instrument} (known: {', '.join(SCHEDULES)})")
-    return QuestionnaireEffect(instrument, tuple(schedule))
+class RulesFile(ContentModel):
+    """A rule file: ``version``, named ``settings`` and ``rules`` in the order they are applied."""
+
+    entry_names: ClassVar[Mapping[str, tuple[str, ...]]] = {"settings": ("setting",), "rules": ("rule",)}
+
+    version: StrictBool | int | float | str = Field(description='e.g. version: "2025-1"')
+    settings: dict[str, SettingEntry] | None = None
+    rules: list[RuleEntry] = Field(min_length=1)
+
+    @field_validator("version")
+    @classmethod
+    def _not_a_flag(cls, value: Any) -> Any:
+        if isinstance(value, bool):
+            raise ValueError('version must be given, e.g. version: "2025-1"')
+        return value
+
+    @field_validator("settings")
+    @classmethod
+    def _names_and_caps(
+        cls, value: dict[str, SettingEntry] | None, info: ValidationInfo
+    ) -> dict[str, SettingEntry] | None:
+        for name, entry in (value or {}).items():
+            if not ID_PATTERN.match(name):
+                raise ValueError(f"setting {name!r}: a setting name is lower_case_with_underscores")
+            if name in CAP_SETTINGS:
+                _, lo, hi = CAP_SETTINGS[name]
+                if (
+                    isinstance(entry.value, bool)
+                    or not isinstance(entry.value, int)
+                    or not lo <= entry.value <= hi
+                ):
+                    raise ValueError(
+                        f"setting {name!r}: must be a whole number from {lo} to {hi}, got {entry.value!r}"
+                    )
+        if info.context is not None:
+            info.context["settings"] = {
+                name: Setting(name, entry.value, entry.source) for name, entry in (value or {}).items()
+            }
+        return value
 
 
-def _parse_rule(raw: Any, settings: Mapping[str, Setting]) -> Rule:
-    if not isinstance(raw, Mapping):
-        raise RuleProblem(f"a rule must be a mapping with {', '.join(_RULE_KEYS)}, got {raw!r}")
-    extra = sorted(set(raw) - set(_RULE_KEYS) - set(_OPTIONAL_RULE_KEYS))
-    if extra:
-        raise RuleProblem(
-            f"unknown key(s) {', '.join(map(str, extra))} (a rule has {', '.join(_RULE_KEYS)}, and may have "
-            f"{', '.join(_OPTIONAL_RULE_KEYS)})"
-        )
-    href, link_text = _parse_link(raw.get("link"))
-    missing = [k for k in _RULE_KEYS if k not in raw]
-    if missing:
-        raise RuleProblem(f"missing {', '.join(missing)}")
-    when = raw["when"]
-    if not isinstance(when, str):
-        raise RuleProblem(f"'when' must be a condition written as text, got {when!r}")
-    condition = ConditionParser(when, settings).parse()
-    source = raw["source"]
-    if not isinstance(source, str) or not source.strip():
-        raise RuleProblem("'source' must say where the rule comes from (a paper, or 'clinic setting')")
-    reason = raw["reason"]
-    if not isinstance(reason, Mapping) or set(reason) != {"clinician", "patient"}:
-        raise RuleProblem("'reason' must have exactly two texts: clinician and patient")
-    for who in ("clinician", "patient"):
-        if not isinstance(reason[who], str) or not reason[who].strip():
-            raise RuleProblem(f"the {who} reason must be non-empty text")
-        check_reason(reason[who], settings)
-    then = raw["then"]
-    if not isinstance(then, Mapping) or not then:
-        raise RuleProblem(f"'then' must list at least one effect ({', '.join(_EFFECT_KEYS)})")
-    unknown = sorted(set(then) - set(_EFFECT_KEYS))
-    if unknown:
-        raise RuleProblem(
-            f"unknown effect(s) {', '.join(map(str, unknown))} (known: {', '.join(_EFFECT_KEYS)})"
-        )
-    modules = tuple(_parse_module(m) for m in _list_of(then.get("add_modules", []), "add_modules"))
-    disciplines = _text_list(then.get("add_disciplines", []), "add_disciplines")
-    for discipline in disciplines:
-        if discipline not in DISCIPLINES:
-            raise RuleProblem(f"unknown discipline {discipline!r} (known: {', '.join(DISCIPLINES)})")
-    intensity = then.get("set_intensity")
-    if intensity is not None and intensity not in INTENSITIES:
-        raise RuleProblem(f"unknown intensity {intensity!r} (known: {', '.join(INTENSITIES)})")
-    questionnaires = tuple(
-        _parse_questionnaire(q)
-        for q in _list_of(then.get("repeat_questionnaires", []), "repeat_questionnaires")
-    )
-    switches = {key: then.get(key, False) for key in ("hold", "flag_for_review", "stop", "quotes_evidence")}
-    for key, value in switches.items():
-        if not isinstance(value, bool):
-            raise RuleProblem(f"{key} must be true or false, got {value!r}")
-    return Rule(
-        id=str(raw["id"]),
-        when=when,
-        condition=condition,
-        source=source,
-        reason_clinician=reason["clinician"],
-        reason_patient=reason["patient"],
-        href=href,
-        link_text=link_text,
-        add_modules=modules,
-        add_disciplines=tuple(disciplines),
-        set_intensity=intensity,
-        repeat_questionnaires=questionnaires,
-        hold=switches["hold"],
-        flag_for_review=switches["flag_for_review"],
-        stop=switches["stop"],
-        quotes_evidence=switches["quotes_evidence"],
-    )
-
-
-def _parse_link(raw: Any) -> tuple[str | None, str | None]:
-    if raw is None:
-        return None, None
-    if not isinstance(raw, Mapping) or set(raw) != {"href", "text"}:
-        raise RuleProblem(f"'link' needs exactly href and text, got {raw!r}")
-    href, text = raw["href"], raw["text"]
-    if not isinstance(href, str) or not href.startswith("/") or href.startswith("//") or " " in href:
-        raise RuleProblem(f"link href must be a path in the app starting with /, got {href!r}")
-    if not isinstance(text, str) or not text.strip():
-        raise RuleProblem("link text must be non-empty text")
-    return href, text.strip()
-
-
-def _list_of(value: Any, what: str) -> list[Any]:
-    if not isinstance(value, list):
-        raise RuleProblem(f"{what} must be a list, got {value!r}")
-    return value
-
-
-def _parse_settings(raw: Any, problems: list[str]) -> dict[str, Setting]:
-    settings: dict[str, Setting] = {}
-    if raw is None:
-        return settings
-    if not isinstance(raw, Mapping):
-        problems.append("settings must be a mapping of name to {value, source}")
-        return settings
-    for name, entry in raw.items():
-        if not isinstance(name, str) or not ID_PATTERN.match(name):
-            problems.append(f"setting {name!r}: a setting name is lower_case_with_underscores")
-            continue
-        if not isinstance(entry, Mapping) or set(entry) != {"value", "source"}:
-            problems.append(f"setting {name!r}: needs exactly value and source")
-            continue
-        value, source = entry["value"], entry["source"]
-        if not isinstance(value, int | float | str | bool) or (
-            isinstance(value, float) and not math.isfinite(value)
-        ):
-            problems.append(f"setting {name!r}: value must be a number, text or true/false, got {value!r}")
-            continue
-        if not isinstance(source, str) or not source.strip():
-            problems.append(
-                f"setting {name!r}: source must say where the value comes from, or 'clinic setting'"
-            )
-            continue
-        settings[name] = Setting(name, value, source)
-    return settings
-
-
-def parse_rules(document: Any, *, origin: str = "plan rules") -> RuleSet:
+def parse_rules(document: Any, *, origin: str | Path = "plan rules") -> RuleSet:
     """Check a rule document (as loaded from YAML) and return the rules ready to evaluate.
 
     Parameters
     ----------
     document : mapping
         ``{version: str, settings: {name: {value, source}}, rules: [ {id, when, then, reason, source} ]}``.
-    origin : str
+    origin : str | pathlib.Path
         Where the document came from, for messages (usually the file path).
 
     Returns
@@ -245,53 +296,16 @@ def parse_rules(document: Any, *, origin: str = "plan rules") -> RuleSet:
 
     Raises
     ------
-    RuleFileError
-        Listing every problem found, each with the id of the rule it is in: unknown paths, operators,
-        modules, disciplines, instruments, schedules, settings, and malformed conditions or reasons.
+    painrewire.content.ContentError
+        Listing every problem found, each naming the rule (by id) and the field it is in: unknown paths,
+        operators, modules, disciplines, instruments, schedules, settings, and malformed conditions or reasons.
     """
-    if not isinstance(document, Mapping):
-        raise RuleFileError(origin, ["the file must be a mapping with version, settings and rules"])
-    problems: list[str] = []
-    extra = sorted(set(document) - {"version", "settings", "rules"})
-    if extra:
-        problems.append(
-            f"unknown top-level key(s) {', '.join(map(str, extra))} (known: version, settings, rules)"
-        )
-    version = document.get("version")
-    if not isinstance(version, str | int | float) or isinstance(version, bool):
-        problems.append('version must be given, e.g. version: "2025-1"')
-    settings = _parse_settings(document.get("settings"), problems)
-    for name, (_, lo, hi) in CAP_SETTINGS.items():
-        if name in settings:
-            value = settings[name].value
-            if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-                problems.append(f"setting {name!r}: must be a whole number from {lo} to {hi}, got {value!r}")
-    raw_rules = document.get("rules")
-    if not isinstance(raw_rules, list) or not raw_rules:
-        problems.append("rules must be a non-empty list")
-        raw_rules = []
-    rules: list[Rule] = []
-    seen: set[str] = set()
-    for index, raw in enumerate(raw_rules, start=1):
-        rule_id = raw.get("id") if isinstance(raw, Mapping) else None
-        label = f"rule {rule_id!r}" if isinstance(rule_id, str) else f"rule number {index}"
-        if not isinstance(rule_id, str) or not ID_PATTERN.match(rule_id):
-            problems.append(f"{label}: id must be lower_case_with_underscores, got {rule_id!r}")
-            continue
-        if rule_id in seen:
-            problems.append(f"{label}: the id is used by an earlier rule too")
-            continue
-        if rule_id in GUARD_IDS:
-            problems.append(f"{label}: the id is kept for the plan's own reasons ({', '.join(GUARD_IDS)})")
-            continue
-        seen.add(rule_id)
-        try:
-            rules.append(_parse_rule(raw, settings))
-        except RuleProblem as problem:
-            problems.append(f"{label}: {problem}")
-    if problems:
-        raise RuleFileError(origin, problems)
-    return RuleSet(version=str(version), settings=settings, rules=tuple(rules))
+    context: dict[str, Any] = {"settings": {}, "seen": set()}
+    checked = validate(document, RulesFile, origin=origin, context=context)
+    settings: dict[str, Setting] = context["settings"]
+    return RuleSet(
+        version=str(checked.version), settings=settings, rules=tuple(r.rule(settings) for r in checked.rules)
+    )
 
 
 def load_rules(path: str | Path | None = None) -> RuleSet:
@@ -308,12 +322,8 @@ def load_rules(path: str | Path | None = None) -> RuleSet:
 
     Raises
     ------
-    RuleFileError
+    painrewire.content.ContentError
         When the file is not valid YAML or any rule is wrong (see `parse_rules`).
     """
     file = Path(path) if path is not None else DEFAULT_RULES_PATH
-    try:
-        document = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise RuleFileError(str(file), [f"not valid YAML: {exc}"]) from None
-    return parse_rules(document, origin=str(file))
+    return parse_rules(read_yaml(file), origin=file)
