@@ -15,16 +15,27 @@ This module is a pure core: it imports no web, database or template code.
 
 from __future__ import annotations
 
+import re
 import types
 import typing
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar, get_args, get_origin
+from typing import Annotated, Any, ClassVar, TypeVar, get_args, get_origin
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 
-__all__ = ["ContentError", "ContentModel", "describe_location", "load_yaml", "read_yaml", "validate"]
+__all__ = [
+    "ContentError",
+    "ContentModel",
+    "Id",
+    "Text",
+    "describe_location",
+    "load_yaml",
+    "read_yaml",
+    "repeated",
+    "validate",
+]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -39,6 +50,33 @@ _WORDS = {
     "missing": "is missing",
     "extra_forbidden": "is not a known field (check its spelling)",
 }
+
+
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def _id(value: str) -> str:
+    if not _ID.match(value):
+        raise ValueError(f"an id is lower_case_with_underscores, got {value!r}")
+    return value
+
+
+def _text(value: str) -> str:
+    words = " ".join(value.split())
+    if not words:
+        raise ValueError("some text is needed here")
+    return words
+
+
+#: An id stored in records: lower_case_with_underscores.
+Id = Annotated[str, AfterValidator(_id)]
+#: Text shown to people: not empty; line breaks and runs of spaces become single spaces.
+Text = Annotated[str, AfterValidator(_text)]
+
+
+def repeated(ids: Sequence[str]) -> list[str]:
+    """The ids that occur more than once, sorted; for "each ... needs its own id" validators."""
+    return sorted({i for i in ids if ids.count(i) > 1})
 
 
 class ContentModel(BaseModel):
