@@ -139,7 +139,8 @@ def load_yaml(path: str | Path, model: type[M], *, context: dict[str, Any] | Non
     model : type of pydantic.BaseModel
         The model of the whole document.
     context : dict | None
-        Passed to the model's validators (for example the file's name, which an entry's id must match).
+        Passed to the model's validators (for example the file's name, which an entry's id must match); a
+        fresh dict when None, so validators may keep what they found for later entries (ids seen so far).
 
     Returns
     -------
@@ -159,7 +160,7 @@ def validate(
 ) -> M:
     """Check a document (as read from YAML) with a pydantic model; see `load_yaml`."""
     try:
-        return model.model_validate(document, context=context)
+        return model.model_validate(document, context={} if context is None else context)
     except ValidationError as exc:
         raise ContentError(origin, [_problem(error, model, document) for error in exc.errors()]) from None
 
