@@ -87,3 +87,15 @@ def test_a_trigger_or_thinking_trap_listed_twice_is_refused() -> None:
             DistortionsFile,
             origin="x",
         )
+
+
+def test_the_intake_words_name_an_unknown_onset_and_a_bad_duration_unit() -> None:
+    from painrewire.assessments.schemas import IntakeWords
+
+    doc = {"onsets": {"injury": "a", "fall": "b"}, "locations": {}, "duration_units": {"months": "52/0"}}
+    with pytest.raises(ContentError) as caught:
+        validate(doc, IntakeWords, origin="assessments/intake.yaml")
+    assert caught.value.problems == (
+        "onset 'fall': input should be 'injury', 'gradual', 'stress' or 'unknown', got 'fall'",
+        "duration unit 'months': weeks per unit must be a number or a fraction such as 52/12, got '52/0'",
+    )
