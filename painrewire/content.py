@@ -4,7 +4,7 @@ pydantic models, with one error that a content editor can act on.
 Every content loader calls `load_yaml` (a file) or `validate` (a document already read). Each problem is named by
 the file, the entry it is in and the field, in the file's own words::
 
-    assessments/instruments/odi.yaml: item 3, field 'options': a list is needed, got 'yes'
+    assessments/instruments/odi.yaml: item 3, field 'options': a mapping is needed here, got 'yes'
 
 An entry of a list is named by its ``id`` (or ``key``, ``slug``, ``name``) when it has one, else by its number
 counted from 1; an entry of a mapping by its key. Checks that span entries (uniqueness, cross-references) are
@@ -49,6 +49,14 @@ _NAME_KEYS = ("id", "key", "slug", "name")
 _WORDS = {
     "missing": "is missing",
     "extra_forbidden": "is not a known field (check its spelling)",
+}
+#: Kinds of value a field needs, in a content editor's words (the value found is added).
+_NEEDS = {
+    "model_type": "a mapping is needed here",
+    "model_attributes_type": "a mapping is needed here",
+    "dict_type": "a mapping is needed here",
+    "list_type": "a list is needed here",
+    "tuple_type": "a list is needed here",
 }
 
 
@@ -125,6 +133,8 @@ def read_yaml(path: str | Path) -> Any:
         return yaml.safe_load(file.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ContentError(file, [f"cannot be read: {exc.strerror or exc}"]) from None
+    except UnicodeDecodeError:
+        raise ContentError(file, ["cannot be read: it is not UTF-8 text"]) from None
     except yaml.YAMLError as exc:
         raise ContentError(file, [f"not valid YAML: {exc}"]) from None
 
@@ -172,6 +182,8 @@ def _problem(error: Mapping[str, Any], model: type[BaseModel], document: Any) ->
         message = str(error["ctx"]["error"]) if "ctx" in error else error["msg"].removeprefix("Value error, ")
     elif kind in _WORDS:
         message = _WORDS[kind]
+    elif kind in _NEEDS:
+        message = f"{_NEEDS[kind]}, got {error['input']!r}"
     else:
         message = f"{error['msg'][0].lower()}{error['msg'][1:]}, got {error['input']!r}"
     return f"{where}: {message}" if where else message

@@ -32,10 +32,7 @@ def test_a_list_entry_is_named_by_its_number_and_the_field_by_its_key() -> None:
     doc = {"items": [{"options": []}, {"options": []}, {"options": "yes"}]}
     with pytest.raises(ContentError) as caught:
         validate(doc, Form, origin="forms/odi.yaml")
-    assert (
-        str(caught.value)
-        == "forms/odi.yaml: item 3, field 'options': input should be a valid list, got 'yes'"
-    )
+    assert str(caught.value) == "forms/odi.yaml: item 3, field 'options': a list is needed here, got 'yes'"
 
 
 def test_an_entry_with_an_id_is_named_by_it_and_nested_entries_by_their_number() -> None:
@@ -62,6 +59,10 @@ def test_a_file_that_is_not_yaml_or_missing_is_named(tmp_path: Path) -> None:
         load_yaml(path, Form)
     with pytest.raises(ContentError, match=re.escape(f"{tmp_path / 'gone.yaml'}: cannot be read")):
         load_yaml(tmp_path / "gone.yaml", Form)
+    latin = tmp_path / "latin.yaml"
+    latin.write_bytes("items: [caf\xe9]".encode("latin-1"))
+    with pytest.raises(ContentError, match=re.escape(f"{latin}: cannot be read: it is not UTF-8 text")):
+        load_yaml(latin, Form)
 
 
 def test_a_shipped_file_is_named_from_the_package_folder() -> None:

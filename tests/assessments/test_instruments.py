@@ -259,7 +259,7 @@ def shipped_definition(instrument_id: str) -> dict[str, Any]:
         (
             "odi",
             lambda d: d["items"][2].update(options="yes"),
-            "assessments/instruments/odi.yaml: item 3, field 'options': input should be",
+            "assessments/instruments/odi.yaml: item 3, field 'options': a mapping is needed here, got 'yes'",
         ),
         (
             "odi",

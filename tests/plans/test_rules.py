@@ -713,3 +713,19 @@ def test_a_quoted_result_is_withdrawn_when_the_patient_no_longer_fits(rules: Rul
 def test_profile_refuses_an_impossible_average_pain() -> None:
     with pytest.raises(ValueError, match="average_pain_last_week must be from 0 to 10 or None, got 11"):
         AssessmentProfile(pain_duration_weeks=52, average_pain_last_week=11)
+
+
+def test_empty_sources_and_reasons_are_refused_naming_the_setting_rule_and_field() -> None:
+    bad = rule("x")
+    bad["source"] = " "
+    bad["reason"]["patient"] = ""
+    with pytest.raises(RuleFileError) as caught:
+        parse_rules(
+            document(bad, settings={"pcs_high": {"value": 30, "source": ""}}), origin="clinic_rules.yaml"
+        )
+    assert str(caught.value).splitlines() == [
+        "clinic_rules.yaml: setting 'pcs_high', field 'source': must say where it comes from (a paper, or "
+        "'clinic setting')",
+        "clinic_rules.yaml: rule 'x', field 'reason.patient': some text is needed here",
+        "clinic_rules.yaml: rule 'x', field 'source': must say where it comes from (a paper, or 'clinic setting')",
+    ]

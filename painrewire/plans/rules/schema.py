@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
 
-from pydantic import Field, StrictBool, StringConstraints, ValidationInfo, field_validator, model_validator
+from pydantic import AfterValidator, Field, StrictBool, ValidationInfo, field_validator, model_validator
 
 from painrewire.content import ContentError, ContentModel, read_yaml, validate
 from painrewire.plans.rules.conditions import ConditionParser
@@ -42,7 +42,25 @@ DEFAULT_RULES_PATH = Path(__file__).with_name("rules.yaml")
 #: The error a rule file raises: the shared content error (kept under this name for callers).
 RuleFileError = ContentError
 
-Text = Annotated[str, StringConstraints(min_length=1, pattern=r"\S")]
+
+def _filled(value: str) -> str:
+    if not value.strip():
+        raise ValueError("some text is needed here")
+    return value
+
+
+#: Text that must not be empty, kept as written (reasons are shown with their own line breaks).
+Text = Annotated[str, AfterValidator(_filled)]
+
+
+def _sourced(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must say where it comes from (a paper, or 'clinic setting')")
+    return value
+
+
+#: Where a rule or a setting comes from.
+Source = Annotated[str, AfterValidator(_sourced)]
 _EFFECT_KEYS = (
     "add_modules",
     "add_disciplines",
@@ -65,7 +83,7 @@ class SettingEntry(ContentModel):
     """A named threshold the clinic can change, and where its value comes from."""
 
     value: StrictBool | int | float | str
-    source: Text = Field(description="Where the value comes from, or 'clinic setting'.")
+    source: Source = Field(description="Where the value comes from, or 'clinic setting'.")
 
     @field_validator("value")
     @classmethod
@@ -184,7 +202,7 @@ class RuleEntry(ContentModel):
     when: str
     then: Effects
     reason: Reason
-    source: Text = Field(description="Where the rule comes from: a paper, or 'clinic setting'.")
+    source: Source = Field(description="Where the rule comes from: a paper, or 'clinic setting'.")
     link: Link | None = None
 
     @model_validator(mode="before")
