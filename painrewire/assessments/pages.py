@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import yaml
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
@@ -29,8 +28,9 @@ from painrewire.assessments import alerts, plain, red_flags
 from painrewire.assessments import service as assessments
 from painrewire.assessments.instruments import Instrument, list_instruments
 from painrewire.assessments.models import QuestionnaireResponse, SafetyAlert
-from painrewire.assessments.schemas import IntakeCreate, Onset, PainLocation
+from painrewire.assessments.schemas import IntakeCreate, IntakeWords, Onset, PainLocation
 from painrewire.config import Settings, get_settings
+from painrewire.content import load_yaml
 from painrewire.db import utcnow
 from painrewire.errors import Conflict, InvalidInput, NotFound
 from painrewire.patients import access
@@ -54,22 +54,20 @@ BAND_COLOURS = ("#e8f5e9", "#fff8e1", "#ffe0b2", "#ffccbc", "#ffcdd2")
 
 
 @lru_cache(maxsize=1)
-def _intake_words() -> dict[str, Any]:
-    raw: dict[str, Any] = yaml.safe_load(INTAKE_FILE.read_text(encoding="utf-8"))
-    return raw
+def _intake_words() -> IntakeWords:
+    return load_yaml(INTAKE_FILE, IntakeWords)
 
 
 def _onsets() -> dict[Onset, str]:
-    return {Onset(k): str(v) for k, v in _intake_words()["onsets"].items()}
+    return dict(_intake_words().onsets)
 
 
 def _locations() -> dict[PainLocation, str]:
-    return {PainLocation(k): str(v) for k, v in _intake_words()["locations"].items()}
+    return dict(_intake_words().locations)
 
 
 def _weeks_per(unit: str) -> Fraction | None:
-    value = _intake_words()["duration_units"].get(unit)
-    return Fraction(str(value)) if value is not None else None
+    return _intake_words().duration_units.get(unit)
 
 
 # --- patient: intake ------------------------------------------------------------------------------------
