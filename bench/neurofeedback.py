@@ -200,7 +200,49 @@ SETTLE_SECONDS = 2.0
 WINDOWS_PER_STEP = 3
 
 
-def _seed(database_url: str, n_patients: int) -> tuple[str, list[uuid.UUID], uuid.UUID]:
+def _clear_for_practice(session: Any, patient: Any) -> None:
+    """A complete intake with no red flag and a clearance of every module: neurofeedback opens only then."""
+    from painrewire.assessments.models import Intake
+    from painrewire.clearance.models import Cause, Clearance
+    from painrewire.db import utcnow
+    from painrewire.programs.models import Module
+
+    intake = Intake(
+        patient_id=patient.id,
+        submitted_by_id=patient.user_id,
+        pain_duration_weeks=52,
+        chronic=True,
+        onset="gradual",
+        pain_location="lower_back",
+        leg_pain=False,
+        average_pain_last_week=5,
+        history="",
+        previous_treatments="",
+        goals="",
+        red_flag_answers={},
+        red_flags=[],
+        red_flag_version="bench",
+    )
+    session.add(intake)
+    session.flush()
+    causes: dict[str, dict[str, Any]] = {c.value: {"finding": "ruled_out", "note": ""} for c in Cause}
+    causes[Cause.OTHER.value] = {"finding": "not_applicable", "note": "", "text": ""}
+    session.add(
+        Clearance(
+            patient_id=patient.id,
+            version=1,
+            intake_id=intake.id,
+            cleared_by_id=None,
+            cleared_at=utcnow(),
+            causes=causes,
+            modules=[m.value for m in Module],
+            note="",
+        )
+    )
+    session.flush()
+
+
+def _seed(database_url: str, n_patients: int) -> tuple[str, list[uuid.UUID], dict[uuid.UUID, uuid.UUID]]:
     """A clinician with ``n_patients`` on the care team, one recorded session to play back, and an API login."""
     from painrewire.accounts import service as accounts
     from painrewire.accounts.models import Discipline, Role, User
@@ -234,10 +276,11 @@ def _seed(database_url: str, n_patients: int) -> tuple[str, list[uuid.UUID], uui
             )
             session.add(user)
             session.flush()
-            patient = Patient(user_id=user.id, user=user)
+            patient = Patient(user_id=user.id, user=user, timezone=settings.clinic_timezone)
             session.add(patient)
             session.flush()
             session.add(CareTeamMember(patient_id=patient.id, clinician_id=clinician.id))
+            _clear_for_practice(session, patient)
             patient_ids.append(patient.id)
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "played.edf"
@@ -250,37 +293,42 @@ def _seed(database_url: str, n_patients: int) -> tuple[str, list[uuid.UUID], uui
                 training_seconds=60.0,
                 baseline_seconds=10.0,
             )
-            played = NeurofeedbackSession(
-                patient_id=patient_ids[0],
-                practitioner_id=clinician.id,
-                protocol="alpha",
-                source="playback",
-                source_params={"generated": "bench"},
-                planned_seconds=60,
-                baseline_seconds=10,
-                target_reward_rate=0.7,
-                status=SessionStatus.RUNNING,
-                heartbeat_at=utcnow(),
-            )
-            session.add(played)
-            session.flush()
-            assert run.result.summary is not None
-            service.record_outcome(
-                session,
-                played.id,
-                service.SessionOutcome(
-                    completed=True,
-                    reason="bench recording",
-                    ended_at=utcnow(),
-                    summary=run.result.summary.to_dict(),
-                    rewards=run.rewards,
-                    feedback=run.feedback,
-                    recording=path.read_bytes(),
-                    recording_seconds=63.0,
-                ),
-            )
+            # A playback replays one of the patient's own recordings: each patient gets a copy of this one.
+            recording = path.read_bytes()
+            played_ids: dict[uuid.UUID, uuid.UUID] = {}
+            for patient_id in patient_ids:
+                played = NeurofeedbackSession(
+                    patient_id=patient_id,
+                    practitioner_id=clinician.id,
+                    protocol="alpha",
+                    source="playback",
+                    source_params={"generated": "bench"},
+                    planned_seconds=60,
+                    baseline_seconds=10,
+                    target_reward_rate=0.7,
+                    status=SessionStatus.RUNNING,
+                    heartbeat_at=utcnow(),
+                )
+                session.add(played)
+                session.flush()
+                assert run.result.summary is not None
+                service.record_outcome(
+                    session,
+                    played.id,
+                    service.SessionOutcome(
+                        completed=True,
+                        reason="bench recording",
+                        ended_at=utcnow(),
+                        summary=run.result.summary.to_dict(),
+                        rewards=run.rewards,
+                        feedback=run.feedback,
+                        recording=recording,
+                        recording_seconds=63.0,
+                    ),
+                )
+                played_ids[patient_id] = played.id
         token = accounts.start_session(session, settings, clinician, kind="api").token
-        return token, patient_ids, played.id
+        return token, patient_ids, played_ids
 
 
 def _start_server(database_url: str, log: Path, *, guard: bool) -> tuple[subprocess.Popen[bytes], str]:
@@ -341,7 +389,7 @@ async def _open_session(
     url: str,
     headers: dict[str, str],
     patient_id: uuid.UUID,
-    played_id: uuid.UUID,
+    played_ids: dict[uuid.UUID, uuid.UUID],
     *,
     console: bool,
     watch: _Watch,
@@ -354,7 +402,7 @@ async def _open_session(
         f"/api/v1/patients/{patient_id}/neurofeedback/sessions",
         json={
             "source": "playback",
-            "playback_session_id": str(played_id),
+            "playback_session_id": str(played_ids[patient_id]),
             "duration_seconds": 3600,
             "baseline_seconds": 3,
             "check_seconds": 2,
@@ -440,7 +488,7 @@ async def _drive(
     url: str,
     token: str,
     patient_ids: list[uuid.UUID],
-    played_id: uuid.UUID,
+    played_ids: dict[uuid.UUID, uuid.UUID],
     levels: list[int],
     console_every: int,
 ) -> dict[str, Any]:
@@ -473,7 +521,7 @@ async def _drive(
                         url,
                         headers,
                         patient_ids[index],
-                        played_id,
+                        played_ids,
                         console=console_every > 0 and index % console_every == 0,
                         watch=watch,
                         tasks=tasks,
@@ -545,11 +593,11 @@ def bench_sessions(levels: list[int], console_every: int = 10, *, guard: bool = 
     with tempfile.TemporaryDirectory(prefix="painrewire-bench-") as folder:
         database_url = f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
         migrate.upgrade(database_url)
-        token, patient_ids, played_id = _seed(database_url, max(levels))
+        token, patient_ids, played_ids = _seed(database_url, max(levels))
         process, url = _start_server(database_url, Path(folder) / "server.log", guard=guard)
         try:
             result = asyncio.run(
-                _drive(process.pid, url, token, patient_ids, played_id, levels, console_every)
+                _drive(process.pid, url, token, patient_ids, played_ids, levels, console_every)
             )
         finally:
             process.terminate()
