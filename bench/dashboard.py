@@ -45,6 +45,7 @@ from painrewire.app import create_app
 from painrewire.assessments.models import AlertKind, QuestionnaireResponse, SafetyAlert
 from painrewire.config import Settings
 from painrewire.db import get_engine, session_scope
+from painrewire.diary import service as diary
 from painrewire.diary.models import DiaryEntry, PainBaseline
 from painrewire.patients.models import CareTeamMember, Patient
 from painrewire.programs.models import Module, PracticeLog
@@ -213,6 +214,9 @@ def seed(url: str, *, patients: int, entries: int, small: int, today: date) -> d
             (dict(zip(diary_columns, row, strict=True)) for row in diary_rows([])),
         )
     _insert_rows(engine, PainBaseline.__table__, iter(baselines))
+    # The diary went in without the diary service: write each patient's summary as the migration does.
+    with session_scope(engine) as session:
+        diary.rebuild_summaries(session)
 
     practice = []
     for pid in patient_ids:
