@@ -332,20 +332,29 @@ def _rows(
     if not patient_ids:
         return {}
     rows: dict[uuid.UUID, CaseloadRow] = {}
-    for pid, name, last_day, pain, baseline in session.execute(
+    last_practice = (
+        select(func.max(PracticeLog.day))
+        .where(
+            PracticeLog.patient_id == Patient.id,
+            PracticeLog.day >= today - timedelta(days=PRACTICE_LOOKBACK_DAYS),
+        )
+        .scalar_subquery()
+    )
+    for pid, name, last_day, pain, baseline, practised in session.execute(
         select(
             Patient.id,
             User.full_name,
             DiarySummary.last_day,
             DiarySummary.recent_pain,
             PainBaseline.diary_baseline,
+            last_practice,
         )
         .join(User, User.id == Patient.user_id)
         .outerjoin(DiarySummary, DiarySummary.patient_id == Patient.id)
         .outerjoin(PainBaseline, PainBaseline.patient_id == Patient.id)
         .where(Patient.id.in_(patient_ids))
     ):
-        row = CaseloadRow(patient_id=pid, name=name, baseline=baseline)
+        row = CaseloadRow(patient_id=pid, name=name, baseline=baseline, last_practice=practised)
         if last_day is not None:
             recent = RecentDiary.from_stored(last_day, pain)
             row.last_entry = last_day
@@ -356,15 +365,6 @@ def _rows(
         rows[pid] = row
     for pid, base in _bpi_baselines(session, [pid for pid, r in rows.items() if r.baseline is None]).items():
         rows[pid].baseline = base
-    for pid, last in session.execute(
-        select(PracticeLog.patient_id, func.max(PracticeLog.day))
-        .where(
-            PracticeLog.patient_id.in_(patient_ids),
-            PracticeLog.day >= today - timedelta(days=PRACTICE_LOOKBACK_DAYS),
-        )
-        .group_by(PracticeLog.patient_id)
-    ):
-        rows[pid].last_practice = last
     for source in _appointment_sources:
         for pid, when in source(session, list(rows), now).items():
             if pid in rows:

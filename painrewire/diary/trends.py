@@ -58,11 +58,10 @@ class RecentDiary:
     def from_stored(cls, last_day: date, pain: Any) -> RecentDiary:
         """The summary as a database row holds it (a JSON list); anything that is not a whole number reads
         as a day without an entry, so a damaged row shows less, never an error."""
-        values = list(pain) if isinstance(pain, list | tuple) else []
-        values = (values + [None] * RECENT_DAYS)[:RECENT_DAYS]
-        return cls(
-            last_day, tuple(v if isinstance(v, int) and not isinstance(v, bool) else None for v in values)
-        )
+        values = [v if type(v) is int else None for v in pain] if isinstance(pain, list | tuple) else []
+        if len(values) != RECENT_DAYS:
+            values = (values + [None] * RECENT_DAYS)[:RECENT_DAYS]
+        return cls(last_day, tuple(values))
 
     def stored_pain(self) -> list[int | None]:
         """``pain`` as the JSON list the database keeps."""
