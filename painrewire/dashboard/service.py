@@ -1,9 +1,10 @@
 """The clinician dashboard: who needs attention first, complete, and the rest of the caseload a page at a time.
 
-Three triage lists, each complete whatever the caseload's size: open safety alerts, then patients getting
-worse (7-day mean up 2 points or 30% from baseline), then patients not practising (no practice in 7 days);
-each in the order it needs attention (urgency, biggest rise, next appointment, name). Everyone else is in the
-caseload table, by name, `PAGE_SIZE` at a time, and a search by name looks through the whole caseload.
+Two triage lists, each complete whatever the caseload's size: open safety alerts, then patients getting worse
+(7-day mean up 2 points or 30% from baseline), each in the order it needs attention (urgency, biggest rise,
+next appointment, name). Everyone else is in the caseload table, `PAGE_SIZE` at a time: first the patients
+not practising (no practice in 7 days), then the others, each part by name; the table's heading counts those
+not practising across all its pages. A search by name looks through the whole caseload.
 
 The pain figures come from each patient's diary summary (`painrewire.diary.models.DiarySummary`, kept with
 every diary change), never from the diary itself, and the triage lists are found by the database: a page
@@ -109,13 +110,14 @@ class Caseload:
 
     alerts: list[CaseloadRow]
     worsening: list[CaseloadRow]
-    not_practising: list[CaseloadRow]
-    #: This page of the table: everyone not in a triage list, or everyone whose name matches ``search``.
+    #: This page of the table: everyone not in a triage list (those not practising first), or everyone whose
+    #: name contains ``search``.
     rows: list[CaseloadRow]
     search: str
     page: int
-    #: Patients the table lists over all its pages.
+    #: Patients the table lists over all its pages, and how many of them are not practising.
     total: int
+    not_practising: int
     #: Whether the clinician has any patient at all.
     has_patients: bool
 
@@ -125,7 +127,7 @@ class Caseload:
 
     @property
     def triage(self) -> list[CaseloadRow]:
-        return self.alerts + self.worsening + self.not_practising
+        return self.alerts + self.worsening
 
     @property
     def shown(self) -> list[CaseloadRow]:
@@ -159,15 +161,14 @@ def caseload(
     visible = access.visible_patient_ids(clinician)
     alerts = _open_alerts(session, visible)
     worse = _worsening(session, visible, today)
-    idle = _not_practising(session, visible, today)
-    table, total = _table_page(session, visible, today, exclude=worse, search=query, page=page)
+    table, total, idle = _table_page(session, visible, today, exclude=worse, search=query, page=page)
     if page > 1 and not table:
         raise NotFound(f"There is no page {page} of this list; it has {max(1, -(-total // PAGE_SIZE))}.")
-    triage_ids = set(alerts) | set(worse) | idle
-    rows = _rows(session, list(triage_ids | {pid for pid, _ in table}), alerts, today=today, now=now)
-    groups: dict[int, list[CaseloadRow]] = {0: [], 1: [], 2: [], 3: []}
+    triage_ids = set(alerts) | set(worse)
+    rows = _rows(session, list(triage_ids | set(table)), alerts, today=today, now=now)
+    groups: dict[int, list[CaseloadRow]] = {0: [], 1: []}
     for pid in triage_ids:
-        groups[rows[pid].group(today)].append(rows[pid])
+        groups[0 if pid in alerts else 1].append(rows[pid])
     far = datetime.max.replace(tzinfo=now.tzinfo)
     for members in groups.values():
         members.sort(
@@ -181,15 +182,15 @@ def caseload(
     result = Caseload(
         alerts=groups[0],
         worsening=groups[1],
-        not_practising=groups[2] + groups[3],
-        rows=[rows[pid] for pid, _ in table],
+        rows=[rows[pid] for pid in table],
         search=query,
         page=page,
         total=total,
+        not_practising=idle,
         has_patients=bool(rows) or session.scalar(select(exists().where(Patient.id.in_(visible)))) is True,
     )
     # Each row shows the patient's alerts, pain trend and practice: audited as a read of each shown, in one
-    # statement the database fills (a triage list can be long).
+    # statement the database fills.
     if rows:
         audit.record_shown_query(
             session,
@@ -275,14 +276,6 @@ def _practised_since(day: date) -> ColumnElement[bool]:
     return exists().where(PracticeLog.patient_id == Patient.id, PracticeLog.day >= day)
 
 
-def _not_practising(session: Session, visible: Select[Any], today: date) -> set[uuid.UUID]:
-    """The patients with no practice logged in the 7 days ending ``today``."""
-    week_start = today - timedelta(days=WEEK_DAYS - 1)
-    return set(
-        session.scalars(select(Patient.id).where(Patient.id.in_(visible), ~_practised_since(week_start)))
-    )
-
-
 def _table_page(
     session: Session,
     visible: Select[Any],
@@ -291,33 +284,35 @@ def _table_page(
     exclude: Collection[uuid.UUID],
     search: str,
     page: int,
-) -> tuple[list[tuple[uuid.UUID, str]], int]:
-    """One page of the caseload table by name, and how many patients the table lists in all.
+) -> tuple[list[uuid.UUID], int, int]:
+    """One page of the caseload table, how many patients it lists in all, and how many of them are idle.
 
-    Without a search: the patients in no triage list (practising, no open alert, not in ``exclude``, the
-    patients getting worse). With one: every patient of the caseload whose name contains it (any case).
+    Without a search: the patients in no triage list (no open alert, not in ``exclude``, the patients getting
+    worse), those with no practice in the 7 days ending ``today`` first, each part by name. With one: every
+    patient of the caseload whose name contains it (any case), by name.
     """
+    idle = case((_practised_since(today - timedelta(days=WEEK_DAYS - 1)), 0), else_=1)
     stmt = (
-        select(Patient.id, User.full_name, func.count().over())
+        select(Patient.id, func.count().over(), func.sum(idle).over(), idle.label("idle"))
         .join(User, User.id == Patient.user_id)
         .where(Patient.id.in_(visible))
     )
     if search:
         stmt = stmt.where(User.full_name.icontains(search, autoescape=True))
+        order: list[Any] = [User.full_name, Patient.id]
     else:
         open_alert = exists().where(
             SafetyAlert.patient_id == Patient.id, SafetyAlert.acknowledged_at.is_(None)
         )
-        stmt = stmt.where(_practised_since(today - timedelta(days=WEEK_DAYS - 1)), ~open_alert)
+        stmt = stmt.where(~open_alert)
         if exclude:
             stmt = stmt.where(Patient.id.not_in(list(exclude)))
-    found = session.execute(
-        stmt.order_by(User.full_name, Patient.id).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
-    ).all()
+        order = [idle.desc(), User.full_name, Patient.id]
+    found = session.execute(stmt.order_by(*order).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     if found:
-        return [(pid, name) for pid, name, _ in found], int(found[0][2])
+        return [pid for pid, *_ in found], int(found[0][1]), int(found[0][2] or 0)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) if page > 1 else 0
-    return [], int(total or 0)
+    return [], int(total or 0), 0
 
 
 def _rows(

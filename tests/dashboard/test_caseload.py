@@ -95,11 +95,12 @@ class TestOrder:
         rows = home.shown
 
         assert [r.name for r in rows] == ["Alma Alert", "Wes Worse", "Ida Idle", "Stan Steady"]
-        assert [[r.name for r in part] for part in (home.alerts, home.worsening, home.not_practising)] == [
+        assert [[r.name for r in part] for part in (home.alerts, home.worsening, home.rows)] == [
             ["Alma Alert"],
             ["Wes Worse"],
-            ["Ida Idle"],
+            ["Ida Idle", "Stan Steady"],  # the table: not practising first
         ]
+        assert home.not_practising == 1
         by_name = {r.name: r for r in rows}
         # Wes: baseline 4.0, last 7 days 6.0: up 2.0 points -> worsening
         assert (by_name["Wes Worse"].baseline, by_name["Wes Worse"].current) == (4.0, 6.0)
@@ -200,8 +201,9 @@ def reference_triage(session: Session, clinician: User, *, today: date, now: dat
         shown[group].append((rank, -(rise or 0.0), appointments.get(patient.id) or far, name))
         details[name] = (current, baseline, worse, idle, len(urgencies))
     return {
-        "lists": [[key[-1] for key in sorted(shown[g])] for g in (0, 1, 2)],
-        "rest": sorted(key[-1] for key in shown[3]),
+        "lists": [[key[-1] for key in sorted(shown[g])] for g in (0, 1)],
+        "rest": sorted(key[-1] for key in shown[2]) + sorted(key[-1] for key in shown[3]),
+        "idle": len(shown[2]),
         "details": details,
     }
 
@@ -220,9 +222,10 @@ class TestDemoClinic:
         for clinician in clinicians:
             home = dashboard.caseload(demo, clinician, today=today, now=now)
             before = reference_triage(demo, clinician, today=today, now=now)
-            lists = [[r.name for r in part] for part in (home.alerts, home.worsening, home.not_practising)]
+            lists = [[r.name for r in part] for part in (home.alerts, home.worsening)]
             assert lists == before["lists"]
             assert [r.name for r in home.rows] == before["rest"]
+            assert home.not_practising == before["idle"]
             for row in home.shown:
                 current, baseline, worse, idle, alerts = before["details"][row.name]
                 assert row.current == pytest.approx(current)
@@ -281,20 +284,21 @@ def caseload_reads(session: Session, clinician: User) -> list[uuid.UUID | None]:
 
 
 class TestPaging:
-    def test_the_triage_lists_are_complete_on_every_page_and_the_rest_is_paged_by_name(
+    def test_the_triage_lists_are_complete_on_every_page_and_the_rest_is_paged(
         self, session: Session, clinician: User, clinic: dict[str, Patient], other_patient: Patient
     ) -> None:
         pages = [
             dashboard.caseload(session, clinician, today=TODAY_REAL, now=NOW_REAL, page=n) for n in (1, 2, 3)
         ]
         for home in pages:
-            assert [[r.name for r in p] for p in (home.alerts, home.worsening, home.not_practising)] == [
+            assert [[r.name for r in p] for p in (home.alerts, home.worsening)] == [
                 ["Alma Alert"],
                 ["Wes Worse"],
-                ["Ida Idle"],
             ]
-            assert (home.total, home.pages) == (5, 3)
-        assert [[r.name for r in home.rows] for home in pages] == [ON_TRACK[:2], ON_TRACK[2:4], ON_TRACK[4:]]
+            assert (home.total, home.pages, home.not_practising) == (6, 3, 1)
+        # not practising first, then by name
+        rest = ["Ida Idle", *ON_TRACK]
+        assert [[r.name for r in home.rows] for home in pages] == [rest[:2], rest[2:4], rest[4:]]
         with pytest.raises(NotFound, match="no page 4"):
             dashboard.caseload(session, clinician, today=TODAY_REAL, now=NOW_REAL, page=4)
 
@@ -316,7 +320,7 @@ class TestPaging:
         self, session: Session, clinician: User, clinic: dict[str, Patient]
     ) -> None:
         dashboard.caseload(session, clinician, today=TODAY_REAL, now=NOW_REAL, page=2)
-        expected = {clinic[n].id for n in ["Alma Alert", "Wes Worse", "Ida Idle", "Cal Cole", "Dee Dale"]}
+        expected = {clinic[n].id for n in ["Alma Alert", "Wes Worse", "Bob Brook", "Cal Cole"]}
         reads = caseload_reads(session, clinician)
         assert sorted(map(str, reads)) == sorted(map(str, expected))
 
@@ -324,7 +328,7 @@ class TestPaging:
         self, session: Session, clinician: User, clinic: dict[str, Patient]
     ) -> None:
         dashboard.caseload(session, clinician, today=TODAY_REAL, now=NOW_REAL, search="bob")
-        expected = {clinic[n].id for n in ["Alma Alert", "Wes Worse", "Ida Idle", "Bob Brook"]}
+        expected = {clinic[n].id for n in ["Alma Alert", "Wes Worse", "Bob Brook"]}
         assert sorted(map(str, caseload_reads(session, clinician))) == sorted(map(str, expected))
 
     def test_the_page_links_to_its_neighbours_and_keeps_the_search(
@@ -335,8 +339,9 @@ class TestPaging:
         assert page.status_code == 200
         assert "Page 2 of 3" in page.text
         assert 'href="/clinician#caseload"' in page.text and 'href="/clinician?page=3#caseload"' in page.text
-        assert page.text.count('<tr class="group-') == 5
+        assert page.text.count('<tr class="group-') == 4
         assert "Cal Cole" in page.text and "Ann Able" not in page.text and "Eve East" not in page.text
+        assert "1 not practising in the last 7 days, listed first" in page.text
         found = browser.get("/clinician", params={"q": "e", "page": 2})
         assert 'href="/clinician?q=e&amp;page=3#caseload"' in found.text or "Page 2 of 2" in found.text
         assert 'href="/clinician?q=e#caseload"' in found.text
