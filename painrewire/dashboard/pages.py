@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -31,21 +32,36 @@ FilterValue = Annotated[str | None, Query(max_length=40)]
 
 @router.get("/clinician", response_class=HTMLResponse)
 def clinician_home(
-    request: Request, user: CurrentClinician, session: SessionDep, settings: SettingsDep
+    request: Request,
+    user: CurrentClinician,
+    session: SessionDep,
+    settings: SettingsDep,
+    page: Annotated[int, Query(ge=1, le=dashboard.MAX_PAGE)] = 1,
+    q: Annotated[str, Query(max_length=dashboard.MAX_SEARCH)] = "",
 ) -> Response:
+    """The caseload: triage lists in full, then the rest a page at a time (``page``), or a name search (``q``)."""
     now = utcnow()
     today = now.astimezone(settings.zone).date()
-    rows = dashboard.caseload(session, user, today=today, now=now)
+    home = dashboard.caseload(session, user, today=today, now=now, page=page, search=q)
     return render(
         request,
         "dashboard/home.html",
         {
-            "rows": rows,
+            "home": home,
             "today": today,
             "panels": panels.clinician_home_panels(session, user),
             "zone": settings.zone,
+            "page_url": _page_url(home.search),
         },
     )
+
+
+def _page_url(search: str) -> Callable[[int], str]:
+    def url(page: int) -> str:
+        query = urlencode({k: v for k, v in (("q", search), ("page", page if page > 1 else "")) if v})
+        return "/clinician" + (f"?{query}" if query else "") + "#caseload"
+
+    return url
 
 
 def _outcomes(

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from painrewire.demo import DemoClinic
 from painrewire.diary.models import DiaryEntry
-from painrewire.diary.service import local_today, refresh_baseline
+from painrewire.diary.service import local_today, refresh_trends
 from painrewire.programs.models import Module, PracticeLog
 
 ORDER = 40
@@ -76,4 +76,4 @@ def add_demo_history(session: Session, clinic: DemoClinic) -> None:
                     )
                 )
         session.flush()
-        refresh_baseline(session, patient.id)
+        refresh_trends(session, patient.id)

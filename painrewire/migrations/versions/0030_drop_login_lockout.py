@@ -16,7 +16,7 @@ from alembic import op
 import painrewire.db
 
 revision = "0030"
-down_revision = "0028"
+down_revision = "0029"
 branch_labels = None
 depends_on = None
 
