@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Column, Integer, MetaData, delete, insert, select
 from sqlalchemy.orm import Session
 
 from painrewire import migrate
@@ -196,8 +196,11 @@ def test_the_migration_fills_the_summaries_of_diaries_written_before_it(tmp_path
         engine = get_engine(url)
         user_id, patient_id, empty_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
         with engine.begin() as conn:
+            # The users table as it stood at 0028: later revisions drop a column the model no longer has.
+            users_at_0028 = User.__table__.to_metadata(MetaData())
+            users_at_0028.append_column(Column("failed_logins", Integer, nullable=False))
             conn.execute(
-                insert(User.__table__),
+                insert(users_at_0028),
                 [
                     {"id": uid, "email": f"{uid.hex}@example.org", "full_name": "P", "password_hash": "x"}
                     | {"role": Role.PATIENT, "is_active": True, "failed_logins": 0, "created_at": NOW}
