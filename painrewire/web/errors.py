@@ -98,7 +98,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:
         page = page_for(request)
-        if page is not None and not wants_json(request) and not isinstance(exc, NOT_A_FORM_ANSWER):
+        shows_form = page is not None and (
+            not isinstance(exc, NOT_A_FORM_ANSWER) or isinstance(exc, page.shown_for)
+        )
+        if page is not None and shows_form and not wants_json(request):
             try:
                 return await render_refusal(
                     request,
