@@ -138,16 +138,13 @@ def _sent_form(raw: Mapping[str, str], modules: list[str]) -> dict[str, Any]:
 
 
 def _clearance_again(refused: Refused) -> dict[str, Any]:
+    form: dict[str, Any]
     if "reason" in refused.form:  # the withdrawal form
         form = {"reason": refused.form["reason"]}
     else:
         form = _sent_form(refused.form, refused.lists.get("modules", []))
-    errors = refused.errors
-    if refused.error is None:  # the form failed validation: say so in the form's own words
-        try:
-            form_to_create(form, form["modules"])
-        except ValidationError as exc:
-            errors = _errors(exc)
+    # A form that failed validation is told in its own words.
+    errors = _errors(refused.invalid) if refused.invalid is not None else refused.errors
     patient_id = uuid.UUID(refused.path["patient_id"])
     return _page_context(refused.session, refused_user(refused), patient_id, form=form, errors=errors)
 

@@ -23,7 +23,7 @@ from painrewire.errors import (
     Unauthenticated,
     Unavailable,
 )
-from painrewire.web.refusals import page_for, render_refusal
+from painrewire.web.refusals import FormInvalid, page_for, render_refusal
 from painrewire.web.templating import render
 
 logger = logging.getLogger(__name__)
@@ -106,7 +106,7 @@ def install(app: FastAPI) -> None:
                 return await render_refusal(
                     request,
                     page,
-                    errors=[exc.message],
+                    errors=exc.messages if isinstance(exc, FormInvalid) else [exc.message],
                     status_code=status_for(exc),
                     headers=headers_for(exc),
                     error=exc,
@@ -130,7 +130,7 @@ def install(app: FastAPI) -> None:
             return await _unexpected(request, exc)
         try:
             return await render_refusal(
-                request, page, errors=readable_validation_errors(exc), status_code=422
+                request, page, errors=readable_validation_errors(exc), status_code=422, invalid=exc
             )
         except DomainError as refused:
             return error_response(request, status_for(refused), type(refused).__name__, refused.message)

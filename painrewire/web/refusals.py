@@ -23,10 +23,11 @@ from typing import Any
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from painrewire.db import unit_of_work
-from painrewire.errors import DomainError
+from painrewire.errors import DomainError, InvalidInput
 from painrewire.web.deps import database_gate
 from painrewire.web.templating import redirect, render
 
@@ -53,6 +54,16 @@ class Refused:
 
     error: DomainError | None = None
     """The refusal, when a domain rule refused (None for input that failed validation)."""
+    invalid: ValidationError | None = None
+    """The validation error, for a page that words a form's errors its own way."""
+
+
+class FormInvalid(InvalidInput):
+    """A form a page checked itself and found wanting in several places: each one a sentence on the page."""
+
+    def __init__(self, messages: list[str]) -> None:
+        super().__init__(" ".join(messages))
+        self.messages = list(messages)
 
 
 @dataclass(frozen=True)
@@ -84,9 +95,7 @@ class RefusalPage:
     form that refuses a wrong password is the form's answer, not a redirect to the login)."""
 
 
-def refusal_page(
-    template: str, build: PageBuilder, *, shown_for: tuple[type[DomainError], ...] = ()
-) -> Any:
+def refusal_page(template: str, build: PageBuilder, *, shown_for: tuple[type[DomainError], ...] = ()) -> Any:
     """A route dependency: on a domain error, show ``template`` again with the context ``build`` makes."""
     page = RefusalPage(template, build, shown_for)
 
@@ -109,6 +118,7 @@ async def render_refusal(
     status_code: int,
     headers: dict[str, str] | None = None,
     error: DomainError | None = None,
+    invalid: ValidationError | None = None,
 ) -> Response:
     """Build and render the refused page in a unit of work of its own (the request's has rolled back)."""
     form: dict[str, str] = {}
@@ -123,7 +133,7 @@ async def render_refusal(
     def build() -> Mapping[str, Any] | OtherPage | SeeOther:
         with unit_of_work(request.app.state.session_factory) as session:
             refused = Refused(
-                request, session, errors, form, lists, dict(request.path_params), user_id, error
+                request, session, errors, form, lists, dict(request.path_params), user_id, error, invalid
             )
             return page.build(refused)
 
@@ -133,7 +143,9 @@ async def render_refusal(
         response: Response = redirect(built.url)
         response.headers.update(headers or {})
         return response
-    template, context = (built.template, built.context) if isinstance(built, OtherPage) else (page.template, built)
+    template, context = (
+        (built.template, built.context) if isinstance(built, OtherPage) else (page.template, built)
+    )
     return render(
         request,
         template,

@@ -148,6 +148,9 @@ class QuizOutcome:
     result: content.QuizResult
     progress: LessonProgress
     first_pass: bool
+    patient: Patient
+    """The patient the service loaded and audited, for the page that shows the outcome."""
+    lesson: content.Lesson
 
 
 def submit_quiz(
@@ -194,7 +197,9 @@ def submit_quiz(
             now=when,
         )
     session.flush()
-    return QuizOutcome(result=result, progress=progress, first_pass=first_pass)
+    return QuizOutcome(
+        result=result, progress=progress, first_pass=first_pass, patient=patient, lesson=lesson
+    )
 
 
 # --- the neuroplastic-pain checklist ----------------------------------------------------------------------
