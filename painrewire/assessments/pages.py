@@ -19,6 +19,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 from pydantic import ValidationError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
@@ -182,8 +183,13 @@ def _intake_again(refused: Refused) -> dict[str, Any]:
 )
 def submit_intake(user: CurrentPatientUser, session: SessionDep, raw: FormDep) -> Response:
     form = {k: str(v) for k, v in raw.items() if isinstance(v, str)}
-    # The form has the age box only for a record without a date of birth (the service checks again).
-    payload, errors = _intake_data(form, ask_age="age_years" in form)
+    patient_id = _own_patient_id(session, user)
+    # Whether the record has a date of birth decides only which answers the form needs; the intake's one
+    # access, audited, is the service's.
+    has_birth_date = session.scalar(
+        select(Patient.date_of_birth.is_not(None)).where(Patient.id == patient_id)
+    )
+    payload, errors = _intake_data(form, ask_age=not has_birth_date)
     try:
         data = IntakeCreate.model_validate(payload)
     except ValidationError as exc:
@@ -193,7 +199,7 @@ def submit_intake(user: CurrentPatientUser, session: SessionDep, raw: FormDep) -
     if errors:
         raise FormInvalid(errors)
     # The service loads the patient and audits the intake: one access, one audit row.
-    submission = assessments.submit_intake(session, user, _own_patient_id(session, user), data)
+    submission = assessments.submit_intake(session, user, patient_id, data)
     return redirect("/patient/safety" if submission.alerts else "/patient/questionnaires?intake=1")
 
 
