@@ -29,7 +29,7 @@ from painrewire.accounts.models import AuditAction, Role, User
 from painrewire.consent.models import ConsentKind, ConsentMethod, ConsentRecord
 from painrewire.content import ContentModel, read_yaml, validate
 from painrewire.db import utcnow
-from painrewire.errors import Conflict, Forbidden, InvalidInput
+from painrewire.errors import Conflict, InvalidInput
 from painrewire.patients import access
 from painrewire.patients.models import Patient
 
@@ -200,8 +200,11 @@ def _check_method(actor: User, method: ConsentMethod | None, field: str) -> Cons
                 field=field,
             )
         return ConsentMethod.ONLINE
-    if actor.role != Role.CLINICIAN:
-        raise Forbidden("Consent is given by the patient, or recorded by a clinician on their care team.")
+    access.require_role(
+        actor,
+        Role.CLINICIAN,
+        message="Consent is given by the patient, or recorded by a clinician on their care team.",
+    )
     if method not in STAFF_METHODS:
         raise InvalidInput(
             f"{field}: say how the patient told you: in clinic ({ConsentMethod.IN_CLINIC.value}) or on paper "

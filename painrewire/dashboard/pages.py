@@ -16,10 +16,10 @@ from painrewire.accounts.models import Discipline, Role, User
 from painrewire.dashboard import cohort as cohorts
 from painrewire.dashboard import service as dashboard
 from painrewire.db import utcnow
-from painrewire.errors import InvalidInput
 from painrewire.programs.models import Module
 from painrewire.web import panels
 from painrewire.web.deps import SessionDep, SettingsDep
+from painrewire.web.refusals import Refused, refusal_page
 from painrewire.web.routing import page_router
 from painrewire.web.templating import register_nav, render
 
@@ -64,14 +64,24 @@ def _page_url(search: str) -> Callable[[int], str]:
     return url
 
 
+FILTERS = ("as_of", "started_from", "started_to", "program", "discipline")
+
+
+def _outcomes_again(refused: Refused) -> dict[str, Any]:
+    """Filters that do not parse: the page again with the reason and no result."""
+    params = refused.request.query_params
+    form = {name: params.get(name) for name in FILTERS}
+    today = utcnow().astimezone(refused.request.app.state.settings.zone).date()
+    return _choices({"form": form, "result": None, "today": today})
+
+
+OUTCOMES_AGAIN = refusal_page("dashboard/outcomes.html", _outcomes_again)
+
+
 def _outcomes(
     request: Request, session: Session, user: User, today: date, form: dict[str, Any], csv_url: str
 ) -> Response:
-    try:
-        filters = cohorts.parse_filter(today=today, **form)
-    except InvalidInput as exc:
-        refused = {"errors": [exc.message], "form": form, "result": None, "today": today}
-        return render(request, "dashboard/outcomes.html", _choices(refused), status_code=422)
+    filters = cohorts.parse_filter(today=today, **form)
     result = cohorts.cohort(session, user, filters)
     query = urlencode({k: v for k, v in form.items() if v})
     context: dict[str, Any] = {
@@ -88,7 +98,7 @@ def _choices(context: dict[str, Any]) -> dict[str, Any]:
     return {**context, "programs": list(Module), "disciplines": list(Discipline)}
 
 
-@router.get("/clinician/outcomes", response_class=HTMLResponse)
+@router.get("/clinician/outcomes", response_class=HTMLResponse, dependencies=[OUTCOMES_AGAIN])
 def clinician_outcomes(
     request: Request,
     user: CurrentClinician,
@@ -111,7 +121,7 @@ def clinician_outcomes(
     return _outcomes(request, session, user, today, form, "/clinician/outcomes/research.csv")
 
 
-@router.get("/admin/outcomes", response_class=HTMLResponse)
+@router.get("/admin/outcomes", response_class=HTMLResponse, dependencies=[OUTCOMES_AGAIN])
 def clinic_outcomes(
     request: Request,
     user: CurrentAdmin,

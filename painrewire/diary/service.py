@@ -62,21 +62,26 @@ def save_entry(
     session: Session,
     actor: User,
     patient_id: uuid.UUID,
-    day: date,
+    day: date | None,
     data: DiaryEntryWrite,
     *,
     now: datetime | None = None,
 ) -> DiaryEntry:
-    """Create the day's entry, or change it; the replaced values are kept with who and when."""
+    """Create the day's entry, or change it; the replaced values are kept with who and when.
+
+    ``day`` None is the patient's today (where they live). The one access, audited, is this function's: a page
+    that saves an entry needs no access of its own.
+    """
     patient = access.patient_for(
         session,
         actor,
         patient_id,
         action=AuditAction.UPDATE,
         resource_type="diary_entry",
-        resource_id=day.isoformat(),
+        resource_id=day.isoformat() if day is not None else None,
     )
     today = local_today(patient, now)
+    day = today if day is None else day
     check_diary_day(patient, day, today=today)
     entry = session.scalar(
         select(DiaryEntry).where(DiaryEntry.patient_id == patient.id, DiaryEntry.day == day)

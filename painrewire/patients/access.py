@@ -117,6 +117,15 @@ def own_patient(
     return patient
 
 
+def own_patient_id(session: Session, actor: User) -> uuid.UUID:
+    """The logged-in patient's record id, for a service that loads the record through ``patient_for`` (and
+    audits that one access) itself."""
+    patient_id = session.scalar(visible_patient_ids(actor)) if actor.role == Role.PATIENT else None
+    if patient_id is None:
+        raise NotFound("Your patient record was not found.")
+    return patient_id
+
+
 def is_on_care_team(session: Session, clinician: User, patient_id: uuid.UUID) -> bool:
     return (
         session.scalar(

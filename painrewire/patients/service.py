@@ -29,8 +29,9 @@ def _clinician(session: Session, clinician_id: uuid.UUID) -> User:
 def create_patient(session: Session, actor: User, data: PatientCreate, *, clinic_timezone: str) -> Patient:
     """A clinician (who joins the care team) or an admin registers a patient with an account; the patient
     lives in ``clinic_timezone`` unless ``data`` says otherwise."""
-    if actor.role not in (Role.CLINICIAN, Role.ADMIN):
-        raise Forbidden("Only clinicians and administrators can register patients.")
+    access.require_role(
+        actor, Role.CLINICIAN, Role.ADMIN, message="Only clinicians and administrators can register patients."
+    )
     clinicians = [_clinician(session, cid) for cid in dict.fromkeys(data.care_team)]
     user = accounts.create_user(
         session,
@@ -94,8 +95,7 @@ def names_for_audit(
 ) -> dict[uuid.UUID, str]:
     """Patient id -> "Name (email)", for the front desk's audit log only: the patients whose name or email
     contains ``matching`` (any case), or those in ``ids``. It answers "who opened Maria's record?" by name."""
-    if actor.role != Role.ADMIN:
-        raise Forbidden("Only the front desk reads the audit log.")
+    access.require_role(actor, Role.ADMIN, message="Only the front desk reads the audit log.")
     stmt = select(Patient.id, User.full_name, User.email).join(Patient.user)
     if matching is not None:
         text = matching.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -185,8 +185,7 @@ def remove_from_care_team(
 
 def patients_without_care_team(session: Session, actor: User) -> list[Patient]:
     """Self-registered patients waiting for the clinic to assign a care team (admin's view, no health data)."""
-    if actor.role != Role.ADMIN:
-        raise Forbidden("Only administrators assign care teams to new patients.")
+    access.require_role(actor, Role.ADMIN, message="Only administrators assign care teams to new patients.")
     stmt = (
         select(Patient)
         .where(access.without_care_team())
