@@ -50,8 +50,8 @@ from painrewire.accounts.security import hash_password
 from painrewire.db import get_engine, session_factory, session_scope
 from painrewire.patients.models import Patient
 from painrewire.scheduling import service as scheduling
-from painrewire.scheduling import slots as core
-from painrewire.scheduling.catalogue import catalogue
+from painrewire.scheduling.core import slots as core
+from painrewire.scheduling.core.catalogue import catalogue
 from painrewire.scheduling.models import (
     Appointment,
     AppointmentStatus,

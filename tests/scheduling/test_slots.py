@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from painrewire.scheduling import slots as core
+from painrewire.scheduling.core import slots as core
 
 LONDON = "Europe/London"
 NEW_YORK = "America/New_York"

@@ -1,0 +1,74 @@
+"""Instants in SQL: stored UTC instants as epoch seconds, computed by the database, and a clinician's bookings
+packed into one text row (reading thousands of rows as Python objects costs more than the search's arithmetic)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, ColumnElement, Text
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
+
+from painrewire.scheduling.core import slots as core
+
+# --- instants in SQL ------------------------------------------------------------------------------------
+
+
+class epoch_seconds(FunctionElement[int]):  # noqa: N801 - reads as the SQL function it renders
+    """Seconds since the epoch of a stored UTC instant, computed by the database (no datetime parsing)."""
+
+    type = BigInteger()
+    inherit_cache = True
+
+
+@compiles(epoch_seconds, "sqlite")
+def _epoch_sqlite(element: epoch_seconds, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"CAST(strftime('%s', {compiler.process(element.clauses, **kw)}) AS INTEGER)"
+
+
+@compiles(epoch_seconds, "postgresql")
+def _epoch_postgresql(element: epoch_seconds, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"CAST(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) AS BIGINT)"
+
+
+class epoch_ranges(FunctionElement[str]):  # noqa: N801 - reads as the SQL aggregate it renders
+    """A group's ranges as one text ``"from,until,from,until,..."`` in epoch seconds (an aggregate).
+
+    The free-time search reads a clinic's bookings as one row per clinician rather than one per booking:
+    thousands of rows each turned into Python objects cost more than the search's arithmetic.
+    """
+
+    type = Text()
+    inherit_cache = True
+
+
+def _pair_sql(element: epoch_ranges, compiler: SQLCompiler, **kw: Any) -> str:
+    start, end = list(element.clauses)
+    first = compiler.process(epoch_seconds(start), **kw)
+    second = compiler.process(epoch_seconds(end), **kw)
+    return f"CAST({first} AS TEXT) || ',' || CAST({second} AS TEXT)"
+
+
+@compiles(epoch_ranges, "sqlite")
+def _ranges_sqlite(element: epoch_ranges, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"group_concat({_pair_sql(element, compiler, **kw)}, ',')"
+
+
+@compiles(epoch_ranges, "postgresql")
+def _ranges_postgresql(element: epoch_ranges, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"string_agg({_pair_sql(element, compiler, **kw)}, ',')"
+
+
+def unpack_ranges(packed: str | None) -> list[core.Span]:
+    if not packed:
+        return []
+    numbers = [int(n) for n in packed.split(",")]
+    return list(zip(numbers[::2], numbers[1::2], strict=True))
+
+
+def between(start_col: Any, end_col: Any, start: datetime, end: datetime) -> ColumnElement[bool]:
+    """Rows whose range [start_col, end_col) meets [start, end)."""
+    result: ColumnElement[bool] = (start_col < end) & (end_col > start)
+    return result
