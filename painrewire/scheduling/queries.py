@@ -1,9 +1,15 @@
 """Instants in SQL: stored UTC instants as epoch seconds, computed by the database, and a clinician's bookings
-packed into one text row (reading thousands of rows as Python objects costs more than the search's arithmetic)."""
+packed into one text row (reading thousands of rows as Python objects costs more than the search's arithmetic).
+
+On SQLite the packed row keeps the instants as stored (text) rather than converting each in SQL: converting
+thousands of them costs the database more than reading the few rows a first-available search gets to costs
+Python (:func:`unpack_ranges` reads both forms).
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import BigInteger, ColumnElement, Text
@@ -34,7 +40,8 @@ def _epoch_postgresql(element: epoch_seconds, compiler: SQLCompiler, **kw: Any) 
 
 
 class epoch_ranges(FunctionElement[str]):  # noqa: N801 - reads as the SQL aggregate it renders
-    """A group's ranges as one text ``"from,until,from,until,..."`` in epoch seconds (an aggregate).
+    """A group's ranges as one text ``"from,until,from,until,..."`` (an aggregate): epoch seconds on
+    PostgreSQL, the stored UTC text on SQLite.
 
     The free-time search reads a clinic's bookings as one row per clinician rather than one per booking:
     thousands of rows each turned into Python objects cost more than the search's arithmetic.
@@ -53,7 +60,8 @@ def _pair_sql(element: epoch_ranges, compiler: SQLCompiler, **kw: Any) -> str:
 
 @compiles(epoch_ranges, "sqlite")
 def _ranges_sqlite(element: epoch_ranges, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"group_concat({_pair_sql(element, compiler, **kw)}, ',')"
+    start, end = (compiler.process(c, **kw) for c in element.clauses)
+    return f"group_concat({start} || ',' || {end}, ',')"
 
 
 @compiles(epoch_ranges, "postgresql")
@@ -61,10 +69,33 @@ def _ranges_postgresql(element: epoch_ranges, compiler: SQLCompiler, **kw: Any) 
     return f"string_agg({_pair_sql(element, compiler, **kw)}, ',')"
 
 
+@lru_cache(maxsize=4096)
+def _day_epoch(day: str) -> int:
+    return int(datetime.fromisoformat(day).replace(tzinfo=UTC).timestamp())
+
+
+@lru_cache(maxsize=65536)
+def stored_epoch(text: str) -> int:
+    """A stored UTC instant as SQLite keeps it (``2027-10-04 08:15:00.000000``), in whole epoch seconds
+    (remembered: a clinic's bookings share their start times)."""
+    if (
+        len(text) >= 19
+        and text[10] in " T"
+        and text[13] == ":"
+        and text[16] == ":"
+        and text[19:20] in ("", ".")
+    ):
+        return _day_epoch(text[:10]) + int(text[11:13]) * 3600 + int(text[14:16]) * 60 + int(text[17:19])
+    moment = datetime.fromisoformat(text)
+    return int((moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp())
+
+
 def unpack_ranges(packed: str | None) -> list[core.Span]:
+    """The ranges :class:`epoch_ranges` packed, in epoch seconds."""
     if not packed:
         return []
-    numbers = [int(n) for n in packed.split(",")]
+    values = packed.split(",")
+    numbers = [int(v) for v in values] if packed[4:5] != "-" else [stored_epoch(v) for v in values]
     return list(zip(numbers[::2], numbers[1::2], strict=True))
 
 

@@ -140,8 +140,13 @@ def _calendars_data(
     end: datetime,
     margin: timedelta,
     ignore_appointment_id: uuid.UUID | None = None,
+    packed: dict[Hashable, str] | None = None,
 ) -> list[core.CalendarData]:
-    """Working hours, exceptions and held ranges of these clinicians around the window: three queries."""
+    """Working hours, exceptions and held ranges of these clinicians around the window: three queries.
+
+    With ``packed``, each clinician's held ranges are left there as the database packed them, to be read
+    only for the clinicians a search gets to (see ``unpack_ranges``).
+    """
     ids = [c.id for c in clinicians]
     data = {c.id: core.CalendarData(c.id, c.timezone, []) for c in clinicians}
     if not ids:
@@ -180,8 +185,11 @@ def _calendars_data(
     )
     if ignore_appointment_id is not None:
         bookings = bookings.where(Appointment.id != ignore_appointment_id)
-    for cid, packed in session.execute(bookings):
-        data[cid].bookings.extend(unpack_ranges(packed))
+    for cid, ranges in session.execute(bookings):
+        if packed is None:
+            data[cid].bookings.extend(unpack_ranges(ranges))
+        elif ranges:
+            packed[cid] = ranges
     for cid, calendar in data.items():
         calendar.blocks = blocks.get(cid, [])
     return list(data.values())
@@ -254,6 +262,8 @@ def find_slots(
             )
     window_end = min(end, horizon(when)) if not staff else end
     margin = kind.duration + kind.buffer_before + kind.buffer_after
+    first_available = not every_clinician and clinician_id is None
+    packed: dict[Hashable, str] = {}
     calendars = _calendars_data(
         session,
         clinicians,
@@ -261,6 +271,7 @@ def find_slots(
         end=window_end,
         margin=margin,
         ignore_appointment_id=ignore_appointment_id,
+        packed=packed if first_available else None,
     )
     busy = (
         _patient_busy(session, patient_id, start, window_end, margin, ignore_appointment_id)
@@ -279,15 +290,25 @@ def find_slots(
         patient_busy=busy,
     )
     names: dict[Hashable, BookableClinician] = {c.id: c for c in clinicians}
-    if every_clinician or clinician_id is not None:
+    if not first_available:
         free = [f for calendar in calendars for f in core.free_starts(calendar, query)]
         free.sort(key=lambda f: (f.start, names[f.clinician_id].full_name))
     else:
         team = care_team_ids(session, patient_id)
+        # The care team first, then whoever has the fewest bookings (counted in the packed text, unread).
         calendars.sort(
-            key=lambda c: (c.clinician_id not in team, len(c.bookings), names[c.clinician_id].full_name)
+            key=lambda c: (
+                c.clinician_id not in team,
+                packed.get(c.clinician_id, "").count(","),
+                names[c.clinician_id].full_name,
+            )
         )
-        free = core.first_available(calendars, query)
+        picker = core.FirstAvailable(query)
+        for calendar in calendars:
+            if picker.wants(calendar):
+                calendar.bookings = unpack_ranges(packed.get(calendar.clinician_id))
+                picker.add(calendar)
+        free = picker.slots()
     duration = kind.duration
     # Clinicians share start times and modes: build each instant and mode once, not once per slot.
     instants: dict[int, tuple[datetime, datetime]] = {}

@@ -197,7 +197,6 @@ class TestBookNow:
         done = browser.post("/book/confirm", data={**values, "csrf_token": CSRF}, follow_redirects=False)
         assert done.status_code == 303 and "joined" not in done.headers["location"]
 
-
     def test_a_refused_booking_keeps_no_audit_row_of_a_booking_that_never_happened(
         self, session: Session, as_user: Callable[..., TestClient], clinician: User, patient: Patient
     ) -> None:
