@@ -22,7 +22,7 @@ from painrewire.directory.schemas import ExternalServiceCreate, ExternalServiceU
 from painrewire.errors import Forbidden, InvalidInput, NotFound
 from painrewire.patients import access
 from painrewire.scheduling import service as scheduling
-from painrewire.scheduling.catalogue import AppointmentType, catalogue
+from painrewire.scheduling.core.catalogue import AppointmentType, catalogue
 
 #: How far ahead the directory looks for each clinician's next free time.
 SEARCH_DAYS = 28

@@ -212,14 +212,128 @@ def free_starts(calendar: CalendarData, query: SlotQuery) -> list[FreeStart]:
 
 def first_available(calendars: Iterable[CalendarData], query: SlotQuery) -> list[FreeStart]:
     """One free start per time across clinicians, oldest first: at each time the first calendar given wins."""
-    chosen: dict[int, FreeStart] = {}
+    picker = FirstAvailable(query)
     for calendar in calendars:
+        picker.add(calendar)
+    return picker.slots()
+
+
+def _blocks_key(blocks: Sequence[WeeklyBlock]) -> tuple[WeeklyBlock, ...]:
+    return tuple(sorted(blocks, key=lambda b: (b.weekday, b.starts, b.ends, b.mode)))
+
+
+def _merged(spans: list[Span]) -> tuple[list[int], list[int]]:
+    """Open intervals ``(a, b)``, sorted and merged, as two lists (the ends increase with the starts)."""
+    spans.sort()
+    starts: list[int] = []
+    ends: list[int] = []
+    for a, b in spans:
+        if starts and a < ends[-1]:
+            if b > ends[-1]:
+                ends[-1] = b
+        else:
+            starts.append(a)
+            ends.append(b)
+    return starts, ends
+
+
+def _outside(starts: list[int], ends: list[int], moment: int) -> bool:
+    """Whether ``moment`` lies in none of the open intervals."""
+    i = bisect.bisect_left(starts, moment) - 1
+    return i < 0 or ends[i] <= moment
+
+
+@lru_cache(maxsize=1024)
+def _grid(
+    blocks: tuple[WeeklyBlock, ...],
+    zone_name: str,
+    window_start: int,
+    window_end: int,
+    duration: int,
+    step: int,
+    mode: str | None,
+) -> tuple[tuple[int, str], ...]:
+    """Every start time the weekly hours offer in the window, with its mode: the week's template laid out
+    once per set of hours (clinicians of a clinic mostly share theirs), before anyone's bookings."""
+    grid: list[tuple[int, str]] = []
+    for block_start, block_end, block_mode in _spans(blocks, zone_name, window_start, window_end):
+        if mode is not None and block_mode != EITHER and block_mode != mode:
+            continue
+        low = max(block_start, window_start)
+        high = min(block_end - duration, window_end - 1)
+        if high < low:
+            continue
+        first = block_start + -(-(low - block_start) // step) * step
+        slot_mode = mode or block_mode
+        grid += [(moment, slot_mode) for moment in range(first, high + 1, step)]
+    grid.sort(key=lambda g: g[0])
+    return tuple(grid)
+
+
+class FirstAvailable:
+    """The first-available search, one calendar at a time, in the order the clinic prefers its clinicians.
+
+    Each set of weekly hours keeps the start times nobody has taken yet; a calendar is checked only at those,
+    so the work shrinks as times fill, and :meth:`wants` says when a calendar could add nothing (its
+    bookings need not even be read). The result is the same as listing every calendar's free times and
+    keeping the first calendar at each time.
+    """
+
+    def __init__(self, query: SlotQuery) -> None:
+        self.query = query
+        self._chosen: dict[int, FreeStart] = {}
+        self._open: dict[tuple[tuple[WeeklyBlock, ...], str], list[tuple[int, str]]] = {}
+        self._seen: dict[tuple[tuple[WeeklyBlock, ...], str], int] = {}
+        duration = query.duration
+        self._busy = _merged([(start - duration, end) for start, end in query.patient_busy])
+
+    def _candidates(
+        self, calendar: CalendarData
+    ) -> tuple[tuple[tuple[WeeklyBlock, ...], str], list[tuple[int, str]]]:
+        key = (_blocks_key(calendar.blocks), calendar.zone)
+        found = self._open.get(key)
+        chosen = self._chosen
+        if found is None:
+            q = self.query
+            grid = _grid(key[0], key[1], q.window_start, q.window_end, q.duration, q.step, q.mode)
+            floor = max(q.window_start, q.earliest)
+            first = bisect.bisect_left(grid, (floor, ""))
+            busy_starts, busy_ends = self._busy
+            found = [g for g in grid[first:] if g[0] not in chosen and _outside(busy_starts, busy_ends, g[0])]
+        elif self._seen[key] != len(chosen):
+            found = [g for g in found if g[0] not in chosen]
+        self._open[key] = found
+        self._seen[key] = len(chosen)
+        return key, found
+
+    def wants(self, calendar: CalendarData) -> bool:
+        """Whether this calendar's hours still offer a time no earlier calendar took."""
+        return bool(self._candidates(calendar)[1])
+
+    def add(self, calendar: CalendarData) -> None:
+        """Give this calendar the free times no earlier calendar took."""
+        key, found = self._candidates(calendar)
+        if not found:
+            return
+        duration, q = self.query.duration, self.query
+        starts, ends = _merged(
+            [(start - duration - q.buffer_after, end + q.buffer_before) for start, end in calendar.bookings]
+            + [(start - duration, end) for start, end in calendar.away]
+        )
+        chosen = self._chosen
         clinician = calendar.clinician_id
-        for run, mode in _free_runs(calendar, query):
-            for moment in run:
-                if moment not in chosen:
-                    chosen[moment] = FreeStart(moment, clinician, mode)
-    return [chosen[moment] for moment in sorted(chosen)]
+        left: list[tuple[int, str]] = []
+        for moment, mode in found:
+            if not _outside(starts, ends, moment):
+                left.append((moment, mode))
+            elif moment not in chosen:
+                chosen[moment] = FreeStart(moment, clinician, mode)
+        self._open[key] = left
+        self._seen[key] = len(chosen)
+
+    def slots(self) -> list[FreeStart]:
+        """The free times found, oldest first."""
+        return [self._chosen[moment] for moment in sorted(self._chosen)]
 
 
 def plan_course(

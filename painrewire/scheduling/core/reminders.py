@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from painrewire.scheduling.slots import from_epoch, local_instant
+from painrewire.scheduling.core.slots import from_epoch, local_instant
 
 
 @dataclass(frozen=True)
