@@ -10,9 +10,9 @@ import pytest
 import yaml
 
 from painrewire.content import ContentError
-from painrewire.scheduling.catalogue import CATALOGUE_FILE, catalogue, parse_catalogue
+from painrewire.scheduling.core.catalogue import CATALOGUE_FILE, catalogue, parse_catalogue
 
-FILE = "scheduling/appointment_types.yaml"
+FILE = "scheduling/core/appointment_types.yaml"
 
 
 @pytest.fixture
