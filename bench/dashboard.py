@@ -47,7 +47,7 @@ from painrewire.config import Settings
 from painrewire.db import get_engine, session_scope
 from painrewire.diary.models import DiaryEntry, PainBaseline
 from painrewire.patients.models import CareTeamMember, Patient
-from painrewire.programs.models import Module, PracticeLog
+from painrewire.practice.models import Module, PracticeLog
 from painrewire.web.deps import CSRF_COOKIE, SESSION_COOKIE
 
 ZONE = "Europe/London"

@@ -24,7 +24,7 @@ from painrewire.config import get_settings
 from painrewire.db import utcnow
 from painrewire.demo import DemoClinic
 from painrewire.patients.models import Patient
-from painrewire.programs.models import Module
+from painrewire.practice.models import Module
 from painrewire.programs.prt import content
 from painrewire.programs.prt import service as prt
 

@@ -17,9 +17,8 @@ from painrewire.clinical_flags import service as flags
 from painrewire.clinical_flags.models import FlagKind
 from painrewire.clinical_flags.schemas import MAX_NOTE, MIN_NOTE, FlagClear, FlagCreate
 from painrewire.errors import DomainError
-from painrewire.patients import access
+from painrewire.patients import access, panels
 from painrewire.patients.models import Patient
-from painrewire.web import panels
 from painrewire.web.deps import SessionDep
 from painrewire.web.errors import readable_pydantic_errors, status_for
 from painrewire.web.routing import page_router

@@ -16,9 +16,8 @@ from painrewire.accounts.models import Role, User
 from painrewire.consent import service as consent
 from painrewire.consent.models import ConsentKind, ConsentMethod
 from painrewire.errors import DomainError, InvalidInput, NotFound
-from painrewire.patients import access
+from painrewire.patients import access, panels
 from painrewire.patients.models import Patient
-from painrewire.web import panels
 from painrewire.web.deps import SessionDep
 from painrewire.web.errors import headers_for, status_for
 from painrewire.web.routing import page_router

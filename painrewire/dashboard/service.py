@@ -22,7 +22,7 @@ from painrewire.diary.models import DiaryEntry, PainBaseline
 from painrewire.diary.outcomes import MIN_WINDOW_ENTRIES
 from painrewire.patients import access
 from painrewire.patients.models import Patient
-from painrewire.programs.models import PracticeLog
+from painrewire.practice.models import PracticeLog
 
 URGENCY_RANK = {"emergency": 0, "urgent": 1}
 WORSE_POINTS = 2.0

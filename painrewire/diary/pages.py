@@ -15,9 +15,9 @@ from painrewire.diary import service as diary
 from painrewire.diary.progress import progress_for
 from painrewire.diary.schemas import DiaryEntryWrite, trigger_labels
 from painrewire.errors import InvalidInput
-from painrewire.patients import access
+from painrewire.patients import access, panels
 from painrewire.patients.models import Patient
-from painrewire.web import panels
+from painrewire.practice import service as practice_log
 from painrewire.web.deps import SessionDep
 from painrewire.web.refusals import Refused, refusal_page
 from painrewire.web.routing import page_router
@@ -40,11 +40,11 @@ def _context(
 ) -> dict[str, Any]:
     start, end = diary.recent_window(patient, 14)
     entries = diary.entries_for(session, patient, start=start, end=end)
-    practice = diary.practice_by_day(session, patient, start=start, end=end)
+    practice = practice_log.practice_by_day(session, patient, start=start, end=end)
     return {
         "progress": progress_for(session, patient),
         "day": day,
-        "today": diary.local_today(patient),
+        "today": patient.local_today(),
         "form": form,
         "errors": errors,
         "scales": SCALES,
@@ -66,7 +66,7 @@ def diary_page(
     request: Request, user: CurrentPatientUser, session: SessionDep, day: date | None = None
 ) -> Response:
     patient = access.own_patient(session, user, resource_type="diary_entry")
-    today = diary.local_today(patient)
+    today = patient.local_today()
     chosen = diary.check_diary_day(patient, day, today=today) if day is not None else today
     form = _form_of(diary.entry_for_day(session, patient, chosen))
     return render(request, "diary/diary.html", _context(session, patient, chosen, form, []))
@@ -74,7 +74,7 @@ def diary_page(
 
 def _sent_day(patient: Patient, value: object) -> date:
     try:
-        return date.fromisoformat(str(value or diary.local_today(patient).isoformat()))
+        return date.fromisoformat(str(value or patient.local_today().isoformat()))
     except ValueError as exc:
         raise InvalidInput("day: not a date", field="day") from exc
 
@@ -87,7 +87,7 @@ def _diary_again(refused: Refused) -> dict[str, Any]:
     try:
         day = _sent_day(patient, refused.form.get("day"))
     except InvalidInput:
-        day = diary.local_today(patient)
+        day = patient.local_today()
     form: dict[str, Any] = {**refused.form, "triggers": refused.lists.get("triggers", [])}
     return _context(refused.session, patient, day, form, refused.errors)
 
@@ -115,7 +115,7 @@ async def save(request: Request, user: CurrentPatientUser, session: SessionDep) 
 
 @panels.patient_home_panel
 def _reminder(session: Session, user: User, patient: Patient) -> panels.Panel:
-    today = diary.local_today(patient)
+    today = patient.local_today()
     entry = diary.entry_for_day(session, patient, today)
     week = diary.entries_for(session, patient, start=today - timedelta(days=6), end=today)
     return panels.Panel(

@@ -20,8 +20,8 @@ from painrewire.db import utcnow
 from painrewire.errors import Conflict, InvalidInput, NotFound
 from painrewire.interop import erasure, personal_data, research
 from painrewire.neurofeedback import live
+from painrewire.patients import panels
 from painrewire.patients.models import Patient
-from painrewire.web import panels
 from painrewire.web.deps import SessionDep, SettingsDep
 from painrewire.web.errors import status_for
 from painrewire.web.routing import page_router

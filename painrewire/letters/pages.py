@@ -19,11 +19,10 @@ from painrewire.errors import Conflict, InvalidInput, TooManyRequests
 from painrewire.letters import service as letters
 from painrewire.letters.models import LetterKind
 from painrewire.letters.schemas import LetterCreate
-from painrewire.patients import access
+from painrewire.patients import access, panels
 from painrewire.patients.models import Patient
-from painrewire.reports.pages import pdf_download
-from painrewire.web import panels
 from painrewire.web.deps import SessionDep, SettingsDep
+from painrewire.web.downloads import pdf_download
 from painrewire.web.errors import headers_for, readable_pydantic_errors, status_for
 from painrewire.web.routing import page_router
 from painrewire.web.templating import redirect, render

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from painrewire.accounts.deps import CurrentClinician, CurrentPatientUser
 from painrewire.accounts.models import Role, User
+from painrewire.clearance import gate
 from painrewire.db import finish_failed_unit
 from painrewire.errors import Conflict, DomainError, InvalidInput
 from painrewire.neurofeedback import api, live, ratings, series, service
@@ -31,11 +32,9 @@ from painrewire.neurofeedback.models import (
 )
 from painrewire.neurofeedback.protocols import PROTOCOLS, Purpose
 from painrewire.neurofeedback.schemas import SeriesCreate, SessionCreate, SourceKind, blind_summary
-from painrewire.patients import access
+from painrewire.patients import access, panels
 from painrewire.patients.models import Patient
-from painrewire.programs import gate
-from painrewire.programs.models import Module
-from painrewire.web import panels
+from painrewire.practice.models import Module
 from painrewire.web.deps import SessionDep
 from painrewire.web.errors import headers_for, readable_pydantic_errors, status_for
 from painrewire.web.routing import page_router

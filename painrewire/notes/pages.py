@@ -15,8 +15,8 @@ from painrewire.accounts.models import Role, User
 from painrewire.errors import InvalidInput
 from painrewire.notes import service as notes
 from painrewire.notes.schemas import MAX_NOTE_LENGTH, NoteCreate
+from painrewire.patients import panels
 from painrewire.patients.models import Patient
-from painrewire.web import panels
 from painrewire.web.deps import SessionDep
 from painrewire.web.errors import readable_pydantic_errors
 from painrewire.web.routing import page_router

@@ -13,12 +13,11 @@ from sqlalchemy.orm import Session
 from painrewire.accounts.deps import CurrentClinician, CurrentPatientUser
 from painrewire.accounts.models import AuditAction, Role, User
 from painrewire.errors import InvalidInput
-from painrewire.patients import access
+from painrewire.patients import access, panels
 from painrewire.patients.models import Patient
 from painrewire.physicians import service as physicians
 from painrewire.physicians.models import PhysicianRole
 from painrewire.physicians.schemas import PhysicianSave
-from painrewire.web import panels
 from painrewire.web.deps import SessionDep
 from painrewire.web.errors import readable_pydantic_errors
 from painrewire.web.routing import page_router

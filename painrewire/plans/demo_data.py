@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 from painrewire.accounts.models import Discipline
 from painrewire.db import utcnow
 from painrewire.demo import DemoClinic
-from painrewire.diary.service import local_today
 from painrewire.plans import service as plans
 from painrewire.plans.models import PlanVersion, VersionStatus
 from painrewire.plans.rules import evaluate_rules
@@ -67,7 +66,7 @@ def add_demo_history(session: Session, clinic: DemoClinic) -> None:
                 else {"instrument": q.instrument, "schedule": ["baseline", "end"]}
                 for q in proposed.questionnaires
             ],
-            "starts_on": local_today(maria, started).isoformat(),
+            "starts_on": maria.local_today(started).isoformat(),
         }
     )
     second = plans.edit(session, psychologist, maria.id, edit)
@@ -98,7 +97,7 @@ def add_demo_history(session: Session, clinic: DemoClinic) -> None:
             created_at=then - timedelta(days=1),
             created_by_id=lead.id,
             change_reason="Proposed by the clinic's rules from the assessment.",
-            starts_on=local_today(aisha, then),
+            starts_on=aisha.local_today(then),
             signed_at=then,
             signed_by_id=lead.id,
             sign_note="Agreed at the first visit.",

@@ -15,9 +15,8 @@ from painrewire.accounts.deps import CurrentClinician, CurrentPatientUser
 from painrewire.accounts.models import Role, User
 from painrewire.db import utcnow
 from painrewire.diary.outcomes import TimePoint, follow_up_due
-from painrewire.diary.service import local_today
 from painrewire.errors import Conflict, InvalidInput
-from painrewire.patients import access
+from painrewire.patients import access, panels
 from painrewire.patients.models import Patient
 from painrewire.plans import course as courses
 from painrewire.plans import labels
@@ -34,7 +33,6 @@ from painrewire.plans.rules import (
 )
 from painrewire.plans.schemas import PlanEdit, TreatmentEnd
 from painrewire.programs.prt import service as prt
-from painrewire.web import panels
 from painrewire.web.deps import SessionDep
 from painrewire.web.errors import readable_pydantic_errors, status_for
 from painrewire.web.routing import page_router
@@ -116,7 +114,7 @@ def _plan_context(
         "end_reasons": list(EndReason),
         "end_form": end_form,
         "end_errors": end_errors or [],
-        "today": local_today(patient, utcnow()),
+        "today": patient.local_today(utcnow()),
         "patient": patient,
         "state": state,
         "sources": plans.rule_sources(),

@@ -9,25 +9,14 @@ from sqlalchemy.orm import Session
 
 from painrewire.accounts.deps import CurrentClinician, CurrentPatientUser
 from painrewire.accounts.models import Role, User
+from painrewire.patients import panels
 from painrewire.patients.models import Patient
 from painrewire.reports import service as reports
-from painrewire.web import panels
 from painrewire.web.deps import SessionDep, SettingsDep
+from painrewire.web.downloads import pdf_download
 from painrewire.web.routing import page_router
 
 router = page_router()
-
-
-def pdf_download(content: bytes, filename: str) -> Response:
-    """A PDF attachment that no shared cache keeps (it holds health data)."""
-    return Response(
-        content,
-        media_type="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store, private",
-        },
-    )
 
 
 @router.get("/clinician/patients/{patient_id}/report.pdf")

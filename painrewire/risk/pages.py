@@ -22,12 +22,11 @@ from painrewire.assessments.models import SafetyAlert
 from painrewire.config import Settings, get_settings
 from painrewire.db import utcnow
 from painrewire.errors import Conflict, InvalidInput
-from painrewire.patients import access
+from painrewire.patients import access, panels
 from painrewire.patients.models import Patient
 from painrewire.risk import service as risk
 from painrewire.risk.models import SafetyPlan
 from painrewire.risk.schemas import RiskAssessmentCreate, SafetyPlanCreate
-from painrewire.web import panels
 from painrewire.web.deps import SessionDep, SettingsDep
 from painrewire.web.errors import readable_pydantic_errors
 from painrewire.web.routing import page_router

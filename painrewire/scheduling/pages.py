@@ -26,7 +26,7 @@ from painrewire.accounts.models import Discipline, Role, User
 from painrewire.config import Settings, get_settings
 from painrewire.db import utcnow
 from painrewire.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, TooManyRequests
-from painrewire.patients import access
+from painrewire.patients import access, panels
 from painrewire.patients import signup as signups
 from painrewire.patients.models import Patient
 from painrewire.patients.schemas import SignUp
@@ -34,7 +34,6 @@ from painrewire.scheduling import service as scheduling
 from painrewire.scheduling.catalogue import AppointmentType, catalogue
 from painrewire.scheduling.errors import SlotTaken
 from painrewire.scheduling.models import AppointmentStatus, AvailabilityMode, ExceptionKind
-from painrewire.web import panels
 from painrewire.web.deps import SessionDep, SettingsDep, client_address
 from painrewire.web.errors import headers_for, readable_pydantic_errors, status_for
 from painrewire.web.routing import page_router

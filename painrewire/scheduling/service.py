@@ -39,7 +39,7 @@ from painrewire.errors import Forbidden, InvalidInput, NotFound
 from painrewire.patients import access
 from painrewire.patients.models import CareTeamMember, Patient
 from painrewire.plans.models import PlanVersion, VersionStatus
-from painrewire.programs.models import PracticeLog
+from painrewire.practice.models import PracticeLog
 from painrewire.scheduling import email_reminders, ical, reminders
 from painrewire.scheduling import slots as core
 from painrewire.scheduling.catalogue import AppointmentType, catalogue

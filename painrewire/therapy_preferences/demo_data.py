@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from painrewire.db import utcnow
 from painrewire.demo import DemoClinic
-from painrewire.programs.models import Module
+from painrewire.practice.models import Module
 from painrewire.therapy_preferences import service as preferences
 from painrewire.therapy_preferences.models import Choice, Goal
 from painrewire.therapy_preferences.schemas import PreferencesUpdate

@@ -15,13 +15,12 @@ from painrewire.accounts.deps import CurrentClinician, CurrentPatientUser
 from painrewire.accounts.models import AuditAction, Role, User
 from painrewire.consent import service as consent
 from painrewire.consent.models import ConsentKind
-from painrewire.patients import access
+from painrewire.patients import access, panels
 from painrewire.patients.models import Patient
-from painrewire.programs.models import Module
+from painrewire.practice.models import Module
 from painrewire.therapy_preferences import service as preferences
 from painrewire.therapy_preferences.models import Choice, Goal
 from painrewire.therapy_preferences.schemas import MAX_OTHER_GOAL, PreferencesUpdate
-from painrewire.web import panels
 from painrewire.web.deps import SessionDep
 from painrewire.web.errors import readable_pydantic_errors
 from painrewire.web.routing import page_router

@@ -16,7 +16,7 @@ from painrewire.dashboard import service as dashboard
 from painrewire.diary import service as diary
 from painrewire.diary.schemas import DiaryEntryWrite
 from painrewire.patients.models import Patient
-from painrewire.programs.models import Module, PracticeLog
+from painrewire.practice.models import Module, PracticeLog
 from tests.fixtures.factories import create_patient
 
 TODAY = date(2026, 11, 20)

@@ -13,16 +13,15 @@ from sqlalchemy.orm import Session
 
 from painrewire.accounts.deps import CurrentClinician, CurrentPatientUser, CurrentStaff, CurrentUser
 from painrewire.accounts.models import Role, User
+from painrewire.clearance import gate
 from painrewire.errors import Conflict, InvalidInput, NotFound
-from painrewire.patients import access
+from painrewire.patients import access, panels
 from painrewire.patients.models import Patient
-from painrewire.programs import gate
+from painrewire.practice.models import Module
 from painrewire.programs.gmi import charts, content, scoring, stimuli
 from painrewire.programs.gmi import service as gmi
 from painrewire.programs.gmi.schemas import ImageryCreate, MovementBefore, MovementCreate
 from painrewire.programs.gmi.scoring import HistoryPoint
-from painrewire.programs.models import Module
-from painrewire.web import panels
 from painrewire.web.deps import SessionDep
 from painrewire.web.errors import readable_pydantic_errors, status_for
 from painrewire.web.routing import page_router

@@ -14,16 +14,15 @@ from starlette.datastructures import UploadFile
 
 from painrewire.accounts.deps import CurrentPatientUser, CurrentStaff, CurrentUser
 from painrewire.accounts.models import Role, User
+from painrewire.charts import weekly_bars
+from painrewire.clearance import gate
 from painrewire.config import Settings
-from painrewire.patients import access
+from painrewire.patients import access, panels
 from painrewire.patients.models import Patient
-from painrewire.programs import gate
+from painrewire.practice.models import Module
 from painrewire.programs.mindfulness import audio, timing
 from painrewire.programs.mindfulness import service as mindfulness
 from painrewire.programs.mindfulness.content import BREATHING_PACER, MEDITATION_TIMER, practices
-from painrewire.programs.models import Module
-from painrewire.reports.charts import weekly_bars
-from painrewire.web import panels
 from painrewire.web.deps import SessionDep, SettingsDep
 from painrewire.web.routing import page_router
 from painrewire.web.templating import redirect, register_nav, render
