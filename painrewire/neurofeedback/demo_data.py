@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from painrewire.accounts.models import Discipline
-from painrewire.demo import DemoClinic
+from painrewire.demo.clinic import DemoClinic
 from painrewire.diary.service import local_today
 from painrewire.neurofeedback import service
 from painrewire.neurofeedback.models import NeurofeedbackNote, NeurofeedbackSession, SessionStatus

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from painrewire.accounts.models import Discipline, User
 from painrewire.config import get_settings
 from painrewire.db import utcnow
-from painrewire.demo import DemoClinic
+from painrewire.demo.clinic import DemoClinic
 from painrewire.patients.models import Patient
 from painrewire.scheduling import slots as core
 from painrewire.scheduling.catalogue import catalogue

@@ -2,7 +2,7 @@
 signature, and Aisha's signed plan is held by the safety alert the assessments demo opens for her.
 
 Plans are made by the same rules and service a clinician uses, from the assessment history the assessments
-demo (ORDER 20) entered. Aisha's plan was signed five weeks ago, before her alert: since the service rightly
+step entered. Aisha's plan was signed five weeks ago, before her alert: since the service rightly
 refuses to sign a held plan, her version is rebuilt as it was then (the rules run on her assessment without
 the alert) and stored as signed on that day.
 """
@@ -17,13 +17,11 @@ from sqlalchemy.orm import Session
 
 from painrewire.accounts.models import Discipline
 from painrewire.db import utcnow
-from painrewire.demo import DemoClinic
+from painrewire.demo.clinic import DemoClinic
 from painrewire.plans import service as plans
 from painrewire.plans.models import PlanVersion, VersionStatus
 from painrewire.plans.rules import evaluate_rules
 from painrewire.plans.schemas import PlanEdit
-
-ORDER = 50
 
 #: Maria's plan started this many days ago: day 16 is in its third week.
 MARIA_STARTED_DAYS_AGO = 16

@@ -9,13 +9,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from painrewire.demo import DemoClinic
+from painrewire.demo.clinic import DemoClinic
 from painrewire.patients.models import Patient
 from painrewire.practice import service as practice_log
 from painrewire.practice.models import Module
 from painrewire.programs.mindfulness.content import BREATHING_PACER, MEDITATION_TIMER, practices
-
-ORDER = 60
 
 
 def _sessions(session: Session, patient: Patient, days: list[int], rng: random.Random) -> None:

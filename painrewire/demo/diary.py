@@ -7,12 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from painrewire.demo import DemoClinic
+from painrewire.demo.clinic import DemoClinic
 from painrewire.diary.models import DiaryEntry
 from painrewire.diary.service import refresh_baseline
 from painrewire.practice.models import Module, PracticeLog
-
-ORDER = 40
 
 PRACTICE = [
     (Module.PRT, "somatic_tracking", "Somatic tracking", 8.0),

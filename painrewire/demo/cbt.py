@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from painrewire.demo import DemoClinic
+from painrewire.demo.clinic import DemoClinic
 from painrewire.patients.models import Patient
 from painrewire.practice import service as practice_log
 from painrewire.practice.models import Module
@@ -20,8 +20,6 @@ from painrewire.programs.cbt.models import (
     PacingLog,
     ThoughtRecord,
 )
-
-ORDER = 60
 
 Record = tuple[int, str, str, list[tuple[str, int]], list[str], str, str, str, list[tuple[str, int]]]
 

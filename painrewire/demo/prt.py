@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from painrewire.demo import DemoClinic
+from painrewire.demo.clinic import DemoClinic
 from painrewire.patients.models import Patient
 from painrewire.practice import service as practice_log
 from painrewire.practice.models import Module
@@ -22,8 +22,6 @@ from painrewire.programs.prt import content
 from painrewire.programs.prt import service as prt
 from painrewire.programs.prt.models import LessonProgress, ReappraisalEntry
 from painrewire.programs.prt.schemas import JournalEntryWrite, SomaticTrackingWrite
-
-ORDER = 60
 
 # (days ago, pain before, fear before, pain after, fear after, seconds)
 MARIA_TRACKING = [

@@ -18,11 +18,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from painrewire.accounts.models import Discipline
-from painrewire.demo import DemoClinic
+from painrewire.demo.clinic import DemoClinic
 from painrewire.programs.gmi import service as gmi
 from painrewire.programs.gmi.schemas import BlockResults, ImageryCreate, MovementCreate
-
-ORDER = 65
 
 # (days ago, accuracy left, accuracy right, median ms left, median ms right)
 MARIA_BLOCKS = [
