@@ -24,11 +24,13 @@ from painrewire.demo import (
     gmi,
     messages,
     mindfulness,
+    neurofeedback,
     notes,
     physicians,
     plans,
     prt,
     referrals,
+    scheduling,
     therapy_preferences,
     treatment_history,
 )
@@ -42,8 +44,6 @@ from painrewire.demo.clinic import (
     DemoLogin,
     build_demo_clinic,
 )
-from painrewire.neurofeedback import demo_data as neurofeedback
-from painrewire.scheduling import demo_data as scheduling
 
 __all__ = [
     "CLINICIANS",

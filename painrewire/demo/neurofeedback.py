@@ -19,7 +19,6 @@ from painrewire.neurofeedback.models import NeurofeedbackNote, NeurofeedbackSess
 from painrewire.neurofeedback.protocols import get_protocol
 from painrewire.neurofeedback.synthetic import DEMO_CHANNELS, eeg_like, offline_session
 
-ORDER = 70
 SFREQ = 256.0
 #: Short sessions keep `painrewire demo` fast; real ones run 20-30 minutes.
 TRAINING_SECONDS = 150.0

@@ -30,8 +30,6 @@ from painrewire.scheduling.models import (
     WorkingHours,
 )
 
-ORDER = 30
-
 EITHER, IN_PERSON, VIDEO = AvailabilityMode.EITHER, AvailabilityMode.IN_PERSON, AvailabilityMode.VIDEO
 
 #: Weekday -> blocks (start, end, mode), per discipline.
