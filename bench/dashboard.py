@@ -4,13 +4,16 @@ Run ``python bench/dashboard.py`` (about two minutes on two cores); it prints on
 
 * ``dashboard_p50_ms`` / ``dashboard_p95_ms``: ``GET /clinician`` as the clinician with the big caseload, real
   HTTP requests through the whole app (routing, login cookie, CSRF middleware, unit of work, queries, every
-  home panel and the template) -- goal: p95 under 300 ms;
+  home panel and the template): the complete triage lists and the first page of the rest of the caseload --
+  goal: p95 under 150 ms and at most 12 times the baseline page's;
 * ``small_dashboard_p95_ms``: the same page for a clinician whose caseload is 200 of those patients;
 * ``baseline_p95_ms``: ``GET /clinician/patients/new`` as the same clinician -- a page with the same login and
   layout but no caseload work -- measured in the same run, and ``ratio_vs_baseline`` (dashboard p95 over it);
 * ``queries_per_page`` for both caseloads (counted with an SQLAlchemy ``before_cursor_execute`` event, one
-  request each): equal, because every part of the dashboard is one query over the whole caseload;
-* ``seed_seconds``: time to build the data (core inserts on SQLite, COPY on PostgreSQL).
+  request each): equal, because every part of the dashboard is one query whatever the caseload's size;
+* ``patients_listed``: the rows the page shows (triage lists and one page of the table), each audited;
+* ``seed_seconds``: time to build the data (core inserts on SQLite, COPY on PostgreSQL, then the diary summaries
+  the diary service would have written).
 
 The measurements take turns (dashboard, small dashboard, baseline, ...) so all three see the same machine load.
 Each database is created for the run and dropped at its end: a temporary SQLite file, and a PostgreSQL
@@ -45,12 +48,14 @@ from painrewire.app import create_app
 from painrewire.assessments.models import AlertKind, QuestionnaireResponse, SafetyAlert
 from painrewire.config import Settings
 from painrewire.db import get_engine, session_scope
+from painrewire.diary import service as diary
 from painrewire.diary.models import DiaryEntry, PainBaseline
 from painrewire.patients.models import CareTeamMember, Patient
 from painrewire.practice.models import Module, PracticeLog
 from painrewire.web.deps import CSRF_COOKIE, SESSION_COOKIE
 
-ZONE = "Europe/London"
+#: The clinic's time zone, as the server reads it (PAINREWIRE_CLINIC_TIMEZONE).
+ZONE = Settings().clinic_timezone
 NOT_A_PASSWORD = "$argon2id$v=19$m=65536,t=3,p=4$bench$not-a-real-hash"
 BATCH = 20_000
 
@@ -213,6 +218,9 @@ def seed(url: str, *, patients: int, entries: int, small: int, today: date) -> d
             (dict(zip(diary_columns, row, strict=True)) for row in diary_rows([])),
         )
     _insert_rows(engine, PainBaseline.__table__, iter(baselines))
+    # The diary went in without the diary service: write each patient's summary as the migration does.
+    with session_scope(engine) as session:
+        diary.rebuild_summaries(session)
 
     practice = []
     for pid in patient_ids:
@@ -385,7 +393,8 @@ def measure(url: str, *, patients: int, entries: int, small: int, requests: int)
             "caseload_" + str(small): queries["small_dashboard"],
         },
         "patients_listed": {"big": rows_shown["dashboard"], "small": rows_shown["small_dashboard"]},
-        "goal_p95_ms": 300,
+        "goal_p95_ms": 150,
+        "goal_ratio_vs_baseline": 12,
         "machine": (
             f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
             f"{platform.python_implementation()} {platform.python_version()}"

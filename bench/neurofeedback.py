@@ -64,10 +64,10 @@ import numpy as np
 import scipy
 from scipy import signal
 
-from painrewire.neurofeedback.analysis import analyze_array
-from painrewire.neurofeedback.bands import BANDS, TOTAL_RANGE, band_matrix
-from painrewire.neurofeedback.engine import FeedbackEngine
-from painrewire.neurofeedback.protocols import get_protocol
+from painrewire.neurofeedback.signal.analysis import analyze_array
+from painrewire.neurofeedback.signal.bands import BANDS, TOTAL_RANGE, band_matrix
+from painrewire.neurofeedback.signal.engine import FeedbackEngine
+from painrewire.neurofeedback.signal.protocols import get_protocol
 
 SFREQ = 256.0
 CHANNELS = ["Fz", "C3", "Cz", "C4", "Pz", "O1", "O2", "F4"]
@@ -200,7 +200,49 @@ SETTLE_SECONDS = 2.0
 WINDOWS_PER_STEP = 3
 
 
-def _seed(database_url: str, n_patients: int) -> tuple[str, list[uuid.UUID], uuid.UUID]:
+def _clear_for_practice(session: Any, patient: Any) -> None:
+    """A complete intake with no red flag and a clearance of every module: neurofeedback opens only then."""
+    from painrewire.assessments.models import Intake
+    from painrewire.clearance.models import Cause, Clearance
+    from painrewire.db import utcnow
+    from painrewire.practice.models import Module
+
+    intake = Intake(
+        patient_id=patient.id,
+        submitted_by_id=patient.user_id,
+        pain_duration_weeks=52,
+        chronic=True,
+        onset="gradual",
+        pain_location="lower_back",
+        leg_pain=False,
+        average_pain_last_week=5,
+        history="",
+        previous_treatments="",
+        goals="",
+        red_flag_answers={},
+        red_flags=[],
+        red_flag_version="bench",
+    )
+    session.add(intake)
+    session.flush()
+    causes: dict[str, dict[str, Any]] = {c.value: {"finding": "ruled_out", "note": ""} for c in Cause}
+    causes[Cause.OTHER.value] = {"finding": "not_applicable", "note": "", "text": ""}
+    session.add(
+        Clearance(
+            patient_id=patient.id,
+            version=1,
+            intake_id=intake.id,
+            cleared_by_id=None,
+            cleared_at=utcnow(),
+            causes=causes,
+            modules=[m.value for m in Module],
+            note="",
+        )
+    )
+    session.flush()
+
+
+def _seed(database_url: str, n_patients: int) -> tuple[str, list[uuid.UUID], dict[uuid.UUID, uuid.UUID]]:
     """A clinician with ``n_patients`` on the care team, one recorded session to play back, and an API login."""
     from painrewire.accounts import service as accounts
     from painrewire.accounts.models import Discipline, Role, User
@@ -209,7 +251,7 @@ def _seed(database_url: str, n_patients: int) -> tuple[str, list[uuid.UUID], uui
     from painrewire.db import get_engine, session_scope, utcnow
     from painrewire.neurofeedback import service
     from painrewire.neurofeedback.models import NeurofeedbackSession, SessionStatus
-    from painrewire.neurofeedback.synthetic import DEMO_CHANNELS, eeg_like, offline_session
+    from painrewire.neurofeedback.sources.synthetic import DEMO_CHANNELS, eeg_like, offline_session
     from painrewire.patients.models import CareTeamMember, Patient
 
     settings = Settings(database_url=database_url, environment="test")
@@ -234,10 +276,11 @@ def _seed(database_url: str, n_patients: int) -> tuple[str, list[uuid.UUID], uui
             )
             session.add(user)
             session.flush()
-            patient = Patient(user_id=user.id, user=user)
+            patient = Patient(user_id=user.id, user=user, timezone=settings.clinic_timezone)
             session.add(patient)
             session.flush()
             session.add(CareTeamMember(patient_id=patient.id, clinician_id=clinician.id))
+            _clear_for_practice(session, patient)
             patient_ids.append(patient.id)
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "played.edf"
@@ -250,43 +293,48 @@ def _seed(database_url: str, n_patients: int) -> tuple[str, list[uuid.UUID], uui
                 training_seconds=60.0,
                 baseline_seconds=10.0,
             )
-            played = NeurofeedbackSession(
-                patient_id=patient_ids[0],
-                practitioner_id=clinician.id,
-                protocol="alpha",
-                source="playback",
-                source_params={"generated": "bench"},
-                planned_seconds=60,
-                baseline_seconds=10,
-                target_reward_rate=0.7,
-                status=SessionStatus.RUNNING,
-                heartbeat_at=utcnow(),
-            )
-            session.add(played)
-            session.flush()
-            assert run.result.summary is not None
-            service.record_outcome(
-                session,
-                played.id,
-                service.SessionOutcome(
-                    completed=True,
-                    reason="bench recording",
-                    ended_at=utcnow(),
-                    summary=run.result.summary.to_dict(),
-                    rewards=run.rewards,
-                    feedback=run.feedback,
-                    recording=path.read_bytes(),
-                    recording_seconds=63.0,
-                ),
-            )
+            # A playback replays one of the patient's own recordings: each patient gets a copy of this one.
+            recording = path.read_bytes()
+            played_ids: dict[uuid.UUID, uuid.UUID] = {}
+            for patient_id in patient_ids:
+                played = NeurofeedbackSession(
+                    patient_id=patient_id,
+                    practitioner_id=clinician.id,
+                    protocol="alpha",
+                    source="playback",
+                    source_params={"generated": "bench"},
+                    planned_seconds=60,
+                    baseline_seconds=10,
+                    target_reward_rate=0.7,
+                    status=SessionStatus.RUNNING,
+                    heartbeat_at=utcnow(),
+                )
+                session.add(played)
+                session.flush()
+                assert run.result.summary is not None
+                service.record_outcome(
+                    session,
+                    played.id,
+                    service.SessionOutcome(
+                        completed=True,
+                        reason="bench recording",
+                        ended_at=utcnow(),
+                        summary=run.result.summary.to_dict(),
+                        rewards=run.rewards,
+                        feedback=run.feedback,
+                        recording=recording,
+                        recording_seconds=63.0,
+                    ),
+                )
+                played_ids[patient_id] = played.id
         token = accounts.start_session(session, settings, clinician, kind="api").token
-        return token, patient_ids, played.id
+        return token, patient_ids, played_ids
 
 
 def _start_server(database_url: str, log: Path, *, guard: bool) -> tuple[subprocess.Popen[bytes], str]:
     """The server on a free port, without Redis (one process) and with no login limit; returns host:port.
     Without ``guard`` it never refuses a live session, so the run finds where the latency breaks."""
-    from painrewire.loadtest import start_server
+    from loadtest import start_server
 
     process, url = start_server(
         database_url,
@@ -341,7 +389,7 @@ async def _open_session(
     url: str,
     headers: dict[str, str],
     patient_id: uuid.UUID,
-    played_id: uuid.UUID,
+    played_ids: dict[uuid.UUID, uuid.UUID],
     *,
     console: bool,
     watch: _Watch,
@@ -354,7 +402,7 @@ async def _open_session(
         f"/api/v1/patients/{patient_id}/neurofeedback/sessions",
         json={
             "source": "playback",
-            "playback_session_id": str(played_id),
+            "playback_session_id": str(played_ids[patient_id]),
             "duration_seconds": 3600,
             "baseline_seconds": 3,
             "check_seconds": 2,
@@ -440,14 +488,14 @@ async def _drive(
     url: str,
     token: str,
     patient_ids: list[uuid.UUID],
-    played_id: uuid.UUID,
+    played_ids: dict[uuid.UUID, uuid.UUID],
     levels: list[int],
     console_every: int,
 ) -> dict[str, Any]:
     import httpx
+    from loadtest import client_limits
 
     from painrewire.app import GC_THRESHOLDS
-    from painrewire.loadtest import client_limits
 
     # The clients measure the server: their own pauses must not count. Hundreds of client sockets are as many
     # long-lived objects as the server's, and the collector's full passes over them stalled this process's
@@ -473,7 +521,7 @@ async def _drive(
                         url,
                         headers,
                         patient_ids[index],
-                        played_id,
+                        played_ids,
                         console=console_every > 0 and index % console_every == 0,
                         watch=watch,
                         tasks=tasks,
@@ -545,11 +593,11 @@ def bench_sessions(levels: list[int], console_every: int = 10, *, guard: bool = 
     with tempfile.TemporaryDirectory(prefix="painrewire-bench-") as folder:
         database_url = f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
         migrate.upgrade(database_url)
-        token, patient_ids, played_id = _seed(database_url, max(levels))
+        token, patient_ids, played_ids = _seed(database_url, max(levels))
         process, url = _start_server(database_url, Path(folder) / "server.log", guard=guard)
         try:
             result = asyncio.run(
-                _drive(process.pid, url, token, patient_ids, played_id, levels, console_every)
+                _drive(process.pid, url, token, patient_ids, played_ids, levels, console_every)
             )
         finally:
             process.terminate()

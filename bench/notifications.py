@@ -183,7 +183,7 @@ def worker_process(url: str, port: int, folder: Path, batch_size: int, poll: flo
 
 def seed_recipients(url: str) -> list[User]:
     """500 people; every tenth has quiet hours, set twelve hours away from now so that none holds mail back."""
-    now = utcnow().astimezone(ZoneInfo("Europe/London"))
+    now = utcnow().astimezone(ZoneInfo(Settings().clinic_timezone))
     quiet_start = clock_time((now.hour + 11) % 24, 0)
     quiet_end = clock_time((now.hour + 13) % 24, 0)
     with session_scope(get_engine(url)) as session:

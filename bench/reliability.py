@@ -16,9 +16,10 @@ import tempfile
 import uuid
 from pathlib import Path
 
+import loadtest
 from sqlalchemy import create_engine, text
 
-from painrewire import loadtest, migrate
+from painrewire import migrate
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 

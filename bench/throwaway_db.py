@@ -15,8 +15,9 @@ from painrewire.db import get_engine, normalise_url
 
 
 @contextmanager
-def postgres_database(server: str) -> Iterator[str]:
-    name = f"painrewire_bench_{uuid.uuid4().hex[:10]}"
+def postgres_database(server: str, *, prefix: str = "painrewire_bench_") -> Iterator[str]:
+    """A database ``<prefix><random>`` on ``server`` for the block, dropped (even while in use) at its end."""
+    name = f"{prefix}{uuid.uuid4().hex[:10]}"
     admin = create_engine(make_url(normalise_url(server)), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))

@@ -25,7 +25,7 @@ from painrewire.config import Settings, get_settings
 from painrewire.consent import api as consent_api
 from painrewire.consent import pages as consent_pages
 from painrewire.dashboard import pages as dashboard_pages
-from painrewire.db import get_engine, session_factory
+from painrewire.db import READ_ONLY, get_engine, session_factory
 from painrewire.diary import api as diary_api
 from painrewire.diary import pages as diary_pages
 from painrewire.directory import api as directory_api
@@ -68,7 +68,9 @@ from painrewire.therapy_preferences import pages as therapy_preferences_pages
 from painrewire.treatment_history import api as treatment_history_api
 from painrewire.treatment_history import pages as treatment_history_pages
 from painrewire.web import errors, openapi
+from painrewire.web.logs import access_log_off_the_request_path
 from painrewire.web.middleware import SecurityMiddleware
+from painrewire.web.onehop import OneHopRoute
 
 PACKAGE_DIR = Path(__file__).parent
 
@@ -169,7 +171,10 @@ def create_app(settings: Settings | None = None, *, sessions: sessionmaker[Sessi
     app.state.settings = settings
     app.state.session_factory = sessions or session_factory(get_engine(settings.database_url))
     app.state.db_gates = {}
-    app.state.db_concurrency = 1 if settings.database_url.startswith("sqlite") else 16
+    # Fewer units of work than the thread pool's 40 threads (``web.deps.database_gate``); on PostgreSQL fewer
+    # than the connection pool too.
+    app.state.db_concurrency = 24 if settings.database_url.startswith("sqlite") else 16
+    app.router.route_class = OneHopRoute
 
     errors.install(app)
     app.add_middleware(
@@ -185,7 +190,7 @@ def create_app(settings: Settings | None = None, *, sessions: sessionmaker[Sessi
     def healthz() -> JSONResponse:
         try:
             with app.state.session_factory() as session:
-                session.execute(text("SELECT 1"))
+                session.connection(execution_options={READ_ONLY: True}).execute(text("SELECT 1"))
         except Exception:
             return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
         return JSONResponse({"status": "ok", "database": "ok", "version": __version__})
@@ -213,6 +218,7 @@ def create_default_app() -> FastAPI:
     net new objects promote far fewer: full collections become rare. Garbage cycles are still collected.
     """
     app = create_app()
+    access_log_off_the_request_path()
     gc.collect()
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)

@@ -177,7 +177,9 @@ def create_user(
         with session_scope(get_engine(url)) as session:
             if role == Role.PATIENT.value:
                 patient = patients.sign_up(
-                    session, SignUp(email=email, full_name=full_name, password=password)
+                    session,
+                    SignUp(email=email, full_name=full_name, password=password),
+                    clinic_timezone=get_settings().clinic_timezone,
                 )
                 user_id = patient.user_id
             else:

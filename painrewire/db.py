@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -14,6 +15,8 @@ from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from painrewire.errors import Unavailable
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -116,21 +119,85 @@ def normalise_url(url: str) -> str:
     return url
 
 
+#: How long a unit of work waits for SQLite's one writer before answering "busy, try again" (seconds).
+SQLITE_WRITER_WAIT_SECONDS = 10.0
+#: The execution option that marks a connection's transactions as reads only: on SQLite they take no write lock.
+READ_ONLY = "painrewire_read_only"
+
+
+_HOLDS_TURN = "painrewire_writer_turn"
+
+
+class SQLiteWriter:
+    """SQLite lets one transaction write at a time; this process's units of work take turns here, in order of
+    arrival, instead of polling SQLite's busy handler (which sleeps 1 to 100 ms between tries).
+
+    A transaction takes the turn when it begins (``BEGIN IMMEDIATE``: a unit that reads and then writes must not
+    find its snapshot stale) and gives it back when it commits or rolls back, or when its connection goes back to
+    the pool or is thrown away. Transactions marked ``READ_ONLY`` begin deferred and take no turn. Other processes
+    on the same file still meet SQLite's own lock, with its busy timeout.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def begin(self, conn: Any) -> None:
+        if conn.get_execution_options().get(READ_ONLY):
+            conn.exec_driver_sql("BEGIN")
+            return
+        if not self._lock.acquire(timeout=SQLITE_WRITER_WAIT_SECONDS):
+            raise Unavailable(
+                "The clinic's database is busy; please try again in a moment.", retry_after_seconds=2
+            )
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            self._lock.release()
+            raise
+        conn.connection.info[_HOLDS_TURN] = True
+
+    def end(self, conn: Any, statement: str) -> None:
+        """End the transaction ourselves, then give the turn back (the driver's own call finds nothing to do)."""
+        fairy = conn.connection
+        try:
+            raw = fairy.dbapi_connection
+            if raw is not None and raw.in_transaction:
+                raw.execute(statement)
+        finally:
+            self.release(fairy.info)
+
+    def release(self, info: dict[Any, Any]) -> None:
+        if info.pop(_HOLDS_TURN, False):
+            self._lock.release()
+
+
+def _sqlite_engine(url: str) -> Engine:
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    writer = SQLiteWriter()
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, record: Any) -> None:
+        _sqlite_pragmas(dbapi_connection, record)
+        # pysqlite's own transaction handling defers BEGIN; we emit it ourselves so locks follow our transactions.
+        dbapi_connection.isolation_level = None
+
+    event.listen(engine, "begin", writer.begin)
+    event.listen(engine, "commit", lambda conn: writer.end(conn, "COMMIT"))
+    event.listen(engine, "rollback", lambda conn: writer.end(conn, "ROLLBACK"))
+
+    # A connection going back to the pool (rolled back by the pool's reset) or thrown away gives its turn back.
+    for pool_event in ("checkin", "close", "invalidate", "soft_invalidate"):
+        event.listen(engine, pool_event, lambda _dbapi, record, *_: writer.release(record.info))
+
+    return engine
+
+
 @lru_cache(maxsize=16)
 def get_engine(url: str) -> Engine:
     """One engine per database URL for the process."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-        event.listen(engine, "connect", _sqlite_pragmas)
-        # pysqlite's own transaction handling defers BEGIN; emit it ourselves so locks follow our transactions.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
-
-        @event.listens_for(engine, "connect")
-        def _no_autobegin(dbapi_connection: Any, _record: Any) -> None:
-            dbapi_connection.isolation_level = None
-
-        return engine
+        return _sqlite_engine(url)
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 

@@ -10,6 +10,7 @@ from painrewire.accounts import service as accounts
 from painrewire.accounts.models import Role, User
 from painrewire.errors import Forbidden, Unauthenticated
 from painrewire.web.deps import SESSION_COOKIE, SessionDep, Viewer, bearer_token
+from painrewire.web.refusals import Refused
 
 
 def viewer_of(user: User) -> Viewer:
@@ -58,3 +59,11 @@ def staff_user(user: CurrentUser) -> User:
 
 
 CurrentStaff = Annotated[User, Depends(staff_user)]
+
+
+def refused_user(refused: Refused) -> User:
+    """Who posted a refused form, loaded again in the unit of work that shows the page."""
+    user = refused.session.get(User, refused.user_id) if refused.user_id is not None else None
+    if user is None:  # the account went while the form was posted
+        raise Unauthenticated("Please log in again.")
+    return user

@@ -30,8 +30,6 @@ class User(IdMixin, TimestampMixin, Base):
     role: Mapped[Role] = mapped_column(_enum(Role, "role"))
     discipline: Mapped[Discipline | None] = mapped_column(_enum(Discipline, "discipline"), default=None)
     is_active: Mapped[bool] = mapped_column(default=True)
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(default=None)
 
     sessions: Mapped[list[AuthSession]] = relationship(back_populates="user", lazy="raise")
 

@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
 
 from painrewire.accounts import password_reset
 from painrewire.accounts import service as accounts
@@ -15,9 +14,9 @@ from painrewire.accounts.models import Discipline, Role, User
 from painrewire.accounts.schemas import PasswordResetRequest, PasswordResetSet, UserCreate
 from painrewire.accounts.security import MIN_PASSWORD_LENGTH
 from painrewire.config import Settings
-from painrewire.errors import Conflict, TooManyRequests, Unauthenticated
+from painrewire.errors import Unauthenticated
 from painrewire.web.deps import CSRF_COOKIE, SESSION_COOKIE, SessionDep, SettingsDep, client_address
-from painrewire.web.errors import headers_for, readable_pydantic_errors, status_for
+from painrewire.web.refusals import OtherPage, Refused, refusal_page
 from painrewire.web.routing import page_router
 from painrewire.web.templating import redirect, render
 
@@ -61,7 +60,20 @@ def login_form(request: Request, user: OptionalUser, next: str | None = None) ->
     return render(request, "login.html", {"next": safe_next(next), "email": ""})
 
 
-@router.post("/login", response_class=HTMLResponse)
+def _login_again(refused: Refused) -> dict[str, object]:
+    return {
+        "error": " ".join(refused.errors),
+        "email": refused.form.get("email", ""),
+        "next": safe_next(refused.form.get("next")),
+        "errors": [],
+    }
+
+
+@router.post(
+    "/login",
+    response_class=HTMLResponse,
+    dependencies=[refusal_page("login.html", _login_again, shown_for=(Unauthenticated,))],
+)
 def login(
     request: Request,
     session: SessionDep,
@@ -70,18 +82,8 @@ def login(
     password: Annotated[str, Form(max_length=256)] = "",
     next: Annotated[str | None, Form(max_length=500)] = None,
 ) -> Response:
-    try:
-        user = accounts.authenticate(session, settings, email, password, client=client_address(request))
-    except (Unauthenticated, TooManyRequests) as exc:
-        # The failure counter must be kept, so commit here instead of letting the error roll it back.
-        session.commit()
-        return render(
-            request,
-            "login.html",
-            {"error": exc.message, "email": email, "next": safe_next(next)},
-            status_code=status_for(exc),
-            headers=headers_for(exc),
-        )
+    # A wrong password keeps its failure count (the error says so): the unit of work commits it.
+    user = accounts.authenticate(session, settings, email, password, client=client_address(request))
     previous = request.cookies.get(SESSION_COOKIE)
     if previous:
         # Rotation: whatever login this browser carried before (perhaps someone else's) ends here.
@@ -116,7 +118,20 @@ def forgot_password_form(request: Request, user: OptionalUser) -> Response:
     return render(request, "accounts/forgot_password.html", {"email": "", "sent": False})
 
 
-@router.post("/forgot-password", response_class=HTMLResponse)
+def _forgot_again(refused: Refused) -> dict[str, object]:
+    if refused.error is None:
+        return {
+            "errors": ["Email: enter the address you log in with, such as name@example.org."],
+            "email": refused.form.get("email", ""),
+        }
+    return {"email": refused.form.get("email", "")}
+
+
+@router.post(
+    "/forgot-password",
+    response_class=HTMLResponse,
+    dependencies=[refusal_page("accounts/forgot_password.html", _forgot_again)],
+)
 def forgot_password(
     request: Request,
     session: SessionDep,
@@ -124,27 +139,8 @@ def forgot_password(
     email: Annotated[str, Form(max_length=254)] = "",
 ) -> Response:
     """The same page, status and work whether or not the address has an account (see ``password_reset``)."""
-    try:
-        data = PasswordResetRequest.model_validate({"email": email.strip()})
-        password_reset.request_reset(session, settings, str(data.email), client=client_address(request))
-    except ValidationError:
-        return render(
-            request,
-            "accounts/forgot_password.html",
-            {
-                "errors": ["Email: enter the address you log in with, such as name@example.org."],
-                "email": email,
-            },
-            status_code=422,
-        )
-    except TooManyRequests as exc:
-        return render(
-            request,
-            "accounts/forgot_password.html",
-            {"errors": [exc.message], "email": email},
-            status_code=status_for(exc),
-            headers=headers_for(exc),
-        )
+    data = PasswordResetRequest.model_validate({"email": email.strip()})
+    password_reset.request_reset(session, settings, str(data.email), client=client_address(request))
     return render(
         request,
         "accounts/forgot_password.html",
@@ -152,18 +148,30 @@ def forgot_password(
     )
 
 
-@router.get("/reset-password/{token}", response_class=HTMLResponse)
+def _reset_again(refused: Refused) -> dict[str, object] | OtherPage:
+    if isinstance(refused.error, password_reset.ResetLinkInvalid):
+        # The link itself is refused: the page to ask for a new one.
+        return OtherPage(
+            "accounts/forgot_password.html",
+            {"link_error": refused.error.message, "email": "", "sent": False, "errors": []},
+        )
+    return {"token": refused.path.get("token", ""), "min_length": MIN_PASSWORD_LENGTH}
+
+
+RESET_AGAIN = refusal_page(
+    "accounts/reset_password.html", _reset_again, shown_for=(password_reset.ResetLinkInvalid,)
+)
+
+
+@router.get("/reset-password/{token}", response_class=HTMLResponse, dependencies=[RESET_AGAIN])
 def reset_password_form(request: Request, token: str, session: SessionDep, settings: SettingsDep) -> Response:
-    try:
-        password_reset.check_link(session, settings, token)
-    except password_reset.ResetLinkInvalid as exc:
-        return _reset_refused(request, exc)
+    password_reset.check_link(session, settings, token)
     return render(
         request, "accounts/reset_password.html", {"token": token, "min_length": MIN_PASSWORD_LENGTH}
     )
 
 
-@router.post("/reset-password/{token}", response_class=HTMLResponse)
+@router.post("/reset-password/{token}", response_class=HTMLResponse, dependencies=[RESET_AGAIN])
 def reset_password(
     request: Request,
     token: str,
@@ -171,32 +179,13 @@ def reset_password(
     settings: SettingsDep,
     password: Annotated[str, Form(max_length=256)] = "",
 ) -> Response:
-    try:
-        password_reset.check_link(session, settings, token)
-        data = PasswordResetSet.model_validate({"password": password})
-        password_reset.reset_password(session, settings, token, data.password)
-    except password_reset.ResetLinkInvalid as exc:
-        return _reset_refused(request, exc)
-    except ValidationError as exc:
-        return render(
-            request,
-            "accounts/reset_password.html",
-            {"token": token, "errors": readable_pydantic_errors(exc), "min_length": MIN_PASSWORD_LENGTH},
-            status_code=422,
-        )
+    password_reset.check_link(session, settings, token)
+    data = PasswordResetSet.model_validate({"password": password})
+    password_reset.reset_password(session, settings, token, data.password)
     response = redirect("/login?reset=1")
     # This browser's own login (if any) ended with the others; its cookie goes too.
     response.delete_cookie(SESSION_COOKIE)
     return response
-
-
-def _reset_refused(request: Request, exc: password_reset.ResetLinkInvalid) -> Response:
-    return render(
-        request,
-        "accounts/forgot_password.html",
-        {"link_error": exc.message, "email": "", "sent": False},
-        status_code=status_for(exc),
-    )
 
 
 @router.get("/admin/clinicians/new", response_class=HTMLResponse)
@@ -204,7 +193,16 @@ def new_clinician_form(request: Request, admin: CurrentAdmin) -> Response:
     return render(request, "accounts/new_clinician.html", {"disciplines": list(Discipline), "form": {}})
 
 
-@router.post("/admin/clinicians/new", response_class=HTMLResponse)
+def _new_clinician_again(refused: Refused) -> dict[str, object]:
+    form = {key: refused.form.get(key, "") for key in ("email", "full_name", "role", "discipline")}
+    return {"form": form, "disciplines": list(Discipline)}
+
+
+@router.post(
+    "/admin/clinicians/new",
+    response_class=HTMLResponse,
+    dependencies=[refusal_page("accounts/new_clinician.html", _new_clinician_again)],
+)
 def create_clinician(
     request: Request,
     admin: CurrentAdmin,
@@ -216,23 +214,8 @@ def create_clinician(
     discipline: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
     form = {"email": email, "full_name": full_name, "role": role, "discipline": discipline}
-    try:
-        data = UserCreate.model_validate({**form, "password": password, "discipline": discipline or None})
-        user = accounts.create_user(session, admin, data)
-    except ValidationError as exc:
-        return render(
-            request,
-            "accounts/new_clinician.html",
-            {"errors": readable_pydantic_errors(exc), "form": form, "disciplines": list(Discipline)},
-            status_code=422,
-        )
-    except Conflict as exc:
-        return render(
-            request,
-            "accounts/new_clinician.html",
-            {"errors": [exc.message], "form": form, "disciplines": list(Discipline)},
-            status_code=409,
-        )
+    data = UserCreate.model_validate({**form, "password": password, "discipline": discipline or None})
+    user = accounts.create_user(session, admin, data)
     return redirect(f"/admin?created={user.id}")
 
 

@@ -203,8 +203,6 @@ def reset_password(session: Session, settings: Settings, token: str, password: s
         .execution_options(synchronize_session=False)
     )
     user.password_hash = hash_password(password)
-    user.failed_logins = 0
-    user.locked_until = None
     audit.record(
         session, user, AuditAction.UPDATE, "user", resource_id=user.id, reason="password reset by email"
     )

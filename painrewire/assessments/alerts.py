@@ -178,8 +178,9 @@ def acknowledge_alert(
     now: datetime | None = None,
 ) -> SafetyAlert:
     """A clinician who may close this kind of alert records what they did; twice at once closes it once."""
-    if actor.role != Role.CLINICIAN:
-        raise Forbidden("Only a clinician on the care team can acknowledge a safety alert.")
+    access.require_role(
+        actor, Role.CLINICIAN, message="Only a clinician on the care team can acknowledge a safety alert."
+    )
     alert = session.get(SafetyAlert, alert_id)
     if alert is None:
         raise NotFound("No such alert.")
@@ -239,8 +240,11 @@ def set_practice_hold(
     A red flag always holds practice until it is closed: only self-harm kinds can be changed. Each change is
     kept in the alert's ``details["practice_hold_changes"]`` besides the audit row.
     """
-    if actor.role != Role.CLINICIAN:
-        raise Forbidden("Only a clinician on the care team can pause or resume practice on a safety alert.")
+    access.require_role(
+        actor,
+        Role.CLINICIAN,
+        message="Only a clinician on the care team can pause or resume practice on a safety alert.",
+    )
     alert = session.get(SafetyAlert, alert_id)
     if alert is None:
         raise NotFound("No such alert.")

@@ -14,32 +14,35 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import yaml
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 from pydantic import ValidationError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from painrewire.accounts import service as accounts
-from painrewire.accounts.deps import CurrentClinician, CurrentPatientUser
+from painrewire.accounts.deps import CurrentClinician, CurrentPatientUser, refused_user
 from painrewire.accounts.models import Role, User
 from painrewire.assessments import alerts, plain, red_flags
 from painrewire.assessments import service as assessments
 from painrewire.assessments.instruments import Instrument, list_instruments
 from painrewire.assessments.models import QuestionnaireResponse, SafetyAlert
-from painrewire.assessments.schemas import IntakeCreate, Onset, PainLocation
+from painrewire.assessments.schemas import IntakeCreate, IntakeWords, Onset, PainLocation
 from painrewire.charts import score_chart
 from painrewire.config import Settings, get_settings
+from painrewire.content import load_yaml
 from painrewire.db import utcnow
-from painrewire.errors import Conflict, InvalidInput, NotFound
+from painrewire.errors import InvalidInput, NotFound
 from painrewire.patients import access, panels
 from painrewire.patients import service as patients
 from painrewire.patients.models import Patient
 from painrewire.risk import service as risk
 from painrewire.web.deps import SessionDep, SettingsDep
 from painrewire.web.errors import readable_pydantic_errors
+from painrewire.web.forms import FormDep
+from painrewire.web.refusals import FormInvalid, Refused, refusal_page
 from painrewire.web.routing import page_router
 from painrewire.web.templating import redirect, register_nav, render
 
@@ -54,22 +57,20 @@ BAND_COLOURS = ("#e8f5e9", "#fff8e1", "#ffe0b2", "#ffccbc", "#ffcdd2")
 
 
 @lru_cache(maxsize=1)
-def _intake_words() -> dict[str, Any]:
-    raw: dict[str, Any] = yaml.safe_load(INTAKE_FILE.read_text(encoding="utf-8"))
-    return raw
+def _intake_words() -> IntakeWords:
+    return load_yaml(INTAKE_FILE, IntakeWords)
 
 
 def _onsets() -> dict[Onset, str]:
-    return {Onset(k): str(v) for k, v in _intake_words()["onsets"].items()}
+    return dict(_intake_words().onsets)
 
 
 def _locations() -> dict[PainLocation, str]:
-    return {PainLocation(k): str(v) for k, v in _intake_words()["locations"].items()}
+    return dict(_intake_words().locations)
 
 
 def _weeks_per(unit: str) -> Fraction | None:
-    value = _intake_words()["duration_units"].get(unit)
-    return Fraction(str(value)) if value is not None else None
+    return _intake_words().duration_units.get(unit)
 
 
 # --- patient: intake ------------------------------------------------------------------------------------
@@ -84,6 +85,14 @@ def _intake_context(form: dict[str, str], errors: list[str], *, ask_age: bool) -
         "families": red_flags.families(),
         "ask_age": ask_age,
     }
+
+
+def _own_patient_id(session: Session, user: User) -> uuid.UUID:
+    """The logged-in patient's record id; the service then loads the record through ``access`` (and audits)."""
+    patient_id = session.scalar(access.visible_patient_ids(user))
+    if patient_id is None:
+        raise NotFound("Your patient record was not found.")
+    return patient_id
 
 
 def _asks_age(patient: Patient) -> bool:
@@ -160,28 +169,36 @@ def _friendly(messages: list[str]) -> list[str]:
     return out
 
 
-@router.post("/patient/intake", response_class=HTMLResponse)
-async def submit_intake(request: Request, user: CurrentPatientUser, session: SessionDep) -> Response:
-    raw = await request.form()
+def _intake_again(refused: Refused) -> dict[str, Any]:
+    patient = access.own_patient(refused.session, refused_user(refused), resource_type="intake")
+    return _intake_context(dict(refused.form), refused.errors, ask_age=_asks_age(patient))
+
+
+@router.post(
+    "/patient/intake",
+    response_class=HTMLResponse,
+    dependencies=[refusal_page("assessments/intake.html", _intake_again)],
+)
+def submit_intake(user: CurrentPatientUser, session: SessionDep, raw: FormDep) -> Response:
     form = {k: str(v) for k, v in raw.items() if isinstance(v, str)}
-    patient = access.own_patient(session, user, resource_type="intake")
-    ask_age = _asks_age(patient)
-    payload, errors = _intake_data(form, ask_age=ask_age)
+    patient_id = _own_patient_id(session, user)
+    # Whether the record has a date of birth decides only which answers the form needs; the intake's one
+    # access, audited, is the service's.
+    has_birth_date = session.scalar(
+        select(Patient.date_of_birth.is_not(None)).where(Patient.id == patient_id)
+    )
+    payload, errors = _intake_data(form, ask_age=not has_birth_date)
     try:
         data = IntakeCreate.model_validate(payload)
     except ValidationError as exc:
         errors = [
             e for e in _friendly(readable_pydantic_errors(exc)) if not e.startswith("red_flags")
         ] + errors
-    if not errors:
-        try:
-            submission = assessments.submit_intake(session, user, patient.id, data)
-        except InvalidInput as exc:
-            errors = [exc.message]
-        else:
-            return redirect("/patient/safety" if submission.alerts else "/patient/questionnaires?intake=1")
-    context = _intake_context(form, errors, ask_age=ask_age)
-    return render(request, "assessments/intake.html", context, status_code=422)
+    if errors:
+        raise FormInvalid(errors)
+    # The service loads the patient and audits the intake: one access, one audit row.
+    submission = assessments.submit_intake(session, user, patient_id, data)
+    return redirect("/patient/safety" if submission.alerts else "/patient/questionnaires?intake=1")
 
 
 # --- patient: safety ------------------------------------------------------------------------------------
@@ -302,35 +319,50 @@ def questionnaire_form(
     return render(request, "assessments/questionnaire.html", context)
 
 
-@router.post("/patient/questionnaires/{instrument_id}", response_class=HTMLResponse)
-async def submit_questionnaire(
-    request: Request, instrument_id: str, user: CurrentPatientUser, session: SessionDep, settings: SettingsDep
+def _questionnaire_again(refused: Refused) -> dict[str, Any]:
+    """The questionnaire again with the answers given, for the patient or for the clinician entering paper."""
+    user = refused_user(refused)
+    settings: Settings = refused.request.app.state.settings
+    shown = assessments.displayed_instrument(refused.path["instrument_id"], settings.instrument_text_dir)
+    given = {k: v for k, v in refused.form.items() if k.startswith("item_")}
+    if "patient_id" not in refused.path:
+        access.own_patient(refused.session, user, resource_type="questionnaire_response")
+        action = f"/patient/questionnaires/{shown.instrument.id}"
+        return _questionnaire_context(shown, action=action, given=given, errors=refused.errors)
+    patient_id = uuid.UUID(refused.path["patient_id"])
+    patient = access.patient_for(refused.session, user, patient_id, resource_type="questionnaire_response")
+    action = f"/clinician/patients/{patient.id}/questionnaires/{shown.instrument.id}"
+    return _questionnaire_context(
+        shown, action=action, given=given, errors=refused.errors, patient=patient, clinician_entry=True
+    )
+
+
+QUESTIONNAIRE_AGAIN = refusal_page("assessments/questionnaire.html", _questionnaire_again)
+
+
+@router.post(
+    "/patient/questionnaires/{instrument_id}", response_class=HTMLResponse, dependencies=[QUESTIONNAIRE_AGAIN]
+)
+def submit_questionnaire(
+    instrument_id: str, user: CurrentPatientUser, session: SessionDep, settings: SettingsDep, raw: FormDep
 ) -> Response:
-    raw = await request.form()
     shown = assessments.displayed_instrument(instrument_id, settings.instrument_text_dir)
-    patient = access.own_patient(session, user, resource_type="questionnaire_response")
-    given = {k: str(v) for k, v in raw.items() if k.startswith("item_")}
-    action = f"/patient/questionnaires/{shown.instrument.id}"
     answers, declined, errors = _parse_answers(shown.instrument, raw, blank_allowed=False)
-    if not errors:
-        try:
-            submission = assessments.submit_response(
-                session,
-                user,
-                patient.id,
-                shown.instrument.id,
-                answers,
-                declined_items=declined,
-                text_dir=settings.instrument_text_dir,
-            )
-        except InvalidInput as exc:
-            errors = [exc.message]
-        else:
-            if submission.alerts:
-                return redirect("/patient/safety")
-            return redirect(f"/patient/questionnaires?done={shown.instrument.id}")
-    context = _questionnaire_context(shown, action=action, given=given, errors=errors)
-    return render(request, "assessments/questionnaire.html", context, status_code=422)
+    if errors:
+        raise FormInvalid(errors)
+    # The service loads the patient and audits the response: one access, one audit row.
+    submission = assessments.submit_response(
+        session,
+        user,
+        _own_patient_id(session, user),
+        shown.instrument.id,
+        answers,
+        declined_items=declined,
+        text_dir=settings.instrument_text_dir,
+    )
+    if submission.alerts:
+        return redirect("/patient/safety")
+    return redirect(f"/patient/questionnaires?done={shown.instrument.id}")
 
 
 # --- clinician ------------------------------------------------------------------------------------------
@@ -401,37 +433,28 @@ def assessment_view(
     )
 
 
-@router.post("/clinician/patients/{patient_id}/assignments", response_class=HTMLResponse)
-async def assign(
-    request: Request,
-    patient_id: uuid.UUID,
-    user: CurrentClinician,
-    session: SessionDep,
-    settings: SettingsDep,
-) -> Response:
-    raw = await request.form()
+def _assessment_again(refused: Refused) -> dict[str, Any]:
+    user = refused_user(refused)
+    patient_id = uuid.UUID(refused.path["patient_id"])
+    patient = access.patient_for(refused.session, user, patient_id, resource_type="assessment")
+    settings: Settings = refused.request.app.state.settings
+    return _assessment_context(refused.session, user, patient, settings, refused.errors)
+
+
+@router.post(
+    "/clinician/patients/{patient_id}/assignments",
+    response_class=HTMLResponse,
+    dependencies=[refusal_page("assessments/clinician_view.html", _assessment_again)],
+)
+def assign(patient_id: uuid.UUID, user: CurrentClinician, session: SessionDep, raw: FormDep) -> Response:
     instrument_id = str(raw.get("instrument_id") or "")
     due_text = str(raw.get("due_on") or "")
-    errors: list[str] = []
-    status = 422
-    due: date | None = None
-    if due_text:
-        try:
-            due = date.fromisoformat(due_text)
-        except ValueError:
-            errors.append("Due by: not a date.")
-    if not errors:
-        try:
-            assessments.assign(session, user, patient_id, instrument_id, due_on=due)
-        except Conflict as exc:
-            errors, status = [exc.message], 409
-        except InvalidInput as exc:
-            errors = [exc.message]
-        else:
-            return redirect(f"/clinician/patients/{patient_id}/assessment?assigned={instrument_id}")
-    patient = access.patient_for(session, user, patient_id, resource_type="assessment")
-    context = _assessment_context(session, user, patient, settings, errors)
-    return render(request, "assessments/clinician_view.html", context, status_code=status)
+    try:
+        due = date.fromisoformat(due_text) if due_text else None
+    except ValueError as exc:
+        raise InvalidInput("Due by: not a date.", field="due_on") from exc
+    assessments.assign(session, user, patient_id, instrument_id, due_on=due)
+    return redirect(f"/clinician/patients/{patient_id}/assessment?assigned={instrument_id}")
 
 
 @router.post(
@@ -462,40 +485,34 @@ def paper_entry_form(
     return render(request, "assessments/questionnaire.html", context)
 
 
-@router.post("/clinician/patients/{patient_id}/questionnaires/{instrument_id}", response_class=HTMLResponse)
-async def paper_entry(
-    request: Request,
+@router.post(
+    "/clinician/patients/{patient_id}/questionnaires/{instrument_id}",
+    response_class=HTMLResponse,
+    dependencies=[QUESTIONNAIRE_AGAIN],
+)
+def paper_entry(
     patient_id: uuid.UUID,
     instrument_id: str,
     user: CurrentClinician,
     session: SessionDep,
     settings: SettingsDep,
+    raw: FormDep,
 ) -> Response:
-    raw = await request.form()
     shown = assessments.displayed_instrument(instrument_id, settings.instrument_text_dir)
-    patient = access.patient_for(session, user, patient_id, resource_type="questionnaire_response")
-    given = {k: str(v) for k, v in raw.items() if k.startswith("item_")}
     answers, declined, errors = _parse_answers(shown.instrument, raw, blank_allowed=True)
-    if not errors:
-        try:
-            assessments.submit_response(
-                session,
-                user,
-                patient.id,
-                shown.instrument.id,
-                answers,
-                declined_items=declined,
-                text_dir=settings.instrument_text_dir,
-            )
-        except InvalidInput as exc:
-            errors = [exc.message]
-        else:
-            return redirect(f"/clinician/patients/{patient.id}/assessment?entered={shown.instrument.id}")
-    action = f"/clinician/patients/{patient.id}/questionnaires/{shown.instrument.id}"
-    context = _questionnaire_context(
-        shown, action=action, given=given, errors=errors, patient=patient, clinician_entry=True
+    if errors:
+        raise FormInvalid(errors)
+    # The service loads the patient and audits the entry: one access, one audit row.
+    assessments.submit_response(
+        session,
+        user,
+        patient_id,
+        shown.instrument.id,
+        answers,
+        declined_items=declined,
+        text_dir=settings.instrument_text_dir,
     )
-    return render(request, "assessments/questionnaire.html", context, status_code=422)
+    return redirect(f"/clinician/patients/{patient_id}/assessment?entered={shown.instrument.id}")
 
 
 def _safe_back(target: str) -> str:
@@ -511,10 +528,9 @@ def _safe_back(target: str) -> str:
 
 
 @router.post("/clinician/alerts/{alert_id}/acknowledge", response_class=HTMLResponse)
-async def acknowledge_alert(
-    request: Request, alert_id: uuid.UUID, user: CurrentClinician, session: SessionDep, settings: SettingsDep
+def acknowledge_alert(
+    alert_id: uuid.UUID, user: CurrentClinician, session: SessionDep, settings: SettingsDep, raw: FormDep
 ) -> Response:
-    raw = await request.form()
     alerts.acknowledge_alert(
         session,
         user,
@@ -589,16 +605,21 @@ def _overview_panel(session: Session, user: User, patient: Patient) -> panels.Pa
     for r in responses:
         first.setdefault(r.instrument_id, r)
         latest[r.instrument_id] = r
-    shown = list_instruments()
+    shown = {i.id: i for i in list_instruments()}
+    # A 20-minute visit's order: the most urgent (then newest) alert first; each questionnaire's latest
+    # score, the most recent first, with its change since the first one (the baseline).
+    newest = [r for r in assessments.newest_first(latest.values()) if r.instrument_id in shown]
     return panels.Panel(
         title="Assessment and safety",
         template="assessments/_overview_panel.html",
         context={
             "patient": patient,
-            "alerts": assessments.safety_hold(session, patient.id),
+            "alerts": assessments.most_urgent_first(assessments.safety_hold(session, patient.id)),
             "intake": assessments.latest_intake_for(session, patient),
-            "latest": [(i, latest[i.id]) for i in shown if i.id in latest],
-            "changes": {i.id: _change(i, first[i.id], latest[i.id]) for i in shown if i.id in latest},
+            "latest": [(shown[r.instrument_id], r) for r in newest],
+            "changes": {
+                r.instrument_id: _change(shown[r.instrument_id], first[r.instrument_id], r) for r in newest
+            },
             "severity": plain.band_severity,
         },
         order=1,

@@ -26,9 +26,11 @@ from datetime import date
 from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, ClassVar
 
-import yaml
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
+
+from painrewire.content import ContentModel, Text, load_yaml, repeated
 
 RED_FLAGS_FILE = Path(__file__).with_name("red_flags.yaml")
 
@@ -217,247 +219,360 @@ class RedFlagScreen:
 
 
 # --- reading the file ------------------------------------------------------------------------------------
-
-
-def _problem(where: str, what: str) -> ValueError:
-    return ValueError(f"{RED_FLAGS_FILE.name} {where}: {what}")
-
-
-def _clean(value: Any, where: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise _problem(where, f"expected non-empty text, got {value!r}")
-    return " ".join(value.split())
-
-
-def _mapping(value: Any, where: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise _problem(where, f"expected a mapping, got {value!r}")
-    return value
-
-
-def _int(value: Any, where: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise _problem(where, f"expected a whole number, got {value!r}")
-    return value
-
-
-def _sources(codes: str, sources: Mapping[str, str], where: str) -> str:
-    for code in codes.split(";"):
-        if code.strip() not in sources:
-            raise _problem(where, f"unknown source {code.strip()!r}")
-    return codes
+#
+# The file is read through pydantic models (`RedFlagsFile`) by the shared content loader, so a problem names
+# the file, the question or rule and the field. Cross-references (sources, families, label sets, questions)
+# are checked against the parts read before them, kept in the validation context in file order.
 
 
 SAMPLE_FIELDS = {"age": 55, "weeks": 20, "level": "present", "count": 4, "items": "a, b", "onset_age": 39}
 
+Count = Annotated[int, Field(ge=0, strict=True)]
 
-def _template(value: Any, where: str) -> str:
+
+def _known(info: ValidationInfo, part: str) -> Mapping[str, Any]:
+    return (info.context or {}).get(part, {})
+
+
+def _keep(info: ValidationInfo, part: str, value: Any) -> None:
+    if info.context is not None:
+        info.context[part] = value
+
+
+def _template(text: str) -> str:
     """Clinician text that may name the patient's values ({age}, {weeks}...); unknown names are refused."""
-    text = _clean(value, where)
     for _, name, _, _ in string.Formatter().parse(text):
         if name is not None and name not in SAMPLE_FIELDS:
-            raise _problem(where, f"unknown value {{{name}}}; known: {', '.join(SAMPLE_FIELDS)}")
+            raise ValueError(f"unknown value {{{name}}}; known: {', '.join(SAMPLE_FIELDS)}")
     return text
 
 
-def _urgency(value: Any, where: str, *, allow_none: bool) -> str | None:
-    if allow_none and value == NO_FLAG:
-        return None
+Template = Annotated[Text, AfterValidator(_template)]
+
+
+def _urgency(value: str) -> str:
     if value not in URGENCIES:
-        allowed = ([NO_FLAG] if allow_none else []) + list(URGENCIES)
-        raise _problem(where, f"urgency must be one of {', '.join(allowed)}, got {value!r}")
-    return str(value)
+        raise ValueError(f"urgency must be one of {', '.join(URGENCIES)}, got {value!r}")
+    return value
 
 
-def _labels(value: Any, sets: Mapping[str, Mapping[str, str]], where: str) -> dict[str, str]:
-    if isinstance(value, str):
-        if value not in sets:
-            raise _problem(where, f"unknown label set {value!r}")
-        return dict(sets[value])
-    raw = _mapping(value, where)
-    if set(raw) != set(ANSWERS):
-        raise _problem(where, f"labels must give exactly {', '.join(ANSWERS)}")
-    return {code: _clean(raw[code], f"{where} {code}") for code in ANSWERS}
+UrgencyCode = Annotated[str, AfterValidator(_urgency)]
 
 
-def _question(
-    entry: Mapping[str, Any],
-    sets: Mapping[str, Mapping[str, str]],
-    families: Mapping[str, Any],
-    sources: Mapping[str, str],
-) -> RedFlagQuestion:
-    qid = _clean(entry.get("id"), "question id")
-    if qid in (AGE_KEY, AGE_SOURCE_KEY):
-        raise _problem(qid, "this id is reserved for the age stored beside the answers")
-    family = _clean(entry.get("family"), f"{qid} family")
-    if family not in families:
-        raise _problem(qid, f"unknown family {family!r}")
-    raw_answers = _mapping(entry.get("answers"), f"{qid} answers")
-    if set(raw_answers) != set(ANSWERS):
-        raise _problem(qid, f"answers must say what each of {', '.join(ANSWERS)} leads to")
-    outcomes: dict[str, Outcome] = {}
-    for code in ANSWERS:
-        where = f"{qid} answer {code}"
-        raw = raw_answers[code]
-        if raw == NO_FLAG:
-            outcomes[code] = Outcome(urgency=None)
-            continue
-        if code == RedFlagAnswer.NO:
-            raise _problem(where, "'no' is never a red flag")
-        spec = _mapping(raw, where)
-        urgency = _urgency(spec.get("urgency"), where, allow_none=False)
-        if code == RedFlagAnswer.LONGSTANDING and urgency == "emergency":
-            raise _problem(where, "a long-standing, unchanged answer is never an emergency")
-        outcomes[code] = Outcome(
-            urgency=urgency,
-            message=_clean(spec.get("message"), f"{where} message"),
-            clinician=_template(spec.get("clinician"), f"{where} clinician"),
+def _sources(codes: str, info: ValidationInfo) -> str:
+    for code in codes.split(";"):
+        if code.strip() not in _known(info, "sources"):
+            raise ValueError(f"unknown source {code.strip()!r}")
+    return codes
+
+
+def _family(family: str, info: ValidationInfo) -> str:
+    if family not in _known(info, "families"):
+        raise ValueError(f"unknown family {family!r}")
+    return family
+
+
+class UrgencyEntry(ContentModel):
+    name: Text
+    patient: Text
+
+
+class FamilyEntry(ContentModel):
+    name: Text
+    heading: Text
+
+
+class LabelSet(ContentModel):
+    """The words for each answer: exactly no, new and longstanding."""
+
+    no: Text
+    new: Text
+    longstanding: Text
+
+
+class Flagged(ContentModel):
+    """What an answer leads to when it raises a flag."""
+
+    urgency: UrgencyCode
+    message: Text
+    clinician: Template
+
+
+class QuestionEntry(ContentModel):
+    id: Text
+    family: Text
+    text: Text
+    labels: LabelSet | str
+    source: Text
+    answers: dict[str, Flagged | None]
+
+    @field_validator("id")
+    @classmethod
+    def _not_reserved(cls, value: str) -> str:
+        if value in (AGE_KEY, AGE_SOURCE_KEY):
+            raise ValueError("this id is reserved for the age stored beside the answers")
+        return value
+
+    @field_validator("family")
+    @classmethod
+    def _known_family(cls, value: str, info: ValidationInfo) -> str:
+        return _family(value, info)
+
+    @field_validator("labels")
+    @classmethod
+    def _known_label_set(cls, value: LabelSet | str, info: ValidationInfo) -> LabelSet | str:
+        if isinstance(value, str) and value not in _known(info, "labels"):
+            raise ValueError(f"unknown label set {value!r}")
+        return value
+
+    @field_validator("source")
+    @classmethod
+    def _known_sources(cls, value: str, info: ValidationInfo) -> str:
+        return _sources(value, info)
+
+    @field_validator("answers", mode="before")
+    @classmethod
+    def _none_is_no_flag(cls, value: Any) -> Any:
+        if isinstance(value, Mapping):
+            return {k: None if v == NO_FLAG else v for k, v in value.items()}
+        return value
+
+    @field_validator("answers")
+    @classmethod
+    def _every_answer_safe(cls, value: dict[str, Flagged | None]) -> dict[str, Flagged | None]:
+        if set(value) != set(ANSWERS):
+            raise ValueError(f"answers must say what each of {', '.join(ANSWERS)} leads to")
+        if value[RedFlagAnswer.NO] is not None:
+            raise ValueError("answer no: 'no' is never a red flag")
+        longstanding = value[RedFlagAnswer.LONGSTANDING]
+        if longstanding is not None and longstanding.urgency == "emergency":
+            raise ValueError("answer longstanding: a long-standing, unchanged answer is never an emergency")
+        return value
+
+    @model_validator(mode="after")
+    def _known_to_later_rules(self, info: ValidationInfo) -> QuestionEntry:
+        if info.context is not None:
+            info.context.setdefault("questions", {})[self.id] = self
+        return self
+
+    def question(self, sets: Mapping[str, LabelSet]) -> RedFlagQuestion:
+        labels = sets[self.labels] if isinstance(self.labels, str) else self.labels
+        return RedFlagQuestion(
+            id=self.id,
+            family=self.family,
+            text=self.text,
+            labels={code: getattr(labels, code) for code in ANSWERS},
+            source=self.source,
+            outcomes={
+                code: Outcome(urgency=None)
+                if (flag := self.answers[code]) is None
+                else Outcome(flag.urgency, flag.message, flag.clinician)
+                for code in ANSWERS
+            },
         )
-    return RedFlagQuestion(
-        id=qid,
-        family=family,
-        text=_clean(entry.get("text"), f"{qid} text"),
-        labels=_labels(entry.get("labels"), sets, f"{qid} labels"),
-        source=_sources(_clean(entry.get("source"), f"{qid} source"), sources, qid),
-        outcomes=outcomes,
-    )
 
 
-def _combined(
-    entry: Mapping[str, Any], known: Mapping[str, RedFlagQuestion], context: Mapping[str, Any]
-) -> Combined:
-    rid = _clean(entry.get("id"), "combined id")
-    family = _clean(entry.get("family"), f"{rid} family")
-    if family not in context["families"]:
-        raise _problem(rid, f"unknown family {family!r}")
-    when = _mapping(entry.get("when"), f"{rid} when")
-    unknown_keys = set(when) - {"answers", "age_at_least", "pain_under_weeks"}
-    if unknown_keys:
-        raise _problem(rid, f"unknown condition(s) {', '.join(sorted(unknown_keys))}")
-    answers: dict[str, frozenset[str]] = {}
-    for qid, codes in _mapping(when.get("answers", {}), f"{rid} answers").items():
-        if qid not in known:
-            raise _problem(rid, f"unknown question {qid!r}")
-        if not isinstance(codes, list) or not codes or not set(codes) <= set(ANSWERS) - {"no"}:
-            raise _problem(rid, f"{qid}: give a list of the answers that count (new, longstanding)")
-        answers[str(qid)] = frozenset(codes)
-    if not answers and "age_at_least" not in when:
-        raise _problem(rid, "a combined rule needs answers or an age")
-    age = when.get("age_at_least")
-    weeks = when.get("pain_under_weeks")
-    return Combined(
-        id=rid,
-        family=family,
-        answers=answers,
-        age_at_least=None if age is None else _int(age, f"{rid} age_at_least"),
-        pain_under_weeks=None if weeks is None else _int(weeks, f"{rid} pain_under_weeks"),
-        urgency=str(_urgency(entry.get("urgency"), rid, allow_none=False)),
-        message=_clean(entry.get("message"), f"{rid} message"),
-        clinician=_template(entry.get("clinician"), f"{rid} clinician"),
-        source=_sources(_clean(entry.get("source"), f"{rid} source"), context["sources"], rid),
-    )
+class When(ContentModel):
+    """The conditions of a combined rule: answers that count, and perhaps an age or new pain."""
+
+    answers: dict[str, list[str]] = Field(default_factory=dict)
+    age_at_least: Count | None = None
+    pain_under_weeks: Count | None = None
+
+    @field_validator("answers")
+    @classmethod
+    def _known_questions(cls, value: dict[str, list[str]], info: ValidationInfo) -> dict[str, list[str]]:
+        for qid, codes in value.items():
+            if qid not in _known(info, "questions"):
+                raise ValueError(f"unknown question {qid!r}")
+            if not codes or not set(codes) <= set(ANSWERS) - {"no"}:
+                raise ValueError(f"{qid}: give a list of the answers that count (new, longstanding)")
+        return value
+
+    @model_validator(mode="after")
+    def _answers_or_age(self) -> When:
+        if not self.answers and self.age_at_least is None:
+            raise ValueError("a combined rule needs answers or an age")
+        return self
 
 
-def _inflammatory(
-    raw: Mapping[str, Any], known: Mapping[str, RedFlagQuestion], context: Mapping[str, Any]
-) -> InflammatoryRule:
-    rid = _clean(raw.get("id"), "inflammatory id")
-    family = _clean(raw.get("family"), f"{rid} family")
-    if family not in context["families"]:
-        raise _problem(rid, f"unknown family {family!r}")
-    items = {
-        str(k): _clean(v, f"{rid} item {k}") for k, v in _mapping(raw.get("items"), f"{rid} items").items()
+class CombinedEntry(ContentModel):
+    id: Text
+    family: Text
+    when: When
+    urgency: UrgencyCode
+    message: Text
+    clinician: Template
+    source: Text
+
+    @field_validator("family")
+    @classmethod
+    def _known_family(cls, value: str, info: ValidationInfo) -> str:
+        return _family(value, info)
+
+    @field_validator("source")
+    @classmethod
+    def _known_sources(cls, value: str, info: ValidationInfo) -> str:
+        return _sources(value, info)
+
+    def rule(self) -> Combined:
+        return Combined(
+            id=self.id,
+            family=self.family,
+            answers={str(qid): frozenset(codes) for qid, codes in self.when.answers.items()},
+            age_at_least=self.when.age_at_least,
+            pain_under_weeks=self.when.pain_under_weeks,
+            urgency=self.urgency,
+            message=self.message,
+            clinician=self.clinician,
+            source=self.source,
+        )
+
+
+class Rheumatology(ContentModel):
+    onset_before: Count
+    pain_over_weeks: Count
+
+
+class InflammatoryEntry(ContentModel):
+    """Inflammatory back pain by the ASAS criteria: the four questions scored, and when to flag or refer."""
+
+    id: Text
+    family: Text
+    items: dict[str, Text]
+    onset_before: Count
+    present_at: Count
+    suggested_at: Count
+    urgency: UrgencyCode
+    rheumatology: Rheumatology
+    message: Text
+    clinician: Template
+    rheumatology_note: Template
+    short_pain_note: Template
+    source: Text
+
+    @field_validator("family")
+    @classmethod
+    def _known_family(cls, value: str, info: ValidationInfo) -> str:
+        return _family(value, info)
+
+    @field_validator("items")
+    @classmethod
+    def _four_scored_questions(cls, value: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        known: Mapping[str, QuestionEntry] = _known(info, "questions")
+        family = info.data.get("family")
+        for qid in value:
+            if qid not in known:
+                raise ValueError(f"unknown question {qid!r}")
+            if known[qid].family != family or any(known[qid].answers.values()):
+                raise ValueError(f"{qid} is scored here: it must be in {family} and flag nothing on its own")
+        if len(value) != 4:
+            raise ValueError("the ASAS criteria have five items: four asked and the age at onset")
+        return value
+
+    @field_validator("source")
+    @classmethod
+    def _known_sources(cls, value: str, info: ValidationInfo) -> str:
+        return _sources(value, info)
+
+    @model_validator(mode="after")
+    def _thresholds_in_order(self) -> InflammatoryEntry:
+        if not 0 < self.suggested_at <= self.present_at <= 5:
+            raise ValueError("need 0 < suggested_at <= present_at <= 5")
+        return self
+
+    def rule(self) -> InflammatoryRule:
+        return InflammatoryRule(
+            id=self.id,
+            family=self.family,
+            items=self.items,
+            onset_before=self.onset_before,
+            present_at=self.present_at,
+            suggested_at=self.suggested_at,
+            urgency=self.urgency,
+            rheumatology_onset_before=self.rheumatology.onset_before,
+            rheumatology_pain_over_weeks=self.rheumatology.pain_over_weeks,
+            message=self.message,
+            clinician=self.clinician,
+            rheumatology_note=self.rheumatology_note,
+            short_pain_note=self.short_pain_note,
+            source=self.source,
+        )
+
+
+class RedFlagsFile(ContentModel):
+    """``red_flags.yaml``: sources, urgencies, label sets and families, then the questions and rules."""
+
+    entry_names: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "sources": ("source",),
+        "urgencies": ("urgency",),
+        "labels": ("label set",),
+        "families": ("family",),
+        "former_families": ("former family",),
     }
-    for qid in items:
-        if qid not in known:
-            raise _problem(rid, f"unknown question {qid!r}")
-        if known[qid].family != family or any(o.urgency for o in known[qid].outcomes.values()):
-            raise _problem(rid, f"{qid} is scored here: it must be in {family} and flag nothing on its own")
-    if len(items) != 4:
-        raise _problem(rid, "the ASAS criteria have five items: four asked and the age at onset")
-    rheumatology = _mapping(raw.get("rheumatology"), f"{rid} rheumatology")
-    present_at = _int(raw.get("present_at"), f"{rid} present_at")
-    suggested_at = _int(raw.get("suggested_at"), f"{rid} suggested_at")
-    if not 0 < suggested_at <= present_at <= 5:
-        raise _problem(rid, "need 0 < suggested_at <= present_at <= 5")
-    return InflammatoryRule(
-        id=rid,
-        family=family,
-        items=items,
-        onset_before=_int(raw.get("onset_before"), f"{rid} onset_before"),
-        present_at=present_at,
-        suggested_at=suggested_at,
-        urgency=str(_urgency(raw.get("urgency"), rid, allow_none=False)),
-        rheumatology_onset_before=_int(rheumatology.get("onset_before"), f"{rid} rheumatology onset_before"),
-        rheumatology_pain_over_weeks=_int(
-            rheumatology.get("pain_over_weeks"), f"{rid} rheumatology pain_over_weeks"
-        ),
-        message=_clean(raw.get("message"), f"{rid} message"),
-        clinician=_template(raw.get("clinician"), f"{rid} clinician"),
-        rheumatology_note=_template(raw.get("rheumatology_note"), f"{rid} rheumatology_note"),
-        short_pain_note=_template(raw.get("short_pain_note"), f"{rid} short_pain_note"),
-        source=_sources(_clean(raw.get("source"), f"{rid} source"), context["sources"], rid),
-    )
+
+    version: Text
+    sources: dict[str, Text]
+    urgencies: dict[str, UrgencyEntry]
+    labels: dict[str, LabelSet]
+    families: dict[str, FamilyEntry]
+    former_families: dict[str, Text] = Field(default_factory=dict)
+    questions: list[QuestionEntry]
+    combined: list[CombinedEntry] = Field(default_factory=list)
+    inflammatory: InflammatoryEntry
+
+    @field_validator("sources", "labels", "families")
+    @classmethod
+    def _kept_for_later_parts(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        _keep(info, str(info.field_name), value)
+        return value
+
+    @field_validator("urgencies")
+    @classmethod
+    def _in_order(cls, value: dict[str, UrgencyEntry]) -> dict[str, UrgencyEntry]:
+        if tuple(value) != URGENCIES:
+            raise ValueError(f"must be {', '.join(URGENCIES)} in that order")
+        return value
+
+    @field_validator("questions")
+    @classmethod
+    def _own_ids(cls, value: list[QuestionEntry]) -> list[QuestionEntry]:
+        if repeated([q.id for q in value]):
+            raise ValueError("question ids repeat")
+        return value
+
+    @model_validator(mode="after")
+    def _every_family_asked(self) -> RedFlagsFile:
+        asked = {q.family for q in self.questions}
+        for fid in self.families:
+            if fid not in asked:
+                raise ValueError(f"family {fid!r}: no question asks about it")
+        return self
 
 
 @lru_cache(maxsize=1)
 def screen() -> RedFlagScreen:
     """The screen as defined in the YAML file, checked once."""
-    raw = _mapping(yaml.safe_load(RED_FLAGS_FILE.read_text(encoding="utf-8")), "top level")
-    sources = {str(k): _clean(v, f"source {k}") for k, v in _mapping(raw.get("sources"), "sources").items()}
-    raw_urgencies = _mapping(raw.get("urgencies"), "urgencies")
-    if tuple(raw_urgencies) != URGENCIES:
-        raise _problem("urgencies", f"must be {', '.join(URGENCIES)} in that order")
-    urgencies = {
-        code: Urgency(
-            code=code,
-            name=_clean(_mapping(spec, code).get("name"), f"urgency {code} name"),
-            patient=_clean(_mapping(spec, code).get("patient"), f"urgency {code} patient"),
+    checked = load_yaml(RED_FLAGS_FILE, RedFlagsFile)
+    questions = [q.question(checked.labels) for q in checked.questions]
+    families = [
+        Family(
+            id=str(fid),
+            name=spec.name,
+            heading=spec.heading,
+            questions=tuple(q for q in questions if q.family == fid),
         )
-        for code, spec in raw_urgencies.items()
-    }
-    sets = {
-        str(name): _labels(words, {}, f"label set {name}")
-        for name, words in _mapping(raw.get("labels"), "labels").items()
-    }
-    raw_families = _mapping(raw.get("families"), "families")
-    context = {"families": raw_families, "sources": sources}
-    questions = tuple(
-        _question(_mapping(e, "question"), sets, raw_families, sources) for e in raw["questions"]
-    )
-    ids = [q.id for q in questions]
-    if len(set(ids)) != len(ids):
-        raise _problem("questions", "question ids repeat")
-    known = {q.id: q for q in questions}
-    combined = tuple(_combined(_mapping(e, "combined"), known, context) for e in raw.get("combined") or [])
-    inflammatory = _inflammatory(_mapping(raw.get("inflammatory"), "inflammatory"), known, context)
-    families = []
-    for fid, spec in raw_families.items():
-        spec = _mapping(spec, f"family {fid}")
-        members = tuple(q for q in questions if q.family == fid)
-        if not members:
-            raise _problem(f"family {fid}", "no question asks about it")
-        families.append(
-            Family(
-                id=str(fid),
-                name=_clean(spec.get("name"), f"family {fid} name"),
-                heading=_clean(spec.get("heading"), f"family {fid} heading"),
-                questions=members,
-            )
-        )
-    ordered = tuple(q for f in families for q in f.questions)
+        for fid, spec in checked.families.items()
+    ]
     return RedFlagScreen(
-        version=_clean(raw.get("version"), "version"),
-        urgencies=urgencies,
-        sources=sources,
+        version=checked.version,
+        urgencies={code: Urgency(code, spec.name, spec.patient) for code, spec in checked.urgencies.items()},
+        sources=dict(checked.sources),
         families=tuple(families),
-        former_families={
-            str(k): _clean(v, f"former family {k}")
-            for k, v in _mapping(raw.get("former_families") or {}, "former_families").items()
-        },
-        questions=ordered,
-        combined=combined,
-        inflammatory=inflammatory,
+        former_families=dict(checked.former_families),
+        questions=tuple(q for f in families for q in f.questions),
+        combined=tuple(c.rule() for c in checked.combined),
+        inflammatory=checked.inflammatory.rule(),
     )
 
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import enum
 import uuid
+from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Any
+from fractions import Fraction
+from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from painrewire.assessments.models import AlertKind, AssignmentStatus
 from painrewire.assessments.red_flags import RedFlagAnswer
+from painrewire.content import ContentModel
 
 
 class Onset(enum.StrEnum):
@@ -28,6 +31,32 @@ class PainLocation(enum.StrEnum):
 
 
 CHRONIC_WEEKS = 12
+
+
+def _weeks(value: Any) -> Fraction:
+    try:
+        weeks = Fraction(str(value))
+    except (ValueError, ZeroDivisionError):
+        raise ValueError(
+            f"weeks per unit must be a number or a fraction such as 52/12, got {value!r}"
+        ) from None
+    if weeks <= 0:
+        raise ValueError(f"weeks per unit must be more than 0, got {value!r}")
+    return weeks
+
+
+class IntakeWords(ContentModel):
+    """``intake.yaml``: the words of the intake form's choices, and weeks per duration unit."""
+
+    entry_names: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "onsets": ("onset",),
+        "locations": ("location",),
+        "duration_units": ("duration unit",),
+    }
+
+    onsets: dict[Onset, str]
+    locations: dict[PainLocation, str]
+    duration_units: dict[str, Annotated[Fraction, BeforeValidator(_weeks)]]
 
 
 class IntakeCreate(BaseModel):

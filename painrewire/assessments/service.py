@@ -8,7 +8,7 @@ clinician acknowledges it with a note.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -41,7 +41,7 @@ from painrewire.assessments.models import (
 from painrewire.assessments.schemas import CHRONIC_WEEKS, IntakeCreate
 from painrewire.assessments.scoring import InvalidAnswers, score
 from painrewire.db import utcnow
-from painrewire.errors import Conflict, Forbidden, InvalidInput, NotFound
+from painrewire.errors import Conflict, InvalidInput, NotFound
 from painrewire.patients import access
 from painrewire.patients.models import Patient
 from painrewire.risk import service as risk
@@ -412,8 +412,7 @@ def assign(
     session: Session, actor: User, patient_id: uuid.UUID, instrument_id: str, *, due_on: date | None = None
 ) -> QuestionnaireAssignment:
     """A clinician on the care team asks the patient to fill an instrument (one open request per instrument)."""
-    if actor.role != Role.CLINICIAN:
-        raise Forbidden("Only clinicians assign questionnaires.")
+    access.require_role(actor, Role.CLINICIAN, message="Only clinicians assign questionnaires.")
     definition = instrument(instrument_id)
     patient = access.patient_for(
         session, actor, patient_id, action=AuditAction.CREATE, resource_type="questionnaire_assignment"
@@ -512,8 +511,7 @@ def cancel_assignment(
     session: Session, actor: User, patient_id: uuid.UUID, assignment_id: uuid.UUID
 ) -> QuestionnaireAssignment:
     """A clinician on the care team withdraws an open request."""
-    if actor.role != Role.CLINICIAN:
-        raise Forbidden("Only clinicians withdraw questionnaire requests.")
+    access.require_role(actor, Role.CLINICIAN, message="Only clinicians withdraw questionnaire requests.")
     patient = access.patient_for(
         session,
         actor,
@@ -589,6 +587,18 @@ def safety_hold(session: Session, patient_id: uuid.UUID) -> list[SafetyAlert]:
     )
 
 
+def most_urgent_first(alerts: Iterable[SafetyAlert]) -> list[SafetyAlert]:
+    """Alerts as a clinician deals with them in a visit: the most urgent first, then the newest first."""
+    return sorted(
+        alerts, key=lambda a: (URGENCY_ORDER.get(a.urgency, len(URGENCY_ORDER)), -a.raised_at.timestamp())
+    )
+
+
+def newest_first(responses: Iterable[QuestionnaireResponse]) -> list[QuestionnaireResponse]:
+    """Questionnaire responses, the most recently completed first."""
+    return sorted(responses, key=lambda r: r.completed_at, reverse=True)
+
+
 def alerts_for_patient(session: Session, actor: User, patient_id: uuid.UUID) -> list[SafetyAlert]:
     """A patient's safety alerts, open ones first, newest first."""
     patient = access.patient_for(session, actor, patient_id, resource_type="safety_alert")
@@ -636,8 +646,7 @@ def alerts_without_care_team(session: Session, admin: User) -> list[tuple[Safety
     Safety outranks the rule that admins see no health data: the admin sees that an alert is open, how
     urgent it is and of which kind, so they can assign a clinician at once; each such read is audited.
     """
-    if admin.role != Role.ADMIN:
-        raise Forbidden("This list is for administrators.")
+    access.require_role(admin, Role.ADMIN, message="This list is for administrators.")
     rows = session.execute(
         select(SafetyAlert, Patient)
         .join(Patient, Patient.id == SafetyAlert.patient_id)

@@ -12,18 +12,19 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from painrewire.accounts.deps import CurrentClinician
+from painrewire.accounts.deps import CurrentClinician, refused_user
 from painrewire.accounts.models import User
 from painrewire.clearance import gate
 from painrewire.clearance import service as clearance
 from painrewire.clearance.models import Cause, Clearance, Finding
 from painrewire.clearance.schemas import ClearanceCreate
-from painrewire.errors import Conflict, Forbidden, InvalidInput
+from painrewire.errors import Forbidden
 from painrewire.patients import access, panels
 from painrewire.patients.models import Patient
 from painrewire.practice.models import Module
 from painrewire.web.deps import SessionDep, SettingsDep
-from painrewire.web.errors import status_for
+from painrewire.web.forms import FormDep
+from painrewire.web.refusals import Refused, refusal_page
 from painrewire.web.routing import page_router
 from painrewire.web.templating import redirect, render
 
@@ -110,72 +111,81 @@ def _errors(exc: ValidationError) -> list[str]:
     return messages
 
 
-def _page(
-    request: Request,
+def _page_context(
     session: Session,
     user: User,
     patient_id: uuid.UUID,
     *,
     form: dict[str, Any] | None = None,
     errors: list[str] | None = None,
-    status_code: int = 200,
-) -> Response:
+) -> dict[str, Any]:
     patient = access.patient_for(session, user, patient_id, resource_type=clearance.RESOURCE)
-    context = clearance_context(session, user, patient, form=form, errors=errors)
-    return render(request, "clearance/clinician.html", {"ctx": context}, status_code=status_code)
+    return {"ctx": clearance_context(session, user, patient, form=form, errors=errors)}
 
 
 @router.get("/clinician/patients/{patient_id}/clearance", response_class=HTMLResponse)
 def clearance_page(
     patient_id: uuid.UUID, request: Request, user: CurrentClinician, session: SessionDep
 ) -> Response:
-    return _page(request, session, user, patient_id)
+    return render(request, "clearance/clinician.html", _page_context(session, user, patient_id))
 
 
-@router.post("/clinician/patients/{patient_id}/clearance", response_class=HTMLResponse)
-async def record_clearance(
+def _sent_form(raw: Mapping[str, str], modules: list[str]) -> dict[str, Any]:
+    form: dict[str, Any] = {k: v for k, v in raw.items() if k != "modules" and isinstance(v, str)}
+    form["modules"] = modules
+    return form
+
+
+def _clearance_again(refused: Refused) -> dict[str, Any]:
+    form: dict[str, Any]
+    if "reason" in refused.form:  # the withdrawal form
+        form = {"reason": refused.form["reason"]}
+    else:
+        form = _sent_form(refused.form, refused.lists.get("modules", []))
+    # A form that failed validation is told in its own words.
+    errors = _errors(refused.invalid) if refused.invalid is not None else refused.errors
+    patient_id = uuid.UUID(refused.path["patient_id"])
+    return _page_context(refused.session, refused_user(refused), patient_id, form=form, errors=errors)
+
+
+#: "Only a qualified clinician may clear" is a refusal of this form, shown on it.
+CLEARANCE_AGAIN = refusal_page("clearance/clinician.html", _clearance_again, shown_for=(Forbidden,))
+
+
+@router.post(
+    "/clinician/patients/{patient_id}/clearance", response_class=HTMLResponse, dependencies=[CLEARANCE_AGAIN]
+)
+def record_clearance(
     patient_id: uuid.UUID,
-    request: Request,
     user: CurrentClinician,
     session: SessionDep,
     settings: SettingsDep,
+    raw: FormDep,
 ) -> Response:
-    raw = await request.form()
-    form: dict[str, Any] = {k: str(v) for k, v in raw.items() if k != "modules" and isinstance(v, str)}
-    form["modules"] = [str(m) for m in raw.getlist("modules")]
-    try:
-        data = form_to_create(form, form["modules"])
-        row = clearance.record_clearance(session, user, patient_id, data, settings=settings)
-    except ValidationError as exc:
-        return _page(request, session, user, patient_id, form=form, errors=_errors(exc), status_code=422)
-    except (Forbidden, Conflict, InvalidInput) as exc:
-        return _page(
-            request, session, user, patient_id, form=form, errors=[exc.message], status_code=status_for(exc)
-        )
+    form = _sent_form(
+        {k: v for k, v in raw.items() if isinstance(v, str)}, [str(m) for m in raw.getlist("modules")]
+    )
+    data = form_to_create(form, form["modules"])
+    row = clearance.record_clearance(session, user, patient_id, data, settings=settings)
     return redirect(f"/clinician/patients/{patient_id}?cleared={row.version}#clearance")
 
 
 @router.post(
-    "/clinician/patients/{patient_id}/clearances/{clearance_id}/withdraw", response_class=HTMLResponse
+    "/clinician/patients/{patient_id}/clearances/{clearance_id}/withdraw",
+    response_class=HTMLResponse,
+    dependencies=[CLEARANCE_AGAIN],
 )
 def withdraw_clearance(
     patient_id: uuid.UUID,
     clearance_id: uuid.UUID,
-    request: Request,
     user: CurrentClinician,
     session: SessionDep,
     settings: SettingsDep,
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    try:
-        row = clearance.withdraw_clearance(
-            session, user, patient_id, clearance_id, reason=reason, settings=settings
-        )
-    except (Forbidden, Conflict, InvalidInput) as exc:
-        form = {"reason": reason}
-        return _page(
-            request, session, user, patient_id, form=form, errors=[exc.message], status_code=status_for(exc)
-        )
+    row = clearance.withdraw_clearance(
+        session, user, patient_id, clearance_id, reason=reason, settings=settings
+    )
     return redirect(f"/clinician/patients/{patient_id}?withdrawn={row.version}#clearance")
 
 

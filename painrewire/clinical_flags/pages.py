@@ -4,23 +4,23 @@ history; the patient overview shows the judgements that stand."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from painrewire.accounts.deps import CurrentClinician
+from painrewire.accounts.deps import CurrentClinician, refused_user
 from painrewire.accounts.models import Role, User
 from painrewire.clinical_flags import service as flags
 from painrewire.clinical_flags.models import FlagKind
 from painrewire.clinical_flags.schemas import MAX_NOTE, MIN_NOTE, FlagClear, FlagCreate
-from painrewire.errors import DomainError
 from painrewire.patients import access, panels
 from painrewire.patients.models import Patient
 from painrewire.web.deps import SessionDep
-from painrewire.web.errors import readable_pydantic_errors, status_for
+from painrewire.web.forms import FormDep
+from painrewire.web.refusals import Refused, refusal_page
 from painrewire.web.routing import page_router
 from painrewire.web.templating import redirect, render
 
@@ -31,33 +31,26 @@ def _path(patient_id: uuid.UUID) -> str:
     return f"/clinician/patients/{patient_id}/clinical-flags"
 
 
-def _page(
-    request: Request,
+def _context(
     session: Session,
     patient: Patient,
     *,
-    form: dict[str, Any] | None = None,
+    form: Mapping[str, Any] | None = None,
     errors: list[str] | None = None,
-    status_code: int = 200,
-) -> Response:
+) -> dict[str, Any]:
     history = flags.history_for(session, patient)
     standing = {f.kind: f for f in history if f.standing}
-    return render(
-        request,
-        "clinical_flags/flags.html",
-        {
-            "patient": patient,
-            "path": _path(patient.id),
-            "kinds": list(FlagKind),
-            "standing": standing,
-            "history": history,
-            "form": form or {"kind": "", "note": ""},
-            "min_note": MIN_NOTE,
-            "max_note": MAX_NOTE,
-            "errors": errors or [],
-        },
-        status_code=status_code,
-    )
+    return {
+        "patient": patient,
+        "path": _path(patient.id),
+        "kinds": list(FlagKind),
+        "standing": standing,
+        "history": history,
+        "form": form or {"kind": "", "note": ""},
+        "min_note": MIN_NOTE,
+        "max_note": MAX_NOTE,
+        "errors": errors or [],
+    }
 
 
 @router.get("/clinician/patients/{patient_id}/clinical-flags", response_class=HTMLResponse)
@@ -65,43 +58,45 @@ def flags_page(
     request: Request, patient_id: uuid.UUID, user: CurrentClinician, session: SessionDep
 ) -> Response:
     patient, _ = flags.list_flags(session, user, patient_id)
-    return _page(request, session, patient)
+    return render(request, "clinical_flags/flags.html", _context(session, patient))
 
 
-@router.post("/clinician/patients/{patient_id}/clinical-flags", response_class=HTMLResponse)
-async def record(
-    request: Request, patient_id: uuid.UUID, user: CurrentClinician, session: SessionDep
-) -> Response:
-    raw = await request.form()
+def _flags_again(refused: Refused) -> dict[str, Any]:
+    patient = access.patient_for(
+        refused.session,
+        refused_user(refused),
+        uuid.UUID(refused.path["patient_id"]),
+        resource_type=flags.RESOURCE,
+    )
+    form = None
+    if "kind" in refused.form:  # the record form; the clear form starts the record form afresh
+        form = {"kind": refused.form.get("kind", ""), "note": refused.form.get("note", "")}
+    return _context(refused.session, patient, form=form, errors=refused.errors)
+
+
+FLAGS_AGAIN = refusal_page("clinical_flags/flags.html", _flags_again)
+
+
+@router.post(
+    "/clinician/patients/{patient_id}/clinical-flags", response_class=HTMLResponse, dependencies=[FLAGS_AGAIN]
+)
+def record(patient_id: uuid.UUID, user: CurrentClinician, session: SessionDep, raw: FormDep) -> Response:
     form = {"kind": str(raw.get("kind") or ""), "note": str(raw.get("note") or "")}
-    try:
-        data = FlagCreate.model_validate(form)
-        flags.record_flag(session, user, patient_id, data)
-    except ValidationError as exc:
-        patient = access.patient_for(session, user, patient_id, resource_type=flags.RESOURCE)
-        return _page(
-            request, session, patient, form=form, errors=readable_pydantic_errors(exc), status_code=422
-        )
-    except DomainError as exc:
-        patient = access.patient_for(session, user, patient_id, resource_type=flags.RESOURCE)
-        return _page(request, session, patient, form=form, errors=[exc.message], status_code=status_for(exc))
+    data = FlagCreate.model_validate(form)
+    flags.record_flag(session, user, patient_id, data)
     return redirect(f"{_path(patient_id)}?recorded={form['kind']}")
 
 
-@router.post("/clinician/patients/{patient_id}/clinical-flags/{flag_id}/clear", response_class=HTMLResponse)
-async def clear(
-    request: Request, patient_id: uuid.UUID, flag_id: uuid.UUID, user: CurrentClinician, session: SessionDep
+@router.post(
+    "/clinician/patients/{patient_id}/clinical-flags/{flag_id}/clear",
+    response_class=HTMLResponse,
+    dependencies=[FLAGS_AGAIN],
+)
+def clear(
+    patient_id: uuid.UUID, flag_id: uuid.UUID, user: CurrentClinician, session: SessionDep, raw: FormDep
 ) -> Response:
-    raw = await request.form()
-    try:
-        data = FlagClear.model_validate({"note": str(raw.get("note") or "")})
-        flags.clear_flag(session, user, patient_id, flag_id, data)
-    except ValidationError as exc:
-        patient = access.patient_for(session, user, patient_id, resource_type=flags.RESOURCE)
-        return _page(request, session, patient, errors=readable_pydantic_errors(exc), status_code=422)
-    except DomainError as exc:
-        patient = access.patient_for(session, user, patient_id, resource_type=flags.RESOURCE)
-        return _page(request, session, patient, errors=[exc.message], status_code=status_for(exc))
+    data = FlagClear.model_validate({"note": str(raw.get("note") or "")})
+    flags.clear_flag(session, user, patient_id, flag_id, data)
     return redirect(f"{_path(patient_id)}?cleared=1")
 
 

@@ -19,7 +19,7 @@ from painrewire.accounts.models import AuditAction, Role, User
 from painrewire.clinical_flags.models import ClinicalFlag, FlagKind
 from painrewire.clinical_flags.schemas import MIN_NOTE, FlagClear, FlagCreate
 from painrewire.db import utcnow
-from painrewire.errors import Conflict, Forbidden, InvalidInput, NotFound
+from painrewire.errors import Conflict, InvalidInput, NotFound
 from painrewire.patients import access
 from painrewire.patients.models import Patient
 
@@ -27,8 +27,9 @@ RESOURCE = "clinical_flag"
 
 
 def _ensure_clinician(actor: User, what: str) -> None:
-    if actor.role != Role.CLINICIAN:
-        raise Forbidden(f"Only a clinician on the patient's care team can {what}.")
+    access.require_role(
+        actor, Role.CLINICIAN, message=f"Only a clinician on the patient's care team can {what}."
+    )
 
 
 def _loaded(session: Session, flag_id: uuid.UUID) -> ClinicalFlag:

@@ -4,22 +4,22 @@ the consent panel on the clinician's patient overview."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from painrewire.accounts.deps import CurrentClinician, CurrentPatientUser
+from painrewire.accounts.deps import CurrentClinician, CurrentPatientUser, refused_user
 from painrewire.accounts.models import Role, User
 from painrewire.consent import service as consent
 from painrewire.consent.models import ConsentKind, ConsentMethod
-from painrewire.errors import DomainError, InvalidInput, NotFound
+from painrewire.errors import Forbidden, InvalidInput, NotFound
 from painrewire.patients import access, panels
 from painrewire.patients.models import Patient
 from painrewire.web.deps import SessionDep
-from painrewire.web.errors import headers_for, status_for
+from painrewire.web.refusals import Refused, refusal_page
 from painrewire.web.routing import page_router
 from painrewire.web.templating import redirect, render
 
@@ -39,56 +39,38 @@ def own_patient_id(session: Session, user: User) -> uuid.UUID:
     return found
 
 
-def _page(
-    request: Request,
-    session: Session,
-    user: User,
-    patient: Patient,
-    *,
-    base: str,
-    errors: list[str] | None = None,
-    status_code: int = 200,
-    headers: dict[str, str] | None = None,
-) -> Response:
+def _context(session: Session, user: User, patient: Patient, *, base: str) -> dict[str, Any]:
     records = consent.records_of(session, patient)
     current = consent.current_by_kind(records)
     texts = consent.consent_texts()
-    return render(
-        request,
-        "consent/consent.html",
-        {
-            "patient": patient,
-            "for_patient": user.role == Role.PATIENT,
-            "base": base,
-            "cards": [(texts[kind], current[kind]) for kind in ConsentKind],
-            "blocked": {
-                kind: texts[needed] for kind, needed in consent.REQUIRES.items() if current[needed] is None
-            },
-            "records": records,
-            "texts": texts,
-            "staff_methods": consent.STAFF_METHODS,
-            "errors": errors or [],
+    return {
+        "patient": patient,
+        "for_patient": user.role == Role.PATIENT,
+        "base": base,
+        "cards": [(texts[kind], current[kind]) for kind in ConsentKind],
+        "blocked": {
+            kind: texts[needed] for kind, needed in consent.REQUIRES.items() if current[needed] is None
         },
-        status_code=status_code,
-        headers=headers,
-    )
+        "records": records,
+        "texts": texts,
+        "staff_methods": consent.STAFF_METHODS,
+        "errors": [],
+    }
 
 
-def _refused(
-    request: Request, session: Session, user: User, patient_id: uuid.UUID, base: str, exc: DomainError
-) -> Response:
+def _consent_again(refused: Refused) -> dict[str, Any]:
     """The page again with the reason (a patient the actor may not see is still a 404, from `patient_for`)."""
-    patient = access.patient_for(session, user, patient_id, resource_type=consent.RESOURCE)
-    return _page(
-        request,
-        session,
-        user,
-        patient,
-        base=base,
-        errors=[exc.message],
-        status_code=status_for(exc),
-        headers=headers_for(exc),
-    )
+    user = refused_user(refused)
+    if "patient_id" in refused.path:
+        patient_id, base = uuid.UUID(refused.path["patient_id"]), _clinician_base(refused.path["patient_id"])
+    else:
+        patient_id, base = own_patient_id(refused.session, user), PATIENT_BASE
+    patient = access.patient_for(refused.session, user, patient_id, resource_type=consent.RESOURCE)
+    return {**_context(refused.session, user, patient, base=base), "errors": refused.errors}
+
+
+#: A consent the actor may not give (a patient recording a method) is this form's refusal, shown on it.
+CONSENT_AGAIN = refusal_page("consent/consent.html", _consent_again, shown_for=(Forbidden,))
 
 
 def _method(raw: str) -> ConsentMethod | None:
@@ -111,10 +93,10 @@ def _kind(raw: str) -> ConsentKind:
 @router.get(PATIENT_BASE, response_class=HTMLResponse)
 def patient_page(request: Request, user: CurrentPatientUser, session: SessionDep) -> Response:
     patient = access.own_patient(session, user, resource_type=consent.RESOURCE)
-    return _page(request, session, user, patient, base=PATIENT_BASE)
+    return render(request, "consent/consent.html", _context(session, user, patient, base=PATIENT_BASE))
 
 
-@router.post(PATIENT_BASE + "/give", response_class=HTMLResponse)
+@router.post(PATIENT_BASE + "/give", response_class=HTMLResponse, dependencies=[CONSENT_AGAIN])
 def patient_gives(
     request: Request,
     user: CurrentPatientUser,
@@ -125,7 +107,7 @@ def patient_gives(
     return _give(request, session, user, own_patient_id(session, user), PATIENT_BASE, kind, text_version, "")
 
 
-@router.post(PATIENT_BASE + "/withdraw", response_class=HTMLResponse)
+@router.post(PATIENT_BASE + "/withdraw", response_class=HTMLResponse, dependencies=[CONSENT_AGAIN])
 def patient_withdraws(
     request: Request,
     user: CurrentPatientUser,
@@ -144,10 +126,14 @@ def clinician_page(
     request: Request, patient_id: uuid.UUID, user: CurrentClinician, session: SessionDep
 ) -> Response:
     patient, _ = consent.list_consents(session, user, patient_id)
-    return _page(request, session, user, patient, base=_clinician_base(patient_id))
+    return render(
+        request, "consent/consent.html", _context(session, user, patient, base=_clinician_base(patient_id))
+    )
 
 
-@router.post("/clinician/patients/{patient_id}/consent/give", response_class=HTMLResponse)
+@router.post(
+    "/clinician/patients/{patient_id}/consent/give", response_class=HTMLResponse, dependencies=[CONSENT_AGAIN]
+)
 def clinician_records(
     request: Request,
     patient_id: uuid.UUID,
@@ -160,7 +146,11 @@ def clinician_records(
     return _give(request, session, user, patient_id, _clinician_base(patient_id), kind, text_version, method)
 
 
-@router.post("/clinician/patients/{patient_id}/consent/withdraw", response_class=HTMLResponse)
+@router.post(
+    "/clinician/patients/{patient_id}/consent/withdraw",
+    response_class=HTMLResponse,
+    dependencies=[CONSENT_AGAIN],
+)
 def clinician_withdraws(
     request: Request,
     patient_id: uuid.UUID,
@@ -183,13 +173,10 @@ def _give(
     text_version: str,
     method: str,
 ) -> Response:
-    try:
-        chosen = _kind(kind)
-        consent.give_consent(
-            session, user, patient_id, kind=chosen, text_version=text_version, method=_method(method)
-        )
-    except DomainError as exc:
-        return _refused(request, session, user, patient_id, base, exc)
+    chosen = _kind(kind)
+    consent.give_consent(
+        session, user, patient_id, kind=chosen, text_version=text_version, method=_method(method)
+    )
     return redirect(f"{base}?given={chosen.value}#{chosen.value}")
 
 
@@ -203,11 +190,8 @@ def _withdraw(
     method: str,
     note: str,
 ) -> Response:
-    try:
-        chosen = _kind(kind)
-        consent.withdraw_consent(session, user, patient_id, kind=chosen, method=_method(method), note=note)
-    except DomainError as exc:
-        return _refused(request, session, user, patient_id, base, exc)
+    chosen = _kind(kind)
+    consent.withdraw_consent(session, user, patient_id, kind=chosen, method=_method(method), note=note)
     return redirect(f"{base}?withdrawn={chosen.value}#{chosen.value}")
 
 

@@ -13,12 +13,13 @@ information guidance" for the research consent.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
-import yaml
+from pydantic import Field, field_validator, model_validator
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
@@ -26,8 +27,9 @@ from sqlalchemy.orm import Session, joinedload
 from painrewire.accounts import audit
 from painrewire.accounts.models import AuditAction, Role, User
 from painrewire.consent.models import ConsentKind, ConsentMethod, ConsentRecord
+from painrewire.content import ContentModel, read_yaml, validate
 from painrewire.db import utcnow
-from painrewire.errors import Conflict, Forbidden, InvalidInput
+from painrewire.errors import Conflict, InvalidInput
 from painrewire.patients import access
 from painrewire.patients.models import Patient
 
@@ -58,33 +60,57 @@ class ConsentText:
         return [p.strip() for p in self.text.split("\n") if p.strip()]
 
 
+class ConsentTextEntry(ContentModel):
+    """One kind of consent in ``texts.yaml``: its version, title, summary and text."""
+
+    version: str = Field(max_length=32)
+    title: str
+    summary: str
+    text: str
+
+    @field_validator("version", "title", "summary", "text", mode="before")
+    @classmethod
+    def _some_text(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            if not value.strip():
+                raise ValueError("must be non-empty text")
+            return value.strip()
+        return value
+
+
+class ConsentTextsFile(ContentModel):
+    """``texts.yaml``: one entry per kind of consent, and no other."""
+
+    entry_names: ClassVar[Mapping[str, tuple[str, ...]]] = {"kinds": ("consent kind",)}
+
+    kinds: dict[str, ConsentTextEntry]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _by_kind(cls, data: Any) -> Any:
+        return {"kinds": data}
+
+    @field_validator("kinds")
+    @classmethod
+    def _every_kind(cls, value: dict[str, ConsentTextEntry]) -> dict[str, ConsentTextEntry]:
+        missing = [k.value for k in ConsentKind if k.value not in value]
+        if missing:
+            raise ValueError(f"no text for {', '.join(map(repr, missing))}")
+        unknown = sorted(set(value) - {k.value for k in ConsentKind})
+        if unknown:
+            raise ValueError(f"unknown kinds {unknown}")
+        return value
+
+
 def _load(raw: Any) -> dict[ConsentKind, ConsentText]:
-    if not isinstance(raw, dict):
-        raise ValueError(f"{TEXTS_FILE.name}: expected one entry per kind of consent")
-    texts: dict[ConsentKind, ConsentText] = {}
-    for kind in ConsentKind:
-        entry = raw.get(kind.value)
-        if not isinstance(entry, dict):
-            raise ValueError(f"{TEXTS_FILE.name}: no text for {kind.value!r}")
-        values = {}
-        for key in ("version", "title", "summary", "text"):
-            value = entry.get(key)
-            if not isinstance(value, str) or not value.strip():
-                raise ValueError(f"{TEXTS_FILE.name}: {kind.value}.{key} must be non-empty text")
-            values[key] = value.strip()
-        if len(values["version"]) > 32:
-            raise ValueError(f"{TEXTS_FILE.name}: {kind.value}.version must be at most 32 characters")
-        texts[kind] = ConsentText(kind=kind, **values)
-    unknown = set(raw) - {k.value for k in ConsentKind}
-    if unknown:
-        raise ValueError(f"{TEXTS_FILE.name}: unknown kinds {sorted(unknown)}")
-    return texts
+    checked = validate(raw, ConsentTextsFile, origin=TEXTS_FILE)
+    return {kind: ConsentText(kind=kind, **checked.kinds[kind.value].model_dump()) for kind in ConsentKind}
 
 
 @lru_cache(maxsize=1)
 def consent_texts() -> dict[ConsentKind, ConsentText]:
     """The current text of each kind of consent, from ``texts.yaml`` (checked when loaded)."""
-    return _load(yaml.safe_load(TEXTS_FILE.read_text(encoding="utf-8")))
+    return _load(read_yaml(TEXTS_FILE))
 
 
 # --- the questions other modules ask --------------------------------------------------------------------
@@ -174,8 +200,11 @@ def _check_method(actor: User, method: ConsentMethod | None, field: str) -> Cons
                 field=field,
             )
         return ConsentMethod.ONLINE
-    if actor.role != Role.CLINICIAN:
-        raise Forbidden("Consent is given by the patient, or recorded by a clinician on their care team.")
+    access.require_role(
+        actor,
+        Role.CLINICIAN,
+        message="Consent is given by the patient, or recorded by a clinician on their care team.",
+    )
     if method not in STAFF_METHODS:
         raise InvalidInput(
             f"{field}: say how the patient told you: in clinic ({ConsentMethod.IN_CLINIC.value}) or on paper "

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from painrewire.accounts import service as accounts
 from painrewire.accounts.models import Discipline, Role, User
 from painrewire.accounts.schemas import UserCreate
+from painrewire.config import get_settings
 from painrewire.patients import service as patients
 from painrewire.patients.models import Patient
 from painrewire.patients.schemas import PatientCreate, SignUp
@@ -80,12 +81,14 @@ def build_demo_clinic(session: Session) -> DemoClinic:
     }
     lead = clinicians[Discipline.PAIN_SPECIALIST]
     team = [c.id for c in clinicians.values()]
+    zone = get_settings().clinic_timezone
     demo_patients: dict[str, Patient] = {}
     for key, name, born, _ in PATIENTS:
         if key == SELF_REGISTERED:
             demo_patients[key] = patients.sign_up(
                 session,
                 SignUp(email=f"{key}@{DOMAIN}", full_name=name, password=DEMO_PASSWORD, date_of_birth=born),
+                clinic_timezone=zone,
             )
             continue
         demo_patients[key] = patients.create_patient(
@@ -98,5 +101,6 @@ def build_demo_clinic(session: Session) -> DemoClinic:
                 date_of_birth=born,
                 care_team=team,
             ),
+            clinic_timezone=zone,
         )
     return DemoClinic(admin=admin, clinicians=clinicians, patients=demo_patients)

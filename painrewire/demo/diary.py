@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from painrewire.demo.clinic import DemoClinic
 from painrewire.diary.models import DiaryEntry
-from painrewire.diary.service import refresh_baseline
+from painrewire.diary.service import refresh_trends
 from painrewire.practice.models import Module, PracticeLog
 
 PRACTICE = [
@@ -74,4 +74,4 @@ def add_demo_history(session: Session, clinic: DemoClinic) -> None:
                     )
                 )
         session.flush()
-        refresh_baseline(session, patient.id)
+        refresh_trends(session, patient.id)

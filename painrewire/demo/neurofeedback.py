@@ -13,11 +13,10 @@ from sqlalchemy.orm import Session
 
 from painrewire.accounts.models import Discipline
 from painrewire.demo.clinic import DemoClinic
-from painrewire.diary.service import local_today
 from painrewire.neurofeedback import service
 from painrewire.neurofeedback.models import NeurofeedbackNote, NeurofeedbackSession, SessionStatus
-from painrewire.neurofeedback.protocols import get_protocol
-from painrewire.neurofeedback.synthetic import DEMO_CHANNELS, eeg_like, offline_session
+from painrewire.neurofeedback.signal.protocols import get_protocol
+from painrewire.neurofeedback.sources.synthetic import DEMO_CHANNELS, eeg_like, offline_session
 
 SFREQ = 256.0
 #: Short sessions keep `painrewire demo` fast; real ones run 20-30 minutes.
@@ -35,7 +34,7 @@ def add_demo_history(session: Session, clinic: DemoClinic) -> None:
     practitioner = clinic.clinicians[Discipline.NEUROFEEDBACK_PRACTITIONER]
     zone = ZoneInfo(maria.timezone)
     protocol = get_protocol("alpha")
-    today = local_today(maria)
+    today = maria.local_today()
     with tempfile.TemporaryDirectory(prefix="painrewire-demo-nfb-") as folder:
         for ago, seed, alpha, (note_at, note) in SESSIONS:
             start = datetime.combine(today - timedelta(days=ago), time(10, 0), tzinfo=zone)
@@ -60,7 +59,7 @@ def add_demo_history(session: Session, clinic: DemoClinic) -> None:
                 protocol=protocol.name,
                 source="playback",
                 board_id=None,
-                source_params={"generated": "demo EEG (painrewire.neurofeedback.synthetic)"},
+                source_params={"generated": "demo EEG (painrewire.neurofeedback.sources.synthetic)"},
                 planned_seconds=round(TRAINING_SECONDS),
                 baseline_seconds=round(BASELINE_SECONDS),
                 check_seconds=3.0,

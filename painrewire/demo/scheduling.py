@@ -14,8 +14,8 @@ from painrewire.config import get_settings
 from painrewire.db import utcnow
 from painrewire.demo.clinic import DemoClinic
 from painrewire.patients.models import Patient
-from painrewire.scheduling import slots as core
-from painrewire.scheduling.catalogue import catalogue
+from painrewire.scheduling.core import slots as core
+from painrewire.scheduling.core.catalogue import catalogue
 from painrewire.scheduling.models import (
     Appointment,
     AppointmentChange,

@@ -63,3 +63,26 @@ class PainBaseline(Base):
     first_day: Mapped[date]
     diary_baseline: Mapped[float | None] = mapped_column(default=None)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DiarySummary(Base):
+    """A patient's recent diary (`painrewire.diary.trends.RecentDiary`), written with every diary change.
+
+    The clinician home reads one row per patient instead of the diary: the last entry's day, the average pain
+    of the two weeks up to it, and the 7-day mean as of that day and each of the 3 days after it
+    (``mean_day_0`` .. ``mean_day_3``; later windows cannot hold the 4 entries a mean needs), so the patients
+    getting worse on any day are found by the database. No row: no diary entry.
+    """
+
+    __tablename__ = "diary_summaries"
+
+    patient_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), primary_key=True
+    )
+    last_day: Mapped[date]
+    recent_pain: Mapped[list[int | None]] = mapped_column(JSON)
+    mean_day_0: Mapped[float | None] = mapped_column(default=None)
+    mean_day_1: Mapped[float | None] = mapped_column(default=None)
+    mean_day_2: Mapped[float | None] = mapped_column(default=None)
+    mean_day_3: Mapped[float | None] = mapped_column(default=None)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -19,6 +19,7 @@ from painrewire.patients import access, panels
 from painrewire.patients.models import Patient
 from painrewire.practice import service as practice_log
 from painrewire.web.deps import SessionDep
+from painrewire.web.forms import FormDep
 from painrewire.web.refusals import Refused, refusal_page
 from painrewire.web.routing import page_router
 from painrewire.web.templating import redirect, register_nav, render
@@ -72,9 +73,12 @@ def diary_page(
     return render(request, "diary/diary.html", _context(session, patient, chosen, form, []))
 
 
-def _sent_day(patient: Patient, value: object) -> date:
+def _sent_day(value: object) -> date | None:
+    """The day the form was for; none sent is the patient's today."""
+    if not value:
+        return None
     try:
-        return date.fromisoformat(str(value or patient.local_today().isoformat()))
+        return date.fromisoformat(str(value))
     except ValueError as exc:
         raise InvalidInput("day: not a date", field="day") from exc
 
@@ -85,7 +89,7 @@ def _diary_again(refused: Refused) -> dict[str, Any]:
         raise InvalidInput("Please log in again.")
     patient = access.own_patient(refused.session, user, resource_type="diary_entry")
     try:
-        day = _sent_day(patient, refused.form.get("day"))
+        day = _sent_day(refused.form.get("day")) or diary.local_today(patient)
     except InvalidInput:
         day = patient.local_today()
     form: dict[str, Any] = {**refused.form, "triggers": refused.lists.get("triggers", [])}
@@ -97,10 +101,8 @@ def _diary_again(refused: Refused) -> dict[str, Any]:
     response_class=HTMLResponse,
     dependencies=[refusal_page("diary/diary.html", _diary_again)],
 )
-async def save(request: Request, user: CurrentPatientUser, session: SessionDep) -> Response:
-    raw = await request.form()
-    patient = access.own_patient(session, user, resource_type="diary_entry")
-    day = _sent_day(patient, raw.get("day"))
+def save(user: CurrentPatientUser, session: SessionDep, raw: FormDep) -> Response:
+    day = _sent_day(raw.get("day"))
     data = DiaryEntryWrite.model_validate(
         {
             **{name: raw.get(name) or None for name, *_ in SCALES},
@@ -109,8 +111,9 @@ async def save(request: Request, user: CurrentPatientUser, session: SessionDep) 
             "note": raw.get("note") or "",
         }
     )
-    diary.save_entry(session, user, patient.id, day, data)
-    return redirect(f"/patient/diary?saved={day.isoformat()}")
+    # The service checks the access and audits it: one access, one audit row.
+    entry = diary.save_entry(session, user, access.own_patient_id(session, user), day, data)
+    return redirect(f"/patient/diary?saved={entry.day.isoformat()}")
 
 
 @panels.patient_home_panel

@@ -8,17 +8,36 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from painrewire.content import ContentModel, load_yaml
 
 TRIGGERS_FILE = Path(__file__).with_name("triggers.yaml")
+
+
+class Trigger(ContentModel):
+    id: str
+    label: str
+
+
+class TriggersFile(ContentModel):
+    """``triggers.yaml``: the trigger tags in the clinic's order; ids are stored in diary entries."""
+
+    triggers: list[Trigger]
+
+    @model_validator(mode="after")
+    def _ids_unique(self) -> TriggersFile:
+        ids = [t.id for t in self.triggers]
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            raise ValueError(f"every trigger needs its own id; used twice: {', '.join(repeated)}")
+        return self
 
 
 @lru_cache
 def trigger_labels() -> dict[str, str]:
     """Trigger tag id -> label, in the clinic's order."""
-    data = yaml.safe_load(TRIGGERS_FILE.read_text(encoding="utf-8"))
-    return {t["id"]: t["label"] for t in data["triggers"]}
+    return {t.id: t.label for t in load_yaml(TRIGGERS_FILE, TriggersFile).triggers}
 
 
 Scale = Field(ge=0, le=10)

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Select, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from painrewire.accounts.models import AuditAction, User
 from painrewire.db import utcnow
-from painrewire.diary.models import DiaryEntry, DiaryEntryRevision, PainBaseline
+from painrewire.diary.models import DiaryEntry, DiaryEntryRevision, DiarySummary, PainBaseline
 from painrewire.diary.outcomes import BASELINE_ENTRIES, DiaryPoint, first_week_mean
 from painrewire.diary.schemas import DiaryEntryWrite
+from painrewire.diary.trends import RECENT_DAYS, RecentDiary
 from painrewire.errors import Conflict, InvalidInput, NotFound
 from painrewire.patients import access
 from painrewire.patients.models import Patient
@@ -55,21 +57,26 @@ def save_entry(
     session: Session,
     actor: User,
     patient_id: uuid.UUID,
-    day: date,
+    day: date | None,
     data: DiaryEntryWrite,
     *,
     now: datetime | None = None,
 ) -> DiaryEntry:
-    """Create the day's entry, or change it; the replaced values are kept with who and when."""
+    """Create the day's entry, or change it; the replaced values are kept with who and when.
+
+    ``day`` None is the patient's today (where they live). The one access, audited, is this function's: a page
+    that saves an entry needs no access of its own.
+    """
     patient = access.patient_for(
         session,
         actor,
         patient_id,
         action=AuditAction.UPDATE,
         resource_type="diary_entry",
-        resource_id=day.isoformat(),
+        resource_id=day.isoformat() if day is not None else None,
     )
     today = patient.local_today(now)
+    day = today if day is None else day
     check_diary_day(patient, day, today=today)
     entry = session.scalar(
         select(DiaryEntry).where(DiaryEntry.patient_id == patient.id, DiaryEntry.day == day)
@@ -85,7 +92,7 @@ def save_entry(
             raise Conflict(
                 "This day's entry was saved at the same moment elsewhere; reload and try again."
             ) from exc
-        refresh_baseline(session, patient.id, changed_day=day)
+        refresh_trends(session, patient.id)
         return entry
     session.add(
         DiaryEntryRevision(
@@ -101,8 +108,16 @@ def save_entry(
     entry.revision += 1
     entry.updated_at = now or utcnow()
     session.flush()
-    refresh_baseline(session, patient.id, changed_day=day)
+    refresh_trends(session, patient.id)
     return entry
+
+
+def refresh_trends(session: Session, patient_id: uuid.UUID) -> None:
+    """Bring what the clinician home reads (the first diary week, the recent diary) up to date with the
+    diary, in the caller's transaction: call it after any change to a patient's entries (a save, a delete,
+    an import, demo data)."""
+    refresh_baseline(session, patient_id)
+    refresh_summary(session, patient_id)
 
 
 def refresh_baseline(session: Session, patient_id: uuid.UUID, *, changed_day: date | None = None) -> None:
@@ -123,6 +138,9 @@ def refresh_baseline(session: Session, patient_id: uuid.UUID, *, changed_day: da
         .limit(BASELINE_ENTRIES)
     ).all()
     if not early:
+        if stored is not None:
+            session.delete(stored)
+            session.flush()
         return
     first = early[0][0]
     value = first_week_mean([DiaryPoint(day, float(pain)) for day, pain in early])
@@ -133,6 +151,76 @@ def refresh_baseline(session: Session, patient_id: uuid.UUID, *, changed_day: da
     else:
         stored.first_day, stored.diary_baseline, stored.updated_at = first, value, utcnow()
     session.flush()
+
+
+def refresh_summary(session: Session, patient_id: uuid.UUID) -> None:
+    """Recompute the patient's `DiarySummary` from their latest diary days (one short query on the diary
+    index); a patient left with no entry has no summary."""
+    latest = session.execute(
+        select(DiaryEntry.day, DiaryEntry.average_pain)
+        .where(DiaryEntry.patient_id == patient_id)
+        .order_by(DiaryEntry.day.desc())
+        .limit(RECENT_DAYS)
+    ).all()
+    recent = RecentDiary.from_entries((day, pain) for day, pain in latest)
+    stored = session.get(DiarySummary, patient_id)
+    if recent is None:
+        if stored is not None:
+            session.delete(stored)
+            session.flush()
+        return
+    values = _summary_values(recent)
+    if stored is None:
+        session.add(DiarySummary(patient_id=patient_id, **values))
+    else:
+        for name, value in values.items():
+            setattr(stored, name, value)
+        stored.updated_at = utcnow()
+    session.flush()
+
+
+def _summary_values(recent: RecentDiary) -> dict[str, object]:
+    means = recent.means_after_last()
+    return {
+        "last_day": recent.last_day,
+        "recent_pain": recent.stored_pain(),
+        **{f"mean_day_{k}": mean for k, mean in enumerate(means)},
+    }
+
+
+def rebuild_summaries(session: Session, patient_ids: Select[tuple[uuid.UUID]] | None = None) -> int:
+    """Write the `DiarySummary` of every patient (or of those ``patient_ids`` selects) from the diary, in a
+    few statements whatever their number: for diaries written without `save_entry` (bulk loads, a restore
+    into a database whose summaries were lost). Returns the number of summaries written."""
+    ranked = select(
+        DiaryEntry.patient_id,
+        DiaryEntry.day,
+        DiaryEntry.average_pain,
+        func.row_number()
+        .over(partition_by=DiaryEntry.patient_id, order_by=DiaryEntry.day.desc())
+        .label("back"),
+    )
+    if patient_ids is not None:
+        ranked = ranked.where(DiaryEntry.patient_id.in_(patient_ids))
+    latest = ranked.subquery()
+    days: dict[uuid.UUID, list[tuple[date, int]]] = defaultdict(list)
+    for patient_id, day, pain in session.execute(
+        select(latest.c.patient_id, latest.c.day, latest.c.average_pain).where(latest.c.back <= RECENT_DAYS)
+    ):
+        days[patient_id].append((day, pain))
+    clear = delete(DiarySummary)
+    if patient_ids is not None:
+        clear = clear.where(DiarySummary.patient_id.in_(patient_ids))
+    session.execute(clear)
+    now = utcnow()
+    rows = []
+    for patient_id, found in days.items():
+        recent = RecentDiary.from_entries(found)
+        if recent is not None:
+            rows.append({"patient_id": patient_id, "updated_at": now, **_summary_values(recent)})
+    for start in range(0, len(rows), 5000):
+        session.execute(insert(DiarySummary), rows[start : start + 5000])
+    return len(rows)
 
 
 @dataclass(frozen=True)

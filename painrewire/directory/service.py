@@ -20,8 +20,9 @@ from painrewire.db import utcnow
 from painrewire.directory.models import ClinicianProfile, ExternalService, Modality
 from painrewire.directory.schemas import ExternalServiceCreate, ExternalServiceUpdate, ProfileUpdate
 from painrewire.errors import Forbidden, InvalidInput, NotFound
+from painrewire.patients import access
 from painrewire.scheduling import service as scheduling
-from painrewire.scheduling.catalogue import AppointmentType, catalogue
+from painrewire.scheduling.core.catalogue import AppointmentType, catalogue
 
 #: How far ahead the directory looks for each clinician's next free time.
 SEARCH_DAYS = 28
@@ -248,13 +249,13 @@ def parse_modality(value: str | None) -> Modality | None:
 
 
 def _check_staff(actor: User) -> None:
-    if actor.role not in (Role.CLINICIAN, Role.ADMIN):
-        raise Forbidden("The list of outside services is for clinic staff.")
+    access.require_role(
+        actor, Role.CLINICIAN, Role.ADMIN, message="The list of outside services is for clinic staff."
+    )
 
 
 def _check_admin(actor: User) -> None:
-    if actor.role != Role.ADMIN:
-        raise Forbidden("The front desk keeps the list of outside services.")
+    access.require_role(actor, Role.ADMIN, message="The front desk keeps the list of outside services.")
 
 
 def list_services(session: Session, actor: User, *, include_retired: bool = False) -> list[ExternalService]:

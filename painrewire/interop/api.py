@@ -15,7 +15,7 @@ from painrewire.interop import erasure
 from painrewire.interop import service as exports
 from painrewire.interop.fhir import FHIR_MEDIA_TYPE
 from painrewire.interop.schemas import ErasureDecision, ErasureRequestCreate, ErasureRequestOut
-from painrewire.neurofeedback import live
+from painrewire.neurofeedback.live import hub as live
 from painrewire.web.deps import SessionDep, SettingsDep
 from painrewire.web.routing import api_router, error_responses
 

@@ -24,7 +24,7 @@ from painrewire.accounts import audit
 from painrewire.accounts.models import AuditAction, Role, User
 from painrewire.accounts.security import hash_password, new_token
 from painrewire.db import checkpoint_sqlite, utcnow
-from painrewire.errors import Conflict, Forbidden, InvalidInput, NotFound
+from painrewire.errors import Conflict, InvalidInput, NotFound
 from painrewire.interop.models import ErasureRequest, ErasureStatus
 from painrewire.interop.personal_data import row_filters
 from painrewire.neurofeedback import service as neurofeedback
@@ -82,8 +82,7 @@ def open_without_care_team(session: Session, admin: User) -> list[tuple[ErasureR
 
     The admin learns only that a request is open (no reason, no health data); each such read is audited.
     """
-    if admin.role != Role.ADMIN:
-        raise Forbidden("This list is for administrators.")
+    access.require_role(admin, Role.ADMIN, message="This list is for administrators.")
     rows = _open_requests(session, access.without_care_team())
     for request, patient in rows:
         audit.record(
@@ -142,8 +141,11 @@ def decide(
 
     ``recording_dir`` is the clinic's folder of live recordings, whose files of the patient go too.
     """
-    if actor.role != Role.CLINICIAN:
-        raise Forbidden("Only a clinician on the patient's care team can confirm or decline an erasure.")
+    access.require_role(
+        actor,
+        Role.CLINICIAN,
+        message="Only a clinician on the patient's care team can confirm or decline an erasure.",
+    )
     note = note.strip()
     if not note:
         raise InvalidInput("Write a short note: why you confirm or decline this request.")
@@ -229,8 +231,6 @@ def erase(session: Session, patient: Patient, *, recording_dir: Path | None = No
         user.full_name = ERASED_NAME
         user.password_hash = hash_password(new_token())
         user.is_active = False
-        user.failed_logins = 0
-        user.locked_until = None
     patient.date_of_birth = None
     patient.phone = None
     session.flush()

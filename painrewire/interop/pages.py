@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Form, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -12,18 +12,18 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from painrewire.accounts import service as accounts
-from painrewire.accounts.deps import CurrentAdmin, CurrentClinician, CurrentPatientUser
+from painrewire.accounts.deps import CurrentAdmin, CurrentClinician, CurrentPatientUser, refused_user
 from painrewire.accounts.models import Role, User
 from painrewire.config import Settings
 from painrewire.dashboard import cohort as cohorts
 from painrewire.db import utcnow
-from painrewire.errors import Conflict, InvalidInput, NotFound
+from painrewire.errors import InvalidInput, NotFound
 from painrewire.interop import erasure, personal_data, research
-from painrewire.neurofeedback import live
+from painrewire.neurofeedback.live import hub as live
 from painrewire.patients import panels
 from painrewire.patients.models import Patient
 from painrewire.web.deps import SessionDep, SettingsDep
-from painrewire.web.errors import status_for
+from painrewire.web.refusals import Refused, refusal_page
 from painrewire.web.routing import page_router
 from painrewire.web.templating import redirect, render
 
@@ -95,44 +95,38 @@ def clinic_csv(
     return _csv(session, user, settings, form | {"discipline": discipline})
 
 
-def _erasure_page(
-    request: Request, session: Session, user: User, *, errors: list[str], status_code: int = 200
-) -> Response:
+def _erasure_context(session: Session, user: User, *, errors: list[str]) -> dict[str, Any]:
     latest = erasure.own_latest(session, user)
-    return render(
-        request,
-        "interop/erasure.html",
-        {"latest": latest, "errors": errors, "max_length": erasure.MAX_TEXT},
-        status_code=status_code,
-    )
+    return {"latest": latest, "errors": errors, "max_length": erasure.MAX_TEXT}
+
+
+def _erasure_again(refused: Refused) -> dict[str, Any]:
+    return _erasure_context(refused.session, refused_user(refused), errors=refused.errors)
+
+
+#: "There is no request to withdraw" is this page's answer, shown on it.
+ERASURE_AGAIN = refusal_page("interop/erasure.html", _erasure_again, shown_for=(NotFound,))
 
 
 @router.get("/patient/record/erasure", response_class=HTMLResponse)
 def erasure_page(request: Request, user: CurrentPatientUser, session: SessionDep) -> Response:
-    return _erasure_page(request, session, user, errors=[])
+    return render(request, "interop/erasure.html", _erasure_context(session, user, errors=[]))
 
 
-@router.post("/patient/record/erasure", response_class=HTMLResponse)
+@router.post("/patient/record/erasure", response_class=HTMLResponse, dependencies=[ERASURE_AGAIN])
 def ask_for_erasure(
-    request: Request,
     user: CurrentPatientUser,
     session: SessionDep,
     confirm: Annotated[str, Form(max_length=10)] = "",
     reason: Annotated[str, Form(max_length=erasure.MAX_TEXT * 2)] = "",
 ) -> Response:
-    try:
-        erasure.request_erasure(session, user, confirm=confirm == "yes", reason=reason)
-    except (InvalidInput, Conflict) as exc:
-        return _erasure_page(request, session, user, errors=[exc.message], status_code=status_for(exc))
+    erasure.request_erasure(session, user, confirm=confirm == "yes", reason=reason)
     return redirect("/patient/record/erasure?asked=1")
 
 
-@router.post("/patient/record/erasure/withdraw", response_class=HTMLResponse)
-def withdraw_erasure(request: Request, user: CurrentPatientUser, session: SessionDep) -> Response:
-    try:
-        erasure.withdraw(session, user)
-    except NotFound as exc:
-        return _erasure_page(request, session, user, errors=[exc.message], status_code=status_for(exc))
+@router.post("/patient/record/erasure/withdraw", response_class=HTMLResponse, dependencies=[ERASURE_AGAIN])
+def withdraw_erasure(user: CurrentPatientUser, session: SessionDep) -> Response:
+    erasure.withdraw(session, user)
     return redirect("/patient/record/erasure?withdrawn=1")
 
 

@@ -23,7 +23,7 @@ from painrewire.patients.models import Patient
 from painrewire.plans import service as plans
 from painrewire.reports import records
 from painrewire.risk import service as risk
-from painrewire.scheduling.catalogue import catalogue
+from painrewire.scheduling.core.catalogue import catalogue
 from painrewire.scheduling.models import Appointment
 
 

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import date
 from typing import Annotated
 
 from fastapi import Form, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
-from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from painrewire.accounts.deps import CurrentClinician, OptionalUser
+from painrewire.accounts.deps import CurrentClinician, OptionalUser, refused_user
 from painrewire.accounts.models import Role, User
 from painrewire.config import Settings
-from painrewire.errors import Conflict, InvalidInput, TooManyRequests
+from painrewire.errors import InvalidInput
 from painrewire.letters import service as letters
 from painrewire.letters.models import LetterKind
 from painrewire.letters.schemas import LetterCreate
@@ -23,7 +22,8 @@ from painrewire.patients import access, panels
 from painrewire.patients.models import Patient
 from painrewire.web.deps import SessionDep, SettingsDep
 from painrewire.web.downloads import pdf_download
-from painrewire.web.errors import headers_for, readable_pydantic_errors, status_for
+from painrewire.web.forms import FormDep
+from painrewire.web.refusals import Refused, refusal_page
 from painrewire.web.routing import page_router
 from painrewire.web.templating import redirect, render
 
@@ -47,8 +47,7 @@ def _parse(form: dict[str, str]) -> LetterCreate:
     )
 
 
-def _write_page(
-    request: Request,
+def _write_context(
     session: Session,
     user: User,
     patient: Patient,
@@ -56,21 +55,29 @@ def _write_page(
     *,
     preview: letters.Draft | None = None,
     errors: list[str] | None = None,
-    status_code: int = 200,
-) -> Response:
-    return render(
-        request,
-        "letters/write.html",
-        {
-            "patient": patient,
-            "form": form,
-            "kinds": list(LetterKind),
-            "choices": letters.recipient_choices(session, user, patient),
-            "preview": preview,
-            "errors": errors or [],
-        },
-        status_code=status_code,
-    )
+) -> dict[str, object]:
+    return {
+        "patient": patient,
+        "form": form,
+        "kinds": list(LetterKind),
+        "choices": letters.recipient_choices(session, user, patient),
+        "preview": preview,
+        "errors": errors or [],
+    }
+
+
+def _sent(raw: Mapping[str, object]) -> dict[str, str]:
+    return {name: str(raw.get(name) or "")[:6000] for name in FORM_FIELDS}
+
+
+def _write_again(refused: Refused) -> dict[str, object]:
+    user = refused_user(refused)
+    patient_id = uuid.UUID(refused.path["patient_id"])
+    patient = access.patient_for(refused.session, user, patient_id, resource_type="letter_preview")
+    return _write_context(refused.session, user, patient, _sent(refused.form), errors=refused.errors)
+
+
+WRITE_AGAIN = refusal_page("letters/write.html", _write_again)
 
 
 @router.get("/clinician/patients/{patient_id}/letters", response_class=HTMLResponse)
@@ -104,86 +111,42 @@ def new_letter(
         form["to"] = services[0] if services else ""
     else:
         form["to"] = doctors[0] if doctors else ""
-    return _write_page(request, session, user, patient, form)
+    return render(request, "letters/write.html", _write_context(session, user, patient, form))
 
 
-async def _form(request: Request) -> dict[str, str]:
-    raw = await request.form()
-    return {name: str(raw.get(name) or "")[:6000] for name in FORM_FIELDS}
-
-
-@router.post("/clinician/patients/{patient_id}/letters/preview", response_class=HTMLResponse)
-async def preview(
+@router.post(
+    "/clinician/patients/{patient_id}/letters/preview",
+    response_class=HTMLResponse,
+    dependencies=[WRITE_AGAIN],
+)
+def preview(
     request: Request,
     patient_id: uuid.UUID,
     user: CurrentClinician,
     session: SessionDep,
     settings: SettingsDep,
+    raw: FormDep,
 ) -> Response:
-    form = await _form(request)
-    return await run_in_threadpool(_preview, request, session, user, settings, patient_id, form)
+    form = _sent(raw)
+    patient, draft = letters.preview_letter(session, user, settings, patient_id, _parse(form))
+    return render(request, "letters/write.html", _write_context(session, user, patient, form, preview=draft))
 
 
-def _preview(
-    request: Request,
-    session: Session,
-    user: User,
-    settings: Settings,
-    patient_id: uuid.UUID,
-    form: dict[str, str],
-) -> Response:
-    try:
-        patient, draft = letters.preview_letter(session, user, settings, patient_id, _parse(form))
-    except ValidationError as exc:
-        patient = access.patient_for(session, user, patient_id, resource_type="letter_preview")
-        return _write_page(
-            request, session, user, patient, form, errors=readable_pydantic_errors(exc), status_code=422
-        )
-    except (InvalidInput, Conflict) as exc:
-        patient = access.patient_for(session, user, patient_id, resource_type="letter_preview")
-        return _write_page(
-            request, session, user, patient, form, errors=[exc.message], status_code=status_for(exc)
-        )
-    return _write_page(request, session, user, patient, form, preview=draft)
-
-
-@router.post("/clinician/patients/{patient_id}/letters", response_class=HTMLResponse)
-async def create(
-    request: Request,
+@router.post(
+    "/clinician/patients/{patient_id}/letters", response_class=HTMLResponse, dependencies=[WRITE_AGAIN]
+)
+def create(
     patient_id: uuid.UUID,
     user: CurrentClinician,
     session: SessionDep,
     settings: SettingsDep,
+    raw: FormDep,
 ) -> Response:
-    form = await _form(request)
-    return await run_in_threadpool(_create, request, session, user, settings, patient_id, form)
-
-
-def _create(
-    request: Request,
-    session: Session,
-    user: User,
-    settings: Settings,
-    patient_id: uuid.UUID,
-    form: dict[str, str],
-) -> Response:
-    try:
-        letter = letters.create_letter(session, user, settings, patient_id, _parse(form))
-    except ValidationError as exc:
-        patient = access.patient_for(session, user, patient_id, resource_type="letter_preview")
-        return _write_page(
-            request, session, user, patient, form, errors=readable_pydantic_errors(exc), status_code=422
-        )
-    except (InvalidInput, Conflict) as exc:
-        patient = access.patient_for(session, user, patient_id, resource_type="letter_preview")
-        return _write_page(
-            request, session, user, patient, form, errors=[exc.message], status_code=status_for(exc)
-        )
+    letter = letters.create_letter(session, user, settings, patient_id, _parse(_sent(raw)))
     return redirect(f"/clinician/patients/{patient_id}/letters/{letter.id}?made=1")
 
 
-def _letter_page(
-    request: Request,
+def _letter_context(
     session: Session,
     user: User,
     settings: Settings,
@@ -192,20 +155,25 @@ def _letter_page(
     *,
     message: str | None = None,
     errors: list[str] | None = None,
-    status_code: int = 200,
-) -> Response:
+) -> dict[str, object]:
     patient, letter = letters.get_letter(session, user, patient_id, letter_id)
-    return render(
-        request,
-        "letters/letter.html",
-        {
-            "patient": patient,
-            "letter": letter,
-            "message": message,
-            "errors": errors or [],
-            "link_days": settings.letter_link_days,
-        },
-        status_code=status_code,
+    return {
+        "patient": patient,
+        "letter": letter,
+        "message": message,
+        "errors": errors or [],
+        "link_days": settings.letter_link_days,
+    }
+
+
+def _letter_again(refused: Refused) -> dict[str, object]:
+    return _letter_context(
+        refused.session,
+        refused_user(refused),
+        refused.request.app.state.settings,
+        uuid.UUID(refused.path["patient_id"]),
+        uuid.UUID(refused.path["letter_id"]),
+        errors=refused.errors,
     )
 
 
@@ -224,7 +192,8 @@ def letter_page(
         "posted": "Recorded as sent by post.",
     }
     shown = next((text for key, text in message.items() if request.query_params.get(key) == "1"), None)
-    return _letter_page(request, session, user, settings, patient_id, letter_id, message=shown)
+    context = _letter_context(session, user, settings, patient_id, letter_id, message=shown)
+    return render(request, "letters/letter.html", context)
 
 
 @router.get("/clinician/patients/{patient_id}/letters/{letter_id}/letter.pdf")
@@ -237,9 +206,12 @@ def letter_pdf(
     )
 
 
-@router.post("/clinician/patients/{patient_id}/letters/{letter_id}/send", response_class=HTMLResponse)
+@router.post(
+    "/clinician/patients/{patient_id}/letters/{letter_id}/send",
+    response_class=HTMLResponse,
+    dependencies=[refusal_page("letters/letter.html", _letter_again)],
+)
 def send(
-    request: Request,
     patient_id: uuid.UUID,
     letter_id: uuid.UUID,
     user: CurrentClinician,
@@ -247,24 +219,12 @@ def send(
     settings: SettingsDep,
     method: Annotated[str, Form(max_length=8)] = "",
 ) -> Response:
-    try:
-        if method == "email":
-            letters.send_by_email(session, user, settings, patient_id, letter_id)
-        elif method == "post":
-            letters.record_posted(session, user, patient_id, letter_id)
-        else:
-            raise InvalidInput("method: choose email or post.", field="method")
-    except (InvalidInput, Conflict) as exc:
-        return _letter_page(
-            request,
-            session,
-            user,
-            settings,
-            patient_id,
-            letter_id,
-            errors=[exc.message],
-            status_code=status_for(exc),
-        )
+    if method == "email":
+        letters.send_by_email(session, user, settings, patient_id, letter_id)
+    elif method == "post":
+        letters.record_posted(session, user, patient_id, letter_id)
+    else:
+        raise InvalidInput("method: choose email or post.", field="method")
     done = "emailed" if method == "email" else "posted"
     return redirect(f"/clinician/patients/{patient_id}/letters/{letter_id}?{done}=1")
 
@@ -280,30 +240,23 @@ def link_page(request: Request, token: str, user: OptionalUser, session: Session
     )
 
 
-@router.post("/letters/{token}")
+def _link_again(refused: Refused) -> dict[str, object]:
+    token = refused.path["token"]
+    return {"token": token, "asks": letters.open_link(refused.session, token).asks_date_of_birth}
+
+
+@router.post("/letters/{token}", dependencies=[refusal_page("letters/link.html", _link_again)])
 def link_download(
-    request: Request,
     token: str,
     session: SessionDep,
     date_of_birth: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
+    # A wrong date of birth counts against the link although the download is refused (the error says so).
     try:
-        try:
-            born = date.fromisoformat(date_of_birth) if date_of_birth else None
-        except ValueError as exc:
-            raise InvalidInput(
-                "date of birth: give a date such as 1979-03-14.", field="date_of_birth"
-            ) from exc
-        letter = letters.download_by_link(session, token, date_of_birth=born)
-    except (InvalidInput, TooManyRequests) as exc:
-        linked = letters.open_link(session, token)
-        return render(
-            request,
-            "letters/link.html",
-            {"token": token, "asks": linked.asks_date_of_birth, "errors": [exc.message]},
-            status_code=status_for(exc),
-            headers=headers_for(exc),
-        )
+        born = date.fromisoformat(date_of_birth) if date_of_birth else None
+    except ValueError as exc:
+        raise InvalidInput("date of birth: give a date such as 1979-03-14.", field="date_of_birth") from exc
+    letter = letters.download_by_link(session, token, date_of_birth=born)
     return pdf_download(letter.pdf, f"letter-{letter.created_at:%Y-%m-%d}.pdf")
 
 

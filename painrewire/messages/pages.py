@@ -15,15 +15,16 @@ from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
-from painrewire.accounts.deps import CurrentClinician, CurrentPatientUser
+from painrewire.accounts.deps import CurrentClinician, CurrentPatientUser, refused_user
 from painrewire.accounts.models import Discipline, Role, User
 from painrewire.config import Settings, get_settings
-from painrewire.errors import Conflict, InvalidInput, NotFound
+from painrewire.errors import InvalidInput, NotFound
 from painrewire.messages import service as messages
 from painrewire.messages.schemas import HARD_CAP, MAX_BODY, MAX_SUBJECT, MessageCreate, ThreadCreate
 from painrewire.patients import access, panels
 from painrewire.patients.models import Patient
 from painrewire.web.deps import SessionDep, SettingsDep
+from painrewire.web.refusals import Refused, refusal_page
 from painrewire.web.routing import page_router
 from painrewire.web.templating import redirect, register_nav, render
 
@@ -78,28 +79,30 @@ def patient_threads(
     )
 
 
-def _new_form(
-    request: Request,
-    session: Session,
-    patient: Patient,
-    *,
-    form: dict[str, Any],
-    errors: list[str],
-    status_code: int = 200,
-) -> Response:
-    return render(
-        request,
-        "messages/new.html",
-        {
-            "form": form,
-            "errors": errors,
-            "disciplines": messages.addressees(session, patient),
-            "team": WHOLE_TEAM,
-            "max_body": MAX_BODY,
-            "max_subject": MAX_SUBJECT,
-        },
-        status_code=status_code,
-    )
+def _new_context(
+    session: Session, patient: Patient, *, form: dict[str, Any], errors: list[str]
+) -> dict[str, Any]:
+    return {
+        "form": form,
+        "errors": errors,
+        "disciplines": messages.addressees(session, patient),
+        "team": WHOLE_TEAM,
+        "max_body": MAX_BODY,
+        "max_subject": MAX_SUBJECT,
+    }
+
+
+def _new_again(refused: Refused) -> dict[str, Any]:
+    """Refused: the form again with what the patient typed."""
+    patient = access.own_patient(refused.session, refused_user(refused), resource_type=messages.RESOURCE)
+    sent = refused.form
+    form = {
+        "body": sent.get("body", ""),
+        "subject": sent.get("subject", ""),
+        "to": sent.get("to", WHOLE_TEAM),
+        "urgent": bool(sent.get("urgent")),
+    }
+    return _new_context(refused.session, patient, form=form, errors=refused.errors)
 
 
 @router.get("/patient/messages/new", response_class=HTMLResponse)
@@ -107,12 +110,17 @@ def new_thread_form(
     request: Request, user: CurrentPatientUser, session: SessionDep, to: str | None = None
 ) -> Response:
     patient = access.own_patient(session, user, resource_type=messages.RESOURCE)
-    return _new_form(request, session, patient, form={"to": to or WHOLE_TEAM}, errors=[])
+    return render(
+        request, "messages/new.html", _new_context(session, patient, form={"to": to or WHOLE_TEAM}, errors=[])
+    )
 
 
-@router.post("/patient/messages/new", response_class=HTMLResponse)
+@router.post(
+    "/patient/messages/new",
+    response_class=HTMLResponse,
+    dependencies=[refusal_page("messages/new.html", _new_again)],
+)
 def start_thread(
-    request: Request,
     user: CurrentPatientUser,
     session: SessionDep,
     settings: SettingsDep,
@@ -121,34 +129,25 @@ def start_thread(
     to: Annotated[str, Form(max_length=40)] = WHOLE_TEAM,
     urgent: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
-    form = {"body": body, "subject": subject, "to": to, "urgent": bool(urgent)}
     patient_id = _own_patient_id(session, user)
     try:
-        try:
-            discipline = None if to in ("", WHOLE_TEAM) else Discipline(to)
-        except ValueError as exc:
-            raise InvalidInput("To: choose your care team or someone on it.", field="to") from exc
-        data = ThreadCreate(body=body, subject=subject or None, to=discipline, urgent=bool(urgent))
-        sent = messages.start_thread(session, user, patient_id, data, settings=settings)
-    except (InvalidInput, Conflict) as exc:
-        # Refused before anything was written: show the form again with what the patient typed.
-        patient = access.own_patient(session, user, resource_type=messages.RESOURCE)
-        status = 409 if isinstance(exc, Conflict) else 422
-        return _new_form(request, session, patient, form=form, errors=[exc.message], status_code=status)
+        discipline = None if to in ("", WHOLE_TEAM) else Discipline(to)
+    except ValueError as exc:
+        raise InvalidInput("To: choose your care team or someone on it.", field="to") from exc
+    data = ThreadCreate(body=body, subject=subject or None, to=discipline, urgent=bool(urgent))
+    sent = messages.start_thread(session, user, patient_id, data, settings=settings)
     return redirect(f"/patient/messages/{sent.thread.id}?sent={sent.message.id}")
 
 
-def _thread_page(
+def _thread_context(
     request: Request,
-    session: Session,
     user: User,
     settings: Settings,
     view: messages.ThreadView,
     *,
     form: dict[str, Any],
     errors: list[str],
-    status_code: int = 200,
-) -> Response:
+) -> dict[str, Any]:
     sent = request.query_params.get("sent")
     just_sent = next((m for m in view.messages if str(m.id) == sent), None)
     show_help = user.role == Role.PATIENT and (
@@ -159,29 +158,39 @@ def _thread_page(
         if user.role == Role.PATIENT
         else f"/clinician/patients/{view.patient.id}/messages/{view.thread.id}"
     )
-    return render(
-        request,
-        "messages/thread.html",
-        {
-            "view": view,
-            "viewer_is_patient": user.role == Role.PATIENT,
-            "viewer_id": user.id,
-            "zone": _zone(view.patient, settings, user),
-            "to_label": _to_label(view.thread.discipline)
-            if user.role == Role.PATIENT
-            else _addressed_to(view.thread.discipline),
-            "just_sent": just_sent,
-            "help": messages.what_to_do_now(settings) if show_help else None,
-            "action": base,
-            "back": "/patient/messages"
-            if user.role == Role.PATIENT
-            else f"/clinician/patients/{view.patient.id}/messages",
-            "form": form,
-            "errors": errors,
-            "max_body": MAX_BODY,
-        },
-        status_code=status_code,
-    )
+    return {
+        "view": view,
+        "viewer_is_patient": user.role == Role.PATIENT,
+        "viewer_id": user.id,
+        "zone": _zone(view.patient, settings, user),
+        "to_label": _to_label(view.thread.discipline)
+        if user.role == Role.PATIENT
+        else _addressed_to(view.thread.discipline),
+        "just_sent": just_sent,
+        "help": messages.what_to_do_now(settings) if show_help else None,
+        "action": base,
+        "back": "/patient/messages"
+        if user.role == Role.PATIENT
+        else f"/clinician/patients/{view.patient.id}/messages",
+        "form": form,
+        "errors": errors,
+        "max_body": MAX_BODY,
+    }
+
+
+def _thread_again(refused: Refused) -> dict[str, Any]:
+    user = refused_user(refused)
+    if "patient_id" in refused.path:
+        patient_id = uuid.UUID(refused.path["patient_id"])
+    else:
+        patient_id = _own_patient_id(refused.session, user)
+    view = messages.open_thread(refused.session, user, patient_id, uuid.UUID(refused.path["thread_id"]))
+    form = {"body": refused.form.get("body", ""), "urgent": bool(refused.form.get("urgent"))}
+    settings: Settings = refused.request.app.state.settings
+    return _thread_context(refused.request, user, settings, view, form=form, errors=refused.errors)
+
+
+THREAD_AGAIN = refusal_page("messages/thread.html", _thread_again)
 
 
 def _reply(
@@ -194,21 +203,14 @@ def _reply(
     body: str,
     urgent: str,
 ) -> Response:
-    form = {"body": body, "urgent": bool(urgent)}
-    try:
-        sent = messages.send_message(
-            session,
-            user,
-            patient_id,
-            thread_id,
-            MessageCreate(body=body, urgent=bool(urgent)),
-            settings=settings,
-        )
-    except InvalidInput as exc:
-        view = messages.open_thread(session, user, patient_id, thread_id)
-        return _thread_page(
-            request, session, user, settings, view, form=form, errors=[exc.message], status_code=422
-        )
+    sent = messages.send_message(
+        session,
+        user,
+        patient_id,
+        thread_id,
+        MessageCreate(body=body, urgent=bool(urgent)),
+        settings=settings,
+    )
     if user.role == Role.PATIENT:
         return redirect(f"/patient/messages/{thread_id}?sent={sent.message.id}#m-{sent.message.id}")
     return redirect(
@@ -225,10 +227,12 @@ def patient_thread(
     settings: SettingsDep,
 ) -> Response:
     view = messages.open_thread(session, user, _own_patient_id(session, user), thread_id)
-    return _thread_page(request, session, user, settings, view, form={}, errors=[])
+    return render(
+        request, "messages/thread.html", _thread_context(request, user, settings, view, form={}, errors=[])
+    )
 
 
-@router.post("/patient/messages/{thread_id}", response_class=HTMLResponse)
+@router.post("/patient/messages/{thread_id}", response_class=HTMLResponse, dependencies=[THREAD_AGAIN])
 def patient_reply(
     request: Request,
     thread_id: uuid.UUID,
@@ -271,10 +275,16 @@ def clinician_thread(
     settings: SettingsDep,
 ) -> Response:
     view = messages.open_thread(session, user, patient_id, thread_id)
-    return _thread_page(request, session, user, settings, view, form={}, errors=[])
+    return render(
+        request, "messages/thread.html", _thread_context(request, user, settings, view, form={}, errors=[])
+    )
 
 
-@router.post("/clinician/patients/{patient_id}/messages/{thread_id}", response_class=HTMLResponse)
+@router.post(
+    "/clinician/patients/{patient_id}/messages/{thread_id}",
+    response_class=HTMLResponse,
+    dependencies=[THREAD_AGAIN],
+)
 def clinician_reply(
     request: Request,
     patient_id: uuid.UUID,
@@ -321,7 +331,10 @@ def _patient_panel(session: Session, user: User, patient: Patient) -> panels.Pan
 def _overview_panel(session: Session, user: User, patient: Patient) -> panels.Panel | None:
     if user.role != Role.CLINICIAN:
         return None
-    threads = messages.threads_of(session, user, patient)
+    # Urgent unread first, then other unread, each newest first: a thread needing an answer is never cut off.
+    threads = sorted(
+        messages.threads_of(session, user, patient), key=lambda s: (not s.urgent_unread, not s.unread)
+    )
     unread = sum(s.unread for s in threads)
     return panels.Panel(
         title=f"Messages ({unread} unread)" if unread else "Messages",

@@ -37,7 +37,7 @@ from painrewire.assessments import alerts
 from painrewire.assessments.models import AlertKind, SafetyAlert
 from painrewire.config import Settings
 from painrewire.db import UTCDateTime, utcnow
-from painrewire.errors import Conflict, Forbidden, InvalidInput, NotFound
+from painrewire.errors import Conflict, InvalidInput, NotFound
 from painrewire.messages.crisis import crisis_matches
 from painrewire.messages.models import Message, MessageReadState, MessageThread
 from painrewire.messages.schemas import MAX_BODY, MAX_SUBJECT, MessageCreate, ThreadCreate
@@ -161,8 +161,7 @@ def _clean_subject(subject: str | None) -> str | None:
 
 
 def _require_participant(actor: User) -> None:
-    if actor.role not in (Role.PATIENT, Role.CLINICIAN):
-        raise Forbidden(PATIENTS_AND_CARE_TEAM)
+    access.require_role(actor, Role.PATIENT, Role.CLINICIAN, message=PATIENTS_AND_CARE_TEAM)
 
 
 def addressees(session: Session, patient: Patient) -> list[Discipline]:
@@ -179,8 +178,11 @@ def start_thread(
     patient = access.patient_for(
         session, actor, patient_id, action=AuditAction.CREATE, resource_type=RESOURCE
     )
-    if actor.role != Role.PATIENT:
-        raise Forbidden("A conversation is started by the patient; answer in one of their threads.")
+    access.require_role(
+        actor,
+        Role.PATIENT,
+        message="A conversation is started by the patient; answer in one of their threads.",
+    )
     subject = _clean_subject(data.subject)
     body = _clean_body(data.body)
     team = alerts.care_team(session, patient.id)

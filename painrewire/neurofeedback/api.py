@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from painrewire.accounts.deps import CurrentClinician, CurrentUser
 from painrewire.accounts.models import User
 from painrewire.errors import Conflict, InvalidInput
-from painrewire.neurofeedback import live, ratings, series, service, sockets
+from painrewire.neurofeedback import ratings, series, service, sockets
+from painrewire.neurofeedback.live.hub import hub_of
 from painrewire.neurofeedback.models import NeurofeedbackSeries, NeurofeedbackSession
 from painrewire.neurofeedback.schemas import (
     BeginTraining,
@@ -46,7 +47,7 @@ from painrewire.web.routing import api_router, error_responses
 
 @contextlib.asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    hub = live.hub_of(app)
+    hub = hub_of(app)
     await hub.startup()
     try:
         yield
@@ -60,7 +61,7 @@ ERRORS = error_responses(401, 403, 404, 409, 422)
 
 async def start_live(app: Any, session_id: uuid.UUID) -> None:
     """Start a session's live loop; runs after the request that set it up has committed."""
-    live.hub_of(app).start(session_id)
+    hub_of(app).start(session_id)
 
 
 @router.post(
@@ -86,7 +87,7 @@ def create_session(
         row = service.create_session(session, user, patient_id, data)
     # Last, so what is wrong with this patient's set-up is said first; refused, the request's transaction
     # is rolled back and nothing is kept.
-    live.hub_of(request.app).admit()
+    hub_of(request.app).admit()
     background.add_task(start_live, request.app, row.id)
     return SessionRead.of(row)
 
@@ -129,7 +130,7 @@ async def begin_training(
     session_id: uuid.UUID, data: BeginTraining, request: Request, user: CurrentClinician, session: SessionDep
 ) -> Command:
     row = await _live(session, user, session_id)
-    reply = await live.hub_of(request.app).command(
+    reply = await hub_of(request.app).command(
         row.id, "begin", override_note=data.override_note.strip(), practitioner=user.full_name
     )
     if not reply["ok"]:
@@ -149,7 +150,7 @@ async def recheck(
     session_id: uuid.UUID, request: Request, user: CurrentClinician, session: SessionDep
 ) -> Command:
     row = await _live(session, user, session_id)
-    reply = await live.hub_of(request.app).command(row.id, "recheck")
+    reply = await hub_of(request.app).command(row.id, "recheck")
     if not reply["ok"]:
         raise Conflict(reply["detail"])
     return Command(ok=True, detail=reply["detail"])
@@ -165,9 +166,7 @@ async def set_target(
     session_id: uuid.UUID, data: TargetUpdate, request: Request, user: CurrentClinician, session: SessionDep
 ) -> Command:
     row = await _live(session, user, session_id)
-    reply = await live.hub_of(request.app).command(
-        row.id, "target", target_reward_rate=data.target_reward_rate
-    )
+    reply = await hub_of(request.app).command(row.id, "target", target_reward_rate=data.target_reward_rate)
     if not reply["ok"]:
         raise InvalidInput(reply["detail"], field="target_reward_rate")
     return Command(ok=True, detail=reply["detail"])
@@ -189,7 +188,7 @@ async def stop_live(app: Any, session: Session, user: User, session_id: uuid.UUI
     """Stop a live session; one whose loop no longer answers is marked as ended."""
     row = await _live(session, user, session_id)
     try:
-        reply = await live.hub_of(app).command(row.id, "stop", reason=f"Stopped by {user.full_name}.")
+        reply = await hub_of(app).command(row.id, "stop", reason=f"Stopped by {user.full_name}.")
     except service.SessionNotLive:
         await run_in_threadpool(service.abandon_session, session, user, row.id)
         return Command(
@@ -213,7 +212,7 @@ async def add_note(
 
 async def note_live(app: Any, session: Session, user: User, session_id: uuid.UUID, text: str) -> NoteRead:
     note = await run_in_threadpool(service.add_note, session, user, session_id, text)
-    reply = await live.hub_of(app).command(session_id, "note", text=note.text)
+    reply = await hub_of(app).command(session_id, "note", text=note.text)
     if not reply["ok"]:
         raise Conflict(reply["detail"])
     return NoteRead.model_validate(note)
@@ -249,8 +248,10 @@ def download_recording(session_id: uuid.UUID, user: CurrentClinician, session: S
     summary="Download the recording as a BIDS dataset (mne-bids), zipped",
     responses={**ERRORS, 200: {"content": {"application/zip": {}}, "description": "BIDS dataset"}},
 )
-def download_bids(session_id: uuid.UUID, user: CurrentClinician, session: SessionDep) -> Response:
-    row, data = service.bids_zip(session, user, session_id)
+def download_bids(
+    session_id: uuid.UUID, user: CurrentClinician, session: SessionDep, settings: SettingsDep
+) -> Response:
+    row, data = service.bids_zip(session, user, session_id, clinic_name=settings.clinic_name)
     return Response(
         data,
         media_type="application/zip",
@@ -429,7 +430,7 @@ def series_report(series_id: uuid.UUID, user: CurrentClinician, session: Session
 
 @lru_cache(maxsize=1)
 def _boards() -> list[dict[str, Any]]:
-    from painrewire.neurofeedback.acquisition import list_boards
+    from painrewire.neurofeedback.sources.brainflow import list_boards
 
     return [board.to_dict() for board in list_boards()]
 

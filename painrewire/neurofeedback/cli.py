@@ -31,7 +31,7 @@ def devices(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table")] = False,
 ) -> None:
     """List the EEG headsets BrainFlow supports (board id, name, sampling rate, channels)."""
-    from painrewire.neurofeedback.acquisition import list_boards
+    from painrewire.neurofeedback.sources.brainflow import list_boards
 
     boards = list_boards()
     if as_json:
@@ -55,7 +55,7 @@ def analyze(
     ] = False,
 ) -> None:
     """Band power of each EEG channel of a recording (Welch, 2 s Hann, 50 % overlap), and its bad share."""
-    from painrewire.neurofeedback.analysis import RecordingError, analyze_file
+    from painrewire.neurofeedback.signal.analysis import RecordingError, analyze_file
 
     try:
         report = analyze_file(file)
@@ -79,7 +79,7 @@ def analyze(
 
 
 def _progress_line(session: object, step: object, elapsed: float) -> str:
-    from painrewire.neurofeedback.training import SessionStep, TrainingSession
+    from painrewire.neurofeedback.signal.training import SessionStep, TrainingSession
 
     assert isinstance(session, TrainingSession) and isinstance(step, SessionStep)
     engine = session.engine
@@ -151,10 +151,11 @@ def simulate(
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON at the end")] = False,
 ) -> None:
     """Run a whole neurofeedback session on a headset in the terminal, with live progress."""
-    from painrewire.neurofeedback.acquisition import BrainFlowSource, SourceError
-    from painrewire.neurofeedback.protocols import get_protocol
-    from painrewire.neurofeedback.sham import ShamReplay
-    from painrewire.neurofeedback.training import SessionState, SignalCheckFailed, TrainingSession
+    from painrewire.neurofeedback.signal.protocols import get_protocol
+    from painrewire.neurofeedback.signal.sham import ShamReplay
+    from painrewire.neurofeedback.signal.training import SessionState, SignalCheckFailed, TrainingSession
+    from painrewire.neurofeedback.sources.base import SourceError
+    from painrewire.neurofeedback.sources.brainflow import BrainFlowSource
 
     try:
         chosen = get_protocol(protocol, channels=channels.split(",") if channels else None, eyes=eyes)

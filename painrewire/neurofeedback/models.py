@@ -1,7 +1,7 @@
 """Neurofeedback sessions: set-up, signal check and override, the EDF+ recording, summary and notes; the pain
 ratings and side effects around each session; n-of-1 series of real and sham sessions.
 
-A session's live loop runs in one server process (``live.LiveRunner``); it keeps ``heartbeat_at`` fresh so
+A session's live loop runs in one server process (``live.runner.LiveRunner``); it keeps ``heartbeat_at`` fresh so
 that any process can tell a session whose server stopped from one still running.
 """
 
@@ -16,7 +16,7 @@ from sqlalchemy import JSON, BigInteger, Enum, ForeignKey, Index, LargeBinary, S
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from painrewire.db import BLINDED, BLINDED_KEYS, Base, IdMixin, TimestampMixin, utcnow
-from painrewire.neurofeedback.protocols import Eyes
+from painrewire.neurofeedback.signal.protocols import Eyes
 
 
 class SessionStatus(enum.StrEnum):

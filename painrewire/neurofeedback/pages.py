@@ -11,17 +11,15 @@ from typing import Any
 
 import yaml
 from fastapi import BackgroundTasks, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
-from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from painrewire.accounts.deps import CurrentClinician, CurrentPatientUser
+from painrewire.accounts.deps import CurrentClinician, CurrentPatientUser, refused_user
 from painrewire.accounts.models import Role, User
 from painrewire.clearance import gate
-from painrewire.db import finish_failed_unit
-from painrewire.errors import Conflict, DomainError, InvalidInput
-from painrewire.neurofeedback import api, live, ratings, series, service
+from painrewire.errors import Conflict, InvalidInput
+from painrewire.neurofeedback import api, ratings, series, service
+from painrewire.neurofeedback.live.hub import hub_of
 from painrewire.neurofeedback.models import (
     NeurofeedbackSeries,
     NeurofeedbackSession,
@@ -30,13 +28,15 @@ from painrewire.neurofeedback.models import (
     Severity,
     SideEffect,
 )
-from painrewire.neurofeedback.protocols import PROTOCOLS, Purpose
 from painrewire.neurofeedback.schemas import SeriesCreate, SessionCreate, SourceKind, blind_summary
+from painrewire.neurofeedback.signal.protocols import PROTOCOLS, Purpose
 from painrewire.patients import access, panels
 from painrewire.patients.models import Patient
 from painrewire.practice.models import Module
 from painrewire.web.deps import SessionDep
-from painrewire.web.errors import headers_for, readable_pydantic_errors, status_for
+from painrewire.web.errors import status_for
+from painrewire.web.forms import FormDep
+from painrewire.web.refusals import OtherPage, Refused, SeeOther, refusal_page
 from painrewire.web.routing import page_router
 from painrewire.web.templating import redirect, register_nav, render
 
@@ -146,6 +146,15 @@ def _patient_context(
     rows = service.sessions_for_patient(session, patient)
     all_series = series.series_of_patient(session, patient)
     running = next((s for s in all_series if s.status is SeriesStatus.RUNNING), None)
+    # The headsets the clinic used lately and the synthetic one come first; BrainFlow's full list (about 60
+    # boards) waits behind a <details>. The most recently used headset is the one preselected.
+    boards = _boards()
+    by_id = {int(b["board_id"]): b for b in boards}
+    recent = service.recent_board_ids(session)
+    first_ids = list(dict.fromkeys([*recent, -1]))
+    boards_first = [by_id.get(i, {"board_id": i, "name": f"Board {i}", "sfreq": None}) for i in first_ids]
+    form = {**FORM_DEFAULTS, "board_id": str(first_ids[0]), **form}
+    other = str(form.get("other_board_id") or "")
     return {
         **_common(),
         "patient": patient,
@@ -158,8 +167,11 @@ def _patient_context(
         "live": next((r for r in rows if r.status in service.ACTIVE), None),
         "recordings": [r for r in rows if r.recording_seconds],
         "replayable": [r for r in service.replayable_sessions(session, patient.id) if r.hop_rewards],
-        "boards": _boards(),
-        "form": {**FORM_DEFAULTS, **form},
+        "boards": boards,
+        "boards_first": boards_first,
+        "recent_board_ids": recent,
+        "other_board_open": bool(other) or str(form.get("board_id")) not in {str(i) for i in first_ids},
+        "form": form,
         "errors": errors,
         "errors_title": errors_title,
         "sources": [s.value for s in SourceKind],
@@ -194,7 +206,8 @@ def _form_to_create(form: dict[str, str]) -> SessionCreate:
             "protocol": form.get("protocol") or "alpha",
             "channels": channels or None,
             "source": form.get("source") or "brainflow",
-            "board_id": int(number("board_id", -1)),
+            # A board chosen from the full list (behind the <details>) wins over the short list's radio buttons.
+            "board_id": int(number("other_board_id", number("board_id", -1))),
             "serial_port": form.get("serial_port") or "",
             "mac_address": form.get("mac_address") or "",
             "ip_address": form.get("ip_address") or "",
@@ -216,43 +229,49 @@ def _form_to_create(form: dict[str, str]) -> SessionCreate:
     )
 
 
-@router.post("/clinician/patients/{patient_id}/neurofeedback", response_class=HTMLResponse)
-async def start_session(
+def _patient_again(refused: Refused) -> dict[str, Any]:
+    """The patient's sessions again: the set-up form as typed, or the series form, with the reasons."""
+    patient_id = uuid.UUID(refused.path["patient_id"])
+    planning = refused.request.url.path.endswith("/series")
+    resource = "nfb_series" if planning else "nfb_session"
+    patient = access.patient_for(refused.session, refused_user(refused), patient_id, resource_type=resource)
+    if planning:
+        context = _patient_context(refused.session, patient, {}, [], "")
+        return {**context, "series_errors": refused.errors, "series_form": dict(refused.form)}
+    mistake = refused.error is None or status_for(refused.error) == 422  # the form has a mistake
+    title = "" if mistake else "The session was not set up:"
+    return _patient_context(refused.session, patient, dict(refused.form), refused.errors, title)
+
+
+PATIENT_AGAIN = refusal_page("neurofeedback/patient_sessions.html", _patient_again)
+
+
+@router.post(
+    "/clinician/patients/{patient_id}/neurofeedback",
+    response_class=HTMLResponse,
+    dependencies=[PATIENT_AGAIN],
+)
+def start_session(
     patient_id: uuid.UUID,
     request: Request,
     background: BackgroundTasks,
     user: CurrentClinician,
     session: SessionDep,
+    raw: FormDep,
 ) -> Response:
-    raw = await request.form()
     form = {k: str(v) for k, v in raw.items() if isinstance(v, str)}
-    patient = await run_in_threadpool(
-        access.patient_for, session, user, patient_id, resource_type="nfb_session"
-    )
-    try:
-        data = _form_to_create(form)
-        if data.series_id is not None:
-            row = await run_in_threadpool(series.start_session, session, user, data.series_id, data)
-            if row.patient_id != patient_id:
-                raise InvalidInput("That series belongs to another patient.", field="series_id")
-        else:
-            row = await run_in_threadpool(service.create_session, session, user, patient_id, data)
-        # Last, so what is wrong with this patient's set-up is said first.
-        live.hub_of(request.app).admit()
-    except ValidationError as exc:
-        errors, status, headers = readable_pydantic_errors(exc), 422, {}
-    except (InvalidInput, Conflict, service.LiveServerBusy) as exc:
-        # The page answers normally, so the request would commit: a refused set-up keeps nothing it wrote.
-        await run_in_threadpool(finish_failed_unit, session, exc)
-        errors, status, headers = [exc.message], status_for(exc), headers_for(exc)
+    data = _form_to_create(form)
+    # The services load the patient and audit the set-up: one access, one audit row.
+    if data.series_id is not None:
+        row = series.start_session(session, user, data.series_id, data)
+        if row.patient_id != patient_id:
+            raise InvalidInput("That series belongs to another patient.", field="series_id")
     else:
-        background.add_task(api.start_live, request.app, row.id)
-        return redirect(f"/clinician/neurofeedback/sessions/{row.id}")
-    title = "" if status == 422 else "The session was not set up:"  # 422: the form has a mistake
-    context = await run_in_threadpool(_patient_context, session, patient, form, errors, title)
-    return render(
-        request, "neurofeedback/patient_sessions.html", context, status_code=status, headers=headers
-    )
+        row = service.create_session(session, user, patient_id, data)
+    # Last, so what is wrong with this patient's set-up is said first.
+    hub_of(request.app).admit()
+    background.add_task(api.start_live, request.app, row.id)
+    return redirect(f"/clinician/neurofeedback/sessions/{row.id}")
 
 
 def _clinician_session(
@@ -285,14 +304,16 @@ def console(session_id: uuid.UUID, request: Request, user: CurrentClinician, ses
     )
 
 
-async def _console_command(request: Request, session_id: uuid.UUID, run: Any) -> Response:
-    try:
-        await run()
-    except DomainError as exc:
-        if isinstance(exc, InvalidInput):
-            return redirect(f"/clinician/neurofeedback/sessions/{session_id}?message={_quote(exc.message)}")
-        raise
-    return redirect(f"/clinician/neurofeedback/sessions/{session_id}")
+def _console_again(refused: Refused) -> SeeOther:
+    """A console command the form got wrong: back to the console, the reason on top. Any other refusal is the
+    plain error page."""
+    if refused.error is not None and not isinstance(refused.error, InvalidInput):
+        raise refused.error
+    message = _quote(" ".join(refused.errors))
+    return SeeOther(f"/clinician/neurofeedback/sessions/{refused.path['session_id']}?message={message}")
+
+
+CONSOLE_AGAIN = refusal_page("neurofeedback/console.html", _console_again)
 
 
 def _quote(text: str) -> str:
@@ -301,34 +322,36 @@ def _quote(text: str) -> str:
     return quote(text[:300])
 
 
-@router.post("/clinician/neurofeedback/sessions/{session_id}/begin", response_class=HTMLResponse)
+@router.post(
+    "/clinician/neurofeedback/sessions/{session_id}/begin",
+    response_class=HTMLResponse,
+    dependencies=[CONSOLE_AGAIN],
+)
 async def console_begin(
-    session_id: uuid.UUID, request: Request, user: CurrentClinician, session: SessionDep
+    session_id: uuid.UUID, request: Request, user: CurrentClinician, session: SessionDep, raw: FormDep
 ) -> Response:
-    raw = await request.form()
+    """Async: the command goes to the live loop of the running session (its database work runs in threads)."""
+    from painrewire.neurofeedback.schemas import BeginTraining
+
     note = str(raw.get("override_note") or "")[:500]
-
-    async def run() -> None:
-        from painrewire.neurofeedback.schemas import BeginTraining
-
-        await api.begin_training(session_id, BeginTraining(override_note=note), request, user, session)
-
-    return await _console_command(request, session_id, run)
+    await api.begin_training(session_id, BeginTraining(override_note=note), request, user, session)
+    return redirect(f"/clinician/neurofeedback/sessions/{session_id}")
 
 
-@router.post("/clinician/neurofeedback/sessions/{session_id}/notes", response_class=HTMLResponse)
+@router.post(
+    "/clinician/neurofeedback/sessions/{session_id}/notes",
+    response_class=HTMLResponse,
+    dependencies=[CONSOLE_AGAIN],
+)
 async def console_note(
-    session_id: uuid.UUID, request: Request, user: CurrentClinician, session: SessionDep
+    session_id: uuid.UUID, request: Request, user: CurrentClinician, session: SessionDep, raw: FormDep
 ) -> Response:
-    raw = await request.form()
+    """Async: the note goes to the live loop of the running session (its database work runs in threads)."""
     text = str(raw.get("text") or "").strip()[:500]
-
-    async def run() -> None:
-        if not text:
-            raise InvalidInput("A note needs some text.", field="text")
-        await api.note_live(request.app, session, user, session_id, text)
-
-    return await _console_command(request, session_id, run)
+    if not text:
+        raise InvalidInput("A note needs some text.", field="text")
+    await api.note_live(request.app, session, user, session_id, text)
+    return redirect(f"/clinician/neurofeedback/sessions/{session_id}")
 
 
 @router.post("/clinician/neurofeedback/sessions/{session_id}/stop", response_class=HTMLResponse)
@@ -426,32 +449,25 @@ def _rating_form(form: dict[str, str]) -> dict[str, object]:
     }
 
 
-def _render_rating(
-    request: Request,
+def _rating_context(
     row: NeurofeedbackSession,
     rating: Any,
     *,
     errors: list[str] | None = None,
     form: dict[str, str] | None = None,
-    status_code: int = 200,
     saved: bool = False,
-) -> Response:
-    return render(
-        request,
-        "neurofeedback/rating.html",
-        {
-            **_common(),
-            "text": patient_text(),
-            "row": row,
-            "rating": rating,
-            "errors": errors or [],
-            "form": form or {},
-            "saved": saved,
-            "effects": [e.value for e in SideEffect],
-            "severities": [s.value for s in Severity],
-        },
-        status_code=status_code,
-    )
+) -> dict[str, Any]:
+    return {
+        **_common(),
+        "text": patient_text(),
+        "row": row,
+        "rating": rating,
+        "errors": errors or [],
+        "form": form or {},
+        "saved": saved,
+        "effects": [e.value for e in SideEffect],
+        "severities": [s.value for s in Severity],
+    }
 
 
 @router.get("/patient/neurofeedback/sessions/{session_id}/rating", response_class=HTMLResponse)
@@ -462,40 +478,41 @@ def rating_page(
     _, row = service.own_session(session, user, session_id)
     if row.status in service.ACTIVE:
         return redirect(f"/patient/neurofeedback/sessions/{row.id}")
-    return _render_rating(
-        request, row, ratings.rating_of(session, row), saved=bool(request.query_params.get("saved"))
+    saved = bool(request.query_params.get("saved"))
+    return render(
+        request,
+        "neurofeedback/rating.html",
+        _rating_context(row, ratings.rating_of(session, row), saved=saved),
     )
 
 
-@router.post("/patient/neurofeedback/sessions/{session_id}/rating", response_class=HTMLResponse)
-async def save_rating(
-    session_id: uuid.UUID, request: Request, user: CurrentPatientUser, session: SessionDep
+def _rating_again(refused: Refused) -> dict[str, Any] | OtherPage:
+    """The rating form again with the answers given; a refused pain-before is shown on the session's screen."""
+    _, row = service.own_session(
+        refused.session, refused_user(refused), uuid.UUID(refused.path["session_id"])
+    )
+    if refused.form.get("when", "after") == "before":
+        return OtherPage(
+            "neurofeedback/feedback.html", _feedback_context(refused.session, row, refused.errors)
+        )
+    rating = ratings.rating_of(refused.session, row)
+    return _rating_context(row, rating, errors=refused.errors, form=dict(refused.form))
+
+
+@router.post(
+    "/patient/neurofeedback/sessions/{session_id}/rating",
+    response_class=HTMLResponse,
+    dependencies=[refusal_page("neurofeedback/rating.html", _rating_again)],
+)
+def save_rating(
+    session_id: uuid.UUID, user: CurrentPatientUser, session: SessionDep, raw: FormDep
 ) -> Response:
     """Save the patient's answer: pain before (while the session has not begun) or after it, with side effects."""
-    raw = await request.form()
     form = {k: str(v) for k, v in raw.items() if isinstance(v, str)}
-    when = form.get("when", "after")
-    try:
-        if when == "before":
-            await run_in_threadpool(
-                ratings.record_before,
-                session,
-                user,
-                session_id,
-                {"pain_before": form.get("pain_before") or None},
-            )
-            return redirect(f"/patient/neurofeedback/sessions/{session_id}")
-        await run_in_threadpool(ratings.record_after, session, user, session_id, _rating_form(form))
-    except (InvalidInput, Conflict) as exc:
-        await run_in_threadpool(finish_failed_unit, session, exc)
-        _, row = await run_in_threadpool(service.own_session, session, user, session_id)
-        if when == "before":
-            context = await run_in_threadpool(_feedback_context, session, row, [exc.message])
-            return render(request, "neurofeedback/feedback.html", context, status_code=status_for(exc))
-        rating = await run_in_threadpool(ratings.rating_of, session, row)
-        return _render_rating(
-            request, row, rating, errors=[exc.message], form=form, status_code=status_for(exc)
-        )
+    if form.get("when", "after") == "before":
+        ratings.record_before(session, user, session_id, {"pain_before": form.get("pain_before") or None})
+        return redirect(f"/patient/neurofeedback/sessions/{session_id}")
+    ratings.record_after(session, user, session_id, _rating_form(form))
     return redirect(f"/patient/neurofeedback/sessions/{session_id}/rating?saved=1")
 
 
@@ -526,28 +543,16 @@ def _series_form(form: dict[str, str]) -> SeriesCreate:
     )
 
 
-@router.post("/clinician/patients/{patient_id}/neurofeedback/series", response_class=HTMLResponse)
-async def plan_series(
-    patient_id: uuid.UUID, request: Request, user: CurrentClinician, session: SessionDep
-) -> Response:
-    raw = await request.form()
-    form = {k: str(v) for k, v in raw.items() if isinstance(v, str)}
-    patient = await run_in_threadpool(
-        access.patient_for, session, user, patient_id, resource_type="nfb_series"
-    )
-    try:
-        data = _series_form(form)
-        row = await run_in_threadpool(series.plan_series, session, user, patient_id, data)
-    except ValidationError as exc:
-        errors, status = readable_pydantic_errors(exc), 422
-    except (InvalidInput, Conflict) as exc:
-        await run_in_threadpool(finish_failed_unit, session, exc)
-        errors, status = [exc.message], status_for(exc)
-    else:
-        return redirect(f"/clinician/neurofeedback/series/{row.id}")
-    context = await run_in_threadpool(_patient_context, session, patient, {}, [], "")
-    context.update(series_errors=errors, series_form=form)
-    return render(request, "neurofeedback/patient_sessions.html", context, status_code=status)
+@router.post(
+    "/clinician/patients/{patient_id}/neurofeedback/series",
+    response_class=HTMLResponse,
+    dependencies=[PATIENT_AGAIN],
+)
+def plan_series(patient_id: uuid.UUID, user: CurrentClinician, session: SessionDep, raw: FormDep) -> Response:
+    data = _series_form({k: str(v) for k, v in raw.items() if isinstance(v, str)})
+    # The service loads the patient and audits the plan: one access, one audit row.
+    row = series.plan_series(session, user, patient_id, data)
+    return redirect(f"/clinician/neurofeedback/series/{row.id}")
 
 
 def _series_context(session: Session, user: User, row: NeurofeedbackSeries) -> dict[str, Any]:
@@ -570,33 +575,39 @@ def series_page(
     return render(request, "neurofeedback/series.html", context)
 
 
-@router.post("/clinician/neurofeedback/series/{series_id}/stop", response_class=HTMLResponse)
-async def series_stop(
-    series_id: uuid.UUID, request: Request, user: CurrentClinician, session: SessionDep
-) -> Response:
-    raw = await request.form()
+def _series_again(refused: Refused) -> SeeOther:
+    """A series that cannot be stopped or unblinded now: back to it, the reason on top (a conflict only; any
+    other refusal is the plain error page)."""
+    if not isinstance(refused.error, Conflict):
+        raise refused.error or InvalidInput(" ".join(refused.errors))
+    message = _quote(refused.error.message)
+    return SeeOther(f"/clinician/neurofeedback/series/{refused.path['series_id']}?message={message}")
+
+
+SERIES_AGAIN = refusal_page("neurofeedback/series.html", _series_again)
+
+
+@router.post(
+    "/clinician/neurofeedback/series/{series_id}/stop",
+    response_class=HTMLResponse,
+    dependencies=[SERIES_AGAIN],
+)
+def series_stop(series_id: uuid.UUID, user: CurrentClinician, session: SessionDep, raw: FormDep) -> Response:
     reason = str(raw.get("reason") or "")[:500]
-    try:
-        await run_in_threadpool(series.stop_series, session, user, series_id, reason=reason)
-    except Conflict as exc:
-        await run_in_threadpool(finish_failed_unit, session, exc)
-        return redirect(f"/clinician/neurofeedback/series/{series_id}?message={_quote(exc.message)}")
+    series.stop_series(session, user, series_id, reason=reason)
     return redirect(f"/clinician/neurofeedback/series/{series_id}")
 
 
-@router.post("/clinician/neurofeedback/series/{series_id}/unblind", response_class=HTMLResponse)
-async def series_unblind(
-    series_id: uuid.UUID, request: Request, user: CurrentClinician, session: SessionDep
+@router.post(
+    "/clinician/neurofeedback/series/{series_id}/unblind",
+    response_class=HTMLResponse,
+    dependencies=[SERIES_AGAIN],
+)
+def series_unblind(
+    series_id: uuid.UUID, user: CurrentClinician, session: SessionDep, raw: FormDep
 ) -> Response:
-    raw = await request.form()
     accept = raw.get("accept_missing_ratings") == "on"
-    try:
-        await run_in_threadpool(
-            series.unblind_series, session, user, series_id, accept_missing_ratings=accept
-        )
-    except Conflict as exc:
-        await run_in_threadpool(finish_failed_unit, session, exc)
-        return redirect(f"/clinician/neurofeedback/series/{series_id}?message={_quote(exc.message)}")
+    series.unblind_series(session, user, series_id, accept_missing_ratings=accept)
     return redirect(f"/clinician/neurofeedback/series/{series_id}")
 
 

@@ -18,7 +18,7 @@ from painrewire.neurofeedback.models import (
     Severity,
     SideEffect,
 )
-from painrewire.neurofeedback.protocols import PROTOCOLS, Eyes
+from painrewire.neurofeedback.signal.protocols import PROTOCOLS, Eyes
 
 
 class SourceKind(enum.StrEnum):

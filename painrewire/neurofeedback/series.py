@@ -16,7 +16,7 @@ can and cannot show.
 
 Consent: no series, and no sham session, starts without the patient's current consent to blinded sessions
 (``painrewire.consent``). A consent withdrawn mid-series stops the series: its remaining sessions are cancelled,
-and a sham session running live is stopped at the live loop's next check (``live.LiveHub``, once a minute).
+and a sham session running live is stopped at the live loop's next check (``live.hub.LiveHub``, once a minute).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from painrewire.accounts.models import AuditAction, User
 from painrewire.db import utcnow
 from painrewire.errors import Conflict, InvalidInput, NotFound
-from painrewire.neurofeedback import nof1, ratings, service
+from painrewire.neurofeedback import ratings, service
 from painrewire.neurofeedback.models import (
     NeurofeedbackRating,
     NeurofeedbackSeries,
@@ -41,8 +41,9 @@ from painrewire.neurofeedback.models import (
     SeriesStatus,
     SessionStatus,
 )
-from painrewire.neurofeedback.protocols import get_protocol
 from painrewire.neurofeedback.schemas import ReportSession, SeriesCreate, SeriesReportRead, SessionCreate
+from painrewire.neurofeedback.signal import nof1
+from painrewire.neurofeedback.signal.protocols import get_protocol
 from painrewire.patients import access
 from painrewire.patients.models import Patient
 

@@ -5,7 +5,7 @@ Two kinds of caller:
 * people (``actor``): a clinician on the care team sets a session up, adds notes, reviews and exports it;
   the patient sees their own sessions, never whether one was sham. Every read and write goes through
   ``access.patient_for`` / ``access.own_patient``.
-* the live loop (``live.LiveRunner``), which owns a session once it runs: it records when the headset
+* the live loop (``live.runner.LiveRunner``), which owns a session once it runs: it records when the headset
   opened, the signal check, the start of training and the outcome (summary, latency, EDF+ recording). Its
   functions take a session id and no actor; the practitioner who started the session was checked then.
 """
@@ -19,10 +19,11 @@ import uuid
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -33,10 +34,10 @@ from painrewire.consent import service as consent
 from painrewire.consent.models import ConsentKind
 from painrewire.db import utcnow
 from painrewire.errors import Conflict, Forbidden, InvalidInput, NotFound, Unavailable
-from painrewire.neurofeedback import review
 from painrewire.neurofeedback.models import NeurofeedbackNote, NeurofeedbackSession, SessionStatus
-from painrewire.neurofeedback.protocols import PROTOCOLS, get_protocol
+from painrewire.neurofeedback.recording import review
 from painrewire.neurofeedback.schemas import SessionCreate, SourceKind
+from painrewire.neurofeedback.signal.protocols import PROTOCOLS, get_protocol
 from painrewire.patients import access
 from painrewire.patients.models import CareTeamMember, Patient
 from painrewire.practice.models import Module
@@ -214,12 +215,9 @@ def _source_params(
     own sessions: played into another patient's record, one patient's EEG would become downloadable by
     that patient's care team.
     """
-    from painrewire.neurofeedback.acquisition import (
-        SYNTHETIC_BOARD_ID,
-        BrainFlowSource,
-        LSLSource,
-        SourceError,
-    )
+    from painrewire.neurofeedback.sources.base import SourceError
+    from painrewire.neurofeedback.sources.brainflow import SYNTHETIC_BOARD_ID, BrainFlowSource
+    from painrewire.neurofeedback.sources.lsl import LSLSource
 
     if data.source is SourceKind.BRAINFLOW:
         params: dict[str, Any] = {
@@ -310,6 +308,25 @@ def sessions_for_patient(session: Session, patient: Patient) -> list[Neurofeedba
             .order_by(NeurofeedbackSession.created_at.desc())
         )
     )
+
+
+def recent_board_ids(session: Session, *, limit: int = 3) -> list[int]:
+    """The BrainFlow boards the clinic's sessions used lately, most recently used first.
+
+    Equipment, not anyone's health data: no patient is named, so nothing to audit.
+    """
+    last_used = func.max(NeurofeedbackSession.created_at)
+    rows = session.execute(
+        select(NeurofeedbackSession.board_id, last_used)
+        .where(
+            NeurofeedbackSession.source == SourceKind.BRAINFLOW.value,
+            NeurofeedbackSession.board_id.is_not(None),
+        )
+        .group_by(NeurofeedbackSession.board_id)
+        .order_by(last_used.desc(), NeurofeedbackSession.board_id)
+        .limit(limit)
+    )
+    return [board_id for board_id, _ in rows if board_id is not None]
 
 
 @dataclass(frozen=True)
@@ -461,9 +478,16 @@ def review_window(
         raise InvalidInput(str(exc), field="start") from exc
 
 
-def bids_zip(session: Session, actor: User, session_id: uuid.UUID) -> tuple[NeurofeedbackSession, bytes]:
-    """The recording as a BIDS dataset (mne-bids), zipped; the subject is the patient's pseudonym."""
-    from painrewire.neurofeedback.recording import export_bids
+def bids_zip(
+    session: Session, actor: User, session_id: uuid.UUID, *, clinic_name: str
+) -> tuple[NeurofeedbackSession, bytes]:
+    """The recording as a BIDS dataset (mne-bids), zipped; the subject is the patient's pseudonym.
+
+    ``dataset_description.json`` says what the copy is: part of the clinic's health record of the patient, by
+    the clinic, under no open licence (``CLINICAL_LICENCE``). No ethics approval is named: it is care, not a
+    research protocol (the de-identified copy, ``bids_research_zip``, is the one for research).
+    """
+    from painrewire.neurofeedback.recording.bids import DatasetDescription, export_bids
 
     _clinician(actor)
     row = get_session(session, actor, session_id, action=AuditAction.EXPORT, resource_type="nfb_recording")
@@ -479,6 +503,15 @@ def bids_zip(session: Session, actor: User, session_id: uuid.UUID) -> tuple[Neur
             subject=patient_code(row.patient_id),
             session=bids_session_label(row),
             line_freq=row.line_freq,
+            description=DatasetDescription(
+                name=f"{clinic_name} neurofeedback recording (clinical record)",
+                authors=(clinic_name,),
+                licence=CLINICAL_LICENCE,
+                how_to_acknowledge=(
+                    f"Clinical data of {clinic_name}, not a published dataset: ask the clinic before any use "
+                    "beyond the patient's care, and acknowledge the clinic in any use it permits."
+                ),
+            ),
         )
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -486,6 +519,13 @@ def bids_zip(session: Session, actor: User, session_id: uuid.UUID) -> tuple[Neur
                 if path.is_file():
                     archive.write(path, Path("bids") / path.relative_to(root))
     return row, buffer.getvalue()
+
+
+#: The terms of the clinical BIDS copy (BIDS ``License``): the clinic's own health record, not an open licence.
+CLINICAL_LICENCE = (
+    "Not open: identifiable clinical data, part of the clinic's health record of the patient; for the patient's "
+    "care only, under the clinic's confidentiality and data-protection duties; no redistribution"
+)
 
 
 #: The terms a de-identified dataset is shared under (BIDS ``License``): the clinic's, not an open licence.
@@ -506,7 +546,7 @@ def bids_research_zip(
     code and the events no free text (notes are left out; an override keeps only that it happened).
     ``dataset_description.json`` names the clinic as author and the terms it is shared under.
     """
-    from painrewire.neurofeedback.recording import DatasetDescription, deidentified_edf, export_bids
+    from painrewire.neurofeedback.recording.bids import DatasetDescription, deidentified_edf, export_bids
     from painrewire.patients.pseudonyms import date_shift, research_id
 
     _clinician(actor)
@@ -787,7 +827,7 @@ def settle_orphans(
 ) -> int:
     """End the sessions whose live loop's process has stopped (no heartbeat for ``STALE_SECONDS``).
 
-    A session must never look "running" when nothing runs it (peers.md: boards that stay "connected").
+    A session must never look "running" when nothing runs it.
     """
     now = now or utcnow()
     stale = now - timedelta(seconds=STALE_SECONDS)
@@ -801,6 +841,49 @@ def settle_orphans(
         stmt.values(status=SessionStatus.ABORTED, ended_at=now, end_reason=ORPHANED_REASON, heartbeat_at=None)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+class Interrupted(StrEnum):
+    """What became of a session whose unfinished recording a server found on its disk when it started."""
+
+    #: Its row went with its patient's erased record: nothing of it may stay on disk.
+    ERASED = "erased"
+    #: Its heartbeat is fresh: a process still runs it.
+    RUNNING = "running"
+    #: Nothing runs it: its recording is to be recovered.
+    STOPPED = "stopped"
+
+
+def interrupted_session(
+    session: Session, session_id: uuid.UUID, *, now: datetime | None = None
+) -> Interrupted:
+    """Whether the session of a recording left behind by a stopped server is gone, still running, or stopped."""
+    row = session.get(NeurofeedbackSession, session_id)
+    if row is None:
+        return Interrupted.ERASED
+    alive = (
+        row.status in ACTIVE
+        and row.heartbeat_at is not None
+        and ((now or utcnow()) - row.heartbeat_at).total_seconds() < STALE_SECONDS
+    )
+    return Interrupted.RUNNING if alive else Interrupted.STOPPED
+
+
+def record_recovered(
+    session: Session, session_id: uuid.UUID, recording: bytes, *, now: datetime | None = None
+) -> None:
+    """Keep the recording recovered from an interrupted session (unless it has one already), and end the
+    session if it still looks active."""
+    row = _row(session, session_id)
+    if row.recording_edf is None:
+        row.recording_edf = recording
+        row.recording_seconds = review.read_edf_bytes(recording).duration_s
+    if row.status in ACTIVE:
+        row.status = SessionStatus.ABORTED
+        row.ended_at = now or utcnow()
+        row.heartbeat_at = None
+    row.end_reason = (row.end_reason or ORPHANED_REASON) + " The recording was recovered."
+    session.flush()
 
 
 def abandon_session(

@@ -7,8 +7,8 @@ this site, since browsers send cookies with cross-site WebSockets (no CORS prote
 token. A refused socket is accepted and closed at once with 1008 (policy violation) and a reason, so the
 page can say why; nothing is sent before. The login, and the right to watch, are checked again every minute:
 logging out elsewhere, or being taken off the patient's care team, ends the socket. One ``LoginGuard`` per
-process re-checks all its open sockets in one unit of work: a query per socket per minute was a twentieth of a
-busy live server's work.
+process re-checks all its open sockets in one unit of work: a few queries a minute, however many sockets are
+open.
 
 The socket only forwards the session's broadcast channel, so it works in any worker or server, whichever
 one runs the session.
@@ -32,8 +32,11 @@ from starlette.websockets import WebSocketState
 from painrewire.accounts import service as accounts
 from painrewire.accounts.models import Role
 from painrewire.errors import DomainError
-from painrewire.neurofeedback import live, service
-from painrewire.neurofeedback.broadcast import Message
+from painrewire.neurofeedback import service
+from painrewire.neurofeedback.live.broadcast import Message
+from painrewire.neurofeedback.live.hub import LiveHub, hub_of
+from painrewire.neurofeedback.live.messages import COMMANDS, CONSOLE, FEEDBACK, channel
+from painrewire.neurofeedback.live.runner import WATCH_SECONDS
 from painrewire.neurofeedback.models import SessionStatus
 from painrewire.web.deps import SESSION_COOKIE
 
@@ -103,7 +106,7 @@ async def _refuse(websocket: WebSocket, reason: str) -> None:
 
 async def serve(websocket: WebSocket, session_id: uuid.UUID, *, console: bool) -> None:
     """Authorise the socket, then forward the session's live channel until either side ends."""
-    hub = live.hub_of(websocket.app)
+    hub = hub_of(websocket.app)
     token, from_cookie = _token(websocket)
     if not token:
         await _refuse(websocket, "Please log in to watch this session.")
@@ -121,8 +124,8 @@ async def serve(websocket: WebSocket, session_id: uuid.UUID, *, console: bool) -
         await _refuse(websocket, checked)
         return
     await websocket.accept()
-    kind = live.CONSOLE if console else live.FEEDBACK
-    async with hub.broadcast.subscribe(live.channel(session_id, kind)) as messages:
+    kind = CONSOLE if console else FEEDBACK
+    async with hub.broadcast.subscribe(channel(session_id, kind)) as messages:
         await websocket.send_text(Message(checked.hello).text)
         if checked.status not in service.ACTIVE:
             await websocket.close(code=1000)
@@ -170,15 +173,15 @@ async def _drain(websocket: WebSocket) -> None:
                 return
 
 
-async def _watch(hub: live.LiveHub, session_id: uuid.UUID) -> None:
+async def _watch(hub: LiveHub, session_id: uuid.UUID) -> None:
     """Tell the session's live loop, wherever it runs, that its console is open (it skips the console's
     periodic messages while nobody watches)."""
     while True:
         try:
-            await hub.broadcast.publish(live.channel(session_id, live.COMMANDS), {"name": "watch"})
+            await hub.broadcast.publish(channel(session_id, COMMANDS), {"name": "watch"})
         except Exception:
             logger.exception("Could not tell a live session that its console is open")
-        await asyncio.sleep(live.WATCH_SECONDS)
+        await asyncio.sleep(WATCH_SECONDS)
 
 
 LOGIN_ENDED = "Your login has ended; please log in again."
@@ -190,7 +193,7 @@ class LoginGuard:
     those whose login has ended (logged out, revoked, expired, account closed) or whose viewer may no longer
     see the session's patient (taken off the care team)."""
 
-    def __init__(self, hub: live.LiveHub) -> None:
+    def __init__(self, hub: LiveHub) -> None:
         self._hub = hub
         self._watched: dict[asyncio.Future[str], tuple[str, uuid.UUID, uuid.UUID]] = {}
         self._task: asyncio.Task[None] | None = None
@@ -244,5 +247,5 @@ def _recheck(
 def guard_of(app: Any) -> LoginGuard:
     guard = getattr(app.state, "nfb_login_guard", None)
     if guard is None:
-        guard = app.state.nfb_login_guard = LoginGuard(live.hub_of(app))
+        guard = app.state.nfb_login_guard = LoginGuard(hub_of(app))
     return guard

@@ -22,8 +22,7 @@ CARE_TEAM_ONLY = "Clinical notes are written and read by the patient's care team
 
 
 def _require_clinician(actor: User) -> None:
-    if actor.role != Role.CLINICIAN:
-        raise Forbidden(CARE_TEAM_ONLY)
+    access.require_role(actor, Role.CLINICIAN, message=CARE_TEAM_ONLY)
 
 
 def write_note(session: Session, actor: User, patient_id: uuid.UUID, data: NoteCreate) -> ClinicalNote:

@@ -7,20 +7,19 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from painrewire.accounts.deps import CurrentAdmin, CurrentUser
+from painrewire.accounts.deps import CurrentAdmin, CurrentUser, refused_user
 from painrewire.accounts.models import Role, User
 from painrewire.config import Settings
-from painrewire.errors import InvalidInput, NotFound
+from painrewire.errors import NotFound
 from painrewire.notifications import preferences
 from painrewire.notifications import service as notifications
 from painrewire.notifications.models import ReminderChannel, ReminderKind
 from painrewire.notifications.schemas import PreferencesUpdate
 from painrewire.patients import panels
 from painrewire.web.deps import SESSION_COOKIE, SessionDep, SettingsDep, verify_csrf
-from painrewire.web.errors import readable_pydantic_errors, status_for
+from painrewire.web.refusals import Refused, refusal_page
 from painrewire.web.routing import page_router
 from painrewire.web.templating import redirect, register_nav, render
 
@@ -66,9 +65,21 @@ def preferences_page(
     return render(request, "notifications/preferences.html", {**context, "saved": saved})
 
 
-@_pages.post("/account/notifications", response_class=HTMLResponse)
+def _preferences_again(refused: Refused) -> dict[str, Any]:
+    """The form again with what was sent; a field not sent shows what is stored."""
+    user = refused_user(refused)
+    settings: Settings = refused.request.app.state.settings
+    current = _context(refused.session, user, settings)["form"]
+    form = {name: refused.form.get(name, value) for name, value in current.items()}
+    return _context(refused.session, user, settings, form)
+
+
+@_pages.post(
+    "/account/notifications",
+    response_class=HTMLResponse,
+    dependencies=[refusal_page("notifications/preferences.html", _preferences_again)],
+)
 def save_preferences(
-    request: Request,
     user: CurrentUser,
     session: SessionDep,
     settings: SettingsDep,
@@ -89,29 +100,9 @@ def save_preferences(
     }
     # A field the form sent empty means "none" (quiet hours) or "the clinic's default" (diary time).
     data = {name: (value.strip() or None) for name, value in given.items() if value is not None}
-    try:
-        update = PreferencesUpdate.model_validate(data)
-        preferences.update_preferences(session, user, update, settings=settings)
-    except ValidationError as exc:
-        return _refused(request, session, user, settings, given, readable_pydantic_errors(exc), 422)
-    except InvalidInput as exc:
-        return _refused(request, session, user, settings, given, [exc.message], status_for(exc))
+    update = PreferencesUpdate.model_validate(data)
+    preferences.update_preferences(session, user, update, settings=settings)
     return redirect("/account/notifications?saved=1")
-
-
-def _refused(
-    request: Request,
-    session: Session,
-    user: User,
-    settings: Settings,
-    given: dict[str, str | None],
-    errors: list[str],
-    status: int,
-) -> Response:
-    current = _context(session, user, settings)["form"]
-    form = {name: (value if value is not None else current[name]) for name, value in given.items()}
-    context = {**_context(session, user, settings, form), "errors": errors}
-    return render(request, "notifications/preferences.html", context, status_code=status)
 
 
 # --- one-click unsubscribe (RFC 8058) ---------------------------------------------------------------------

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from painrewire.accounts.models import Role, User
 from painrewire.db import utcnow
-from painrewire.errors import Forbidden, NotFound
+from painrewire.errors import NotFound
 from painrewire.notifications import preferences
 from painrewire.notifications.models import (
     Category,
@@ -30,6 +30,7 @@ from painrewire.notifications.models import (
     ScheduledJob,
 )
 from painrewire.outbox.service import MAX_BODY, MAX_SUBJECT, message_id_for, queue_email
+from painrewire.patients import access
 
 __all__ = ["MAX_BODY", "MAX_SUBJECT", "enqueue_email", "enqueue_for_users", "message_id_for"]
 
@@ -173,8 +174,7 @@ class QueueState:
 
 def queue_state(session: Session, actor: User, *, now: datetime | None = None, limit: int = 50) -> QueueState:
     """What the front desk needs to see: how much waits, what failed and why (addresses, no content)."""
-    if actor.role != Role.ADMIN:
-        raise Forbidden("Only an administrator can see the notification queue.")
+    access.require_role(actor, Role.ADMIN, message="Only an administrator can see the notification queue.")
     now = now or utcnow()
     counts = {
         str(status): int(n)
@@ -214,8 +214,7 @@ def queue_state(session: Session, actor: User, *, now: datetime | None = None, l
 
 def retry_failed(session: Session, actor: User, email_id: uuid.UUID) -> OutboundEmail:
     """The admin puts a failed email back in the queue (after fixing the mail server, say)."""
-    if actor.role != Role.ADMIN:
-        raise Forbidden("Only an administrator can retry a notification.")
+    access.require_role(actor, Role.ADMIN, message="Only an administrator can retry a notification.")
     email = session.get(OutboundEmail, email_id, with_for_update=True, populate_existing=True)
     if email is None or email.status != OutboxStatus.FAILED:
         raise NotFound("No failed notification with this id.")

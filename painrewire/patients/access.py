@@ -21,6 +21,9 @@ NOT_FOUND_MESSAGE = "No such patient, or you are not on this patient's care team
 #: The shortest reason an administrator may give for opening a health record: enough for the audit log to
 #: say why ("complaint review #42", "transfer to St Mary's"), not a keystroke.
 MIN_REASON_CHARS = 15
+#: The audited reason when the front desk (an administrator) handles a patient's appointments: booking data
+#: (who, when, with whom), never the health record itself.
+FRONT_DESK_REASON = "front desk: appointments"
 
 
 def require_role(user: User, *roles: Role, message: str) -> None:
@@ -117,6 +120,15 @@ def own_patient(
     return patient
 
 
+def own_patient_id(session: Session, actor: User) -> uuid.UUID:
+    """The logged-in patient's record id, for a service that loads the record through ``patient_for`` (and
+    audits that one access) itself."""
+    patient_id = session.scalar(visible_patient_ids(actor)) if actor.role == Role.PATIENT else None
+    if patient_id is None:
+        raise NotFound("Your patient record was not found.")
+    return patient_id
+
+
 def is_on_care_team(session: Session, clinician: User, patient_id: uuid.UUID) -> bool:
     return (
         session.scalar(
@@ -125,4 +137,38 @@ def is_on_care_team(session: Session, clinician: User, patient_id: uuid.UUID) ->
             )
         )
         is not None
+    )
+
+
+def appointment_viewer(
+    session: Session,
+    actor: User,
+    *,
+    patient_id: uuid.UUID,
+    clinician_id: uuid.UUID,
+    resource_id: uuid.UUID,
+    action: AuditAction = AuditAction.READ,
+    not_found: str = NOT_FOUND_MESSAGE,
+) -> None:
+    """Let the actor see or act on one appointment, audited once; otherwise it does not exist for them (404).
+
+    Its patient; a clinician on the patient's care team, or the appointment's own clinician; the front desk (an
+    administrator) for booking data only, audited under :data:`FRONT_DESK_REASON`.
+    """
+    reason: str | None = None
+    if actor.role == Role.PATIENT:
+        allowed = (
+            session.scalar(select(Patient.id).where(Patient.id == patient_id, Patient.user_id == actor.id))
+            is not None
+        )
+    elif actor.role == Role.CLINICIAN:
+        allowed = clinician_id == actor.id or is_on_care_team(session, actor, patient_id)
+    elif actor.role == Role.ADMIN:
+        allowed, reason = True, FRONT_DESK_REASON
+    else:
+        allowed = False
+    if not allowed:
+        raise NotFound(not_found)
+    audit.record(
+        session, actor, action, "appointment", resource_id=resource_id, patient_id=patient_id, reason=reason
     )

@@ -49,8 +49,11 @@ def list_patients(
 @router.post(
     "/patients", response_model=PatientRead, status_code=201, summary="Register a patient", responses=ERRORS
 )
-def create_patient(data: PatientCreate, staff: CurrentStaff, session: SessionDep) -> PatientRead:
-    return patients.to_read(session, patients.create_patient(session, staff, data))
+def create_patient(
+    data: PatientCreate, staff: CurrentStaff, session: SessionDep, settings: SettingsDep
+) -> PatientRead:
+    patient = patients.create_patient(session, staff, data, clinic_timezone=settings.clinic_timezone)
+    return patients.to_read(session, patient)
 
 
 @router.get(

@@ -26,7 +26,8 @@ class Patient(IdMixin, TimestampMixin, Base):
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
     date_of_birth: Mapped[date | None] = mapped_column(default=None)
     phone: Mapped[str | None] = mapped_column(String(40), default=None)
-    timezone: Mapped[str] = mapped_column(String(64), default="Europe/London")
+    #: The patient's IANA time zone; the clinic's (``Settings.clinic_timezone``) unless they chose another.
+    timezone: Mapped[str] = mapped_column(String(64))
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="raise")

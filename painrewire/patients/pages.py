@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import ValidationError
 
 from painrewire.accounts import audit
 from painrewire.accounts import pages as accounts_pages
@@ -17,13 +16,12 @@ from painrewire.accounts import service as accounts
 from painrewire.accounts.deps import CurrentAdmin, CurrentClinician, CurrentPatientUser, OptionalUser
 from painrewire.accounts.models import AuditAction
 from painrewire.accounts.pages import set_login_cookies
-from painrewire.errors import Conflict, InvalidInput, TooManyRequests
 from painrewire.patients import access, panels
 from painrewire.patients import service as patients
 from painrewire.patients import signup as signups
 from painrewire.patients.schemas import PatientCreate, SignUp
 from painrewire.web.deps import SessionDep, SettingsDep, client_address
-from painrewire.web.errors import headers_for, readable_pydantic_errors, status_for
+from painrewire.web.refusals import Refused, refusal_page
 from painrewire.web.routing import page_router
 from painrewire.web.templating import redirect, render
 
@@ -35,7 +33,14 @@ def signup_form(request: Request, user: OptionalUser) -> Response:
     return render(request, "patients/signup.html", {"form": {}})
 
 
-@router.post("/signup", response_class=HTMLResponse)
+def _signup_again(refused: Refused) -> dict[str, Any]:
+    keys = ("email", "full_name", "date_of_birth", "timezone")
+    return {"form": {key: refused.form.get(key, "") for key in keys}}
+
+
+@router.post(
+    "/signup", response_class=HTMLResponse, dependencies=[refusal_page("patients/signup.html", _signup_again)]
+)
 def signup(
     request: Request,
     session: SessionDep,
@@ -44,24 +49,14 @@ def signup(
     full_name: Annotated[str, Form(max_length=200)] = "",
     password: Annotated[str, Form(max_length=256)] = "",
     date_of_birth: Annotated[str, Form(max_length=20)] = "",
-    timezone: Annotated[str, Form(max_length=64)] = "Europe/London",
+    timezone: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     """The same page, status and work whether or not the email has an account (see ``patients.signup``)."""
     form = {"email": email, "full_name": full_name, "date_of_birth": date_of_birth, "timezone": timezone}
-    try:
-        data = SignUp.model_validate({**form, "password": password, "date_of_birth": date_of_birth or None})
-        message = signups.request_sign_up(session, settings, data, client=client_address(request))
-    except ValidationError as exc:
-        errors = readable_pydantic_errors(exc)
-        return render(request, "patients/signup.html", {"errors": errors, "form": form}, status_code=422)
-    except TooManyRequests as exc:
-        return render(
-            request,
-            "patients/signup.html",
-            {"errors": [exc.message], "form": form},
-            status_code=status_for(exc),
-            headers=headers_for(exc),
-        )
+    data = SignUp.model_validate(
+        {**form, "password": password, "date_of_birth": date_of_birth or None, "timezone": timezone or None}
+    )
+    message = signups.request_sign_up(session, settings, data, client=client_address(request))
     return render(request, "patients/signup_sent.html", {"message": message})
 
 
@@ -73,7 +68,22 @@ def confirm_signup_form(request: Request, token: str, next: str | None = None) -
     )
 
 
-@router.post("/signup/confirm/{token}", response_class=HTMLResponse)
+def _confirm_again(refused: Refused) -> dict[str, Any]:
+    return {
+        "token": refused.path.get("token", ""),
+        "error": " ".join(refused.errors),
+        "next": None,
+        "errors": [],
+    }
+
+
+@router.post(
+    "/signup/confirm/{token}",
+    response_class=HTMLResponse,
+    dependencies=[
+        refusal_page("patients/signup_confirm.html", _confirm_again, shown_for=(signups.SignUpLinkInvalid,))
+    ],
+)
 def confirm_signup(
     request: Request,
     token: str,
@@ -82,15 +92,7 @@ def confirm_signup(
     next: Annotated[str | None, Form(max_length=2000)] = None,
 ) -> Response:
     """Activate the account and log its owner in, then go on to what they were doing (a booking)."""
-    try:
-        user = signups.confirm_sign_up(session, settings, token)
-    except (signups.SignUpLinkInvalid, signups.AlreadyConfirmed) as exc:
-        return render(
-            request,
-            "patients/signup_confirm.html",
-            {"token": token, "error": exc.message, "next": None},
-            status_code=status_for(exc),
-        )
+    user = signups.confirm_sign_up(session, settings, token)
     started = accounts.start_session(session, settings, user, kind="browser")
     response = redirect(accounts_pages.safe_next(next) or "/patient?welcome=1")
     set_login_cookies(response, settings, started.token)
@@ -128,17 +130,30 @@ def new_patient_form(request: Request, user: CurrentClinician, session: SessionD
     )
 
 
-@router.post("/clinician/patients/new", response_class=HTMLResponse)
+def _new_patient_again(refused: Refused) -> dict[str, Any]:
+    keys = ("email", "full_name", "date_of_birth", "phone", "timezone")
+    return {
+        "form": {key: refused.form.get(key, "") for key in keys},
+        "clinicians": accounts.list_clinicians(refused.session),
+    }
+
+
+@router.post(
+    "/clinician/patients/new",
+    response_class=HTMLResponse,
+    dependencies=[refusal_page("patients/new_patient.html", _new_patient_again)],
+)
 def create_patient(
     request: Request,
     user: CurrentClinician,
     session: SessionDep,
+    settings: SettingsDep,
     email: Annotated[str, Form(max_length=254)] = "",
     full_name: Annotated[str, Form(max_length=200)] = "",
     password: Annotated[str, Form(max_length=256)] = "",
     date_of_birth: Annotated[str, Form(max_length=20)] = "",
     phone: Annotated[str, Form(max_length=40)] = "",
-    timezone: Annotated[str, Form(max_length=64)] = "Europe/London",
+    timezone: Annotated[str, Form(max_length=64)] = "",
     care_team: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
     form = {
@@ -148,29 +163,18 @@ def create_patient(
         "phone": phone,
         "timezone": timezone,
     }
-    try:
-        data = PatientCreate.model_validate(
-            {
-                **form,
-                "password": password,
-                "date_of_birth": date_of_birth or None,
-                "phone": phone or None,
-                "care_team": care_team or [],
-            }
-        )
-        patient = patients.create_patient(session, user, data)
-    except ValidationError as exc:
-        errors = readable_pydantic_errors(exc)
-    except (Conflict, InvalidInput) as exc:
-        errors = [exc.message]
-    else:
-        return redirect(f"/clinician/patients/{patient.id}?created=1")
-    return render(
-        request,
-        "patients/new_patient.html",
-        {"errors": errors, "form": form, "clinicians": accounts.list_clinicians(session)},
-        status_code=422,
+    data = PatientCreate.model_validate(
+        {
+            **form,
+            "password": password,
+            "date_of_birth": date_of_birth or None,
+            "phone": phone or None,
+            "timezone": timezone or None,
+            "care_team": care_team or [],
+        }
     )
+    patient = patients.create_patient(session, user, data, clinic_timezone=settings.clinic_timezone)
+    return redirect(f"/clinician/patients/{patient.id}?created=1")
 
 
 @router.get("/clinician/patients/{patient_id}", response_class=HTMLResponse)

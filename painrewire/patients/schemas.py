@@ -13,8 +13,8 @@ from painrewire.accounts.schemas import hard_to_guess
 from painrewire.accounts.security import MIN_PASSWORD_LENGTH
 
 
-def _check_zone(value: str) -> str:
-    problem = validation.zone_problem(value)
+def _check_zone(value: str | None) -> str | None:
+    problem = None if value is None else validation.zone_problem(value)
     if problem is not None:
         raise ValueError(problem)
     return value
@@ -35,7 +35,8 @@ class PatientCreate(BaseModel):
     password: str = Field(min_length=MIN_PASSWORD_LENGTH, max_length=256)
     date_of_birth: date | None = None
     phone: str | None = Field(default=None, max_length=40)
-    timezone: str = "Europe/London"
+    #: An IANA time-zone name; None (not given) means the clinic's (``Settings.clinic_timezone``).
+    timezone: str | None = None
     care_team: list[uuid.UUID] = Field(default_factory=list, max_length=20)
 
     _zone = field_validator("timezone")(_check_zone)
@@ -58,7 +59,8 @@ class SignUp(BaseModel):
     full_name: str = Field(min_length=1, max_length=200)
     password: str = Field(min_length=MIN_PASSWORD_LENGTH, max_length=256)
     date_of_birth: date | None = None
-    timezone: str = "Europe/London"
+    #: An IANA time-zone name; None (not given) means the clinic's (``Settings.clinic_timezone``).
+    timezone: str | None = None
 
     _zone = field_validator("timezone")(_check_zone)
     _dob = field_validator("date_of_birth")(_check_birth_date)

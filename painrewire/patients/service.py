@@ -26,10 +26,12 @@ def _clinician(session: Session, clinician_id: uuid.UUID) -> User:
     return user
 
 
-def create_patient(session: Session, actor: User, data: PatientCreate) -> Patient:
-    """A clinician (who joins the care team) or an admin registers a patient with an account."""
-    if actor.role not in (Role.CLINICIAN, Role.ADMIN):
-        raise Forbidden("Only clinicians and administrators can register patients.")
+def create_patient(session: Session, actor: User, data: PatientCreate, *, clinic_timezone: str) -> Patient:
+    """A clinician (who joins the care team) or an admin registers a patient with an account; the patient
+    lives in ``clinic_timezone`` unless ``data`` says otherwise."""
+    access.require_role(
+        actor, Role.CLINICIAN, Role.ADMIN, message="Only clinicians and administrators can register patients."
+    )
     clinicians = [_clinician(session, cid) for cid in dict.fromkeys(data.care_team)]
     user = accounts.create_user(
         session,
@@ -41,7 +43,7 @@ def create_patient(session: Session, actor: User, data: PatientCreate) -> Patien
         user_id=user.id,
         date_of_birth=data.date_of_birth,
         phone=data.phone,
-        timezone=data.timezone,
+        timezone=data.timezone or clinic_timezone,
         created_by_id=actor.id,
     )
     session.add(patient)
@@ -56,8 +58,9 @@ def create_patient(session: Session, actor: User, data: PatientCreate) -> Patien
     return patient
 
 
-def sign_up(session: Session, data: SignUp) -> Patient:
-    """A new patient creates their own account; the clinic adds the care team (or booking does)."""
+def sign_up(session: Session, data: SignUp, *, clinic_timezone: str) -> Patient:
+    """A new patient creates their own account; the clinic adds the care team (or booking does). The patient
+    lives in ``clinic_timezone`` unless ``data`` says otherwise."""
     user = accounts.create_user(
         session,
         None,
@@ -67,7 +70,7 @@ def sign_up(session: Session, data: SignUp) -> Patient:
         user=user,
         user_id=user.id,
         date_of_birth=data.date_of_birth,
-        timezone=data.timezone,
+        timezone=data.timezone or clinic_timezone,
         created_by_id=user.id,
     )
     session.add(patient)
@@ -92,8 +95,7 @@ def names_for_audit(
 ) -> dict[uuid.UUID, str]:
     """Patient id -> "Name (email)", for the front desk's audit log only: the patients whose name or email
     contains ``matching`` (any case), or those in ``ids``. It answers "who opened Maria's record?" by name."""
-    if actor.role != Role.ADMIN:
-        raise Forbidden("Only the front desk reads the audit log.")
+    access.require_role(actor, Role.ADMIN, message="Only the front desk reads the audit log.")
     stmt = select(Patient.id, User.full_name, User.email).join(Patient.user)
     if matching is not None:
         text = matching.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -183,8 +185,7 @@ def remove_from_care_team(
 
 def patients_without_care_team(session: Session, actor: User) -> list[Patient]:
     """Self-registered patients waiting for the clinic to assign a care team (admin's view, no health data)."""
-    if actor.role != Role.ADMIN:
-        raise Forbidden("Only administrators assign care teams to new patients.")
+    access.require_role(actor, Role.ADMIN, message="Only administrators assign care teams to new patients.")
     stmt = (
         select(Patient)
         .where(access.without_care_team())

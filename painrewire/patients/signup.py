@@ -104,7 +104,7 @@ def request_sign_up(
             user=user,
             user_id=user.id,
             date_of_birth=data.date_of_birth,
-            timezone=data.timezone,
+            timezone=data.timezone or settings.clinic_timezone,
             created_by_id=user.id,
         )
         session.add(patient)
@@ -118,7 +118,8 @@ def request_sign_up(
         patient_row = session.scalar(select(Patient).where(Patient.user_id == found.id))
         found.full_name, found.password_hash = data.full_name, password_hash
         if patient_row is not None:
-            patient_row.date_of_birth, patient_row.timezone = data.date_of_birth, data.timezone
+            patient_row.date_of_birth = data.date_of_birth
+            patient_row.timezone = data.timezone or settings.clinic_timezone
         session.flush()
         _send_link(session, settings, found, next_path)
     else:

@@ -31,7 +31,7 @@ from painrewire.db import utcnow
 from painrewire.diary.models import DiaryEntry
 from painrewire.diary.outcomes import DiaryPoint, PegPoint, StartSource, TreatmentStart, treatment_start
 from painrewire.diary.progress import PEG_AVERAGE_PAIN_ITEM
-from painrewire.errors import Conflict, Forbidden, InvalidInput
+from painrewire.errors import Conflict, InvalidInput
 from painrewire.patients import access
 from painrewire.patients.models import Patient, local_day
 from painrewire.plans.models import EndReason, PlanVersion, TreatmentCourse
@@ -159,8 +159,9 @@ def end_treatment(
     patient = access.patient_for(
         session, actor, patient_id, action=AuditAction.UPDATE, resource_type="treatment_course"
     )
-    if actor.role != Role.CLINICIAN:
-        raise Forbidden("Only a clinician on the patient's care team can end treatment.")
+    access.require_role(
+        actor, Role.CLINICIAN, message="Only a clinician on the patient's care team can end treatment."
+    )
     note = note.strip()
     if len(note) > MAX_NOTE_CHARS:
         raise InvalidInput(f"The note is {len(note)} characters; at most {MAX_NOTE_CHARS}.", field="note")

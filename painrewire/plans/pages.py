@@ -7,15 +7,13 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from painrewire.accounts.deps import CurrentClinician, CurrentPatientUser
+from painrewire.accounts.deps import CurrentClinician, CurrentPatientUser, refused_user
 from painrewire.accounts.models import Role, User
 from painrewire.db import utcnow
 from painrewire.diary.outcomes import TimePoint, follow_up_due
-from painrewire.errors import Conflict, InvalidInput
 from painrewire.patients import access, panels
 from painrewire.patients.models import Patient
 from painrewire.plans import course as courses
@@ -34,7 +32,8 @@ from painrewire.plans.rules import (
 from painrewire.plans.schemas import PlanEdit, TreatmentEnd
 from painrewire.programs.prt import service as prt
 from painrewire.web.deps import SessionDep
-from painrewire.web.errors import readable_pydantic_errors, status_for
+from painrewire.web.forms import FormDep
+from painrewire.web.refusals import Refused, refusal_page
 from painrewire.web.routing import page_router
 from painrewire.web.templating import redirect, register_nav, render, templates
 
@@ -141,18 +140,31 @@ def plan_page(
     return render(request, "plans/clinician_plan.html", _plan_context(session, patient))
 
 
-@router.post("/clinician/patients/{patient_id}/plan/propose", response_class=HTMLResponse)
-def propose(request: Request, patient_id: uuid.UUID, user: CurrentClinician, session: SessionDep) -> Response:
-    try:
-        version = plans.propose(session, user, patient_id)
-    except plans.NoAssessment as exc:
-        patient = access.patient_for(session, user, patient_id, resource_type="plan")
-        return render(
-            request,
-            "plans/clinician_plan.html",
-            _plan_context(session, patient, message=exc.message),
-            status_code=409,
-        )
+def _plan_again(refused: Refused) -> dict[str, Any]:
+    """The plan page again: an edit or an ending with what was typed, anything else with the reason on top."""
+    user = refused_user(refused)
+    patient_id = uuid.UUID(refused.path["patient_id"])
+    action = refused.request.url.path.rsplit("/", 1)[-1]
+    resource = "treatment_course" if action == "end" else "plan"
+    patient = access.patient_for(refused.session, user, patient_id, resource_type=resource)
+    if action == "edit":
+        raw = FormData([(key, value) for key, values in refused.lists.items() for value in values])
+        form, _ = _edit_from_form(raw)
+        return _plan_context(refused.session, patient, form=form, errors=refused.errors)
+    if action == "end":
+        end_form = {name: refused.form.get(name, "") for name in ("ended_on", "reason", "note")}
+        return _plan_context(refused.session, patient, end_errors=refused.errors, end_form=end_form)
+    return {**_plan_context(refused.session, patient, message=" ".join(refused.errors)), "errors": []}
+
+
+PLAN_AGAIN = refusal_page("plans/clinician_plan.html", _plan_again)
+
+
+@router.post(
+    "/clinician/patients/{patient_id}/plan/propose", response_class=HTMLResponse, dependencies=[PLAN_AGAIN]
+)
+def propose(patient_id: uuid.UUID, user: CurrentClinician, session: SessionDep) -> Response:
+    version = plans.propose(session, user, patient_id)
     return redirect(f"/clinician/patients/{patient_id}/plan?proposed={version.number}")
 
 
@@ -198,77 +210,52 @@ def _edit_from_form(raw: FormData) -> tuple[dict[str, Any], dict[str, Any]]:
     return form, data
 
 
-@router.post("/clinician/patients/{patient_id}/plan/edit", response_class=HTMLResponse)
-async def edit(
-    request: Request, patient_id: uuid.UUID, user: CurrentClinician, session: SessionDep
-) -> Response:
-    raw = await request.form()
-    patient = access.patient_for(session, user, patient_id, resource_type="plan")
-    form, data = _edit_from_form(raw)
-    try:
-        version = plans.edit(session, user, patient.id, PlanEdit.model_validate(data))
-    except ValidationError as exc:
-        context = _plan_context(session, patient, form=form, errors=readable_pydantic_errors(exc))
-        return render(request, "plans/clinician_plan.html", context, status_code=422)
-    except (InvalidInput, Conflict) as exc:
-        context = _plan_context(session, patient, form=form, errors=[exc.message])
-        return render(request, "plans/clinician_plan.html", context, status_code=status_for(exc))
+@router.post(
+    "/clinician/patients/{patient_id}/plan/edit", response_class=HTMLResponse, dependencies=[PLAN_AGAIN]
+)
+def edit(patient_id: uuid.UUID, user: CurrentClinician, session: SessionDep, raw: FormDep) -> Response:
+    # The service loads the patient and audits the update: one access, one audit row.
+    _, data = _edit_from_form(raw)
+    version = plans.edit(session, user, patient_id, PlanEdit.model_validate(data))
     return redirect(f"/clinician/patients/{patient_id}/plan?edited={version.number}")
 
 
-@router.post("/clinician/patients/{patient_id}/plan/versions/{version_id}/sign", response_class=HTMLResponse)
-async def sign(
-    request: Request,
-    patient_id: uuid.UUID,
-    version_id: uuid.UUID,
-    user: CurrentClinician,
-    session: SessionDep,
+@router.post(
+    "/clinician/patients/{patient_id}/plan/versions/{version_id}/sign",
+    response_class=HTMLResponse,
+    dependencies=[PLAN_AGAIN],
+)
+def sign(
+    patient_id: uuid.UUID, version_id: uuid.UUID, user: CurrentClinician, session: SessionDep, raw: FormDep
 ) -> Response:
-    raw = await request.form()
     note = str(raw.get("note") or "")[:2000]
-    try:
-        signed = plans.sign(session, user, patient_id, version_id, note=note)
-    except Conflict as exc:
-        patient = access.patient_for(session, user, patient_id, resource_type="plan")
-        context = _plan_context(session, patient, message=exc.message)
-        return render(request, "plans/clinician_plan.html", context, status_code=409)
+    signed = plans.sign(session, user, patient_id, version_id, note=note)
     assigned = ",".join(signed.assigned)
     return redirect(
         f"/clinician/patients/{patient_id}/plan?signed={signed.version.number}&assigned={assigned}"
     )
 
 
-@router.post("/clinician/patients/{patient_id}/plan/assign-due", response_class=HTMLResponse)
-def assign_due(
-    request: Request, patient_id: uuid.UUID, user: CurrentClinician, session: SessionDep
-) -> Response:
-    try:
-        assigned = plans.assign_due_questionnaires(session, user, patient_id)
-    except Conflict as exc:
-        patient = access.patient_for(session, user, patient_id, resource_type="plan")
-        context = _plan_context(session, patient, message=exc.message)
-        return render(request, "plans/clinician_plan.html", context, status_code=409)
+@router.post(
+    "/clinician/patients/{patient_id}/plan/assign-due", response_class=HTMLResponse, dependencies=[PLAN_AGAIN]
+)
+def assign_due(patient_id: uuid.UUID, user: CurrentClinician, session: SessionDep) -> Response:
+    assigned = plans.assign_due_questionnaires(session, user, patient_id)
     return redirect(f"/clinician/patients/{patient_id}/plan?assigned={','.join(assigned) or 'none'}")
 
 
-@router.post("/clinician/patients/{patient_id}/plan/end", response_class=HTMLResponse)
-async def end_treatment(
-    request: Request, patient_id: uuid.UUID, user: CurrentClinician, session: SessionDep
+@router.post(
+    "/clinician/patients/{patient_id}/plan/end", response_class=HTMLResponse, dependencies=[PLAN_AGAIN]
+)
+def end_treatment(
+    patient_id: uuid.UUID, user: CurrentClinician, session: SessionDep, raw: FormDep
 ) -> Response:
-    raw = await request.form()
     form = {name: str(raw.get(name) or "") for name in ("ended_on", "reason", "note")}
-    patient = access.patient_for(session, user, patient_id, resource_type="treatment_course")
-    try:
-        data = TreatmentEnd.model_validate({k: v or None for k, v in form.items()} | {"note": form["note"]})
-        courses.end_treatment(
-            session, user, patient.id, ended_on=data.ended_on, reason=data.reason, note=data.note
-        )
-    except ValidationError as exc:
-        context = _plan_context(session, patient, end_errors=readable_pydantic_errors(exc), end_form=form)
-        return render(request, "plans/clinician_plan.html", context, status_code=422)
-    except (InvalidInput, Conflict) as exc:
-        context = _plan_context(session, patient, end_errors=[exc.message], end_form=form)
-        return render(request, "plans/clinician_plan.html", context, status_code=status_for(exc))
+    data = TreatmentEnd.model_validate({k: v or None for k, v in form.items()} | {"note": form["note"]})
+    # The service loads the patient and audits the ending: one access, one audit row.
+    courses.end_treatment(
+        session, user, patient_id, ended_on=data.ended_on, reason=data.reason, note=data.note
+    )
     return redirect(f"/clinician/patients/{patient_id}/plan?ended=1#course")
 
 

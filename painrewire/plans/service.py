@@ -36,7 +36,7 @@ from painrewire.db import utcnow
 from painrewire.diary import progress
 from painrewire.diary.models import DiaryEntry
 from painrewire.diary.outcomes import BASELINE_PEG_DAYS, baseline_measure
-from painrewire.errors import Conflict, Forbidden, InvalidInput, NotFound
+from painrewire.errors import Conflict, InvalidInput, NotFound
 from painrewire.patients import access
 from painrewire.patients.models import CareTeamMember, Patient, local_day
 from painrewire.plans import course as courses
@@ -387,8 +387,9 @@ def patient_reasons(
 
 
 def _require_clinician(actor: User, what: str) -> None:
-    if actor.role != Role.CLINICIAN:
-        raise Forbidden(f"Only a clinician on the patient's care team can {what}.")
+    access.require_role(
+        actor, Role.CLINICIAN, message=f"Only a clinician on the patient's care team can {what}."
+    )
 
 
 def _latest(session: Session, patient_id: uuid.UUID) -> PlanVersion | None:

@@ -8,23 +8,20 @@ This module is a pure core: it imports no web, database or template code.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, ClassVar, Literal
 
-import yaml
+from pydantic import Field, StringConstraints, field_validator, model_validator
 
+from painrewire.content import ContentModel, read_yaml, validate
 from painrewire.plans.rules import MODULE_FOCUS, MODULES, PlanProposal
 
 TASKS_FILE = Path(__file__).with_name("tasks.yaml")
-_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
-
-class TaskFileError(ValueError):
-    """The task catalogue cannot be used; the message names the task and what is wrong."""
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
 @dataclass(frozen=True)
@@ -72,75 +69,96 @@ class Task:
         return max(0, self.target - self.done)
 
 
-def parse_tasks(document: Any, *, origin: str = "tasks") -> TaskCatalogue:
-    """Check a task catalogue document (as loaded from YAML)."""
-    if not isinstance(document, Mapping) or not isinstance(document.get("tasks"), Mapping):
-        raise TaskFileError(f"{origin}: the file needs a 'tasks' mapping of module to a list of tasks")
-    tasks: list[TaskDefinition] = []
-    seen: set[str] = set()
-    for module, entries in document["tasks"].items():
-        if module not in MODULES:
-            raise TaskFileError(f"{origin}: unknown module {module!r} (known: {', '.join(MODULES)})")
-        if not isinstance(entries, list):
-            raise TaskFileError(f"{origin}: the tasks of {module} must be a list")
-        for raw in entries:
-            tasks.append(_parse_task(raw, module, origin, seen))
-    holds = document.get("holds")
-    if not isinstance(holds, Mapping) or not isinstance(holds.get("default"), str):
-        raise TaskFileError(f"{origin}: 'holds' must give at least a 'default' message")
+class TaskEntry(ContentModel):
+    """One task of a module in ``tasks.yaml`` (see the comment at the top of the file)."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="Unique, lower_case_with_underscores.")
+    title: Text
+    href: str
+    per_week: Literal["plan"] | Annotated[int, Field(ge=1, le=14, strict=True)]
+    activity: Text
+    focus: str | None = None
+    weeks: list[Annotated[int, Field(ge=1, strict=True)]] | None = Field(default=None, min_length=1)
+    minutes: int = Field(default=5, ge=1, le=240, strict=True)
+
+    @field_validator("href")
+    @classmethod
+    def _in_the_app(cls, value: str) -> str:
+        if not value.strip() or not value.startswith("/"):
+            raise ValueError("href must be a path in the app, starting with /")
+        return value
+
+
+class TasksFile(ContentModel):
+    """``tasks.yaml``: tasks by module, and the messages shown while a plan is held."""
+
+    entry_names: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "tasks": ("module", "task"),
+        "holds": ("hold message",),
+    }
+
+    version: str | int | float = ""
+    tasks: dict[str, list[TaskEntry]]
+    holds: dict[str, str]
+
+    @field_validator("tasks")
+    @classmethod
+    def _known_modules_focus_and_unique_ids(
+        cls, value: dict[str, list[TaskEntry]]
+    ) -> dict[str, list[TaskEntry]]:
+        seen: set[str] = set()
+        for module, entries in value.items():
+            if module not in MODULES:
+                raise ValueError(f"unknown module {module!r} (known: {', '.join(MODULES)})")
+            for entry in entries:
+                if entry.id in seen:
+                    raise ValueError(f"task {entry.id!r}: the id is used by another task too")
+                seen.add(entry.id)
+                if entry.focus is not None and entry.focus not in MODULE_FOCUS[module]:
+                    raise ValueError(f"task {entry.id!r}: unknown focus {entry.focus!r} for {module}")
+        return value
+
+    @model_validator(mode="after")
+    def _default_hold(self) -> TasksFile:
+        if "default" not in self.holds:
+            raise ValueError("'holds' must give at least a 'default' message")
+        return self
+
+
+def parse_tasks(document: Any, *, origin: str | Path = TASKS_FILE) -> TaskCatalogue:
+    """Check a task catalogue document (as loaded from YAML).
+
+    Raises
+    ------
+    painrewire.content.ContentError
+        Naming the file, the task and the field.
+    """
+    checked = validate(document, TasksFile, origin=origin)
     return TaskCatalogue(
-        version=str(document.get("version", "")),
-        tasks=tuple(tasks),
-        holds={str(k): str(v).strip() for k, v in holds.items()},
-    )
-
-
-def _parse_task(raw: Any, module: str, origin: str, seen: set[str]) -> TaskDefinition:
-    if not isinstance(raw, Mapping):
-        raise TaskFileError(f"{origin}: each task of {module} must be a mapping")
-    task_id = raw.get("id")
-    if not isinstance(task_id, str) or not _ID.match(task_id) or task_id in seen:
-        raise TaskFileError(f"{origin}: task id {task_id!r} must be unique and lower_case_with_underscores")
-    seen.add(task_id)
-    where = f"{origin}: task {task_id}"
-    for key in ("title", "href", "activity"):
-        if not isinstance(raw.get(key), str) or not raw[key].strip():
-            raise TaskFileError(f"{where}: {key} must be text")
-    if not raw["href"].startswith("/"):
-        raise TaskFileError(f"{where}: href must be a path in the app, starting with /")
-    per_week = raw.get("per_week")
-    if per_week != "plan" and (
-        isinstance(per_week, bool) or not isinstance(per_week, int) or not 1 <= per_week <= 14
-    ):
-        raise TaskFileError(f"{where}: per_week is 'plan' or a whole number from 1 to 14")
-    focus = raw.get("focus")
-    if focus is not None and focus not in MODULE_FOCUS[module]:
-        raise TaskFileError(f"{where}: unknown focus {focus!r} for {module}")
-    weeks = raw.get("weeks")
-    if weeks is not None and (
-        not isinstance(weeks, list) or not weeks or not all(isinstance(w, int) and w >= 1 for w in weeks)
-    ):
-        raise TaskFileError(f"{where}: weeks is a list of plan weeks (1 or more)")
-    minutes = raw.get("minutes", 5)
-    if isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= 240:
-        raise TaskFileError(f"{where}: minutes is a whole number from 1 to 240")
-    return TaskDefinition(
-        id=task_id,
-        module=module,
-        title=raw["title"].strip(),
-        href=raw["href"],
-        per_week=None if per_week == "plan" else int(per_week),
-        activity=raw["activity"],
-        focus=focus,
-        weeks=tuple(weeks) if weeks is not None else None,
-        minutes=minutes,
+        version=str(checked.version),
+        tasks=tuple(
+            TaskDefinition(
+                id=entry.id,
+                module=module,
+                title=entry.title,
+                href=entry.href,
+                per_week=None if entry.per_week == "plan" else entry.per_week,
+                activity=entry.activity,
+                focus=entry.focus,
+                weeks=tuple(entry.weeks) if entry.weeks is not None else None,
+                minutes=entry.minutes,
+            )
+            for module, entries in checked.tasks.items()
+            for entry in entries
+        ),
+        holds={k: v.strip() for k, v in checked.holds.items()},
     )
 
 
 @lru_cache
 def task_catalogue() -> TaskCatalogue:
     """The clinic's task catalogue, shipped beside this module."""
-    return parse_tasks(yaml.safe_load(TASKS_FILE.read_text(encoding="utf-8")), origin=str(TASKS_FILE))
+    return parse_tasks(read_yaml(TASKS_FILE), origin=TASKS_FILE)
 
 
 def _count(counts: Mapping[tuple[str, str], int], module: str, activity: str) -> int:

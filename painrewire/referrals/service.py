@@ -30,7 +30,7 @@ from painrewire.accounts.models import AuditAction, Role, User
 from painrewire.accounts.security import new_token
 from painrewire.config import Settings
 from painrewire.db import utcnow
-from painrewire.errors import Conflict, Forbidden, InvalidInput, NotFound
+from painrewire.errors import Conflict, InvalidInput, NotFound
 from painrewire.notifications.models import Category
 from painrewire.notifications.service import enqueue_email
 from painrewire.patients import access
@@ -171,8 +171,7 @@ def submit_referral(
 
 
 def _check_admin(actor: User) -> None:
-    if actor.role != Role.ADMIN:
-        raise Forbidden("Referrals are triaged by the front desk.")
+    access.require_role(actor, Role.ADMIN, message="Referrals are triaged by the front desk.")
 
 
 def list_referrals(session: Session, actor: User, *, status: ReferralStatus | None = None) -> list[Referral]:
@@ -423,6 +422,7 @@ def accept_referral(
                         phone=data.phone or referral.patient_phone or None,
                         care_team=[c.id for c in team],
                     ),
+                    clinic_timezone=settings.clinic_timezone,
                 )
         except Conflict as exc:
             raise Conflict(

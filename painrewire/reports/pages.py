@@ -13,24 +13,33 @@ from painrewire.patients import panels
 from painrewire.patients.models import Patient
 from painrewire.reports import service as reports
 from painrewire.web.deps import SessionDep, SettingsDep
-from painrewire.web.downloads import pdf_download
+from painrewire.web.downloads import pdf_headers
+from painrewire.web.responses import MadeAfterCommit
 from painrewire.web.routing import page_router
 
 router = page_router()
+
+
+def report_download(html: str, filename: str) -> Response:
+    """A report's PDF attachment, laid out from ``html`` once the request's unit of work has committed: the
+    slow layout holds no database turn, so other requests do not wait behind it."""
+    return MadeAfterCommit(
+        lambda: reports.html_to_pdf(html), media_type="application/pdf", headers=pdf_headers(filename)
+    )
 
 
 @router.get("/clinician/patients/{patient_id}/report.pdf")
 def clinician_report(
     patient_id: uuid.UUID, user: CurrentClinician, session: SessionDep, settings: SettingsDep
 ) -> Response:
-    pdf = reports.clinician_report(session, user, patient_id, clinic_name=settings.clinic_name)
-    return pdf_download(pdf, f"progress-report-{patient_id}.pdf")
+    html = reports.clinician_report_html(session, user, patient_id, clinic_name=settings.clinic_name)
+    return report_download(html, f"progress-report-{patient_id}.pdf")
 
 
 @router.get("/patient/report.pdf")
 def own_report(user: CurrentPatientUser, session: SessionDep, settings: SettingsDep) -> Response:
-    return pdf_download(
-        reports.own_report(session, user, clinic_name=settings.clinic_name), "my-progress-report.pdf"
+    return report_download(
+        reports.own_report_html(session, user, clinic_name=settings.clinic_name), "my-progress-report.pdf"
     )
 
 

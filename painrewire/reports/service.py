@@ -263,22 +263,38 @@ def render_html(report: ProgressReport) -> str:
 def render_pdf(report: ProgressReport) -> bytes:
     """The report as a tagged PDF (PDF/UA-1): headings, paragraphs and tables carry their structure, the
     document its language and title, so screen readers can follow it."""
+    return html_to_pdf(render_html(report))
+
+
+def html_to_pdf(html: str) -> bytes:
+    """A report's HTML as a tagged PDF/UA-1 document: the slow part, which reads no database."""
     from weasyprint import CSS, HTML
 
-    document = HTML(string=render_html(report), base_url=str(TEMPLATES))
+    document = HTML(string=html, base_url=str(TEMPLATES))
     pdf: bytes = document.write_pdf(stylesheets=[CSS(filename=str(STYLESHEET))], pdf_variant="pdf/ua-1")
     return pdf
 
 
-def clinician_report(session: Session, actor: User, patient_id: uuid.UUID, *, clinic_name: str) -> bytes:
-    """A care-team clinician's PDF of one patient's progress (audited as an export)."""
+def clinician_report_html(session: Session, actor: User, patient_id: uuid.UUID, *, clinic_name: str) -> str:
+    """A care-team clinician's report of one patient's progress, as HTML for ``html_to_pdf`` (audited as an
+    export)."""
     patient = access.patient_for(
         session, actor, patient_id, action=AuditAction.EXPORT, resource_type="progress_report"
     )
-    return render_pdf(build_report(session, patient, clinic_name=clinic_name, for_patient=False))
+    return render_html(build_report(session, patient, clinic_name=clinic_name, for_patient=False))
+
+
+def own_report_html(session: Session, actor: User, *, clinic_name: str) -> str:
+    """The logged-in patient's own progress report, as HTML for ``html_to_pdf`` (audited as an export)."""
+    patient = access.own_patient(session, actor, action=AuditAction.EXPORT, resource_type="progress_report")
+    return render_html(build_report(session, patient, clinic_name=clinic_name, for_patient=True))
+
+
+def clinician_report(session: Session, actor: User, patient_id: uuid.UUID, *, clinic_name: str) -> bytes:
+    """A care-team clinician's PDF of one patient's progress (audited as an export)."""
+    return html_to_pdf(clinician_report_html(session, actor, patient_id, clinic_name=clinic_name))
 
 
 def own_report(session: Session, actor: User, *, clinic_name: str) -> bytes:
     """The logged-in patient's own progress report (audited as an export)."""
-    patient = access.own_patient(session, actor, action=AuditAction.EXPORT, resource_type="progress_report")
-    return render_pdf(build_report(session, patient, clinic_name=clinic_name, for_patient=True))
+    return html_to_pdf(own_report_html(session, actor, clinic_name=clinic_name))

@@ -10,25 +10,25 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from painrewire.accounts.deps import CurrentClinician
+from painrewire.accounts.deps import CurrentClinician, refused_user
 from painrewire.accounts.models import Role, User
 from painrewire.assessments import alerts
 from painrewire.assessments.models import SafetyAlert
 from painrewire.config import Settings, get_settings
 from painrewire.db import utcnow
-from painrewire.errors import Conflict, InvalidInput
+from painrewire.errors import InvalidInput
 from painrewire.patients import access, panels
 from painrewire.patients.models import Patient
 from painrewire.risk import service as risk
 from painrewire.risk.models import SafetyPlan
 from painrewire.risk.schemas import RiskAssessmentCreate, SafetyPlanCreate
 from painrewire.web.deps import SessionDep, SettingsDep
-from painrewire.web.errors import readable_pydantic_errors
+from painrewire.web.forms import FormDep
+from painrewire.web.refusals import FormInvalid, Refused, refusal_page
 from painrewire.web.routing import page_router
 from painrewire.web.templating import redirect, render
 
@@ -62,8 +62,7 @@ def _plan_form(plan: SafetyPlan | None, settings: Settings) -> dict[str, str]:
     return {s.field: "\n".join(getattr(plan, s.field)) for s in risk.SECTIONS}
 
 
-def _page(
-    request: Request,
+def _context(
     session: Session,
     user: User,
     patient_id: uuid.UUID,
@@ -73,39 +72,60 @@ def _page(
     plan_form: dict[str, str] | None = None,
     assessment_errors: list[str] | None = None,
     plan_errors: list[str] | None = None,
-    status_code: int = 200,
-) -> Response:
+) -> dict[str, Any]:
     assessments = risk.list_risk_assessments(session, user, patient_id)
     patient = access.patient_for(session, user, patient_id, resource_type="safety_plan")
     plans = risk.plans_of(session, patient)
     newest = plans[0] if plans else None
     now = utcnow()
     open_alerts = _open_self_harm_alerts(session, patient)
-    return render(
-        request,
-        "risk/risk.html",
-        {
-            "patient": patient,
-            "alerts": [(a, _closing(user, a, settings)) for a in open_alerts],
-            "assessments": assessments,
-            "plans": plans,
-            "newest": newest,
-            "current": newest is not None and risk.is_current(newest, settings, now),
-            "review_due": risk.review_due(newest, settings) if newest is not None else None,
-            "review_days": settings.safety_plan_review_days,
-            "may_record": risk.is_reviewer(user, settings),
-            "reviewers": risk.reviewers_label(settings),
-            "domains": risk.DOMAINS,
-            "levels": risk.RISK_LEVELS,
-            "actions": risk.RISK_ACTIONS,
-            "sections": risk.SECTIONS,
-            "assessment_form": assessment_form or {},
-            "plan_form": plan_form if plan_form is not None else _plan_form(newest, settings),
-            "assessment_errors": assessment_errors or [],
-            "plan_errors": plan_errors or [],
-        },
-        status_code=status_code,
+    return {
+        "patient": patient,
+        "alerts": [(a, _closing(user, a, settings)) for a in open_alerts],
+        "assessments": assessments,
+        "plans": plans,
+        "newest": newest,
+        "current": newest is not None and risk.is_current(newest, settings, now),
+        "review_due": risk.review_due(newest, settings) if newest is not None else None,
+        "review_days": settings.safety_plan_review_days,
+        "may_record": risk.is_reviewer(user, settings),
+        "reviewers": risk.reviewers_label(settings),
+        "domains": risk.DOMAINS,
+        "levels": risk.RISK_LEVELS,
+        "actions": risk.RISK_ACTIONS,
+        "sections": risk.SECTIONS,
+        "assessment_form": assessment_form or {},
+        "plan_form": plan_form if plan_form is not None else _plan_form(newest, settings),
+        "assessment_errors": assessment_errors or [],
+        "plan_errors": plan_errors or [],
+    }
+
+
+def _risk_again(refused: Refused) -> dict[str, Any]:
+    """The page again with the refused form as typed and the reasons beside it."""
+    user = refused_user(refused)
+    settings: Settings = refused.request.app.state.settings
+    patient_id = uuid.UUID(refused.path["patient_id"])
+    raw = FormData([(key, value) for key, values in refused.lists.items() for value in values])
+    action = refused.request.url.path.rsplit("/", 1)[-1]
+    if action == "risk-assessments":
+        form = {k: str(v) for k, v in raw.items()} | {"actions": [str(a) for a in raw.getlist("actions")]}
+        return _context(
+            refused.session,
+            user,
+            patient_id,
+            settings,
+            assessment_form=form,
+            assessment_errors=refused.errors,
+        )
+    plan_form = _plan_payload(raw)[1] if action == "safety-plans" else None
+    return _context(
+        refused.session, user, patient_id, settings, plan_form=plan_form, plan_errors=refused.errors
     )
+
+
+#: The page shows each form's reasons beside it, not at the top.
+RISK_AGAIN = refusal_page("risk/risk.html", _risk_again)
 
 
 def _path(patient_id: uuid.UUID) -> str:
@@ -120,7 +140,7 @@ def risk_page(
     session: SessionDep,
     settings: SettingsDep,
 ) -> Response:
-    return _page(request, session, user, patient_id, settings)
+    return render(request, "risk/risk.html", _context(session, user, patient_id, settings))
 
 
 def _assessment_payload(raw: FormData) -> tuple[dict[str, Any], list[str]]:
@@ -145,40 +165,21 @@ def _assessment_payload(raw: FormData) -> tuple[dict[str, Any], list[str]]:
     return payload, errors
 
 
-@router.post("/clinician/patients/{patient_id}/risk-assessments", response_class=HTMLResponse)
-async def record_risk_assessment(
-    request: Request,
-    patient_id: uuid.UUID,
-    user: CurrentClinician,
-    session: SessionDep,
-    settings: SettingsDep,
+@router.post(
+    "/clinician/patients/{patient_id}/risk-assessments",
+    response_class=HTMLResponse,
+    dependencies=[RISK_AGAIN],
+)
+def record_risk_assessment(
+    patient_id: uuid.UUID, user: CurrentClinician, session: SessionDep, settings: SettingsDep, raw: FormDep
 ) -> Response:
-    raw = await request.form()
-    form: dict[str, Any] = {k: str(v) for k, v in raw.items()} | {
-        "actions": [str(a) for a in raw.getlist("actions")]
-    }
     risk.require_reviewer(user, settings, "a risk assessment")
-    payload, errors = _assessment_payload(raw)
-    if not errors:
-        try:
-            data = RiskAssessmentCreate.model_validate(payload)
-            risk.record_risk_assessment(session, user, patient_id, data, settings=settings)
-        except ValidationError as exc:
-            errors = readable_pydantic_errors(exc)
-        except InvalidInput as exc:
-            errors = [exc.message]
-        else:
-            return redirect(_path(patient_id) + "?assessed=1")
-    return _page(
-        request,
-        session,
-        user,
-        patient_id,
-        settings,
-        assessment_form=form,
-        assessment_errors=errors,
-        status_code=422,
-    )
+    payload, unanswered = _assessment_payload(raw)
+    if unanswered:
+        raise FormInvalid(unanswered)
+    data = RiskAssessmentCreate.model_validate(payload)
+    risk.record_risk_assessment(session, user, patient_id, data, settings=settings)
+    return redirect(_path(patient_id) + "?assessed=1")
 
 
 def _plan_payload(raw: FormData) -> tuple[dict[str, Any], dict[str, str]]:
@@ -190,50 +191,34 @@ def _plan_payload(raw: FormData) -> tuple[dict[str, Any], dict[str, str]]:
     return payload, form
 
 
-@router.post("/clinician/patients/{patient_id}/safety-plans", response_class=HTMLResponse)
-async def save_safety_plan(
-    request: Request,
-    patient_id: uuid.UUID,
-    user: CurrentClinician,
-    session: SessionDep,
-    settings: SettingsDep,
+@router.post(
+    "/clinician/patients/{patient_id}/safety-plans", response_class=HTMLResponse, dependencies=[RISK_AGAIN]
+)
+def save_safety_plan(
+    patient_id: uuid.UUID, user: CurrentClinician, session: SessionDep, settings: SettingsDep, raw: FormDep
 ) -> Response:
     risk.require_reviewer(user, settings, "a safety plan")
-    raw = await request.form()
-    payload, form = _plan_payload(raw)
-    status = 422
-    try:
-        data = SafetyPlanCreate.model_validate(payload)
-        risk.save_safety_plan(session, user, patient_id, data, settings=settings)
-    except ValidationError as exc:
-        errors = readable_pydantic_errors(exc)
-    except InvalidInput as exc:
-        errors = [exc.message]
-    except Conflict as exc:
-        errors, status = [exc.message], 409
-    else:
-        return redirect(_path(patient_id) + "?plan_saved=1")
-    return _page(
-        request, session, user, patient_id, settings, plan_form=form, plan_errors=errors, status_code=status
-    )
+    payload, _ = _plan_payload(raw)
+    data = SafetyPlanCreate.model_validate(payload)
+    risk.save_safety_plan(session, user, patient_id, data, settings=settings)
+    return redirect(_path(patient_id) + "?plan_saved=1")
 
 
-@router.post("/clinician/patients/{patient_id}/safety-plans/{plan_id}/withdraw", response_class=HTMLResponse)
-async def withdraw_safety_plan(
-    request: Request,
+@router.post(
+    "/clinician/patients/{patient_id}/safety-plans/{plan_id}/withdraw",
+    response_class=HTMLResponse,
+    dependencies=[RISK_AGAIN],
+)
+def withdraw_safety_plan(
     patient_id: uuid.UUID,
     plan_id: uuid.UUID,
     user: CurrentClinician,
     session: SessionDep,
     settings: SettingsDep,
+    raw: FormDep,
 ) -> Response:
-    raw = await request.form()
-    try:
-        risk.withdraw_safety_plan(
-            session, user, patient_id, plan_id, reason=str(raw.get("reason") or ""), settings=settings
-        )
-    except InvalidInput as exc:
-        return _page(request, session, user, patient_id, settings, plan_errors=[exc.message], status_code=422)
+    reason = str(raw.get("reason") or "")
+    risk.withdraw_safety_plan(session, user, patient_id, plan_id, reason=reason, settings=settings)
     return redirect(_path(patient_id) + "?plan_withdrawn=1")
 
 
@@ -250,10 +235,9 @@ def _safe_back(target: str) -> str:
 
 
 @router.post("/clinician/alerts/{alert_id}/practice-hold", response_class=HTMLResponse)
-async def set_practice_hold(
-    request: Request, alert_id: uuid.UUID, user: CurrentClinician, session: SessionDep, settings: SettingsDep
+def set_practice_hold(
+    alert_id: uuid.UUID, user: CurrentClinician, session: SessionDep, settings: SettingsDep, raw: FormDep
 ) -> Response:
-    raw = await request.form()
     hold = str(raw.get("hold") or "")
     if hold not in ("1", "0"):
         raise InvalidInput("Choose whether to pause or resume practice.", field="hold")

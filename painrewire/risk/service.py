@@ -166,8 +166,9 @@ def _require_clinician(actor: User) -> None:
             "Risk assessments are part of your care team's record. Your safety plan is on your safety page, "
             "and your data download holds your whole record."
         )
-    if actor.role != Role.CLINICIAN:
-        raise Forbidden("Risk assessments are read by the patient's care team.")
+    access.require_role(
+        actor, Role.CLINICIAN, message="Risk assessments are read by the patient's care team."
+    )
 
 
 # --- risk assessment ----------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from painrewire.config import Settings
 from painrewire.db import utcnow
 from painrewire.errors import Forbidden
 from painrewire.scheduling import service as scheduling
-from painrewire.scheduling.catalogue import catalogue
+from painrewire.scheduling.core.catalogue import catalogue
 from painrewire.scheduling.models import AppointmentStatus
 from painrewire.scheduling.schemas import (
     AppointmentCreate,
@@ -129,7 +129,7 @@ def list_slots(
     mode: Annotated[str | None, Query(pattern="^(in_person|video)$")] = None,
     timezone: Annotated[str | None, Query(max_length=64)] = None,
 ) -> SlotsRead:
-    patient = scheduling.patient_of(session, user)
+    patient = scheduling.searching_patient(session, user)
     zone = scheduling.check_zone(timezone or (patient.timezone if patient else settings.clinic_timezone))
     first = start or scheduling.today_in(zone)
     window_start, window_end = scheduling.local_days(first, days, zone)
@@ -186,9 +186,8 @@ def create_appointment(
         patient_id=data.patient_id,
         mode=data.mode,
     )
-    view = scheduling.get_appointment(session, user, booking.appointment.id)
     return BookingRead(
-        appointment=appointment_read(view, settings), joined_care_team=booking.joined_care_team
+        appointment=appointment_read(booking.view, settings), joined_care_team=booking.joined_care_team
     )
 
 
@@ -279,10 +278,9 @@ def book_course(
         patient_id=data.patient_id,
         mode=data.mode,
     )
-    views = [scheduling.get_appointment(session, user, b.appointment.id) for b in bookings]
     return CourseRead(
         course_id=bookings[0].appointment.course_id or uuid.uuid4(),
-        appointments=[appointment_read(v, settings) for v in views],
+        appointments=[appointment_read(b.view, settings) for b in bookings],
         joined_care_team=any(b.joined_care_team for b in bookings),
     )
 

@@ -1,18 +1,22 @@
 """Pages: the public "Book now" flow (with sign-up), the patient's appointments and feed, the PRT course in one
-step, clinicians' week views and calendar settings, and the front desk's view of the clinic."""
+step, clinicians' week views and calendar settings, and the front desk's view of the clinic.
+
+A refused action is not caught here: each route names the page to show again (``refusal_page``) and lets the
+error propagate, so the request rolls back and keeps nothing of the attempt, audit rows included.
+"""
 
 from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from datetime import date, datetime, time, timedelta
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 from zoneinfo import available_timezones
 
-from fastapi import Form, Request
+from fastapi import Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from painrewire.accounts.deps import (
@@ -25,17 +29,17 @@ from painrewire.accounts.deps import (
 from painrewire.accounts.models import Discipline, Role, User
 from painrewire.config import Settings, get_settings
 from painrewire.db import utcnow
-from painrewire.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, TooManyRequests
+from painrewire.errors import InvalidInput, NotFound
 from painrewire.patients import access, panels
-from painrewire.patients import signup as signups
 from painrewire.patients.models import Patient
 from painrewire.patients.schemas import SignUp
+from painrewire.scheduling import forms
 from painrewire.scheduling import service as scheduling
-from painrewire.scheduling.catalogue import AppointmentType, catalogue
+from painrewire.scheduling.core.catalogue import AppointmentType, catalogue
 from painrewire.scheduling.errors import SlotTaken
 from painrewire.scheduling.models import AppointmentStatus, AvailabilityMode, ExceptionKind
-from painrewire.web.deps import SessionDep, SettingsDep, client_address
-from painrewire.web.errors import headers_for, readable_pydantic_errors, status_for
+from painrewire.web.deps import SessionDep, SettingsDep, client_address, get_settings_dep
+from painrewire.web.refusals import Refused, refusal_page
 from painrewire.web.routing import page_router
 from painrewire.web.templating import redirect, register_nav, render, templates
 
@@ -63,40 +67,21 @@ def _week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def _parse_date(value: str | None, default: date, field: str) -> date:
-    if not value:
-        return default
-    try:
-        return scheduling.check_day(date.fromisoformat(value), field)
-    except ValueError as exc:
-        raise InvalidInput(f"{field}: {value!r} is not a date (YYYY-MM-DD).", field=field) from exc
+def _viewer(refused: Refused) -> User | None:
+    """Who was logged in when the refused request came (None for a visitor)."""
+    return refused.session.get(User, refused.user_id) if refused.user_id is not None else None
 
 
-def _parse_uuid(value: str | None, field: str) -> uuid.UUID | None:
-    if not value or value == "any":
-        return None
-    try:
-        return uuid.UUID(value)
-    except ValueError as exc:
-        raise InvalidInput(f"{field}: not a valid choice.", field=field) from exc
+def _logged_in(refused: Refused) -> User:
+    user = _viewer(refused)
+    if user is None:  # the account went while the form was posted
+        raise InvalidInput("Please log in again.")
+    return user
 
 
-def _parse_instant(value: str | None, field: str = "start") -> datetime:
-    try:
-        moment = datetime.fromisoformat(value or "")
-    except ValueError as exc:
-        raise InvalidInput(
-            "That time could not be read; please pick one from the list.", field=field
-        ) from exc
-    return scheduling.aware(moment, field)
-
-
-def _parse_mode(value: str | None) -> str | None:
-    if not value or value == "any":
-        return None
-    if value not in ("in_person", "video"):
-        raise InvalidInput("Choose in person or video.", field="mode")
-    return value
+def _sent(refused: Refused) -> Mapping[str, str]:
+    """What the refused request sent: its form, or the address's query for a page that was only read."""
+    return refused.form or dict(refused.request.query_params)
 
 
 def _types_for(user: User | None) -> list[AppointmentType]:
@@ -139,9 +124,8 @@ def _display_zone(session: Session, user: User | None, settings: Settings, asked
 # --- the public "Book now" flow --------------------------------------------------------------------------
 
 
-def _chosen_clinician(session: Session, value: str | None) -> User | None:
+def _chosen_clinician(session: Session, clinician_id: uuid.UUID | None) -> User | None:
     """The clinician someone came to book with (from the list of clinicians), before choosing what to book."""
-    clinician_id = _parse_uuid(value, "clinician")
     if clinician_id is None:
         return None
     found = session.get(User, clinician_id)
@@ -150,45 +134,47 @@ def _chosen_clinician(session: Session, value: str | None) -> User | None:
     return found
 
 
-def _book_context(
-    request: Request,
-    session: Session,
-    user: User | None,
-    settings: Settings,
-) -> dict[str, Any]:
-    params = request.query_params
-    zone = _display_zone(session, user, settings, params.get("tz"))
-    types = _types_for(user)
-    chosen = None if params.get("type") else _chosen_clinician(session, params.get("clinician"))
-    context: dict[str, Any] = {
+def _book_basics(user: User | None, zone: str) -> dict[str, Any]:
+    return {
         "zone": zone,
         "zones": ZONES,
-        "groups": _grouped_types(
-            [t for t in types if chosen is None or str(chosen.discipline) in t.disciplines]
-        ),
-        "chosen": chosen,
+        "groups": _grouped_types(_types_for(user)),
+        "chosen": None,
         "kind": None,
         "is_patient": user is not None and user.role == Role.PATIENT,
         "is_staff": user is not None and user.role != Role.PATIENT,
         "course": catalogue().course,
     }
-    key = params.get("type")
-    if not key:
+
+
+def _book_context(
+    session: Session, user: User | None, settings: Settings, search: forms.SlotSearch
+) -> dict[str, Any]:
+    zone = _display_zone(session, user, settings, search.tz)
+    types = _types_for(user)
+    chosen = None if search.type else _chosen_clinician(session, search.clinician)
+    context = _book_basics(user, zone)
+    context.update(
+        groups=_grouped_types(
+            [t for t in types if chosen is None or str(chosen.discipline) in t.disciplines]
+        ),
+        chosen=chosen,
+    )
+    if not search.type:
         return context
-    kind = scheduling.appointment_type(key)
+    kind = scheduling.appointment_type(search.type)
     if kind not in types:
         raise InvalidInput(
             f"{kind.label} is booked by patients already in our care. Please log in, or book an initial assessment.",
             field="type",
         )
-    clinician_id = _parse_uuid(params.get("clinician"), "clinician")
-    mode = _parse_mode(params.get("mode"))
+    clinician_id, mode = search.clinician, search.mode
     today = scheduling.today_in(zone)
     horizon = today + timedelta(weeks=catalogue().booking.horizon_weeks)
-    first = min(max(_parse_date(params.get("week"), today, "week"), today), horizon)
+    first = min(max(search.week or today, today), horizon)
     days = 7
     start, end = scheduling.local_days(first, days, zone)
-    patient = scheduling.patient_of(session, user)
+    patient = scheduling.searching_patient(session, user)
     result = scheduling.find_slots(
         session,
         type_key=kind.key,
@@ -232,62 +218,50 @@ def _book_context(
     return context
 
 
-@router.get("/book", response_class=HTMLResponse)
+def _book_again(refused: Refused) -> dict[str, Any]:
+    """The list of appointment types, in the clinic's zone, beside what could not be searched."""
+    return _book_basics(_viewer(refused), get_settings_dep(refused.request).clinic_timezone)
+
+
+@router.get(
+    "/book", response_class=HTMLResponse, dependencies=[refusal_page("scheduling/book.html", _book_again)]
+)
 def book_page(request: Request, user: OptionalUser, session: SessionDep, settings: SettingsDep) -> Response:
-    try:
-        context = _book_context(request, session, user, settings)
-    except InvalidInput as exc:
-        context = {
-            "zone": settings.clinic_timezone,
-            "zones": ZONES,
-            "groups": _grouped_types(_types_for(user)),
-            "kind": None,
-            "errors": [exc.message],
-            "is_patient": user is not None and user.role == Role.PATIENT,
-            "is_staff": user is not None and user.role != Role.PATIENT,
-            "course": catalogue().course,
-        }
-        return render(request, "scheduling/book.html", context, status_code=422)
-    return render(request, "scheduling/book.html", context)
+    search = forms.SlotSearch.model_validate(dict(request.query_params))
+    return render(request, "scheduling/book.html", _book_context(session, user, settings, search))
 
 
 def _confirm_context(
-    session: Session, user: User | None, settings: Settings, values: dict[str, str]
+    session: Session, user: User | None, settings: Settings, values: Mapping[str, str]
 ) -> dict[str, Any]:
     """What the confirmation step shows; raises a domain error when the choice is not bookable."""
-    kind = scheduling.appointment_type(values.get("type", ""))
+    choice = forms.SlotChoice.model_validate(values)
+    kind = scheduling.appointment_type(choice.type)
     if kind not in _types_for(user):
         raise InvalidInput(
             f"{kind.label} is booked by patients already in our care; please log in.", field="type"
         )
-    clinician_id = _parse_uuid(values.get("clinician"), "clinician")
-    if clinician_id is None:
-        raise InvalidInput("Please pick a time from the list.", field="clinician")
-    starts_at = _parse_instant(values.get("start"))
-    mode = _parse_mode(values.get("mode"))
-    zone = _display_zone(session, user, settings, values.get("tz"))
-    patient = scheduling.patient_of(session, user)
-    result = scheduling.find_slots(
+    assert choice.clinician is not None  # the form refuses a choice without one
+    zone = _display_zone(session, user, settings, choice.tz)
+    patient = scheduling.searching_patient(session, user)
+    slot = scheduling.free_slot(
         session,
-        type_key=kind.key,
-        start=starts_at,
-        end=starts_at + timedelta(seconds=1),
+        kind=kind,
+        clinician_id=choice.clinician,
+        starts_at=scheduling.aware(choice.start, "start"),
         clinic_zone=settings.clinic_timezone,
-        clinician_id=clinician_id,
         patient_id=patient.id if patient else None,
     )
-    slot = next((s for s in result.slots if s.starts_at == starts_at), None)
-    if slot is None:
-        raise SlotTaken("That time is no longer free. Please choose another time.")
     modes = [m for m in kind.modes if slot.mode in (AvailabilityMode.EITHER, m)]
+    kept = _slot_values(values)
     return {
         "kind": kind,
         "slot": slot,
         "zone": zone,
         "clinic_zone": settings.clinic_timezone,
         "modes": modes,
-        "mode": mode or modes[0],
-        "values": values,
+        "mode": choice.mode or modes[0],
+        "values": kept,
         "is_patient": patient is not None,
         "is_staff": user is not None and user.role != Role.PATIENT,
         "on_team": patient is not None
@@ -296,12 +270,13 @@ def _confirm_context(
         + urlencode(
             {
                 "type": kind.key,
-                "clinician": str(clinician_id),
+                "clinician": str(choice.clinician),
                 "tz": zone,
-                "week": _local(starts_at, zone, "%Y-%m-%d"),
+                "week": _local(slot.starts_at, zone, "%Y-%m-%d"),
             }
         ),
-        "login_href": "/login?" + urlencode({"next": "/book/confirm?" + urlencode(values)}),
+        "login_href": "/login?" + urlencode({"next": "/book/confirm?" + urlencode(kept)}),
+        "form": {"timezone": zone},
     }
 
 
@@ -312,96 +287,86 @@ def _user(session: Session, user_id: uuid.UUID) -> User:
     return found
 
 
-def _slot_values(source: Any) -> dict[str, str]:
+def _slot_values(source: Mapping[str, Any]) -> dict[str, str]:
     return {k: str(source.get(k)) for k in ("type", "clinician", "start", "mode", "tz") if source.get(k)}
 
 
-@router.get("/book/confirm", response_class=HTMLResponse)
+def _unavailable_context(values: Mapping[str, str], errors: list[str]) -> dict[str, Any]:
+    """The "That time is not available" answer, with a way back to the week of times."""
+    kept: dict[str, str] = {k: values[k] for k in ("type", "tz") if values.get(k)}
+    back = "/book?" + urlencode(kept) if "type" in kept else "/book"
+    return {"unavailable": True, "message": " ".join(errors), "back_href": back}
+
+
+def _unavailable_again(refused: Refused) -> dict[str, Any]:
+    return _unavailable_context(_sent(refused), refused.errors)
+
+
+@router.get(
+    "/book/confirm",
+    response_class=HTMLResponse,
+    dependencies=[refusal_page("scheduling/unavailable.html", _unavailable_again)],
+)
 def confirm_page(
     request: Request, user: OptionalUser, session: SessionDep, settings: SettingsDep
 ) -> Response:
-    values = _slot_values(request.query_params)
-    try:
-        context = _confirm_context(session, user, settings, values)
-    except (InvalidInput, Conflict) as exc:
-        return _unavailable(request, values, exc)
-    return render(request, "scheduling/confirm.html", {**context, "form": {"timezone": context["zone"]}})
+    context = _confirm_context(session, user, settings, dict(request.query_params))
+    return render(request, "scheduling/confirm.html", context)
 
 
-def _unavailable(request: Request, values: dict[str, str], exc: DomainError) -> Response:
-    kept: dict[str, str] = {k: values[k] for k in ("type", "tz") if k in values}
-    back = "/book?" + urlencode(kept) if "type" in kept else "/book"
-    return render(
-        request,
-        "scheduling/unavailable.html",
-        {"message": exc.message, "back_href": back},
-        status_code=status_for(exc),
-    )
+def _confirm_again(refused: Refused) -> dict[str, Any]:
+    """The confirmation form again with what was typed, or "not available" once the time has gone."""
+    sent = _sent(refused)
+    if isinstance(refused.error, SlotTaken):
+        return _unavailable_context(sent, refused.errors)
+    user = _viewer(refused)
+    settings = get_settings_dep(refused.request)
+    context = _confirm_context(refused.session, user, settings, sent)
+    form = {k: sent.get(k, "") for k in ("full_name", "email", "date_of_birth", "timezone", "phone")}
+    return {**context, "form": {**form, "timezone": form["timezone"] or context["zone"]}}
 
 
-@router.post("/book/confirm", response_class=HTMLResponse)
+@router.post(
+    "/book/confirm",
+    response_class=HTMLResponse,
+    dependencies=[refusal_page("scheduling/confirm.html", _confirm_again)],
+)
 async def confirm(
     request: Request, user: OptionalUser, session: SessionDep, settings: SettingsDep
 ) -> Response:
     raw = await request.form()
-    values = _slot_values(raw)
-    try:
-        context = _confirm_context(session, user, settings, values)
-    except (InvalidInput, Conflict) as exc:
-        return _unavailable(request, values, exc)
-    if context["is_staff"]:
-        raise Forbidden("Clinic staff book for a patient from the clinic's calendar, not from this page.")
-    slot: scheduling.Slot = context["slot"]
-    form = {k: str(raw.get(k) or "") for k in ("full_name", "email", "date_of_birth", "timezone", "phone")}
-    booking_args = {
-        "type_key": context["kind"].key,
-        "clinician_id": slot.clinician_id,
-        "starts_at": slot.starts_at,
-        "mode": _parse_mode(str(raw.get("mode") or "")) or context["mode"],
-    }
-    try:
-        if user is None:
-            # A newcomer signs up by email first (the same answer whether or not the email has an account);
-            # the link brings them back here, logged in, to book this time.
-            data = SignUp.model_validate(
-                {
-                    "full_name": form["full_name"],
-                    "email": form["email"],
-                    "password": str(raw.get("password") or ""),
-                    "date_of_birth": form["date_of_birth"] or None,
-                    "timezone": form["timezone"] or context["zone"],
-                }
-            )
-            message = signups.request_sign_up(
-                session,
-                settings,
-                data,
-                client=client_address(request),
-                next_path="/book/confirm?" + urlencode(values),
-            )
-            return render(request, "patients/signup_sent.html", {"message": message, "booking": True})
-        booking = scheduling.book(session, user, settings, **booking_args)
-    except ValidationError as exc:
-        return render(
-            request,
-            "scheduling/confirm.html",
-            {**context, "form": form, "errors": readable_pydantic_errors(exc)},
-            status_code=422,
+    sent = {k: v for k, v in raw.items() if isinstance(v, str)}
+    choice = forms.SlotChoice.model_validate(sent)
+    assert choice.clinician is not None  # the form refuses a choice without one
+    sign_up = None
+    if user is None:
+        # A newcomer signs up by email first (the same answer whether or not the email has an account);
+        # the link brings them back here, logged in, to book this time.
+        sign_up = SignUp.model_validate(
+            {
+                "full_name": sent.get("full_name", ""),
+                "email": sent.get("email", ""),
+                "password": sent.get("password", ""),
+                "date_of_birth": sent.get("date_of_birth") or None,
+                "timezone": sent.get("timezone") or _display_zone(session, None, settings, choice.tz),
+            }
         )
-    except (InvalidInput, Conflict, TooManyRequests) as exc:
-        if isinstance(exc, SlotTaken):
-            return _unavailable(request, values, exc)
-        return render(
-            request,
-            "scheduling/confirm.html",
-            {**context, "form": form, "errors": [exc.message]},
-            status_code=status_for(exc),
-            headers=headers_for(exc),
-        )
-    target = f"/book/appointments/{booking.appointment.id}?booked=1" + (
-        "&joined=1" if booking.joined_care_team else ""
+    outcome = scheduling.sign_up_and_book(
+        session,
+        user,
+        settings,
+        type_key=choice.type,
+        clinician_id=choice.clinician,
+        starts_at=choice.start,
+        mode=choice.mode,
+        sign_up=sign_up,
+        client=client_address(request),
+        next_path="/book/confirm?" + urlencode(_slot_values(sent)),
     )
-    return redirect(target)
+    if isinstance(outcome, scheduling.SignUpSent):
+        return render(request, "patients/signup_sent.html", {"message": outcome.message, "booking": True})
+    joined = "&joined=1" if outcome.joined_care_team else ""
+    return redirect(f"/book/appointments/{outcome.appointment.id}?booked=1{joined}")
 
 
 # --- one appointment: confirmation, .ics, move, cancel ---------------------------------------------------
@@ -451,13 +416,13 @@ def appointment_ics(
 
 
 def _reschedule_context(
-    request: Request, session: Session, user: User, settings: Settings, view: scheduling.AppointmentView
+    session: Session, user: User, settings: Settings, view: scheduling.AppointmentView, week: date | None
 ) -> dict[str, Any]:
     context = _appointment_context(session, user, settings, view)
     zone = context["zone"]
     appointment = view.appointment
     today = scheduling.today_in(zone)
-    first = max(_parse_date(request.query_params.get("week"), today, "week"), today)
+    first = max(week or today, today)
     start, end = scheduling.local_days(first, 7, zone)
     result = scheduling.find_slots(
         session,
@@ -472,6 +437,7 @@ def _reschedule_context(
     )
     base = f"/book/appointments/{appointment.id}/reschedule?week="
     context.update(
+        movable=True,
         first=first,
         days=_days_with_slots(
             [s for s in result.slots if s.starts_at != appointment.starts_at], first, 7, zone
@@ -482,7 +448,26 @@ def _reschedule_context(
     return context
 
 
-@router.get("/book/appointments/{appointment_id}/reschedule", response_class=HTMLResponse)
+def _appointment_id(refused: Refused) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(refused.path.get("appointment_id")))
+    except ValueError:
+        raise NotFound(scheduling.NOT_FOUND) from None
+
+
+def _appointment_again(refused: Refused) -> dict[str, Any]:
+    """The appointment's page again, with why the change was refused."""
+    user = _logged_in(refused)
+    settings = get_settings_dep(refused.request)
+    view = scheduling.get_appointment(refused.session, user, _appointment_id(refused))
+    return _appointment_context(refused.session, user, settings, view)
+
+
+@router.get(
+    "/book/appointments/{appointment_id}/reschedule",
+    response_class=HTMLResponse,
+    dependencies=[refusal_page("scheduling/appointment.html", _appointment_again)],
+)
 def reschedule_page(
     request: Request,
     appointment_id: uuid.UUID,
@@ -490,70 +475,59 @@ def reschedule_page(
     session: SessionDep,
     settings: SettingsDep,
 ) -> Response:
+    asked = forms.WeekQuery.model_validate(dict(request.query_params))
     view = scheduling.get_appointment(session, user, appointment_id)
     context = _appointment_context(session, user, settings, view)
     if not context["is_open"]:
         return render(request, "scheduling/appointment.html", {**context, "closed": True}, status_code=409)
     if not context["can_change"]:
         return render(request, "scheduling/appointment.html", {**context, "too_late": True}, status_code=409)
-    try:
-        context = _reschedule_context(request, session, user, settings, view)
-    except InvalidInput as exc:
-        return render(
-            request, "scheduling/appointment.html", {**context, "errors": [exc.message]}, status_code=422
-        )
+    context = _reschedule_context(session, user, settings, view, asked.week)
     return render(request, "scheduling/reschedule.html", context)
 
 
-@router.post("/book/appointments/{appointment_id}/reschedule", response_class=HTMLResponse)
-def reschedule(
+def _reschedule_again(refused: Refused) -> dict[str, Any]:
+    """The free times again when the appointment can still be moved; otherwise only why it cannot."""
+    user = _logged_in(refused)
+    settings = get_settings_dep(refused.request)
+    view = scheduling.get_appointment(refused.session, user, _appointment_id(refused))
+    context = _appointment_context(refused.session, user, settings, view)
+    if context["is_open"] and context["can_change"]:
+        return _reschedule_context(refused.session, user, settings, view, None)
+    return {**context, "movable": False}
+
+
+@router.post(
+    "/book/appointments/{appointment_id}/reschedule",
+    response_class=HTMLResponse,
+    dependencies=[refusal_page("scheduling/reschedule.html", _reschedule_again)],
+)
+async def reschedule(
     request: Request,
     appointment_id: uuid.UUID,
     user: CurrentPatientUser,
     session: SessionDep,
     settings: SettingsDep,
-    start: Annotated[str, Form(max_length=64)],
 ) -> Response:
-    try:
-        scheduling.reschedule(session, user, settings, appointment_id, starts_at=_parse_instant(start))
-    except (InvalidInput, Conflict) as exc:
-        view = scheduling.get_appointment(session, user, appointment_id)
-        context = _appointment_context(session, user, settings, view)
-        if context["is_open"] and context["can_change"]:
-            context = _reschedule_context(request, session, user, settings, view)
-            return render(
-                request,
-                "scheduling/reschedule.html",
-                {**context, "errors": [exc.message]},
-                status_code=status_for(exc),
-            )
-        return render(
-            request,
-            "scheduling/appointment.html",
-            {**context, "errors": [exc.message]},
-            status_code=status_for(exc),
-        )
+    move = forms.Reschedule.model_validate(await request.form())
+    scheduling.reschedule(session, user, settings, appointment_id, starts_at=move.start)
     return redirect(f"/book/appointments/{appointment_id}?moved=1")
 
 
-@router.post("/book/appointments/{appointment_id}/cancel", response_class=HTMLResponse)
-def cancel(
+@router.post(
+    "/book/appointments/{appointment_id}/cancel",
+    response_class=HTMLResponse,
+    dependencies=[refusal_page("scheduling/appointment.html", _appointment_again)],
+)
+async def cancel(
     request: Request,
     appointment_id: uuid.UUID,
     user: CurrentPatientUser,
     session: SessionDep,
     settings: SettingsDep,
-    confirm: Annotated[str, Form(pattern="^yes$")],
-    reason: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
-    try:
-        scheduling.cancel(session, user, settings, appointment_id, reason=reason)
-    except Conflict as exc:
-        view = scheduling.get_appointment(session, user, appointment_id)
-        context = _appointment_context(session, user, settings, view)
-        return render(
-            request, "scheduling/appointment.html", {**context, "errors": [exc.message]}, status_code=409
-        )
+    cancellation = forms.Cancellation.model_validate(await request.form())
+    scheduling.cancel(session, user, settings, appointment_id, reason=cancellation.reason)
     return redirect(f"/book/appointments/{appointment_id}?cancelled=1")
 
 
@@ -561,87 +535,81 @@ def cancel(
 
 
 def _course_context(
-    request: Request, session: Session, user: User, settings: Settings, values: Any
+    session: Session, user: User, settings: Settings, search: forms.CourseSearch
 ) -> dict[str, Any]:
     zone = scheduling.viewer_zone(session, user, settings)
     clinic_today = scheduling.today_in(settings.clinic_timezone)
     next_monday = _week_start(clinic_today) + timedelta(days=7)
-    first_day = _parse_date(values.get("first_day"), next_monday, "first_day")
+    first_day = search.first_day or next_monday
     if first_day < clinic_today:
         raise InvalidInput("The first week cannot start in the past.", field="first_day")
     kind = scheduling.appointment_type(catalogue().course.appointment_type)
-    clinician_id = _parse_uuid(values.get("clinician"), "clinician")
-    mode = _parse_mode(values.get("mode"))
-    context: dict[str, Any] = {
+    found = scheduling.find_course(
+        session, user, settings, first_day=first_day, clinician_id=search.clinician, mode=search.mode
+    )
+    return {
         "kind": kind,
         "rules": catalogue().course,
         "zone": zone,
         "first_day": first_day,
-        "clinician_id": clinician_id,
-        "mode": mode,
+        "clinician_id": search.clinician,
+        "mode": search.mode,
         "clinicians": scheduling.bookable_clinicians(session, kind, clinic_zone=settings.clinic_timezone),
         "weeks": [
             next_monday + timedelta(days=7 * i)
             for i in range(-1, 8)
             if next_monday + timedelta(days=7 * i) >= clinic_today
         ],
-        "proposal": None,
+        "proposal": None if isinstance(found, scheduling.NoCourse) else found,
+        "no_fit": found.message if isinstance(found, scheduling.NoCourse) else None,
     }
-    try:
-        context["proposal"] = scheduling.propose_course(
-            session, user, settings, first_day=first_day, clinician_id=clinician_id, mode=mode
-        )
-    except SlotTaken as exc:
-        context["no_fit"] = exc.message
-    return context
 
 
-@router.get("/book/course", response_class=HTMLResponse)
+def _course_again(refused: Refused) -> dict[str, Any]:
+    """The course page for the week asked for when it can be searched, else for next week."""
+    user = _logged_in(refused)
+    settings = get_settings_dep(refused.request)
+    field = getattr(refused.error, "field", None)
+    search = forms.CourseSearch()
+    if refused.error is not None and field not in ("first_day", "clinician", "mode"):
+        search = forms.CourseSearch.model_validate(_sent(refused))
+    return _course_context(refused.session, user, settings, search)
+
+
+@router.get(
+    "/book/course",
+    response_class=HTMLResponse,
+    dependencies=[refusal_page("scheduling/course.html", _course_again)],
+)
 def course_page(
     request: Request, user: CurrentPatientUser, session: SessionDep, settings: SettingsDep
 ) -> Response:
-    try:
-        context = _course_context(request, session, user, settings, request.query_params)
-    except InvalidInput as exc:
-        context = _course_context(request, session, user, settings, {})
-        return render(
-            request, "scheduling/course.html", {**context, "errors": [exc.message]}, status_code=422
-        )
-    return render(request, "scheduling/course.html", context)
+    search = forms.CourseSearch.model_validate(dict(request.query_params))
+    return render(request, "scheduling/course.html", _course_context(session, user, settings, search))
 
 
-@router.post("/book/course", response_class=HTMLResponse)
+@router.post(
+    "/book/course",
+    response_class=HTMLResponse,
+    dependencies=[refusal_page("scheduling/course.html", _course_again)],
+)
 async def book_course(
     request: Request, user: CurrentPatientUser, session: SessionDep, settings: SettingsDep
 ) -> Response:
     raw = await request.form()
-    values = {k: str(raw.get(k) or "") for k in ("first_day", "clinician", "mode")}
-    try:
-        clinician_id = _parse_uuid(values["clinician"], "clinician")
-        if clinician_id is None:
-            raise InvalidInput("Choose the course's clinician.", field="clinician")
-        starts = [_parse_instant(str(s), "starts") for s in raw.getlist("starts")]
-        first_day = _parse_date(values["first_day"], date.today(), "first_day")
-        bookings = scheduling.book_course(
-            session,
-            user,
-            settings,
-            clinician_id=clinician_id,
-            first_day=first_day,
-            starts=starts,
-            mode=_parse_mode(values["mode"]),
-        )
-    except (InvalidInput, Conflict) as exc:
-        try:
-            context = _course_context(request, session, user, settings, values)
-        except InvalidInput:
-            context = _course_context(request, session, user, settings, {})
-        return render(
-            request,
-            "scheduling/course.html",
-            {**context, "errors": [exc.message]},
-            status_code=status_for(exc),
-        )
+    course = forms.CourseBooking.model_validate(
+        {**{k: v for k, v in raw.items() if k != "starts"}, "starts": raw.getlist("starts")}
+    )
+    assert course.clinician is not None  # the form refuses a course without one
+    bookings = scheduling.book_course(
+        session,
+        user,
+        settings,
+        clinician_id=course.clinician,
+        first_day=course.first_day or date.today(),
+        starts=course.starts,
+        mode=course.mode,
+    )
     joined = "&joined=1" if any(b.joined_care_team for b in bookings) else ""
     return redirect(f"/patient/appointments?course=1{joined}")
 
@@ -714,12 +682,12 @@ def read_notice(
 
 
 def _week_context(
-    request: Request, session: Session, actor: User, settings: Settings, clinician_id: uuid.UUID
+    session: Session, actor: User, settings: Settings, clinician_id: uuid.UUID, week: date | None
 ) -> dict[str, Any]:
     view = scheduling.calendar_for(session, actor, clinician_id, clinic_zone=settings.clinic_timezone)
     zone = view.calendar.timezone
     today = scheduling.today_in(zone)
-    first = _week_start(_parse_date(request.query_params.get("week"), today, "week"))
+    first = _week_start(week or today)
     start, end = scheduling.local_days(first, 7, zone)
     appointments = scheduling.clinician_schedule(session, actor, clinician_id, start=start, end=end)
     tz = scheduling.zone_info(zone)
@@ -759,17 +727,29 @@ def _week_context(
     }
 
 
+WeekAsked = Annotated[forms.WeekQuery, Query()]
+
+
 @router.get("/clinician/calendar", response_class=HTMLResponse)
-def my_week(request: Request, user: CurrentClinician, session: SessionDep, settings: SettingsDep) -> Response:
-    return render(request, "scheduling/week.html", _week_context(request, session, user, settings, user.id))
+def my_week(
+    request: Request, asked: WeekAsked, user: CurrentClinician, session: SessionDep, settings: SettingsDep
+) -> Response:
+    return render(
+        request, "scheduling/week.html", _week_context(session, user, settings, user.id, asked.week)
+    )
 
 
 @router.get("/clinic/calendars/{clinician_id}/week", response_class=HTMLResponse)
 def clinician_week(
-    request: Request, clinician_id: uuid.UUID, user: CurrentStaff, session: SessionDep, settings: SettingsDep
+    request: Request,
+    clinician_id: uuid.UUID,
+    asked: WeekAsked,
+    user: CurrentStaff,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> Response:
     return render(
-        request, "scheduling/week.html", _week_context(request, session, user, settings, clinician_id)
+        request, "scheduling/week.html", _week_context(session, user, settings, clinician_id, asked.week)
     )
 
 
@@ -786,49 +766,51 @@ def calendars_index(
     )
 
 
-WEEKDAY_NAMES = scheduling.WEEKDAYS
-BLOCKS_PER_DAY = 3
-
-
-def _settings_page(
-    request: Request,
+def _settings_context(
     session: Session,
     actor: User,
     settings: Settings,
     clinician_id: uuid.UUID,
     *,
-    errors: list[str] | None = None,
-    status_code: int = 200,
     message: str | None = None,
     clashes: list[scheduling.AppointmentView] | None = None,
-) -> Response:
+) -> dict[str, Any]:
     view = scheduling.calendar_for(session, actor, clinician_id, clinic_zone=settings.clinic_timezone)
     by_day: dict[int, list[Any]] = defaultdict(list)
     for h in view.hours:
         by_day[h.weekday].append(h)
+    per_day = forms.BLOCKS_PER_DAY
     rows = [
-        (i, name, [*by_day.get(i, []), *[None] * (BLOCKS_PER_DAY - len(by_day.get(i, [])))][:BLOCKS_PER_DAY])
-        for i, name in enumerate(WEEKDAY_NAMES)
+        (i, name, [*by_day.get(i, []), *[None] * (per_day - len(by_day.get(i, [])))][:per_day])
+        for i, name in enumerate(scheduling.WEEKDAYS)
     ]
-    return render(
-        request,
-        "scheduling/calendar_settings.html",
-        {
-            "calendar": view,
-            "rows": rows,
-            "modes": list(AvailabilityMode),
-            "kinds": list(ExceptionKind),
-            "zones": ZONES,
-            "errors": errors or [],
-            "message": message,
-            "clashes": clashes or [],
-            "zone": view.calendar.timezone,
-            "types": [
-                t for t in catalogue().types.values() if str(view.clinician.discipline) in t.disciplines
-            ],
-        },
-        status_code=status_code,
-    )
+    return {
+        "calendar": view,
+        "rows": rows,
+        "modes": list(AvailabilityMode),
+        "kinds": list(ExceptionKind),
+        "zones": ZONES,
+        "message": message,
+        "clashes": clashes or [],
+        "zone": view.calendar.timezone,
+        "types": [t for t in catalogue().types.values() if str(view.clinician.discipline) in t.disciplines],
+    }
+
+
+def _clinician_id(refused: Refused) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(refused.path.get("clinician_id")))
+    except ValueError:
+        raise NotFound("No such clinician.") from None
+
+
+def _settings_again(refused: Refused) -> dict[str, Any]:
+    """The calendar's settings page as stored, beside why the change was refused."""
+    settings = get_settings_dep(refused.request)
+    return _settings_context(refused.session, _logged_in(refused), settings, _clinician_id(refused))
+
+
+SETTINGS_PAGE = refusal_page("scheduling/calendar_settings.html", _settings_again)
 
 
 @router.get("/clinic/calendars/{clinician_id}", response_class=HTMLResponse)
@@ -840,118 +822,64 @@ def calendar_settings(
         "settings": "Settings saved.",
         "removed": "Time off removed.",
     }.get(request.query_params.get("saved", ""))
-    return _settings_page(request, session, user, settings, clinician_id, message=message)
+    context = _settings_context(session, user, settings, clinician_id, message=message)
+    return render(request, "scheduling/calendar_settings.html", context)
 
 
-def _parse_time(value: str, label: str) -> time:
-    try:
-        return time.fromisoformat(value)
-    except ValueError as exc:
-        raise InvalidInput(f"{label}: {value!r} is not a time such as 09:00.", field="hours") from exc
-
-
-@router.post("/clinic/calendars/{clinician_id}/hours", response_class=HTMLResponse)
+@router.post(
+    "/clinic/calendars/{clinician_id}/hours", response_class=HTMLResponse, dependencies=[SETTINGS_PAGE]
+)
 async def save_hours(
     request: Request, clinician_id: uuid.UUID, user: CurrentStaff, session: SessionDep, settings: SettingsDep
 ) -> Response:
-    raw = await request.form()
-    if raw.get("hours_form") != "1":
-        raise InvalidInput("This form is missing its fields; reload the page and try again.", field="hours")
-    blocks = []
-    try:
-        for weekday, name in enumerate(WEEKDAY_NAMES):
-            for i in range(BLOCKS_PER_DAY):
-                starts = str(raw.get(f"h{weekday}_{i}_starts") or "").strip()
-                ends = str(raw.get(f"h{weekday}_{i}_ends") or "").strip()
-                if not starts and not ends:
-                    continue
-                if not starts or not ends:
-                    raise InvalidInput(f"{name}: give both a start and an end time.", field="hours")
-                mode_value = str(raw.get(f"h{weekday}_{i}_mode") or "either")
-                if mode_value not in {m.value for m in AvailabilityMode}:
-                    raise InvalidInput(f"{name}: choose how patients are seen.", field="hours")
-                blocks.append(
-                    scheduling.HoursBlock(
-                        weekday,
-                        _parse_time(starts, name),
-                        _parse_time(ends, name),
-                        AvailabilityMode(mode_value),
-                    )
-                )
-        scheduling.update_calendar(
-            session, user, clinician_id, clinic_zone=settings.clinic_timezone, hours=blocks
-        )
-    except InvalidInput as exc:
-        return _settings_page(
-            request, session, user, settings, clinician_id, errors=[exc.message], status_code=422
-        )
+    hours = forms.WeeklyHours.model_validate(dict(await request.form()))
+    blocks = [scheduling.HoursBlock(b.weekday, b.starts, b.ends, b.mode) for b in hours.blocks]
+    scheduling.update_calendar(
+        session, user, clinician_id, clinic_zone=settings.clinic_timezone, hours=blocks
+    )
     return redirect(f"/clinic/calendars/{clinician_id}?saved=hours")
 
 
-@router.post("/clinic/calendars/{clinician_id}/settings", response_class=HTMLResponse)
-def save_settings(
-    request: Request,
-    clinician_id: uuid.UUID,
-    user: CurrentStaff,
-    session: SessionDep,
-    settings: SettingsDep,
-    timezone: Annotated[str, Form(max_length=64)],
-    location: Annotated[str, Form(max_length=200)] = "",
-    accepts_online_booking: Annotated[str, Form(max_length=3)] = "",
+@router.post(
+    "/clinic/calendars/{clinician_id}/settings", response_class=HTMLResponse, dependencies=[SETTINGS_PAGE]
+)
+async def save_settings(
+    request: Request, clinician_id: uuid.UUID, user: CurrentStaff, session: SessionDep, settings: SettingsDep
 ) -> Response:
-    try:
-        scheduling.update_calendar(
-            session,
-            user,
-            clinician_id,
-            clinic_zone=settings.clinic_timezone,
-            timezone=timezone,
-            location=location,
-            accepts_online_booking=accepts_online_booking == "yes",
-        )
-    except InvalidInput as exc:
-        return _settings_page(
-            request, session, user, settings, clinician_id, errors=[exc.message], status_code=422
-        )
+    changed = forms.CalendarSettings.model_validate(await request.form())
+    scheduling.update_calendar(
+        session,
+        user,
+        clinician_id,
+        clinic_zone=settings.clinic_timezone,
+        timezone=changed.timezone,
+        location=changed.location,
+        accepts_online_booking=changed.accepts_online_booking == "yes",
+    )
     return redirect(f"/clinic/calendars/{clinician_id}?saved=settings")
 
 
-@router.post("/clinic/calendars/{clinician_id}/exceptions", response_class=HTMLResponse)
-def add_exception(
-    request: Request,
-    clinician_id: uuid.UUID,
-    user: CurrentStaff,
-    session: SessionDep,
-    settings: SettingsDep,
-    kind: Annotated[str, Form(max_length=16)],
-    first_day: Annotated[str, Form(max_length=10)],
-    last_day: Annotated[str, Form(max_length=10)] = "",
-    starts: Annotated[str, Form(max_length=5)] = "",
-    ends: Annotated[str, Form(max_length=5)] = "",
-    note: Annotated[str, Form(max_length=200)] = "",
+@router.post(
+    "/clinic/calendars/{clinician_id}/exceptions", response_class=HTMLResponse, dependencies=[SETTINGS_PAGE]
+)
+async def add_exception(
+    request: Request, clinician_id: uuid.UUID, user: CurrentStaff, session: SessionDep, settings: SettingsDep
 ) -> Response:
-    try:
-        if kind not in {k.value for k in ExceptionKind}:
-            raise InvalidInput("Choose what kind of time off this is.", field="kind")
-        first = _parse_date(first_day, date.today(), "first day")
-        added = scheduling.add_exception(
-            session,
-            user,
-            clinician_id,
-            kind=ExceptionKind(kind),
-            first_day=first,
-            last_day=_parse_date(last_day, first, "last day"),
-            starts=_parse_time(starts, "from") if starts else None,
-            ends=_parse_time(ends, "until") if ends else None,
-            note=note,
-            clinic_zone=settings.clinic_timezone,
-        )
-    except InvalidInput as exc:
-        return _settings_page(
-            request, session, user, settings, clinician_id, errors=[exc.message], status_code=422
-        )
-    return _settings_page(
-        request,
+    time_off = forms.TimeOff.model_validate(await request.form())
+    first = time_off.first_day or date.today()
+    added = scheduling.add_exception(
+        session,
+        user,
+        clinician_id,
+        kind=time_off.kind,
+        first_day=first,
+        last_day=time_off.last_day or first,
+        starts=time_off.starts,
+        ends=time_off.ends,
+        note=time_off.note,
+        clinic_zone=settings.clinic_timezone,
+    )
+    context = _settings_context(
         session,
         user,
         settings,
@@ -959,6 +887,7 @@ def add_exception(
         message="Time off saved. No new bookings can fall in it.",
         clashes=added.clashes,
     )
+    return render(request, "scheduling/calendar_settings.html", context)
 
 
 @router.post("/clinic/calendars/{clinician_id}/exceptions/{exception_id}/delete", response_class=HTMLResponse)
@@ -975,11 +904,11 @@ def remove_exception(
 
 @router.get("/clinic/schedule", response_class=HTMLResponse)
 def clinic_schedule(
-    request: Request, user: CurrentAdmin, session: SessionDep, settings: SettingsDep
+    request: Request, asked: WeekAsked, user: CurrentAdmin, session: SessionDep, settings: SettingsDep
 ) -> Response:
     zone = settings.clinic_timezone
     today = scheduling.today_in(zone)
-    day = _parse_date(request.query_params.get("day"), today, "day")
+    day = asked.day or today
     start, end = scheduling.local_days(day, 1, zone)
     views = scheduling.clinic_schedule(session, user, start=start, end=end)
     clinicians = scheduling.calendar_overview(session, user, clinic_zone=zone, day=day)
@@ -1008,69 +937,57 @@ def staff_appointment(
     session: SessionDep,
     settings: SettingsDep,
 ) -> Response:
+    context = _staff_appointment_context(session, user, settings, appointment_id)
+    return render(request, "scheduling/staff_appointment.html", context)
+
+
+def _staff_appointment_context(
+    session: Session, user: User, settings: Settings, appointment_id: uuid.UUID
+) -> dict[str, Any]:
     view = scheduling.get_appointment(session, user, appointment_id)
     context = _appointment_context(session, user, settings, view)
-    return render(
-        request,
-        "scheduling/staff_appointment.html",
-        {**context, "history": scheduling.history(session, view.appointment), "now": utcnow()},
+    return {**context, "history": scheduling.history(session, view.appointment), "now": utcnow()}
+
+
+def _staff_appointment_again(refused: Refused) -> dict[str, Any]:
+    settings = get_settings_dep(refused.request)
+    return _staff_appointment_context(
+        refused.session, _logged_in(refused), settings, _appointment_id(refused)
     )
 
 
-@router.post("/clinic/appointments/{appointment_id}/cancel", response_class=HTMLResponse)
-def staff_cancel(
+STAFF_APPOINTMENT_PAGE = refusal_page("scheduling/staff_appointment.html", _staff_appointment_again)
+
+
+@router.post(
+    "/clinic/appointments/{appointment_id}/cancel",
+    response_class=HTMLResponse,
+    dependencies=[STAFF_APPOINTMENT_PAGE],
+)
+async def staff_cancel(
     request: Request,
     appointment_id: uuid.UUID,
     user: CurrentStaff,
     session: SessionDep,
     settings: SettingsDep,
-    confirm: Annotated[str, Form(pattern="^yes$")],
-    reason: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
-    try:
-        scheduling.cancel(session, user, settings, appointment_id, reason=reason)
-    except (Conflict, Forbidden) as exc:
-        view = scheduling.get_appointment(session, user, appointment_id)
-        context = _appointment_context(session, user, settings, view)
-        return render(
-            request,
-            "scheduling/staff_appointment.html",
-            {
-                **context,
-                "history": scheduling.history(session, view.appointment),
-                "now": utcnow(),
-                "errors": [exc.message],
-            },
-            status_code=status_for(exc),
-        )
+    cancellation = forms.Cancellation.model_validate(await request.form())
+    scheduling.cancel(session, user, settings, appointment_id, reason=cancellation.reason)
     return redirect(f"/clinic/appointments/{appointment_id}?cancelled=1")
 
 
-@router.post("/clinic/appointments/{appointment_id}/mark", response_class=HTMLResponse)
+@router.post(
+    "/clinic/appointments/{appointment_id}/mark",
+    response_class=HTMLResponse,
+    dependencies=[STAFF_APPOINTMENT_PAGE],
+)
 def staff_mark(
-    request: Request,
     appointment_id: uuid.UUID,
     user: CurrentStaff,
     session: SessionDep,
-    settings: SettingsDep,
     status: Annotated[str, Form(pattern="^(completed|no_show)$")],
 ) -> Response:
-    try:
-        scheduling.mark(session, user, appointment_id, AppointmentStatus(status))
-    except (Conflict, Forbidden) as exc:
-        view = scheduling.get_appointment(session, user, appointment_id)
-        context = _appointment_context(session, user, settings, view)
-        return render(
-            request,
-            "scheduling/staff_appointment.html",
-            {
-                **context,
-                "history": scheduling.history(session, view.appointment),
-                "now": utcnow(),
-                "errors": [exc.message],
-            },
-            status_code=status_for(exc),
-        )
+    scheduling.mark(session, user, appointment_id, AppointmentStatus(status))
     return redirect(f"/clinic/appointments/{appointment_id}?marked=1")
 
 
@@ -1111,11 +1028,19 @@ def _patient_reminders(session: Session, user: User, patient: Patient) -> panels
 
 @panels.clinician_patient_panel
 def _patient_appointments(session: Session, user: User, patient: Patient) -> panels.Panel:
-    views = scheduling.appointments_for(session, patient, start=utcnow() - timedelta(days=90))
+    now = utcnow()
+    views = scheduling.appointments_for(session, patient, start=now - timedelta(days=90))
+    # Upcoming first, the soonest first (the next visit is never cut off); then the past, the latest first.
+    upcoming = [v for v in views if v.appointment.starts_at >= now]
+    past = [v for v in reversed(views) if v.appointment.starts_at < now]
     return panels.Panel(
         title="Appointments",
         template="scheduling/_clinician_patient_panel.html",
-        context={"views": views[-12:], "now": utcnow(), "zone": patient.timezone},
+        context={
+            "upcoming": upcoming[:6],
+            "past": past[: max(6, 12 - len(upcoming))],
+            "zone": patient.timezone,
+        },
         order=30,
     )
 

@@ -4,14 +4,15 @@ a clinician records the same with them; the clinician's overview shows it."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import ValidationError
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
-from painrewire.accounts.deps import CurrentClinician, CurrentPatientUser
+from painrewire.accounts.deps import CurrentClinician, CurrentPatientUser, refused_user
 from painrewire.accounts.models import AuditAction, Role, User
 from painrewire.consent import service as consent
 from painrewire.consent.models import ConsentKind
@@ -22,7 +23,8 @@ from painrewire.therapy_preferences import service as preferences
 from painrewire.therapy_preferences.models import Choice, Goal
 from painrewire.therapy_preferences.schemas import MAX_OTHER_GOAL, PreferencesUpdate
 from painrewire.web.deps import SessionDep
-from painrewire.web.errors import readable_pydantic_errors
+from painrewire.web.forms import FormDep
+from painrewire.web.refusals import Refused, refusal_page
 from painrewire.web.routing import page_router
 from painrewire.web.templating import redirect, render
 
@@ -34,8 +36,7 @@ def _clinician_path(patient_id: uuid.UUID) -> str:
     return f"/clinician/patients/{patient_id}/therapy-preferences"
 
 
-def _page(
-    request: Request,
+def _context(
     session: Session,
     user: User,
     patient: Patient,
@@ -43,8 +44,7 @@ def _page(
     path: str,
     form: dict[str, Any] | None = None,
     errors: list[str] | None = None,
-    status_code: int = 200,
-) -> Response:
+) -> dict[str, Any]:
     history = preferences.history_of(session, patient)
     latest = history[0] if history else None
     shown = form or {
@@ -52,48 +52,53 @@ def _page(
         "goals": list(latest.goals) if latest else [],
         "other_goal": latest.other_goal if latest else "",
     }
-    return render(
-        request,
-        "therapy_preferences/preferences.html",
-        {
-            "patient": patient,
-            "for_patient": user.role == Role.PATIENT,
-            "path": path,
-            "consent_path": "/patient/consent"
-            if user.role == Role.PATIENT
-            else f"/clinician/patients/{patient.id}/consent",
-            "modules": [(m, preferences.DESCRIPTIONS[m]) for m in Module],
-            "choices": list(Choice),
-            "goals": list(Goal),
-            "form": shown,
-            "latest": latest,
-            "versions": preferences.versions(history),
-            "neurofeedback_consent": consent.has_consent(session, patient.id, ConsentKind.NEUROFEEDBACK),
-            "max_other_goal": MAX_OTHER_GOAL,
-            "errors": errors or [],
-        },
-        status_code=status_code,
-    )
+    return {
+        "patient": patient,
+        "for_patient": user.role == Role.PATIENT,
+        "path": path,
+        "consent_path": "/patient/consent"
+        if user.role == Role.PATIENT
+        else f"/clinician/patients/{patient.id}/consent",
+        "modules": [(m, preferences.DESCRIPTIONS[m]) for m in Module],
+        "choices": list(Choice),
+        "goals": list(Goal),
+        "form": shown,
+        "latest": latest,
+        "versions": preferences.versions(history),
+        "neurofeedback_consent": consent.has_consent(session, patient.id, ConsentKind.NEUROFEEDBACK),
+        "max_other_goal": MAX_OTHER_GOAL,
+        "errors": errors or [],
+    }
 
 
-async def _parse(request: Request) -> tuple[dict[str, Any], dict[str, Any]]:
+def _parse(raw: Mapping[str, Any], goals: list[str]) -> tuple[dict[str, Any], dict[str, Any]]:
     """The form as typed (to show again) and as the update to validate."""
-    raw = await request.form()
     choices = {m.value: str(raw.get(f"choice_{m.value}") or "") for m in Module}
-    goals = [str(g) for g in raw.getlist("goals")]
     other = str(raw.get("other_goal") or "")
     form = {"choices": {k: v for k, v in choices.items() if v}, "goals": goals, "other_goal": other}
     update = {"choices": form["choices"], "goals": goals, "other_goal": other}
     return form, update
 
 
-async def _save(request: Request, session: Session, user: User, patient: Patient, path: str) -> Response:
-    form, update = await _parse(request)
-    try:
-        data = PreferencesUpdate.model_validate(update)
-    except ValidationError as exc:
-        errors = readable_pydantic_errors(exc)
-        return _page(request, session, user, patient, path=path, form=form, errors=errors, status_code=422)
+def _preferences_again(refused: Refused) -> dict[str, Any]:
+    user = refused_user(refused)
+    if "patient_id" in refused.path:
+        patient_id = uuid.UUID(refused.path["patient_id"])
+        patient = access.patient_for(refused.session, user, patient_id, resource_type=preferences.RESOURCE)
+        path = _clinician_path(patient_id)
+    else:
+        patient = access.own_patient(refused.session, user, resource_type=preferences.RESOURCE)
+        path = PATIENT_PATH
+    form, _ = _parse(refused.form, refused.lists.get("goals", []))
+    return _context(refused.session, user, patient, path=path, form=form, errors=refused.errors)
+
+
+PREFERENCES_AGAIN = refusal_page("therapy_preferences/preferences.html", _preferences_again)
+
+
+def _save(session: Session, user: User, patient: Patient, path: str, raw: FormData) -> Response:
+    _, update = _parse(raw, [str(g) for g in raw.getlist("goals")])
+    data = PreferencesUpdate.model_validate(update)
     preferences.save_preferences_for(session, user, patient, data)
     return redirect(f"{path}?saved=1")
 
@@ -101,13 +106,14 @@ async def _save(request: Request, session: Session, user: User, patient: Patient
 @router.get(PATIENT_PATH, response_class=HTMLResponse)
 def patient_page(request: Request, user: CurrentPatientUser, session: SessionDep) -> Response:
     patient = access.own_patient(session, user, resource_type=preferences.RESOURCE)
-    return _page(request, session, user, patient, path=PATIENT_PATH)
+    context = _context(session, user, patient, path=PATIENT_PATH)
+    return render(request, "therapy_preferences/preferences.html", context)
 
 
-@router.post(PATIENT_PATH, response_class=HTMLResponse)
-async def patient_saves(request: Request, user: CurrentPatientUser, session: SessionDep) -> Response:
+@router.post(PATIENT_PATH, response_class=HTMLResponse, dependencies=[PREFERENCES_AGAIN])
+def patient_saves(user: CurrentPatientUser, session: SessionDep, raw: FormDep) -> Response:
     patient = access.own_patient(session, user, action=AuditAction.UPDATE, resource_type=preferences.RESOURCE)
-    return await _save(request, session, user, patient, PATIENT_PATH)
+    return _save(session, user, patient, PATIENT_PATH, raw)
 
 
 @router.get("/clinician/patients/{patient_id}/therapy-preferences", response_class=HTMLResponse)
@@ -115,17 +121,22 @@ def clinician_page(
     request: Request, patient_id: uuid.UUID, user: CurrentClinician, session: SessionDep
 ) -> Response:
     patient, _ = preferences.get_preferences(session, user, patient_id)
-    return _page(request, session, user, patient, path=_clinician_path(patient_id))
+    context = _context(session, user, patient, path=_clinician_path(patient_id))
+    return render(request, "therapy_preferences/preferences.html", context)
 
 
-@router.post("/clinician/patients/{patient_id}/therapy-preferences", response_class=HTMLResponse)
-async def clinician_saves(
-    request: Request, patient_id: uuid.UUID, user: CurrentClinician, session: SessionDep
+@router.post(
+    "/clinician/patients/{patient_id}/therapy-preferences",
+    response_class=HTMLResponse,
+    dependencies=[PREFERENCES_AGAIN],
+)
+def clinician_saves(
+    patient_id: uuid.UUID, user: CurrentClinician, session: SessionDep, raw: FormDep
 ) -> Response:
     patient = access.patient_for(
         session, user, patient_id, action=AuditAction.UPDATE, resource_type=preferences.RESOURCE
     )
-    return await _save(request, session, user, patient, _clinician_path(patient_id))
+    return _save(session, user, patient, _clinician_path(patient_id), raw)
 
 
 @panels.clinician_patient_panel

@@ -4,17 +4,17 @@ the panels on the patient's home and the clinician's overview."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import ValidationError
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
-from painrewire.accounts.deps import CurrentClinician, CurrentPatientUser
+from painrewire.accounts.deps import CurrentClinician, CurrentPatientUser, refused_user
 from painrewire.accounts.models import AuditAction, Role, User
 from painrewire.consent import service as consent
-from painrewire.errors import Conflict, InvalidInput
 from painrewire.patients import access, panels
 from painrewire.patients.models import Patient
 from painrewire.physicians import service as physicians
@@ -24,7 +24,8 @@ from painrewire.treatment_history import service as history
 from painrewire.treatment_history.models import Category, Effect, MedicineClass, TreatmentEntry
 from painrewire.treatment_history.schemas import TreatmentCreate, TreatmentUpdate
 from painrewire.web.deps import SessionDep
-from painrewire.web.errors import readable_pydantic_errors, status_for
+from painrewire.web.forms import FormDep
+from painrewire.web.refusals import Refused, refusal_page
 from painrewire.web.routing import page_router
 from painrewire.web.templating import redirect, render
 
@@ -50,8 +51,7 @@ def _form_of(entry: TreatmentEntry) -> dict[str, str]:
     return form
 
 
-def _list_page(
-    request: Request,
+def _list_context(
     session: Session,
     user: User,
     patient: Patient,
@@ -59,28 +59,21 @@ def _list_page(
     path: str,
     form: dict[str, str] | None = None,
     errors: list[str] | None = None,
-    status_code: int = 200,
-) -> Response:
+) -> dict[str, Any]:
     entries = history.entries_of(session, patient)
-    return render(
-        request,
-        "treatment_history/history.html",
-        {
-            "patient": patient,
-            "for_patient": user.role == Role.PATIENT,
-            "path": path,
-            "groups": history.by_category(entries),
-            "summary": history.summary_lines(history.history_summary(session, patient)),
-            "form": form or {},
-            "errors": errors or [],
-            **_vocabulary(),
-        },
-        status_code=status_code,
-    )
+    return {
+        "patient": patient,
+        "for_patient": user.role == Role.PATIENT,
+        "path": path,
+        "groups": history.by_category(entries),
+        "summary": history.summary_lines(history.history_summary(session, patient)),
+        "form": form or {},
+        "errors": errors or [],
+        **_vocabulary(),
+    }
 
 
-def _entry_page(
-    request: Request,
+def _entry_context(
     session: Session,
     user: User,
     patient: Patient,
@@ -89,34 +82,27 @@ def _entry_page(
     path: str,
     form: dict[str, str] | None = None,
     errors: list[str] | None = None,
-    status_code: int = 200,
-) -> Response:
+) -> dict[str, Any]:
     entry = history.entry_of(session, patient, entry_id)
     revisions = history.revisions_of(session, patient, entry_id)
-    return render(
-        request,
-        "treatment_history/entry.html",
-        {
-            "patient": patient,
-            "for_patient": user.role == Role.PATIENT,
-            "path": path,
-            "entry": entry,
-            "revisions": revisions,
-            "form": form or _form_of(entry),
-            "errors": errors or [],
-            "labels": {
-                "category": {c.value: c.label for c in Category},
-                "medicine_class": {c.value: c.label for c in MedicineClass},
-                "effect": {e.value: e.label for e in Effect},
-            },
-            **_vocabulary(),
+    return {
+        "patient": patient,
+        "for_patient": user.role == Role.PATIENT,
+        "path": path,
+        "entry": entry,
+        "revisions": revisions,
+        "form": form or _form_of(entry),
+        "errors": errors or [],
+        "labels": {
+            "category": {c.value: c.label for c in Category},
+            "medicine_class": {c.value: c.label for c in MedicineClass},
+            "effect": {e.value: e.label for e in Effect},
         },
-        status_code=status_code,
-    )
+        **_vocabulary(),
+    }
 
 
-async def _form(request: Request) -> dict[str, str]:
-    raw = await request.form()
+def _form(raw: Mapping[str, Any]) -> dict[str, str]:
     return {name: str(raw.get(name) or "") for name in (*FORM_FIELDS, "version")}
 
 
@@ -125,55 +111,51 @@ def _payload(form: dict[str, str]) -> dict[str, Any]:
     return {name: (value.strip() or None) for name, value in form.items()}
 
 
-async def _add(request: Request, session: Session, user: User, patient: Patient, path: str) -> Response:
-    form = await _form(request)
-    try:
-        payload = _payload(form)
-        payload.pop("version", None)
-        history.add_entry_for(session, user, patient, TreatmentCreate.model_validate(payload))
-    except ValidationError as exc:
-        return _list_page(
-            request,
-            session,
-            user,
-            patient,
-            path=path,
-            form=form,
-            errors=readable_pydantic_errors(exc),
-            status_code=422,
+def _refused_patient(refused: Refused) -> tuple[User, Patient, str]:
+    """Who posted, the patient (read again, audited), and the page's path."""
+    user = refused_user(refused)
+    if "patient_id" in refused.path:
+        patient_id = uuid.UUID(refused.path["patient_id"])
+        entry_id = refused.path.get("entry_id")
+        patient = access.patient_for(
+            refused.session, user, patient_id, resource_type=history.RESOURCE, resource_id=entry_id
         )
-    except InvalidInput as exc:
-        return _list_page(
-            request, session, user, patient, path=path, form=form, errors=[exc.message], status_code=422
-        )
+        return user, patient, _clinician_path(patient_id)
+    return user, access.own_patient(refused.session, user, resource_type=history.RESOURCE), PATIENT_PATH
+
+
+def _list_again(refused: Refused) -> dict[str, Any]:
+    user, patient, path = _refused_patient(refused)
+    return _list_context(
+        refused.session, user, patient, path=path, form=_form(refused.form), errors=refused.errors
+    )
+
+
+def _entry_again(refused: Refused) -> dict[str, Any]:
+    user, patient, path = _refused_patient(refused)
+    entry_id = uuid.UUID(refused.path["entry_id"])
+    form = _form(refused.form)
+    return _entry_context(
+        refused.session, user, patient, entry_id, path=path, form=form, errors=refused.errors
+    )
+
+
+LIST_AGAIN = refusal_page("treatment_history/history.html", _list_again)
+ENTRY_AGAIN = refusal_page("treatment_history/entry.html", _entry_again)
+
+
+def _add(session: Session, user: User, patient: Patient, path: str, raw: FormData) -> Response:
+    payload = _payload(_form(raw))
+    payload.pop("version", None)
+    history.add_entry_for(session, user, patient, TreatmentCreate.model_validate(payload))
     return redirect(f"{path}?added=1")
 
 
-async def _edit(
-    request: Request, session: Session, user: User, patient: Patient, entry_id: uuid.UUID, path: str
+def _edit(
+    session: Session, user: User, patient: Patient, entry_id: uuid.UUID, path: str, raw: FormData
 ) -> Response:
-    form = await _form(request)
-    try:
-        history.update_entry_for(
-            session, user, patient, entry_id, TreatmentUpdate.model_validate(_payload(form))
-        )
-    except ValidationError as exc:
-        errors = readable_pydantic_errors(exc)
-        return _entry_page(
-            request, session, user, patient, entry_id, path=path, form=form, errors=errors, status_code=422
-        )
-    except (InvalidInput, Conflict) as exc:
-        return _entry_page(
-            request,
-            session,
-            user,
-            patient,
-            entry_id,
-            path=path,
-            form=form,
-            errors=[exc.message],
-            status_code=status_for(exc),
-        )
+    data = TreatmentUpdate.model_validate(_payload(_form(raw)))
+    history.update_entry_for(session, user, patient, entry_id, data)
     return redirect(f"{path}?saved=1")
 
 
@@ -183,13 +165,15 @@ async def _edit(
 @router.get(PATIENT_PATH, response_class=HTMLResponse)
 def patient_history(request: Request, user: CurrentPatientUser, session: SessionDep) -> Response:
     patient = access.own_patient(session, user, resource_type=history.RESOURCE)
-    return _list_page(request, session, user, patient, path=PATIENT_PATH)
+    return render(
+        request, "treatment_history/history.html", _list_context(session, user, patient, path=PATIENT_PATH)
+    )
 
 
-@router.post(PATIENT_PATH, response_class=HTMLResponse)
-async def patient_adds(request: Request, user: CurrentPatientUser, session: SessionDep) -> Response:
+@router.post(PATIENT_PATH, response_class=HTMLResponse, dependencies=[LIST_AGAIN])
+def patient_adds(user: CurrentPatientUser, session: SessionDep, raw: FormDep) -> Response:
     patient = access.own_patient(session, user, action=AuditAction.CREATE, resource_type=history.RESOURCE)
-    return await _add(request, session, user, patient, PATIENT_PATH)
+    return _add(session, user, patient, PATIENT_PATH, raw)
 
 
 @router.get(PATIENT_PATH + "/{entry_id}", response_class=HTMLResponse)
@@ -197,15 +181,16 @@ def patient_entry(
     request: Request, entry_id: uuid.UUID, user: CurrentPatientUser, session: SessionDep
 ) -> Response:
     patient = access.own_patient(session, user, resource_type=history.RESOURCE)
-    return _entry_page(request, session, user, patient, entry_id, path=PATIENT_PATH)
+    context = _entry_context(session, user, patient, entry_id, path=PATIENT_PATH)
+    return render(request, "treatment_history/entry.html", context)
 
 
-@router.post(PATIENT_PATH + "/{entry_id}", response_class=HTMLResponse)
-async def patient_edits(
-    request: Request, entry_id: uuid.UUID, user: CurrentPatientUser, session: SessionDep
+@router.post(PATIENT_PATH + "/{entry_id}", response_class=HTMLResponse, dependencies=[ENTRY_AGAIN])
+def patient_edits(
+    entry_id: uuid.UUID, user: CurrentPatientUser, session: SessionDep, raw: FormDep
 ) -> Response:
     patient = access.own_patient(session, user, action=AuditAction.UPDATE, resource_type=history.RESOURCE)
-    return await _edit(request, session, user, patient, entry_id, PATIENT_PATH)
+    return _edit(session, user, patient, entry_id, PATIENT_PATH, raw)
 
 
 @router.post(PATIENT_PATH + "/{entry_id}/remove", response_class=HTMLResponse)
@@ -225,17 +210,22 @@ def clinician_history(
     request: Request, patient_id: uuid.UUID, user: CurrentClinician, session: SessionDep
 ) -> Response:
     patient = access.patient_for(session, user, patient_id, resource_type=history.RESOURCE)
-    return _list_page(request, session, user, patient, path=_clinician_path(patient_id))
+    context = _list_context(session, user, patient, path=_clinician_path(patient_id))
+    return render(request, "treatment_history/history.html", context)
 
 
-@router.post("/clinician/patients/{patient_id}/treatment-history", response_class=HTMLResponse)
-async def clinician_adds(
-    request: Request, patient_id: uuid.UUID, user: CurrentClinician, session: SessionDep
+@router.post(
+    "/clinician/patients/{patient_id}/treatment-history",
+    response_class=HTMLResponse,
+    dependencies=[LIST_AGAIN],
+)
+def clinician_adds(
+    patient_id: uuid.UUID, user: CurrentClinician, session: SessionDep, raw: FormDep
 ) -> Response:
     patient = access.patient_for(
         session, user, patient_id, action=AuditAction.CREATE, resource_type=history.RESOURCE
     )
-    return await _add(request, session, user, patient, _clinician_path(patient_id))
+    return _add(session, user, patient, _clinician_path(patient_id), raw)
 
 
 @router.get("/clinician/patients/{patient_id}/treatment-history/{entry_id}", response_class=HTMLResponse)
@@ -245,12 +235,17 @@ def clinician_entry(
     patient = access.patient_for(
         session, user, patient_id, resource_type=history.RESOURCE, resource_id=entry_id
     )
-    return _entry_page(request, session, user, patient, entry_id, path=_clinician_path(patient_id))
+    context = _entry_context(session, user, patient, entry_id, path=_clinician_path(patient_id))
+    return render(request, "treatment_history/entry.html", context)
 
 
-@router.post("/clinician/patients/{patient_id}/treatment-history/{entry_id}", response_class=HTMLResponse)
-async def clinician_edits(
-    request: Request, patient_id: uuid.UUID, entry_id: uuid.UUID, user: CurrentClinician, session: SessionDep
+@router.post(
+    "/clinician/patients/{patient_id}/treatment-history/{entry_id}",
+    response_class=HTMLResponse,
+    dependencies=[ENTRY_AGAIN],
+)
+def clinician_edits(
+    patient_id: uuid.UUID, entry_id: uuid.UUID, user: CurrentClinician, session: SessionDep, raw: FormDep
 ) -> Response:
     patient = access.patient_for(
         session,
@@ -260,7 +255,7 @@ async def clinician_edits(
         resource_type=history.RESOURCE,
         resource_id=entry_id,
     )
-    return await _edit(request, session, user, patient, entry_id, _clinician_path(patient_id))
+    return _edit(session, user, patient, entry_id, _clinician_path(patient_id), raw)
 
 
 @router.post(

@@ -19,6 +19,7 @@ from starlette.requests import HTTPConnection
 from painrewire.config import Settings
 from painrewire.db import finish_failed_unit
 from painrewire.errors import Forbidden
+from painrewire.web.onehop import in_one_hop
 
 SESSION_COOKIE = "pr_session"
 CSRF_COOKIE = "pr_csrf"
@@ -31,14 +32,23 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data", "text/
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """One transaction per request: committed before the response is sent, rolled back on any error.
 
-    A request's dependencies and endpoint run in several thread-pool steps. If a request held the database's
-    write lock (SQLite) or a pooled connection (PostgreSQL) while other requests filled every thread waiting
-    for the same, it could never get a thread back to finish: the pool starves. So each process admits at
-    most a few units of work at a time, waiting in the event loop rather than in threads: one on SQLite,
-    whose writers are serialised anyway, and fewer than the connection pool on PostgreSQL.
+    In a plain (``def``) route the whole request runs in one thread hop (``web.onehop``), so the commit and the
+    close run in place, in the thread that did the work. A route written ``async def`` takes its turn at the
+    process's admission gate here and reaches the database through the thread pool, one trip per call.
     """
-    async with _gate(request):
+    if in_one_hop():
         session: Session = request.app.state.session_factory()
+        try:
+            yield session
+            session.commit()
+        except BaseException as exc:
+            finish_failed_unit(session, exc)
+            raise
+        finally:
+            session.close()
+        return
+    async with _gate(request):
+        session = request.app.state.session_factory()
         try:
             yield session
             await run_in_threadpool(session.commit)
@@ -56,7 +66,10 @@ def _gate(request: Request) -> asyncio.Semaphore:
 def database_gate(app: Any) -> asyncio.Semaphore:
     """The admission gate of this process's running event loop (asyncio primitives belong to one loop).
 
-    Shared by requests, WebSockets and background loops (a live neurofeedback session) of the app.
+    Shared by requests, WebSockets and background loops (a live neurofeedback session) of the app. It admits
+    fewer units of work than the thread pool has threads: a unit that holds the database (SQLite's one writer, a
+    PostgreSQL connection) across several trips to the thread pool always finds a thread for its next trip, however
+    many others wait for the database in theirs.
     """
     loop = asyncio.get_running_loop()
     gates: dict[int, asyncio.Semaphore] = app.state.db_gates

@@ -23,7 +23,7 @@ from painrewire.errors import (
     Unauthenticated,
     Unavailable,
 )
-from painrewire.web.refusals import page_for, render_refusal
+from painrewire.web.refusals import FormInvalid, page_for, render_refusal
 from painrewire.web.templating import render
 
 logger = logging.getLogger(__name__)
@@ -98,12 +98,15 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:
         page = page_for(request)
-        if page is not None and not wants_json(request) and not isinstance(exc, NOT_A_FORM_ANSWER):
+        shows_form = page is not None and (
+            not isinstance(exc, NOT_A_FORM_ANSWER) or isinstance(exc, page.shown_for)
+        )
+        if page is not None and shows_form and not wants_json(request):
             try:
                 return await render_refusal(
                     request,
                     page,
-                    errors=[exc.message],
+                    errors=exc.messages if isinstance(exc, FormInvalid) else [exc.message],
                     status_code=status_for(exc),
                     headers=headers_for(exc),
                     error=exc,
@@ -127,7 +130,7 @@ def install(app: FastAPI) -> None:
             return await _unexpected(request, exc)
         try:
             return await render_refusal(
-                request, page, errors=readable_validation_errors(exc), status_code=422
+                request, page, errors=readable_validation_errors(exc), status_code=422, invalid=exc
             )
         except DomainError as refused:
             return error_response(request, status_for(refused), type(refused).__name__, refused.message)

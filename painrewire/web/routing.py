@@ -7,18 +7,21 @@ from typing import Any
 from fastapi import APIRouter
 
 from painrewire.web.deps import CSRF
+from painrewire.web.onehop import OneHopRoute
 
 API_PREFIX = "/api/v1"
 
 
 def api_router(*, tags: list[str], **kwargs: Any) -> APIRouter:
     """A JSON router mounted under ``/api/v1``."""
-    return APIRouter(prefix=API_PREFIX, tags=list(tags), dependencies=[CSRF], **kwargs)
+    return APIRouter(
+        prefix=API_PREFIX, tags=list(tags), dependencies=[CSRF], route_class=OneHopRoute, **kwargs
+    )
 
 
 def page_router(**kwargs: Any) -> APIRouter:
     """An HTML router; its routes stay out of the OpenAPI schema."""
-    return APIRouter(dependencies=[CSRF], include_in_schema=False, **kwargs)
+    return APIRouter(dependencies=[CSRF], include_in_schema=False, route_class=OneHopRoute, **kwargs)
 
 
 ERROR_DESCRIPTIONS = {

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
 from painrewire.assessments.instruments import (
+    DEFINITIONS_DIR,
     InstrumentDefinitionError,
     get_instrument,
     list_instruments,
+    parse_definition,
     with_clinic_text,
 )
 from painrewire.assessments.scoring import score_instrument
@@ -144,7 +148,7 @@ def test_clinic_option_labels_must_match_the_options(tmp_path: Path) -> None:
     data["items"][0]["options"] = ["A", "B"]  # type: ignore[index]
     write(tmp_path, "tsk11", data)
     with pytest.raises(
-        InstrumentDefinitionError, match=re.escape("tsk11.yaml item 1: options must list 4 labels")
+        InstrumentDefinitionError, match=re.escape("tsk11.yaml: item 1: options must list 4 labels")
     ):
         with_clinic_text(get_instrument("tsk11"), tmp_path)
 
@@ -152,12 +156,21 @@ def test_clinic_option_labels_must_match_the_options(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda d: d.update(items=d["items"][:10]), "tsk11.yaml: TSK-11 has 11 items; this file gives 10"),
-        (lambda d: d["items"][4].update(number=7), "tsk11.yaml item 5: expected number 5, got 7"),
-        (lambda d: d["items"][2].pop("text"), "tsk11.yaml item 3: text is missing"),
-        (lambda d: d["items"][2].update(text="  "), "tsk11.yaml item 3: text must be non-empty text"),
-        (lambda d: d.update(instrument="pcs"), "tsk11.yaml: instrument must be 'tsk11', got 'pcs'"),
-        (lambda d: d.pop("licence"), "tsk11.yaml: licence is missing"),
+        (
+            lambda d: d.update(items=d["items"][:10]),
+            "tsk11.yaml: field 'items': TSK-11 has 11 items; this file gives 10",
+        ),
+        (lambda d: d["items"][4].update(number=7), "tsk11.yaml: item 5: expected number 5, got 7"),
+        (lambda d: d["items"][2].pop("text"), "tsk11.yaml: item 3, field 'text': is missing"),
+        (
+            lambda d: d["items"][2].update(text="  "),
+            "tsk11.yaml: item 3, field 'text': some text is needed here",
+        ),
+        (
+            lambda d: d.update(instrument="pcs"),
+            "tsk11.yaml: field 'instrument': instrument must be 'tsk11', got 'pcs'",
+        ),
+        (lambda d: d.pop("licence"), "tsk11.yaml: field 'licence': is missing"),
     ],
 )
 def test_a_clinic_file_that_does_not_match_is_refused_naming_the_item(
@@ -232,3 +245,58 @@ def test_a_definition_carries_enough_for_a_valid_fhir_questionnaire_response_and
     )
     assert response.item[8].answer[0].valueCoding.code == "0"  # type: ignore[index,union-attr]
     assert observation.valueQuantity.value == 5  # type: ignore[union-attr]
+
+
+def shipped_definition(instrument_id: str) -> dict[str, Any]:
+    return copy.deepcopy(
+        yaml.safe_load((DEFINITIONS_DIR / f"{instrument_id}.yaml").read_text(encoding="utf-8"))
+    )
+
+
+@pytest.mark.parametrize(
+    ("instrument_id", "change", "message"),
+    [
+        (
+            "odi",
+            lambda d: d["items"][2].update(options="yes"),
+            "assessments/instruments/odi.yaml: item 3, field 'options': a mapping is needed here, got 'yes'",
+        ),
+        (
+            "odi",
+            lambda d: d["items"][2].update(number=4),
+            "assessments/instruments/odi.yaml: item 3: items must be numbered 1, 2, 3... in order; found number 4",
+        ),
+        (
+            "phq9",
+            lambda d: d["scoring"]["flags"][0].update(item=12),
+            "assessments/instruments/phq9.yaml: flag 'self_harm_risk': an item flag needs an item number",
+        ),
+        (
+            "phq9",
+            lambda d: d["scoring"].update(total="median"),
+            "assessments/instruments/phq9.yaml: field 'scoring.total': must be one of sum, mean, percent, none",
+        ),
+        (
+            "gad7",
+            lambda d: d["scoring"]["bands"][0].update(low="a lot"),
+            "assessments/instruments/gad7.yaml: band 1, field 'low': expected a number",
+        ),
+        (
+            "peg",
+            lambda d: d["licence"].pop("holder"),
+            "assessments/instruments/peg.yaml: field 'licence.holder': is missing",
+        ),
+        (
+            "phq9",
+            lambda d: d["loinc"].update(total="44261"),
+            "assessments/instruments/phq9.yaml: field 'loinc.total': '44261' is not a LOINC code",
+        ),
+    ],
+)
+def test_a_wrong_definition_names_the_file_the_entry_and_the_field(
+    instrument_id: str, change: Any, message: str
+) -> None:
+    data = shipped_definition(instrument_id)
+    change(data)
+    with pytest.raises(InstrumentDefinitionError, match="^" + re.escape(message)):
+        parse_definition(data, DEFINITIONS_DIR / f"{instrument_id}.yaml")

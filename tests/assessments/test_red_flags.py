@@ -5,6 +5,7 @@ Expected values are written out by hand from the sources cited in red_flags.yaml
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import date
 from fractions import Fraction
@@ -317,13 +318,34 @@ class TestTheFileIsChecked:
     def test_a_long_standing_answer_can_never_be_made_an_emergency(self, edited: Path) -> None:
         emergency = {"urgency": "emergency", "message": "m", "clinician": "c"}
         self._edit(edited, "ce_bladder", "longstanding", emergency)
-        with pytest.raises(ValueError, match="ce_bladder answer longstanding: a long-standing, unchanged"):
+        with pytest.raises(
+            ValueError,
+            match=re.escape(
+                f"{edited}: question 'ce_bladder', field 'answers': answer longstanding: a long-standing, unchanged"
+            ),
+        ):
             red_flags.screen()
 
     def test_no_can_never_be_a_flag_and_every_answer_must_be_mapped(self, edited: Path) -> None:
         self._edit(edited, "ce_bowel", "no", {"urgency": "soon", "message": "m", "clinician": "c"})
-        with pytest.raises(ValueError, match="'no' is never a red flag"):
+        with pytest.raises(
+            ValueError,
+            match=re.escape(f"{edited}: question 'ce_bowel', field 'answers': answer no: 'no' is never"),
+        ):
             red_flags.screen()
+
+    def test_a_question_citing_an_unknown_source_or_family_is_refused_naming_it(self, edited: Path) -> None:
+        doc = yaml.safe_load(edited.read_text(encoding="utf-8"))
+        doc["questions"][0]["source"] = "NOWHERE-2020"
+        doc["combined"][0]["when"]["answers"] = {"no_such_question": ["new"]}
+        edited.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+        with pytest.raises(ValueError) as refused:
+            red_flags.screen()
+        first, combined = doc["questions"][0]["id"], doc["combined"][0]["id"]
+        assert refused.value.args[0].splitlines() == [
+            f"{edited}: question '{first}', field 'source': unknown source 'NOWHERE-2020'",
+            f"{edited}: combined '{combined}', field 'when.answers': unknown question 'no_such_question'",
+        ]
 
 
 class TestStoredAnswers:

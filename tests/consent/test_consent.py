@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable
 
 import pytest
@@ -69,13 +70,26 @@ class TestTexts:
         assert "name" in texts[ConsentKind.RESEARCH].text and "removed" in texts[ConsentKind.RESEARCH].text
 
     def test_a_file_missing_a_kind_is_refused_naming_it(self) -> None:
-        with pytest.raises(ValueError, match="research"):
+        with pytest.raises(
+            ValueError, match=re.escape("consent/texts.yaml: field 'kinds': no text for 'research'")
+        ):
             consent._load(
                 {
                     k.value: {"version": "v", "title": "t", "summary": "s", "text": "x"}
                     for k in list(ConsentKind)[:3]
                 }
             )
+
+    def test_an_empty_title_names_the_file_the_kind_and_the_field(self) -> None:
+        texts = {k.value: {"version": "v", "title": "t", "summary": "s", "text": "x"} for k in ConsentKind}
+        texts["research"]["title"] = " "
+        with pytest.raises(
+            ValueError,
+            match=re.escape(
+                "consent/texts.yaml: consent kind 'research', field 'title': must be non-empty text"
+            ),
+        ):
+            consent._load(texts)
 
 
 class TestGive:

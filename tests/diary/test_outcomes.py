@@ -33,6 +33,7 @@ from painrewire.diary.outcomes import (
     first_week_mean,
     follow_up_due,
     follow_up_outcomes,
+    group_responders,
     judge_change,
     not_practising,
     patient_outcome,
@@ -654,3 +655,38 @@ def test_weekly_minutes_add_up_monday_to_sunday_and_show_empty_weeks() -> None:
     assert weekly_minutes([]) == []
     with pytest.raises(ValueError, match="practice minutes on 2025-01-08 must be 0 or more, got -5"):
         weekly_minutes([(date(2025, 1, 8), -5)])
+
+
+def test_group_responders_counts_each_verdict_of_the_judged_changes_only() -> None:
+    """6 -> 3 is a substantial responder, 6 -> 4 a responder, 5 -> 3.5 neither, 4 -> 6 worse."""
+    changes = [judge_change(6, 3), judge_change(6, 4), judge_change(5, 3.5), judge_change(4, 6)]
+    group = group_responders(changes)
+    assert (group.responder_30.count, group.responder_30.n) == (2, 4)
+    assert (group.responder_50.count, group.responder_50.n) == (1, 4)
+    assert (group.worsening.count, group.worsening.n) == (1, 4)
+    assert group.responder_30.proportion == 0.5
+    empty = group_responders(())
+    assert (empty.responder_30.n, empty.responder_30.proportion, empty.worsening.ci_low) == (0, None, None)
+
+
+def test_cohort_and_time_point_summaries_judge_responders_the_same_way() -> None:
+    """A patient's outcome now and the same change at a follow-up count as the same kind of responder."""
+    start = TreatmentStart(date(2025, 1, 6), StartSource.PLAN_SIGNED)
+    baseline = PainMeasure(6.0, MeasureSource.PEG, date(2025, 1, 6), date(2025, 1, 6), 1)
+    change = judge_change(6.0, 3.0)
+    outcome = PatientOutcome(OutcomeStatus.COMPLETE, start, baseline, baseline, change, False, True, "")
+    follow_up = TimePointOutcome(
+        TimePoint.END,
+        date(2025, 4, 1),
+        date(2025, 3, 25),
+        date(2025, 4, 29),
+        FollowUpStatus.MEASURED,
+        baseline,
+        change,
+        False,
+        True,
+    )
+    now = cohort_summary([outcome])
+    later = time_point_summary(TimePoint.END, [follow_up])
+    for summary in (now, later):
+        assert (summary.responder_30.count, summary.responder_50.count, summary.worsening.count) == (1, 1, 0)

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from painrewire import loadtest, migrate
+from bench import loadtest
+from painrewire import migrate
 from painrewire.demo import DEMO_PASSWORD, create_demo_clinic
 from tests.conftest import drop_database, new_empty_database
 

@@ -24,9 +24,9 @@ from painrewire.consent.models import ConsentKind
 from painrewire.db import utcnow
 from painrewire.neurofeedback import service
 from painrewire.neurofeedback.models import NeurofeedbackSession, SessionStatus
-from painrewire.neurofeedback.protocols import get_protocol
-from painrewire.neurofeedback.sham import ShamReplay
-from painrewire.neurofeedback.synthetic import DEMO_CHANNELS, eeg_like, offline_session
+from painrewire.neurofeedback.signal.protocols import get_protocol
+from painrewire.neurofeedback.signal.sham import ShamReplay
+from painrewire.neurofeedback.sources.synthetic import DEMO_CHANNELS, eeg_like, offline_session
 from painrewire.patients.models import Patient
 
 

@@ -10,16 +10,11 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from painrewire.neurofeedback.acquisition import (
-    BrainFlowSource,
-    FlakySource,
-    LSLSource,
-    PlaybackSource,
-    SourceError,
-    SourceStatus,
-    channel_positions,
-    list_boards,
-)
+from painrewire.neurofeedback.sources.base import SourceError, SourceStatus, channel_positions
+from painrewire.neurofeedback.sources.brainflow import BrainFlowSource, list_boards
+from painrewire.neurofeedback.sources.lsl import LSLSource
+from painrewire.neurofeedback.sources.playback import PlaybackSource
+from tests.neurofeedback.flaky import FlakySource
 
 from .generated import GENERATOR_EDF, FakeClock
 

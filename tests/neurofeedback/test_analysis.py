@@ -10,8 +10,8 @@ import pytest
 from numpy.testing import assert_allclose
 from scipy import signal
 
-from painrewire.neurofeedback.analysis import RecordingError, analyze_array, analyze_file, read_eeg
-from painrewire.neurofeedback.bands import BANDS, band_powers
+from painrewire.neurofeedback.signal.analysis import RecordingError, analyze_array, analyze_file, read_eeg
+from painrewire.neurofeedback.signal.bands import BANDS, band_powers
 
 from .generated import GENERATOR_BDF, GENERATOR_EDF, red_noise, sine
 

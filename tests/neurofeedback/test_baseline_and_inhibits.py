@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from painrewire.neurofeedback.engine import FeedbackEngine, HopResult, Phase
-from painrewire.neurofeedback.protocols import PROTOCOLS, Eyes, Purpose, get_protocol
-from painrewire.neurofeedback.recording import read_recording
-from painrewire.neurofeedback.synthetic import emg_like, eyes_eeg, offline_session
+from painrewire.neurofeedback.recording.edf import read_recording
+from painrewire.neurofeedback.signal.engine import FeedbackEngine, HopResult, Phase
+from painrewire.neurofeedback.signal.protocols import PROTOCOLS, Eyes, Purpose, get_protocol
+from painrewire.neurofeedback.sources.synthetic import emg_like, eyes_eeg, offline_session
 
 SFREQ = 256.0
 NAMES = ["Fz", "C3", "Cz", "C4", "Pz", "O1", "O2", "F4"]

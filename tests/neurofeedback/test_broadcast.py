@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from painrewire.neurofeedback.broadcast import MemoryBroadcast, RedisBroadcast, make_broadcast
+from painrewire.neurofeedback.live.broadcast import MemoryBroadcast, RedisBroadcast, make_broadcast
 
 REDIS_URL = os.environ.get("PAINREWIRE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -88,13 +88,14 @@ def test_make_broadcast_picks_redis_only_when_configured() -> None:
 def test_a_consoles_periodic_messages_of_one_step_go_out_as_one_batch() -> None:
     from types import SimpleNamespace
 
-    from painrewire.neurofeedback import live
+    from painrewire.neurofeedback.live.messages import CONSOLE, channel
+    from painrewire.neurofeedback.live.runner import LiveRunner
 
     async def flush(parts: list[dict[str, Any]]) -> list[Any]:
         broadcast = MemoryBroadcast()
         session_id = uuid.uuid4()
-        runner = live.LiveRunner(SimpleNamespace(broadcast=broadcast), session_id)  # type: ignore[arg-type]
-        async with broadcast.subscribe(live.channel(session_id, live.CONSOLE)) as messages:
+        runner = LiveRunner(SimpleNamespace(broadcast=broadcast), session_id)  # type: ignore[arg-type]
+        async with broadcast.subscribe(channel(session_id, CONSOLE)) as messages:
             runner._console_parts.extend(parts)
             await runner._flush_console()
             await runner._flush_console()  # nothing left: nothing sent

@@ -7,8 +7,14 @@ import pytest
 from numpy.testing import assert_allclose
 from scipy import signal
 
-from painrewire.neurofeedback import dsp
-from painrewire.neurofeedback.bands import BANDS, band_matrix, band_powers, check_bands, relative_powers
+from painrewire.neurofeedback.signal import dsp
+from painrewire.neurofeedback.signal.bands import (
+    BANDS,
+    band_matrix,
+    band_powers,
+    check_bands,
+    relative_powers,
+)
 
 from .generated import sine
 

@@ -10,12 +10,12 @@ import pytest
 from numpy.testing import assert_allclose
 from scipy import signal
 
-from painrewire.neurofeedback import dsp
-from painrewire.neurofeedback.artifacts import ArtifactLimits
-from painrewire.neurofeedback.bands import band_powers
-from painrewire.neurofeedback.engine import FeedbackEngine, HopResult, Phase
-from painrewire.neurofeedback.protocols import get_protocol
-from painrewire.neurofeedback.sham import ShamReplay
+from painrewire.neurofeedback.signal import dsp
+from painrewire.neurofeedback.signal.artifacts import ArtifactLimits
+from painrewire.neurofeedback.signal.bands import band_powers
+from painrewire.neurofeedback.signal.engine import FeedbackEngine, HopResult, Phase
+from painrewire.neurofeedback.signal.protocols import get_protocol
+from painrewire.neurofeedback.signal.sham import ShamReplay
 
 from .generated import red_noise, sine
 

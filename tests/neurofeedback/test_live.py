@@ -24,11 +24,13 @@ from starlette.websockets import WebSocketDisconnect
 
 from painrewire.accounts.models import User
 from painrewire.config import Settings
-from painrewire.neurofeedback import live
-from painrewire.neurofeedback.load import RecentLag
+from painrewire.neurofeedback.live.hub import BUSY_RETRY_SECONDS, hub_of
+from painrewire.neurofeedback.live.messages import CONSOLE, channel
+from painrewire.neurofeedback.live.runner import STATUS_EVERY, Cadence
 from painrewire.neurofeedback.models import NeurofeedbackSession
-from painrewire.neurofeedback.recording import recording_flags
-from painrewire.neurofeedback.synthetic import DEMO_CHANNELS, eeg_like
+from painrewire.neurofeedback.recording.edf import recording_flags
+from painrewire.neurofeedback.signal.load import RecentLag
+from painrewire.neurofeedback.sources.synthetic import DEMO_CHANNELS, eeg_like
 from painrewire.patients.models import Patient
 from tests.fixtures.factories import CSRF, create_patient
 
@@ -336,8 +338,8 @@ def test_a_session_nobody_watches_skips_the_consoles_periodic_messages_until_a_c
 
     async def listen(seconds: float) -> list[dict[str, Any]]:
         got: list[dict[str, Any]] = []
-        hub = live.hub_of(live_client.app)
-        async with hub.broadcast.subscribe(live.channel(row["id"], live.CONSOLE)) as messages:
+        hub = hub_of(live_client.app)
+        async with hub.broadcast.subscribe(channel(row["id"], CONSOLE)) as messages:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(seconds):
                     async for message in messages:
@@ -345,7 +347,7 @@ def test_a_session_nobody_watches_skips_the_consoles_periodic_messages_until_a_c
         return got
 
     assert live_client.portal is not None
-    unwatched = live_client.portal.call(listen, 3 * live.STATUS_EVERY)
+    unwatched = live_client.portal.call(listen, 3 * STATUS_EVERY)
     assert not [m for m in unwatched if m["type"] in ("status", "hop", "raw", "batch")]
     with _socket(live_client, row["id"], "console", staff) as console:
         assert console.receive_json()["type"] == "hello"
@@ -419,7 +421,7 @@ def _stop_all(client: TestClient, headers: dict[str, str], session_ids: list[str
     for session_id in session_ids:
         response = client.post(f"/api/v1/neurofeedback/sessions/{session_id}/stop", headers=headers)
         assert response.status_code == 200, response.text
-    hub = live.hub_of(client.app)
+    hub = hub_of(client.app)
     deadline = time.monotonic() + 30
     while hub.runners and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -437,7 +439,7 @@ async def _stall_the_loop(seconds: float) -> None:
 def test_a_server_whose_sessions_run_late_refuses_a_new_one_until_they_are_on_time_again(
     live_client: TestClient, bearer: Headers, session: Session, clinician: User, patient: Patient
 ) -> None:
-    hub = live.hub_of(live_client.app)
+    hub = hub_of(live_client.app)
     hub.lag = RecentLag(seconds=3.0, min_wakes=5)  # one session's wakes are enough to judge, in a test
     second = create_patient(session, care_team=[clinician], cleared=True)
     session.commit()
@@ -454,7 +456,7 @@ def test_a_server_whose_sessions_run_late_refuses_a_new_one_until_they_are_on_ti
     refused = live_client.post(url, json=SHORT, headers=staff)
     assert refused.status_code == 503, refused.text
     assert "cannot keep up with another live session" in refused.json()["detail"]
-    assert refused.headers["Retry-After"] == str(live.BUSY_RETRY_SECONDS)
+    assert refused.headers["Retry-After"] == str(BUSY_RETRY_SECONDS)
     assert _sessions_of(live_client, staff, second.id) == []  # nothing was kept
 
     # Once the running session wakes on time again (the window is 3 s here), a new one is let in.
@@ -473,7 +475,7 @@ def test_a_server_whose_loop_would_be_too_busy_with_one_more_session_refuses_it(
     patients = [create_patient(session, care_team=[clinician], cleared=True) for _ in range(4)]
     session.commit()
     staff = bearer(clinician)
-    hub = live.hub_of(live_client.app)
+    hub = hub_of(live_client.app)
     running: list[str] = []
     for patient in patients[:3]:  # enough training sessions to tell what one costs
         row = _set_up(live_client, staff, patient, duration_seconds=60)
@@ -501,7 +503,7 @@ def test_a_server_whose_loop_would_be_too_busy_with_one_more_session_refuses_it(
 def test_the_server_measures_what_its_starting_sessions_cost_the_loop(
     live_client: TestClient, bearer: Headers, patient: Patient, clinician: User
 ) -> None:
-    hub = live.hub_of(live_client.app)
+    hub = hub_of(live_client.app)
     staff = bearer(clinician)
     row = _set_up(live_client, staff, patient)  # in its signal check, then waiting for the practitioner
     deadline = time.monotonic() + 15
@@ -515,7 +517,7 @@ def test_the_server_measures_what_its_starting_sessions_cost_the_loop(
 def test_a_server_at_its_fixed_limit_of_live_sessions_refuses_another(
     live_client: TestClient, bearer: Headers, session: Session, clinician: User, patient: Patient
 ) -> None:
-    hub = live.hub_of(live_client.app)
+    hub = hub_of(live_client.app)
     hub.max_sessions = 1
     second = create_patient(session, care_team=[clinician], cleared=True)
     session.commit()
@@ -603,7 +605,7 @@ def test_stopping_a_session_whose_live_loop_does_not_answer_marks_it_ended(
         session, clinician, patient.id, SessionCreate(duration_seconds=60, baseline_seconds=10)
     )
     session.commit()
-    live.hub_of(live_client.app).command_timeout = 0.5
+    hub_of(live_client.app).command_timeout = 0.5
     stopped = live_client.post(f"/api/v1/neurofeedback/sessions/{row.id}/stop", headers=staff)
     assert stopped.status_code == 200 and "not answering" in stopped.json()["detail"]
     record = live_client.get(f"/api/v1/neurofeedback/sessions/{row.id}", headers=staff).json()
@@ -622,7 +624,7 @@ def test_a_recording_left_by_a_server_that_stopped_is_recovered_into_the_record_
 
     from painrewire.db import utcnow
     from painrewire.neurofeedback import service
-    from painrewire.neurofeedback.recording import SessionRecorder
+    from painrewire.neurofeedback.recording.recorder import SessionRecorder
     from painrewire.neurofeedback.schemas import SessionCreate
 
     staff = bearer(clinician)
@@ -631,7 +633,7 @@ def test_a_recording_left_by_a_server_that_stopped_is_recovered_into_the_record_
     )
     row.heartbeat_at = utcnow() - timedelta(seconds=service.STALE_SECONDS + 1)
     session.commit()
-    hub = live.hub_of(live_client.app)
+    hub = hub_of(live_client.app)
     folder = settings.recording_dir  # the clinic's recording folder (PAINREWIRE_RECORDING_DIR)
     folder.mkdir(parents=True, exist_ok=True)
     recorder = SessionRecorder(folder / f"{row.id}.edf", list(DEMO_CHANNELS), 256.0)
@@ -650,8 +652,8 @@ def test_a_recording_left_by_a_server_that_stopped_is_recovered_into_the_record_
 def test_sessions_stalled_together_keep_their_own_console_timing() -> None:
     """After a stall every session catches up at once; their periodic console messages must not fall into
     step (they would then all go out in the same few milliseconds, every second)."""
-    first = live.Cadence(1.0, 0.1, now=100.0)
-    second = live.Cadence(1.0, 0.7, now=100.0)
+    first = Cadence(1.0, 0.1, now=100.0)
+    second = Cadence(1.0, 0.7, now=100.0)
     assert [t for t in (100.05, 100.1, 100.5, 101.09, 101.1) if first.due(t)] == [100.1, 101.1]
     stall_ends = 104.35  # both were due during the stall: each goes out once, late
     assert first.due(stall_ends) and second.due(stall_ends)
@@ -663,7 +665,7 @@ def test_a_sessions_console_duties_with_one_offset_fall_due_at_the_same_steps() 
     """The console's turns (hop and traces) every 0.5 s and the status every second, at steps a quarter second
     apart (with jitter): the status is due only at steps where a turn is due too, also when the turns were
     not looked at for a while (nobody watched) and catch up."""
-    turns, status = live.Cadence(0.5, 0.2, now=0.0), live.Cadence(1.0, 0.2, now=0.0)
+    turns, status = Cadence(0.5, 0.2, now=0.0), Cadence(1.0, 0.2, now=0.0)
     rng = np.random.default_rng(3)
     steps = np.arange(0.0, 40.0, 0.25) + rng.uniform(0.0, 0.03, 160)
     due = []

@@ -23,10 +23,12 @@ from starlette.websockets import WebSocketDisconnect
 from painrewire.accounts.models import User
 from painrewire.config import Settings
 from painrewire.interop import erasure
-from painrewire.neurofeedback import live, service, sockets
+from painrewire.neurofeedback import service, sockets
+from painrewire.neurofeedback.live.hub import hub_of
+from painrewire.neurofeedback.live.runner import ERASED_REASON
 from painrewire.neurofeedback.models import NeurofeedbackSession
-from painrewire.neurofeedback.recording import SessionRecorder
-from painrewire.neurofeedback.synthetic import DEMO_CHANNELS, eeg_like
+from painrewire.neurofeedback.recording.recorder import SessionRecorder
+from painrewire.neurofeedback.sources.synthetic import DEMO_CHANNELS, eeg_like
 from painrewire.patients.models import CareTeamMember, Patient
 
 from .conftest import finished_session, receive_until
@@ -57,7 +59,7 @@ def in_the_app(client: TestClient, fn: Callable[..., Any], *args: Any) -> Any:
     """Run ``fn(session, *args)`` as one of the app's units of work: the live loops share the test's one
     database connection, so the test waits its turn at the same gate as they do."""
     assert client.portal is not None
-    return client.portal.call(live.hub_of(client.app).db, fn, *args)
+    return client.portal.call(hub_of(client.app).db, fn, *args)
 
 
 def erase_rows(session: Session, patient_id: uuid.UUID) -> None:
@@ -103,7 +105,7 @@ def test_erasing_a_patient_stops_their_live_session_and_keeps_nothing_of_it(
         )
         assert decided.status_code == 200, decided.text
         ended = receive_until(console, lambda m: m["type"] == "ended", seconds=10)[-1]
-        assert ended["reason"] == live.ERASED_REASON
+        assert ended["reason"] == ERASED_REASON
     deadline = time.monotonic() + 10
     while files_of(settings.recording_dir, session_id) and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -129,7 +131,7 @@ def test_a_session_the_stop_did_not_reach_is_found_by_the_heartbeat(
         receive_until(console, lambda m: m["type"] == "check")
         in_the_app(live_client, erase_rows, patient.id)  # the rows only: as an erasure elsewhere leaves them
         ended = receive_until(console, lambda m: m["type"] == "ended", seconds=10)[-1]
-        assert ended["reason"] == live.ERASED_REASON
+        assert ended["reason"] == ERASED_REASON
     deadline = time.monotonic() + 10
     while files_of(settings.recording_dir, session_id) and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -162,7 +164,7 @@ def test_at_start_up_a_recording_whose_session_is_gone_is_deleted_not_recovered(
     recorder.abort()
     assert recorder.partial.exists()
     assert live_client.portal is not None
-    live_client.portal.call(live.hub_of(live_client.app).startup)
+    live_client.portal.call(hub_of(live_client.app).startup)
     assert files_of(folder, str(gone)) == []
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from painrewire.neurofeedback.load import MIN_TRAINING, LoopBusy, RecentLag, predicted_share
+from painrewire.neurofeedback.signal.load import MIN_TRAINING, LoopBusy, RecentLag, predicted_share
 
 
 def test_too_few_wakes_say_nothing() -> None:

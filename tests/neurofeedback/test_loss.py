@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from painrewire.neurofeedback.loss import LossMonitor, LossState
+from painrewire.neurofeedback.signal.loss import LossMonitor, LossState
 
 SFREQ = 250.0
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from painrewire.neurofeedback.nof1 import block_randomisation_test, randomise_blocks
+from painrewire.neurofeedback.signal.nof1 import block_randomisation_test, randomise_blocks
 
 
 def _scipy(real: list[float], sham: list[float], alternative: str) -> Any:

@@ -14,7 +14,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from painrewire.accounts.models import User
-from painrewire.neurofeedback import live, service
+from painrewire.neurofeedback import service
+from painrewire.neurofeedback.live.hub import BUSY_RETRY_SECONDS, hub_of
 from painrewire.neurofeedback.models import NeurofeedbackSession
 from painrewire.neurofeedback.schemas import SessionCreate
 from painrewire.patients.models import Patient
@@ -115,7 +116,7 @@ class TestPractitionerPages:
     def test_a_server_too_busy_for_another_live_session_says_so_on_the_form(
         self, app: FastAPI, as_user: Browser, session: Session, clinician: User, patient: Patient
     ) -> None:
-        hub = live.hub_of(app)
+        hub = hub_of(app)
         now = time.monotonic()
         # Its sessions' recent steps ran 80 ms late (test_live.py measures a stalled loop for real).
         for _ in range(hub.lag.min_wakes):
@@ -125,7 +126,7 @@ class TestPractitionerPages:
             data={"csrf_token": CSRF, "minutes": "12", "protocol": "alpha"},
         )
         assert page.status_code == 503
-        assert page.headers["Retry-After"] == str(live.BUSY_RETRY_SECONDS)  # as the API's refusal
+        assert page.headers["Retry-After"] == str(BUSY_RETRY_SECONDS)  # as the API's refusal
         assert "The session was not set up:" in page.text and "Please check the form" not in page.text
         assert "cannot keep up with another live session" in page.text and "80 ms or more late" in page.text
         assert 'value="12"' in page.text  # the form is kept

@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from painrewire.neurofeedback.bands import BANDS
-from painrewire.neurofeedback.protocols import AdaptiveThreshold, Direction, get_protocol
+from painrewire.neurofeedback.signal.bands import BANDS
+from painrewire.neurofeedback.signal.protocols import AdaptiveThreshold, Direction, get_protocol
 
 CHANNELS = ["F3", "F4", "Cz", "C4"]
 BAND_NAMES = list(BANDS)

@@ -19,16 +19,18 @@ from painrewire.consent import service as consent
 from painrewire.consent.models import ConsentKind
 from painrewire.db import utcnow
 from painrewire.errors import Conflict
-from painrewire.neurofeedback import live, nof1, ratings, series, service
+from painrewire.neurofeedback import ratings, series, service
+from painrewire.neurofeedback.live.hub import hub_of
 from painrewire.neurofeedback.models import (
     NeurofeedbackSeries,
     NeurofeedbackSession,
     SeriesStatus,
 )
-from painrewire.neurofeedback.protocols import get_protocol
 from painrewire.neurofeedback.schemas import SeriesCreate, SessionCreate, SessionRead
-from painrewire.neurofeedback.sham import ShamReplay
-from painrewire.neurofeedback.synthetic import DEMO_CHANNELS, eeg_like, offline_session
+from painrewire.neurofeedback.signal import nof1
+from painrewire.neurofeedback.signal.protocols import get_protocol
+from painrewire.neurofeedback.signal.sham import ShamReplay
+from painrewire.neurofeedback.sources.synthetic import DEMO_CHANNELS, eeg_like, offline_session
 from painrewire.patients.models import Patient
 from tests.fixtures.factories import CSRF, create_patient
 
@@ -337,7 +339,7 @@ class TestConsentWithdrawn:
         session.commit()
         plan_id = plan.id
         staff = bearer(clinician)
-        hub = live.hub_of(app)
+        hub = hub_of(app)
         hub.consent_every = 0.3
         response = live_client.post(
             f"/api/v1/patients/{patient.id}/neurofeedback/sessions",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from painrewire.neurofeedback.artifacts import ArtifactLimits
-from painrewire.neurofeedback.traces import ConsoleTraces, average_down, signal_quality
+from painrewire.neurofeedback.signal.artifacts import ArtifactLimits
+from painrewire.neurofeedback.signal.traces import ConsoleTraces, average_down, signal_quality
 
 NAMES = ["Fz", "C3", "Cz", "C4"]
 LIMITS = ArtifactLimits(max_ptp_uv=200.0, flat_ptp_uv=1.0, saturation_uv=1000.0)

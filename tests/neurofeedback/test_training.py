@@ -8,13 +8,19 @@ import numpy as np
 import pyedflib
 import pytest
 
-from painrewire.neurofeedback.acquisition import FlakySource, PlaybackSource
-from painrewire.neurofeedback.engine import Phase
-from painrewire.neurofeedback.loss import LossState
-from painrewire.neurofeedback.protocols import get_protocol
-from painrewire.neurofeedback.recording import read_recording, recording_flags
-from painrewire.neurofeedback.sham import ShamReplay
-from painrewire.neurofeedback.training import SessionState, SessionStep, SignalCheckFailed, TrainingSession
+from painrewire.neurofeedback.recording.edf import read_recording, recording_flags
+from painrewire.neurofeedback.signal.engine import Phase
+from painrewire.neurofeedback.signal.loss import LossState
+from painrewire.neurofeedback.signal.protocols import get_protocol
+from painrewire.neurofeedback.signal.sham import ShamReplay
+from painrewire.neurofeedback.signal.training import (
+    SessionState,
+    SessionStep,
+    SignalCheckFailed,
+    TrainingSession,
+)
+from painrewire.neurofeedback.sources.playback import PlaybackSource
+from tests.neurofeedback.flaky import FlakySource
 
 from .generated import FakeClock, red_noise
 

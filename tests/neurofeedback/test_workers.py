@@ -16,7 +16,7 @@ from painrewire.accounts import service as accounts
 from painrewire.app import create_app
 from painrewire.config import Settings
 from painrewire.db import get_engine, session_scope
-from painrewire.neurofeedback.live import hub_of
+from painrewire.neurofeedback.live.hub import hub_of
 from tests.conftest import drop_database, new_empty_database
 from tests.fixtures.factories import create_patient, create_user
 

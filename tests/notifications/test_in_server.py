@@ -6,7 +6,7 @@ from pathlib import Path
 
 import httpx
 
-from painrewire import loadtest
+from bench import loadtest
 from painrewire.accounts.models import Discipline, Role
 from painrewire.db import get_engine, session_scope
 from tests.fixtures.factories import PASSWORD, create_patient, create_user

@@ -579,8 +579,9 @@ def test_reasons_show_lists_counts_and_judgements_in_words() -> None:
 def test_bad_rules_using_the_new_paths_are_refused_naming_the_rule_and_the_path(
     bad_rule: dict[str, Any], message: str
 ) -> None:
-    with pytest.raises(RuleFileError, match=re.escape(message)):
-        parse_rules({"version": "t", "rules": [bad_rule]})
+    with pytest.raises(RuleFileError, match=re.escape(message)) as caught:
+        parse_rules({"version": "t", "rules": [bad_rule]}, origin="clinic_rules.yaml")
+    assert str(caught.value).startswith("clinic_rules.yaml: rule ")
 
 
 @pytest.mark.parametrize(
@@ -600,8 +601,9 @@ def test_impossible_caps_are_refused(settings: dict[str, Any], message: str) -> 
         "settings": {k: {"value": v, "source": "clinic setting"} for k, v in settings.items()},
         "rules": [rule("always")],
     }
-    with pytest.raises(RuleFileError, match=re.escape(message)):
-        parse_rules(doc)
+    with pytest.raises(RuleFileError, match=re.escape(message)) as caught:
+        parse_rules(doc, origin="clinic_rules.yaml")
+    assert str(caught.value).startswith("clinic_rules.yaml: field 'settings': setting ")
 
 
 def test_the_shipped_caps_are_seven_of_a_kind_and_ten_in_all(rules: RuleSet) -> None:

@@ -514,34 +514,42 @@ def test_shipped_rules_load_and_every_rule_and_setting_names_its_source(rules: R
         (rule("x", 'red_flags == "fever"'), "'red_flags' is a list"),
         (
             rule("x", add_modules=[{"module": "yoga", "sessions_per_week": 1, "weeks": 4}]),
-            "rule 'x': unknown module 'yoga' (known: prt, gmi, cbt, mindfulness, neurofeedback)",
+            "rule 'x', module 1, field 'module': unknown module 'yoga' "
+            "(known: prt, gmi, cbt, mindfulness, neurofeedback)",
         ),
         (
             rule("x", add_modules=[{"module": "cbt", "sessions_per_week": 0, "weeks": 4}]),
-            "rule 'x': sessions_per_week of cbt must be a whole number from 1 to 14, got 0",
+            "rule 'x', module 1, field 'sessions_per_week': input should be greater than or equal to 1, got 0",
         ),
         (
             rule("x", add_modules=[{"module": "cbt", "sessions_per_week": 1, "weeks": 4, "focus": ["yoga"]}]),
-            "rule 'x': unknown focus 'yoga' for module cbt",
+            "rule 'x', module 1, field 'focus': unknown focus 'yoga' for module cbt",
         ),
-        (rule("x", add_disciplines=["chiropractor"]), "rule 'x': unknown discipline 'chiropractor'"),
-        (rule("x", set_intensity="extreme"), "rule 'x': unknown intensity 'extreme'"),
+        (
+            rule("x", add_disciplines=["chiropractor"]),
+            "rule 'x', field 'then.add_disciplines': unknown discipline 'chiropractor'",
+        ),
+        (
+            rule("x", set_intensity="extreme"),
+            "rule 'x', field 'then.set_intensity': unknown intensity 'extreme'",
+        ),
         (
             rule("x", repeat_questionnaires=[{"instrument": "sf36", "schedule": ["end"]}]),
-            "rule 'x': unknown instrument 'sf36'",
+            "rule 'x', questionnaire 1, field 'instrument': unknown instrument 'sf36'",
         ),
         (
             rule("x", repeat_questionnaires=[{"instrument": "peg", "schedule": ["monthly"]}]),
-            "rule 'x': unknown schedule 'monthly' for peg",
+            "rule 'x', questionnaire 1, field 'schedule': unknown schedule 'monthly' for peg",
         ),
-        (rule("x", discharge=True), "rule 'x': unknown effect(s) discharge"),
-        (rule("x", hold="yes"), "rule 'x': hold must be true or false, got 'yes'"),
+        (rule("x", discharge=True), "rule 'x', field 'then': unknown effect(s) discharge"),
+        (rule("x", hold="yes"), "rule 'x', field 'then.hold': input should be a valid boolean, got 'yes'"),
         (rule("Bad Id"), "rule 'Bad Id': id must be lower_case_with_underscores"),
     ],
 )
 def test_bad_rule_is_refused_with_its_id_and_the_problem(bad_rule: dict[str, Any], message: str) -> None:
-    with pytest.raises(RuleFileError, match=re.escape(message)):
-        parse_rules(document(bad_rule))
+    with pytest.raises(RuleFileError, match=re.escape(message)) as caught:
+        parse_rules(document(bad_rule), origin="clinic_rules.yaml")
+    assert str(caught.value).startswith("clinic_rules.yaml: rule ")
 
 
 def test_bad_reason_placeholder_and_missing_patient_reason_are_refused() -> None:
@@ -552,7 +560,7 @@ def test_bad_reason_placeholder_and_missing_patient_reason_are_refused() -> None
     no_patient = rule("y")
     no_patient["reason"] = {"clinician": "c"}
     with pytest.raises(
-        RuleFileError, match="rule 'y': 'reason' must have exactly two texts: clinician and patient"
+        RuleFileError, match=re.escape("plan rules: rule 'y', field 'reason.patient': is missing")
     ):
         parse_rules(document(no_patient))
     stray = rule("z")
@@ -570,22 +578,22 @@ def test_every_problem_in_a_file_is_reported_at_once() -> None:
         "rule 'a': unknown path 'scores.pcz.total': no instrument 'pcz' (known: peg, bpi, odi, rmdq, pcs, tsk11, "
         "phq9, gad7, startback, pseq, csi)",
         "rule 'a': the id is used by an earlier rule too",
-        "rule 'c': unknown discipline 'nurse' (known: pain_specialist, physical_therapist, psychologist, "
-        "neurofeedback_practitioner)",
+        "rule 'c', field 'then.add_disciplines': unknown discipline 'nurse' (known: pain_specialist, "
+        "physical_therapist, psychologist, neurofeedback_practitioner)",
     )
 
 
 def test_setting_without_a_source_is_refused() -> None:
-    with pytest.raises(RuleFileError, match="setting 'pcs_high': needs exactly value and source"):
+    with pytest.raises(
+        RuleFileError, match=re.escape("plan rules: setting 'pcs_high', field 'source': is missing")
+    ):
         parse_rules(document(rule(), settings={"pcs_high": {"value": 30}}))
 
 
 def test_rule_file_that_is_not_yaml_names_the_file(tmp_path: Path) -> None:
     path = tmp_path / "clinic_rules.yaml"
     path.write_text("rules: [\n  - id: a\n", encoding="utf-8")
-    with pytest.raises(
-        RuleFileError, match=re.escape(f"{path}: 1 problem(s) in the plan rules:\n- not valid YAML")
-    ):
+    with pytest.raises(RuleFileError, match=re.escape(f"{path}: not valid YAML")):
         load_rules(path)
 
 
@@ -705,3 +713,19 @@ def test_a_quoted_result_is_withdrawn_when_the_patient_no_longer_fits(rules: Rul
 def test_profile_refuses_an_impossible_average_pain() -> None:
     with pytest.raises(ValueError, match="average_pain_last_week must be from 0 to 10 or None, got 11"):
         AssessmentProfile(pain_duration_weeks=52, average_pain_last_week=11)
+
+
+def test_empty_sources_and_reasons_are_refused_naming_the_setting_rule_and_field() -> None:
+    bad = rule("x")
+    bad["source"] = " "
+    bad["reason"]["patient"] = ""
+    with pytest.raises(RuleFileError) as caught:
+        parse_rules(
+            document(bad, settings={"pcs_high": {"value": 30, "source": ""}}), origin="clinic_rules.yaml"
+        )
+    assert str(caught.value).splitlines() == [
+        "clinic_rules.yaml: setting 'pcs_high', field 'source': must say where it comes from (a paper, or "
+        "'clinic setting')",
+        "clinic_rules.yaml: rule 'x', field 'reason.patient': some text is needed here",
+        "clinic_rules.yaml: rule 'x', field 'source': must say where it comes from (a paper, or 'clinic setting')",
+    ]

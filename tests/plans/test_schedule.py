@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
 
+from painrewire.content import ContentError
 from painrewire.plans.changes import describe_changes
 from painrewire.plans.rules import (
     PlannedModule,
@@ -15,7 +17,7 @@ from painrewire.plans.rules import (
     schedule_words,
 )
 from painrewire.plans.schedule import DueStatus, occurrences, plan_week, week_dates
-from painrewire.plans.tasks import TaskFileError, next_task, parse_tasks, task_catalogue, weekly_tasks
+from painrewire.plans.tasks import next_task, parse_tasks, task_catalogue, weekly_tasks
 
 START = date(2026, 3, 2)  # a Monday; the plan's week 1 runs 2-8 March
 
@@ -141,22 +143,22 @@ class TestWeeklyTasks:
         [
             (
                 {"id": "x", "title": "t", "href": "/p", "per_week": 0, "activity": "a"},
-                "per_week is 'plan' or a whole number",
+                "plans/tasks.yaml: module 'prt', task 'x', field 'per_week'",
             ),
             (
                 {"id": "x", "title": "t", "href": "http://evil", "per_week": 1, "activity": "a"},
-                "href must be a path",
+                "plans/tasks.yaml: module 'prt', task 'x', field 'href': href must be a path",
             ),
             (
                 {"id": "x", "title": "t", "href": "/p", "per_week": 1, "activity": "a", "focus": "body_scan"},
-                "unknown focus",
+                "plans/tasks.yaml: field 'tasks': task 'x': unknown focus 'body_scan' for prt",
             ),
         ],
     )
     def test_a_wrong_task_file_is_refused_naming_the_task(
         self, task: dict[str, object], message: str
     ) -> None:
-        with pytest.raises(TaskFileError, match=message):
+        with pytest.raises(ContentError, match=re.escape(message)):
             parse_tasks({"tasks": {"prt": [task]}, "holds": {"default": "d"}})
 
 

@@ -17,7 +17,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from painrewire import loadtest, migrate
+from bench import loadtest
+from painrewire import migrate
 from tests.conftest import drop_database, new_empty_database
 
 CLIENTS = 200

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy.orm import Session
 
 from painrewire.accounts.models import User
-from painrewire.scheduling import slots as core
+from painrewire.scheduling.core import slots as core
 from painrewire.scheduling.models import AvailabilityMode, ClinicianCalendar, WorkingHours
 
 LONDON = "Europe/London"

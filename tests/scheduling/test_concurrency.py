@@ -28,7 +28,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from painrewire import loadtest, migrate
+from bench import loadtest
+from painrewire import migrate
 from painrewire.accounts import service as accounts
 from painrewire.accounts.models import Discipline, Role, User
 from painrewire.config import Settings

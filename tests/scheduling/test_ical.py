@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import icalendar
 
-from painrewire.scheduling.ical import build_calendar
+from painrewire.scheduling.core.ical import build_calendar
 
 
 def test_the_feed_asks_to_be_refreshed_hourly_with_rfc5545_durations() -> None:

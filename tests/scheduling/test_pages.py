@@ -16,13 +16,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from painrewire.accounts.models import Discipline, Role, User
+from painrewire.accounts.models import AuditAction, AuditEvent, Discipline, Role, User
 from painrewire.config import Settings
 from painrewire.notifications.models import OutboundEmail
 from painrewire.patients import access
 from painrewire.patients.models import Patient
 from painrewire.scheduling import service as scheduling
-from painrewire.scheduling.models import Appointment, AppointmentStatus
+from painrewire.scheduling.models import Appointment, AppointmentStatus, AvailabilityMode
 from tests.fixtures.factories import CSRF, PASSWORD, create_user
 from tests.scheduling.builders import london, next_monday, open_calendar
 
@@ -196,6 +196,27 @@ class TestBookNow:
         _, values = first_slot(browser, opened)
         done = browser.post("/book/confirm", data={**values, "csrf_token": CSRF}, follow_redirects=False)
         assert done.status_code == 303 and "joined" not in done.headers["location"]
+
+    def test_a_refused_booking_keeps_no_audit_row_of_a_booking_that_never_happened(
+        self, session: Session, as_user: Callable[..., TestClient], clinician: User, patient: Patient
+    ) -> None:
+        open_calendar(session, clinician, mode=AvailabilityMode.IN_PERSON)
+        session.commit()
+        browser = as_user(patient.user, browser=True)
+        _, values = first_slot(browser, clinician)
+
+        refused = browser.post("/book/confirm", data={**values, "mode": "video", "csrf_token": CSRF})
+
+        assert refused.status_code == 422
+        assert "sees patients in person" in refused.text and "Confirm your booking" in refused.text
+        session.expire_all()
+        assert session.scalar(select(func.count()).select_from(Appointment)) == 0
+        created = session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.action == AuditAction.CREATE, AuditEvent.resource_type == "appointment"
+            )
+        ).all()
+        assert created == []
 
 
 class TestBadAddresses:

@@ -7,12 +7,13 @@ from 01:00 GMT to 02:00 BST (01:00 UTC); on Sunday 31 October 2027 it goes back 
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from painrewire.scheduling import slots as core
+from painrewire.scheduling.core import slots as core
 
 LONDON = "Europe/London"
 NEW_YORK = "America/New_York"
@@ -196,6 +197,37 @@ class TestFirstAvailable:
         b = core.CalendarData("b", LONDON, weekdays("09:00", "11:00"))
         found = core.first_available([a, b], query(utc(2027, 1, 4), utc(2027, 1, 5)))
         assert [(core.from_epoch(f.start).hour, f.clinician_id) for f in found] == [(9, "b"), (10, "a")]
+
+    @pytest.mark.parametrize("seed", range(5))
+    def test_the_same_times_as_every_calendars_free_times_keeping_the_first(self, seed: int) -> None:
+        """Checking each calendar only at times nobody took yet changes nothing: a seeded random clinic of
+        shared and different hours, modes, bookings, time off and the patient's own visits."""
+        rng = random.Random(seed)
+        calendars = []
+        for i in range(12):
+            hours = weekdays("09:00", "17:00") if i % 3 else weekdays("08:30", "12:00", range(6))
+            mode = rng.choice([core.EITHER, "in_person", "video"])
+            blocks = [core.WeeklyBlock(b.weekday, b.starts, b.ends, mode) for b in hours]
+            held = [
+                (moment, moment + 60 * rng.choice((30, 45, 60)))
+                for day in range(4, 30)
+                for hour in range(8, 17)
+                if rng.random() < 0.5
+                for moment in [epoch(2027, 1, day, hour, rng.choice((0, 15, 30)))]
+            ]
+            away = [(epoch(2027, 1, 11), epoch(2027, 1, 13))] if i % 4 == 0 else []
+            calendars.append(core.CalendarData(f"c{i}", LONDON if i % 5 else NEW_YORK, blocks, held, away))
+        busy = [
+            (epoch(2027, 1, 5, 10), epoch(2027, 1, 5, 11)),
+            (epoch(2027, 1, 14, 14), epoch(2027, 1, 14, 15)),
+        ]
+        for asked in (None, "video"):
+            q = query(utc(2027, 1, 4), utc(2027, 1, 30), minutes=30, step=30, after=10, mode=asked, busy=busy)
+            expected: dict[int, core.FreeStart] = {}
+            for calendar in calendars:
+                for free in core.free_starts(calendar, q):
+                    expected.setdefault(free.start, free)
+            assert core.first_available(calendars, q) == [expected[m] for m in sorted(expected)]
 
 
 class TestPlanCourse:

@@ -9,20 +9,26 @@ Where the licence does not let an open-source project ship the wording, a clinic
 load its wording from a directory it configures (``PAINREWIRE_INSTRUMENT_TEXT_DIR``): `with_clinic_text`
 merges ``<directory>/<id>.yaml`` into the definition after checking it item by item.
 
-Pure: this module reads files with the standard library and PyYAML, and knows no web or database code.
+The files are read through pydantic models (`InstrumentFile`, `ClinicTextFile`) by the shared content loader
+(`painrewire.content`): a problem names the file, the item, subscale, band or flag, and the field.
+
+Pure: this module reads files with the standard library, PyYAML and pydantic, and knows no web or database code.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Annotated, Any, NamedTuple
 
 import yaml
+from pydantic import BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from painrewire.content import ContentError, ContentModel, Text, read_yaml, repeated, validate
 
 DEFINITIONS_DIR = Path(__file__).parent
 
@@ -46,8 +52,9 @@ SUBSCALE_METHODS = ("sum", "mean")
 MISSING_RULES = ("none", "prorate")
 
 
-class InstrumentDefinitionError(ValueError):
-    """A definition (ours, or a clinic's wording file) is not what the scoring engine can rely on."""
+#: A definition (ours, or a clinic's wording file) is not what the scoring engine can rely on: the shared
+#: content error, under the name callers know.
+InstrumentDefinitionError = ContentError
 
 
 class Option(NamedTuple):
@@ -249,268 +256,371 @@ class Instrument:
 # --- reading our definitions ---------------------------------------------------------------------------
 
 
-def _problem(where: str, message: str) -> InstrumentDefinitionError:
-    return InstrumentDefinitionError(f"{where}: {message}")
-
-
-def _decimal(value: Any, where: str) -> Decimal | None:
+def _decimal(value: Any) -> Decimal | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise _problem(where, f"expected a number, got {value!r}")
-    return Decimal(str(value))
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+        raise ValueError(f"expected a number, got {value!r}")
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        raise ValueError(f"expected a number, got {value!r}") from None
+    if not number.is_finite():
+        raise ValueError(f"expected a number, got {value!r}")
+    return number
 
 
-def _text(raw: Mapping[str, Any], key: str, where: str, *, required: bool = True) -> str | None:
-    value = raw.get(key)
-    if value is None:
-        if required:
-            raise _problem(where, f"{key} is missing")
-        return None
-    if not isinstance(value, str) or not value.strip():
-        raise _problem(where, f"{key} must be non-empty text, got {value!r}")
-    return " ".join(value.split())
+def _loinc_code(value: Any) -> str:
+    text = str(value)
+    number, _, check = text.partition("-")
+    if not (number.isdigit() and check.isdigit() and len(check) == 1):
+        raise ValueError(f"{text!r} is not a LOINC code")
+    return text
 
 
-def _options(raw: Any, where: str) -> tuple[tuple[Option, ...], tuple[str, str] | None]:
-    """Options are either a list of ``{value, label}`` or a numeric ``scale`` with two end anchors."""
-    if not isinstance(raw, Mapping):
-        raise _problem(where, "options must be given as {scale: ...} or {choices: [...]}")
-    if "scale" in raw:
-        scale = raw["scale"]
-        low, high = scale.get("min"), scale.get("max")
-        if not isinstance(low, int) or not isinstance(high, int) or low >= high:
-            raise _problem(where, f"scale needs integer min < max, got {scale!r}")
-        anchors = scale.get("anchors")
-        pair: tuple[str, str] | None = None
-        if anchors is not None:
-            if not (
-                isinstance(anchors, list) and len(anchors) == 2 and all(isinstance(a, str) for a in anchors)
-            ):
-                raise _problem(where, "anchors must be two texts: the low end and the high end")
-            pair = (anchors[0], anchors[1])
-        return tuple(Option(v, str(v)) for v in range(low, high + 1)), pair
-    choices = raw.get("choices")
-    if not isinstance(choices, list) or len(choices) < 2:
-        raise _problem(where, "choices must list at least two {value, label} options")
-    options = []
-    for choice in choices:
-        value, label = choice.get("value"), choice.get("label")
-        if not isinstance(value, int) or isinstance(value, bool) or not isinstance(label, str):
-            raise _problem(where, f"each choice needs an integer value and a label, got {choice!r}")
-        options.append(Option(value, label))
-    values = [o.value for o in options]
-    if len(set(values)) != len(values):
-        raise _problem(where, f"choice values repeat: {values}")
-    return tuple(options), None
+def _answer_code(value: Any) -> str:
+    text = str(value)
+    number, _, check = text.removeprefix("LA").partition("-")
+    if not (text.startswith("LA") and number.isdigit() and check.isdigit() and len(check) == 1):
+        raise ValueError(f"{text!r} is not a LOINC answer code")
+    return text
 
 
-def _loinc(raw: Mapping[str, Any], where: str) -> LoincCodes:
-    def code(value: Any, key: str) -> str | None:
-        if value is None:
-            return None
-        text = str(value)
-        number, _, check = text.partition("-")
-        if not (number.isdigit() and check.isdigit() and len(check) == 1):
-            raise _problem(where, f"loinc {key} {text!r} is not a LOINC code")
-        return text
-
-    subscales = {str(k): str(code(v, f"subscale {k}")) for k, v in (raw.get("subscales") or {}).items()}
-    unconfirmed = {
-        str(k): str(code(v, f"unconfirmed {k}")) for k, v in (raw.get("unconfirmed") or {}).items()
-    }
-
-    def answer_code(value: Any, key: str) -> str:
-        text = str(value)
-        number, _, check = text.removeprefix("LA").partition("-")
-        if not (text.startswith("LA") and number.isdigit() and check.isdigit() and len(check) == 1):
-            raise _problem(where, f"loinc {key} {text!r} is not a LOINC answer code")
-        return text
-
-    answers = {int(k): answer_code(v, f"answer {k}") for k, v in (raw.get("answers") or {}).items()}
-    risk_answers = {
-        str(k): answer_code(v, f"risk answer {k}") for k, v in (raw.get("risk_answers") or {}).items()
-    }
-    return LoincCodes(
-        panel=code(raw.get("panel"), "panel"),
-        total=code(raw.get("total"), "total"),
-        subscales=subscales,
-        answer_list=raw.get("answer_list"),
-        answers=answers,
-        risk=code(raw.get("risk"), "risk"),
-        risk_answers=risk_answers,
-        unconfirmed=unconfirmed,
-        note=str(raw.get("note") or ""),
-    )
+Number = Annotated[Decimal | None, BeforeValidator(_decimal)]
+LoincCode = Annotated[str, BeforeValidator(_loinc_code)]
+AnswerCode = Annotated[str, BeforeValidator(_answer_code)]
+TextPair = tuple[str, str]
 
 
-def parse_definition(raw: Mapping[str, Any], where: str) -> Instrument:
-    """Build and check one instrument from its YAML mapping; every problem names the file and the field."""
-    instrument_id = _text(raw, "id", where)
-    assert instrument_id is not None
-    default_options = raw.get("options")
-    items: list[Item] = []
-    for index, entry in enumerate(raw.get("items") or [], start=1):
-        at = f"{where} item {index}"
-        if entry.get("number") != index:
-            raise _problem(
-                at, f"items must be numbered 1, 2, 3... in order; found number {entry.get('number')!r}"
+def _next_position(info: ValidationInfo, counter: str) -> int:
+    """The 1-based position of the list entry being validated (entries are validated in order)."""
+    context = info.context if info.context is not None else {}
+    context[counter] = context.get(counter, 0) + 1
+    return int(context[counter])
+
+
+class Scale(ContentModel):
+    min: int = Field(strict=True)
+    max: int = Field(strict=True)
+    anchors: TextPair | None = None
+
+    @model_validator(mode="after")
+    def _low_below_high(self) -> Scale:
+        if self.min >= self.max:
+            raise ValueError(f"scale needs integer min < max, got min {self.min}, max {self.max}")
+        return self
+
+
+class Choice(ContentModel):
+    value: int = Field(strict=True)
+    label: str
+
+
+class OptionsEntry(ContentModel):
+    """Options: a numeric ``scale`` with two end anchors, or ``choices`` of ``{value, label}``."""
+
+    scale: Scale | None = None
+    choices: list[Choice] | None = Field(default=None, min_length=2)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> OptionsEntry:
+        if self.scale is None and self.choices is None:
+            raise ValueError("options must be given as {scale: ...} or {choices: [...]}")
+        if self.scale is None and self.choices is not None:
+            values = [c.value for c in self.choices]
+            if repeated([str(v) for v in values]):
+                raise ValueError(f"choice values repeat: {values}")
+        return self
+
+    def resolved(self) -> tuple[tuple[Option, ...], TextPair | None]:
+        if self.scale is not None:
+            scale = self.scale
+            return tuple(Option(v, str(v)) for v in range(scale.min, scale.max + 1)), scale.anchors
+        return tuple(Option(c.value, c.label) for c in self.choices or ()), None
+
+
+class ItemLoinc(ContentModel):
+    code: str | None = None
+    confirmed: bool = False
+
+
+class ItemEntry(ContentModel):
+    number: int
+    label: Text
+    text: Text | None = None
+    options: OptionsEntry | None = None
+    anchors: TextPair | None = None
+    safety: bool = False
+    score_map: dict[int, int] | None = None
+    reverse: bool = False
+    loinc: ItemLoinc | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _numbered_in_order(cls, data: Any, info: ValidationInfo) -> Any:
+        position = _next_position(info, "item")
+        if isinstance(data, Mapping) and data.get("number") != position:
+            raise ValueError(
+                f"items must be numbered 1, 2, 3... in order; found number {data.get('number')!r}"
             )
-        option_source = entry.get("options", default_options)
-        if option_source is None:
-            raise _problem(at, "no options (give them on the item or for the whole instrument)")
-        options, anchors = _options(option_source, at)
-        if "anchors" in entry:
-            anchors = (str(entry["anchors"][0]), str(entry["anchors"][1]))
-        score_map = entry.get("score_map")
-        if score_map is not None:
-            score_map = {int(k): int(v) for k, v in score_map.items()}
-            if set(score_map) != {o.value for o in options}:
-                raise _problem(at, "score_map must give points for every option value")
-        loinc_raw = entry.get("loinc") or {}
-        items.append(
-            Item(
-                number=index,
-                label=str(_text(entry, "label", at)),
-                options=options,
-                text=_text(entry, "text", at, required=False),
-                anchors=anchors,
-                safety=bool(entry.get("safety", False)),
-                score_map=score_map,
-                reverse=bool(entry.get("reverse", False)),
-                loinc=loinc_raw.get("code") if loinc_raw.get("confirmed", False) else None,
-                loinc_unconfirmed=None if loinc_raw.get("confirmed", False) else loinc_raw.get("code"),
+        return data
+
+
+class MissingEntry(ContentModel):
+    rule: str
+    max_missing: int = 0
+    source: Text
+
+    @field_validator("rule")
+    @classmethod
+    def _known_rule(cls, value: str) -> str:
+        if value not in MISSING_RULES:
+            raise ValueError(f"must be one of {', '.join(MISSING_RULES)}, got {value!r}")
+        return value
+
+
+class SubscaleEntry(ContentModel):
+    id: Text
+    label: Text
+    items: tuple[int, ...] = Field(min_length=1)
+    method: str = "sum"
+    min_answered: int = 0
+    source: str | None = None
+    loinc: str | None = None
+
+    @field_validator("method")
+    @classmethod
+    def _known_method(cls, value: str) -> str:
+        if value not in SUBSCALE_METHODS:
+            raise ValueError(f"method must be one of {', '.join(SUBSCALE_METHODS)}")
+        return value
+
+    @model_validator(mode="after")
+    def _min_answered_fits(self) -> SubscaleEntry:
+        if len(set(self.items)) != len(self.items):
+            raise ValueError(f"items must be distinct item numbers of this instrument, got {self.items}")
+        if self.min_answered and (self.min_answered > len(self.items) or self.method != "mean"):
+            raise ValueError("min_answered applies to mean subscales and cannot exceed their item count")
+        return self
+
+
+class BandEntry(ContentModel):
+    label: Text
+    low: Number = None
+    high: Number = None
+    subscale: str | None = None
+    subscale_low: Number = None
+    subscale_high: Number = None
+
+
+class FlagEntry(ContentModel):
+    id: Text
+    item: int | None = None
+    above: int | None = None
+    total_at_least: Number = None
+    meaning: str | None = None
+
+    @model_validator(mode="after")
+    def _item_or_total(self) -> FlagEntry:
+        if (self.item is None) == (self.total_at_least is None):
+            raise ValueError(
+                "a flag is raised either by one item (item, above) or by the total (total_at_least)"
             )
-        )
-    if not items:
-        raise _problem(where, "no items")
-    numbers = set(range(1, len(items) + 1))
+        if self.item is not None and self.above is None:
+            raise ValueError("an item flag needs an item number of this instrument and a value to be above")
+        return self
 
-    scoring = raw.get("scoring") or {}
-    total_method = str(scoring.get("total", ""))
-    if total_method not in TOTAL_METHODS:
-        raise _problem(
-            where, f"scoring.total must be one of {', '.join(TOTAL_METHODS)}, got {total_method!r}"
-        )
-    missing_raw = scoring.get("missing") or {}
-    missing = MissingRule(
-        rule=str(missing_raw.get("rule", "")),
-        max_missing=int(missing_raw.get("max_missing", 0)),
-        source=str(_text(missing_raw, "source", f"{where} scoring.missing")),
-    )
-    if missing.rule not in MISSING_RULES:
-        raise _problem(where, f"scoring.missing.rule must be one of {', '.join(MISSING_RULES)}")
-    if missing.rule == "prorate" and not 0 < missing.max_missing < len(items):
-        raise _problem(where, "a prorating rule needs 0 < max_missing < number of items")
-    if missing.rule == "prorate" and total_method not in ("percent", "mean"):
-        raise _problem(where, "only a percentage or mean total can be prorated")
 
-    subscales = []
-    for sub in scoring.get("subscales") or []:
-        at = f"{where} subscale {sub.get('id')!r}"
-        sub_items = tuple(int(n) for n in sub.get("items") or [])
-        if not sub_items or not set(sub_items) <= numbers or len(set(sub_items)) != len(sub_items):
-            raise _problem(at, f"items must be distinct item numbers of this instrument, got {sub_items}")
-        method = str(sub.get("method", "sum"))
-        if method not in SUBSCALE_METHODS:
-            raise _problem(at, f"method must be one of {', '.join(SUBSCALE_METHODS)}")
-        min_answered = int(sub.get("min_answered", 0))
-        if min_answered and (min_answered > len(sub_items) or method != "mean"):
-            raise _problem(at, "min_answered applies to mean subscales and cannot exceed their item count")
-        subscales.append(
-            Subscale(
-                id=str(_text(sub, "id", at)),
-                label=str(_text(sub, "label", at)),
-                items=sub_items,
-                method=method,
-                min_answered=min_answered,
-                source=str(sub.get("source") or ""),
-                loinc=sub.get("loinc"),
+class ScoringEntry(ContentModel):
+    total: str
+    missing: MissingEntry
+    subscales: list[SubscaleEntry] = Field(default_factory=list)
+    bands: list[BandEntry] = Field(default_factory=list)
+    flags: list[FlagEntry] = Field(default_factory=list)
+    version: int = Field(gt=0, description="A positive integer, raised whenever the scoring changes.")
+    source: Text
+
+    @field_validator("total")
+    @classmethod
+    def _known_total(cls, value: str) -> str:
+        if value not in TOTAL_METHODS:
+            raise ValueError(f"must be one of {', '.join(TOTAL_METHODS)}, got {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ScoringEntry:
+        if self.missing.rule == "prorate" and self.total not in ("percent", "mean"):
+            raise ValueError("only a percentage or mean total can be prorated")
+        if self.bands and self.total == "none":
+            raise ValueError("bands need a total")
+        ids = {s.id for s in self.subscales}
+        for band in self.bands:
+            if band.subscale is not None and band.subscale not in ids:
+                raise ValueError(f"band {band.label!r}: unknown subscale {band.subscale!r}")
+        return self
+
+
+class LicenceEntry(ContentModel):
+    item_text_included: bool = False
+    holder: Text
+    terms: Text
+    reasoning: Text
+    attribution: Text | None = None
+    note: Text | None = None
+
+
+class SourceEntry(ContentModel):
+    citation: Text
+
+
+class LoincEntry(ContentModel):
+    panel: LoincCode | None = None
+    total: LoincCode | None = None
+    subscales: dict[str, LoincCode] = Field(default_factory=dict)
+    answer_list: str | None = None
+    answers: dict[int, AnswerCode] = Field(default_factory=dict)
+    risk: LoincCode | None = None
+    risk_answers: dict[str, AnswerCode] = Field(default_factory=dict)
+    unconfirmed: dict[str, LoincCode] = Field(default_factory=dict)
+    note: str | None = None
+
+
+class InstrumentFile(ContentModel):
+    """One instrument's definition file (``<id>.yaml`` beside this module)."""
+
+    id: Text
+    name: Text
+    short_name: Text
+    description: Text
+    recall: Text
+    instructions: Text | None = None
+    options: OptionsEntry | None = None
+    items: list[ItemEntry] = Field(min_length=1)
+    scoring: ScoringEntry
+    source: SourceEntry
+    licence: LicenceEntry
+    loinc: LoincEntry = Field(default_factory=LoincEntry)
+    higher_is_better: bool = False
+
+    def item_options(self, item: ItemEntry) -> tuple[tuple[Option, ...], TextPair | None]:
+        spec = item.options or self.options
+        options, anchors = spec.resolved() if spec is not None else ((), None)
+        return options, item.anchors or anchors
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> InstrumentFile:
+        problems = []
+        numbers = set(range(1, len(self.items) + 1))
+        for item in self.items:
+            if item.options is None and self.options is None:
+                problems.append(
+                    f"item {item.number}: no options (give them on the item or for the whole instrument)"
+                )
+                continue
+            values = {o.value for o in self.item_options(item)[0]}
+            if item.score_map is not None and set(item.score_map) != values:
+                problems.append(f"item {item.number}: score_map must give points for every option value")
+        scoring = self.scoring
+        if scoring.missing.rule == "prorate" and not 0 < scoring.missing.max_missing < len(self.items):
+            problems.append("scoring.missing: a prorating rule needs 0 < max_missing < number of items")
+        for sub in scoring.subscales:
+            if not set(sub.items) <= numbers:
+                problems.append(
+                    f"subscale {sub.id!r}: items must be distinct item numbers of this instrument, got {sub.items}"
+                )
+        for flag in scoring.flags:
+            if flag.item is not None and flag.item not in numbers:
+                problems.append(
+                    f"flag {flag.id!r}: an item flag needs an item number of this instrument and a value to be above"
+                )
+        with_text = [i.number for i in self.items if i.text]
+        if self.licence.item_text_included and len(with_text) != len(self.items):
+            problems.append("licence: item_text_included is true but some items have no text")
+        if not self.licence.item_text_included and with_text:
+            problems.append(
+                f"licence: items {with_text} carry text although the licence does not let us ship it"
             )
-        )
-    sub_ids = {s.id for s in subscales}
-
-    bands = []
-    for band in scoring.get("bands") or []:
-        at = f"{where} band {band.get('label')!r}"
-        if band.get("subscale") is not None and band["subscale"] not in sub_ids:
-            raise _problem(at, f"unknown subscale {band['subscale']!r}")
-        bands.append(
-            Band(
-                label=str(_text(band, "label", at)),
-                low=_decimal(band.get("low"), at),
-                high=_decimal(band.get("high"), at),
-                subscale=band.get("subscale"),
-                subscale_low=_decimal(band.get("subscale_low"), at),
-                subscale_high=_decimal(band.get("subscale_high"), at),
+        if not self.licence.item_text_included and not self.licence.note:
+            problems.append(
+                "licence: an instrument whose wording is not shipped needs a licence note for the clinic"
             )
-        )
-    if bands and total_method == "none":
-        raise _problem(where, "bands need a total")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
-    flags = []
-    for flag in scoring.get("flags") or []:
-        at = f"{where} flag {flag.get('id')!r}"
-        rule = FlagRule(
-            id=str(_text(flag, "id", at)),
-            item=flag.get("item"),
-            above=flag.get("above"),
-            total_at_least=_decimal(flag.get("total_at_least"), at),
-            meaning=str(flag.get("meaning") or ""),
-        )
-        if (rule.item is None) == (rule.total_at_least is None):
-            raise _problem(
-                at, "a flag is raised either by one item (item, above) or by the total (total_at_least)"
+    def instrument(self) -> Instrument:
+        items = []
+        for entry in self.items:
+            options, anchors = self.item_options(entry)
+            code = entry.loinc.code if entry.loinc else None
+            confirmed = bool(entry.loinc and entry.loinc.confirmed)
+            items.append(
+                Item(
+                    number=entry.number,
+                    label=entry.label,
+                    options=options,
+                    text=entry.text,
+                    anchors=anchors,
+                    safety=entry.safety,
+                    score_map=entry.score_map,
+                    reverse=entry.reverse,
+                    loinc=code if confirmed else None,
+                    loinc_unconfirmed=None if confirmed else code,
+                )
             )
-        if rule.item is not None and (rule.item not in numbers or rule.above is None):
-            raise _problem(at, "an item flag needs an item number of this instrument and a value to be above")
-        flags.append(rule)
-
-    licence_raw = raw.get("licence") or {}
-    licence = Licence(
-        item_text_included=bool(licence_raw.get("item_text_included", False)),
-        holder=str(_text(licence_raw, "holder", f"{where} licence")),
-        terms=str(_text(licence_raw, "terms", f"{where} licence")),
-        reasoning=str(_text(licence_raw, "reasoning", f"{where} licence")),
-        attribution=_text(licence_raw, "attribution", f"{where} licence", required=False),
-        note=_text(licence_raw, "note", f"{where} licence", required=False),
-    )
-    with_text = [i.number for i in items if i.text]
-    if licence.item_text_included and len(with_text) != len(items):
-        raise _problem(where, "item_text_included is true but some items have no text")
-    if not licence.item_text_included and with_text:
-        raise _problem(where, f"items {with_text} carry text although the licence does not let us ship it")
-    if not licence.item_text_included and not licence.note:
-        raise _problem(
-            where, "an instrument whose wording is not shipped needs a licence note for the clinic"
+        scoring, licence, loinc = self.scoring, self.licence, self.loinc
+        return Instrument(
+            id=self.id,
+            name=self.name,
+            short_name=self.short_name,
+            description=self.description,
+            recall=self.recall,
+            instructions=self.instructions,
+            items=tuple(items),
+            total_method=scoring.total,
+            missing=MissingRule(scoring.missing.rule, scoring.missing.max_missing, scoring.missing.source),
+            subscales=tuple(
+                Subscale(s.id, s.label, s.items, s.method, s.min_answered, s.source or "", s.loinc)
+                for s in scoring.subscales
+            ),
+            bands=tuple(
+                Band(b.label, b.low, b.high, b.subscale, b.subscale_low, b.subscale_high)
+                for b in scoring.bands
+            ),
+            flags=tuple(
+                FlagRule(f.id, f.item, f.above, f.total_at_least, f.meaning or "") for f in scoring.flags
+            ),
+            scoring_version=scoring.version,
+            scoring_source=scoring.source,
+            citation=self.source.citation,
+            licence=Licence(
+                licence.item_text_included,
+                licence.holder,
+                licence.terms,
+                licence.reasoning,
+                licence.attribution,
+                licence.note,
+            ),
+            loinc=LoincCodes(
+                panel=loinc.panel,
+                total=loinc.total,
+                subscales=loinc.subscales,
+                answer_list=loinc.answer_list,
+                answers=loinc.answers,
+                risk=loinc.risk,
+                risk_answers=loinc.risk_answers,
+                unconfirmed=loinc.unconfirmed,
+                note=loinc.note or "",
+            ),
+            higher_is_better=self.higher_is_better,
+            text_source="shipped" if licence.item_text_included else None,
         )
 
-    source = raw.get("source") or {}
-    return Instrument(
-        id=instrument_id,
-        name=str(_text(raw, "name", where)),
-        short_name=str(_text(raw, "short_name", where)),
-        description=str(_text(raw, "description", where)),
-        recall=str(_text(raw, "recall", where)),
-        instructions=_text(raw, "instructions", where, required=False),
-        items=tuple(items),
-        total_method=total_method,
-        missing=missing,
-        subscales=tuple(subscales),
-        bands=tuple(bands),
-        flags=tuple(flags),
-        scoring_version=int(scoring.get("version", 0)) or _fail_version(where),
-        scoring_source=str(_text(scoring, "source", f"{where} scoring")),
-        citation=str(_text(source, "citation", f"{where} source")),
-        licence=licence,
-        loinc=_loinc(raw.get("loinc") or {}, where),
-        higher_is_better=bool(raw.get("higher_is_better", False)),
-        text_source="shipped" if licence.item_text_included else None,
-    )
 
-
-def _fail_version(where: str) -> int:
-    raise _problem(where, "scoring.version must be a positive integer")
+def parse_definition(raw: Any, where: str | Path) -> Instrument:
+    """Build and check one instrument from its YAML mapping; every problem names the file, the entry and the
+    field (`painrewire.content.ContentError`, known here as `InstrumentDefinitionError`)."""
+    return validate(raw, InstrumentFile, origin=where).instrument()
 
 
 @lru_cache(maxsize=1)
@@ -518,10 +628,9 @@ def _definitions() -> dict[str, Instrument]:
     found: dict[str, Instrument] = {}
     for instrument_id in INSTRUMENT_IDS:
         path = DEFINITIONS_DIR / f"{instrument_id}.yaml"
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        definition = parse_definition(raw, path.name)
+        definition = parse_definition(read_yaml(path), path)
         if definition.id != instrument_id:
-            raise _problem(path.name, f"id {definition.id!r} does not match the file name")
+            raise ContentError(path, [f"field 'id': {definition.id!r} does not match the file name"])
         found[instrument_id] = definition
     return found
 
@@ -556,6 +665,64 @@ def with_clinic_text(instrument: Instrument, directory: Path | None) -> Instrume
     return _merge_clinic_text(instrument.id, str(path), stat.st_mtime_ns, stat.st_size)
 
 
+class ClinicItem(ContentModel):
+    """One item of a clinic's wording file: its number, its text, and optionally option labels and anchors."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    number: int
+    text: Text
+    options: list[str] | None = None
+    anchors: TextPair | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _matches_the_item(cls, data: Any, info: ValidationInfo) -> Any:
+        position = _next_position(info, "item")
+        instrument: Instrument | None = (info.context or {}).get("instrument")
+        if not isinstance(data, Mapping):
+            raise ValueError("each item must be a mapping with number and text")
+        if data.get("number") != position:
+            raise ValueError(f"expected number {position}, got {data.get('number')!r}")
+        labels = data.get("options")
+        if instrument is not None and labels is not None and position <= instrument.item_count:
+            count = len(instrument.item(position).options)
+            if not isinstance(labels, list) or len(labels) != count:
+                raise ValueError(f"options must list {count} labels in the order of the values")
+            if not all(isinstance(label, str) and label.strip() for label in labels):
+                raise ValueError("every option label must be non-empty text")
+        return data
+
+
+class ClinicTextFile(ContentModel):
+    """A clinic's licensed wording for one instrument (``<directory>/<id>.yaml``)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    instrument: str
+    licence: Text
+    items: list[ClinicItem]
+    instructions: Text | None = None
+
+    @field_validator("instrument")
+    @classmethod
+    def _this_instrument(cls, value: str, info: ValidationInfo) -> str:
+        instrument: Instrument | None = (info.context or {}).get("instrument")
+        if instrument is not None and value != instrument.id:
+            raise ValueError(f"instrument must be {instrument.id!r}, got {value!r}")
+        return value
+
+    @field_validator("items")
+    @classmethod
+    def _every_item(cls, value: list[ClinicItem], info: ValidationInfo) -> list[ClinicItem]:
+        instrument: Instrument | None = (info.context or {}).get("instrument")
+        if instrument is not None and len(value) != instrument.item_count:
+            raise ValueError(
+                f"{instrument.short_name} has {instrument.item_count} items; this file gives {len(value)}"
+            )
+        return value
+
+
 @lru_cache(maxsize=64)
 def _merge_clinic_text(instrument_id: str, path: str, _mtime: int, _size: int) -> Instrument:
     """Read once per version of the file (its modification time and size are part of the cache key)."""
@@ -564,52 +731,20 @@ def _merge_clinic_text(instrument_id: str, path: str, _mtime: int, _size: int) -
     try:
         raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise _problem(where, f"cannot be read as YAML ({exc.__class__.__name__})") from exc
-    if not isinstance(raw, Mapping):
-        raise _problem(where, "must be a mapping with instrument, licence and items")
-    if raw.get("instrument") != instrument.id:
-        raise _problem(where, f"instrument must be {instrument.id!r}, got {raw.get('instrument')!r}")
-    licence_text = _text(raw, "licence", where)
-    entries = raw.get("items")
-    if not isinstance(entries, Sequence) or isinstance(entries, str):
-        raise _problem(where, "items must be a list")
-    if len(entries) != instrument.item_count:
-        raise _problem(
-            where,
-            f"{instrument.short_name} has {instrument.item_count} items; this file gives {len(entries)}",
-        )
+        raise ContentError(where, [f"cannot be read as YAML ({exc.__class__.__name__})"]) from exc
+    wording = validate(raw, ClinicTextFile, origin=where, context={"instrument": instrument})
     items = []
-    for item, entry in zip(instrument.items, entries, strict=True):
-        at = f"{where} item {item.number}"
-        if not isinstance(entry, Mapping):
-            raise _problem(at, "each item must be a mapping with number and text")
-        if entry.get("number") != item.number:
-            raise _problem(at, f"expected number {item.number}, got {entry.get('number')!r}")
-        text = _text(entry, "text", at)
+    for item, entry in zip(instrument.items, wording.items, strict=True):
         options = item.options
-        if entry.get("options") is not None:
-            labels = entry["options"]
-            if (
-                not isinstance(labels, Sequence)
-                or isinstance(labels, str)
-                or len(labels) != len(item.options)
-            ):
-                raise _problem(at, f"options must list {len(item.options)} labels in the order of the values")
-            if not all(isinstance(label, str) and label.strip() for label in labels):
-                raise _problem(at, "every option label must be non-empty text")
+        if entry.options is not None:
             options = tuple(
                 Option(o.value, " ".join(label.split()))
-                for o, label in zip(item.options, labels, strict=True)
+                for o, label in zip(item.options, entry.options, strict=True)
             )
-        anchors = item.anchors
-        if entry.get("anchors") is not None:
-            pair = entry["anchors"]
-            if not (isinstance(pair, Sequence) and len(pair) == 2 and all(isinstance(a, str) for a in pair)):
-                raise _problem(at, "anchors must be two texts")
-            anchors = (pair[0], pair[1])
-        items.append(dataclasses.replace(item, text=text, options=options, anchors=anchors))
-    instructions = _text(raw, "instructions", where, required=False) or instrument.instructions
-    licence = dataclasses.replace(instrument.licence, attribution=licence_text)
+        anchors = entry.anchors if entry.anchors is not None else item.anchors
+        items.append(dataclasses.replace(item, text=entry.text, options=options, anchors=anchors))
+    instructions = wording.instructions or instrument.instructions
+    licence = dataclasses.replace(instrument.licence, attribution=wording.licence)
     return dataclasses.replace(
         instrument, items=tuple(items), instructions=instructions, licence=licence, text_source="clinic"
     )

@@ -2,33 +2,41 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
+from pydantic import model_validator
+
+from painrewire.content import ContentModel, load_yaml
 
 DISTORTIONS_FILE = Path(__file__).with_name("distortions.yaml")
 
 
-@dataclass(frozen=True)
-class Distortion:
+class Distortion(ContentModel):
     id: str
     label: str
     explanation: str
     example: str
 
 
+class DistortionsFile(ContentModel):
+    """``distortions.yaml``: the thinking traps in the clinic's order, each with its own id."""
+
+    distortions: list[Distortion]
+
+    @model_validator(mode="after")
+    def _ids_unique(self) -> DistortionsFile:
+        ids = [d.id for d in self.distortions]
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            raise ValueError(f"every thinking trap needs its own id; used twice: {', '.join(repeated)}")
+        return self
+
+
 @lru_cache
 def distortions() -> dict[str, Distortion]:
     """Thinking-trap id -> its label, plain explanation and an example about pain, in the clinic's order."""
-    data = yaml.safe_load(DISTORTIONS_FILE.read_text(encoding="utf-8"))
-    found = {
-        d["id"]: Distortion(d["id"], d["label"], d["explanation"], d["example"]) for d in data["distortions"]
-    }
-    if len(found) != len(data["distortions"]):
-        raise ValueError(f"{DISTORTIONS_FILE.name}: every thinking trap needs its own id")
-    return found
+    return {d.id: d for d in load_yaml(DISTORTIONS_FILE, DistortionsFile).distortions}
 
 
 def distortion_label(distortion_id: str) -> str:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from painrewire.accounts.deps import CurrentClinician, CurrentPatientUser
+from painrewire.accounts.deps import CurrentClinician, CurrentPatientUser, refused_user
 from painrewire.accounts.models import Role, User
 from painrewire.clearance import gate
 from painrewire.errors import InvalidInput
@@ -31,6 +31,8 @@ from painrewire.programs.cbt.schemas import (
     ThoughtRecordCreate,
 )
 from painrewire.web.deps import SessionDep
+from painrewire.web.forms import FormDep
+from painrewire.web.refusals import OtherPage, Refused, refusal_page
 from painrewire.web.routing import page_router
 from painrewire.web.templating import redirect, register_nav, render
 
@@ -154,12 +156,16 @@ def _minutes_since(opened: str) -> float:
     return round(min(max((time.time() - started) / 60, 0.0), MAX_RECORD_MINUTES), 1)
 
 
-@router.post("/patient/cbt/thought-records", response_class=HTMLResponse)
-async def save_thought_record(request: Request, user: CurrentPatientUser, session: SessionDep) -> Response:
-    raw = await request.form()
-    patient = access.own_patient(session, user, resource_type="thought_record")
+def _record_form(raw: Mapping[str, str], chosen: list[str]) -> dict[str, Any]:
     form: dict[str, Any] = {k: str(raw.get(k) or "") for k in raw if k != "distortions"}
-    form["distortions"] = [str(d) for d in raw.getlist("distortions")]
+    form["distortions"] = chosen
+    return form
+
+
+def _feeling_rows(
+    form: dict[str, Any],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[int], list[int]]:
+    """The feelings and re-rated feelings the person filled in, and the numbered rows they are on."""
     feelings: list[dict[str, Any]] = []
     rerated: list[dict[str, Any]] = []
     feeling_rows: list[int] = []
@@ -174,31 +180,49 @@ async def save_thought_record(request: Request, user: CurrentPatientUser, sessio
         if after:
             rerated.append({"feeling": name, "intensity": after})
             rerated_rows.append(row)
-    try:
-        data = ThoughtRecordCreate.model_validate(
-            {
-                "day": form.get("day") or None,
-                "situation": form.get("situation", ""),
-                "automatic_thought": form.get("automatic_thought", ""),
-                "feelings": feelings,
-                "distortions": form["distortions"],
-                "evidence_for": form.get("evidence_for", ""),
-                "evidence_against": form.get("evidence_against", ""),
-                "balanced_thought": form.get("balanced_thought", ""),
-                "rerated_feelings": rerated,
-                "minutes": _minutes_since(form.get("opened_at", "")),
-            }
+    return feelings, rerated, feeling_rows, rerated_rows
+
+
+def _records_again(refused: Refused) -> dict[str, Any] | OtherPage:
+    if isinstance(refused.error, gate.PracticeClosed):
+        return OtherPage(
+            "programs/practice_closed.html", {"what": "Thought records", "practice": refused.error.status}
         )
-        record = cbt.create_thought_record(session, user, patient.id, data)
-    except ValidationError as exc:
-        errors = labelled_errors(exc, _record_label(feeling_rows, rerated_rows))
-        context = _records_context(session, patient, form, errors)
-        return render(request, "cbt/thought_records.html", context, status_code=422)
-    except InvalidInput as exc:
-        context = _records_context(session, patient, form, [exc.message])
-        return render(request, "cbt/thought_records.html", context, status_code=422)
-    except gate.PracticeClosed as exc:
-        return _closed(request, "Thought records", exc.status, status_code=409)
+    patient = access.own_patient(refused.session, refused_user(refused), resource_type="thought_record")
+    form = _record_form(refused.form, refused.lists.get("distortions", []))
+    errors = refused.errors
+    if refused.invalid is not None:
+        _, _, feeling_rows, rerated_rows = _feeling_rows(form)
+        errors = labelled_errors(refused.invalid, _record_label(feeling_rows, rerated_rows))
+    return _records_context(refused.session, patient, form, errors)
+
+
+@router.post(
+    "/patient/cbt/thought-records",
+    response_class=HTMLResponse,
+    dependencies=[refusal_page("cbt/thought_records.html", _records_again)],
+)
+def save_thought_record(user: CurrentPatientUser, session: SessionDep, raw: FormDep) -> Response:
+    form = _record_form(
+        {k: v for k, v in raw.items() if isinstance(v, str)}, [str(d) for d in raw.getlist("distortions")]
+    )
+    feelings, rerated, _, _ = _feeling_rows(form)
+    data = ThoughtRecordCreate.model_validate(
+        {
+            "day": form.get("day") or None,
+            "situation": form.get("situation", ""),
+            "automatic_thought": form.get("automatic_thought", ""),
+            "feelings": feelings,
+            "distortions": form["distortions"],
+            "evidence_for": form.get("evidence_for", ""),
+            "evidence_against": form.get("evidence_against", ""),
+            "balanced_thought": form.get("balanced_thought", ""),
+            "rerated_feelings": rerated,
+            "minutes": _minutes_since(form.get("opened_at", "")),
+        }
+    )
+    # The service loads the patient and audits the record: one access, one audit row.
+    record = cbt.create_thought_record(session, user, access.own_patient_id(session, user), data)
     return redirect(f"/patient/cbt/thought-records?saved={record.id}#record-{record.id}")
 
 
@@ -248,82 +272,74 @@ def _pacing_context(
     }
 
 
-def _pacing_page(
-    request: Request,
-    session: Session,
-    patient: Patient,
-    form: dict[str, Any] | None = None,
-    errors: dict[str, list[str]] | None = None,
-    status_code: int | None = None,
-) -> Response:
-    return render(
-        request,
-        "cbt/pacing.html",
-        _pacing_context(session, patient, form or {}, errors or {}),
-        status_code=status_code or (422 if errors else 200),
+def _sent(raw: Mapping[str, Any]) -> dict[str, str]:
+    return {k: str(raw.get(k) or "").strip() for k in raw}
+
+
+def _form_key(refused: Refused) -> str:
+    """Which form on the page was refused: a new one, or the one of an activity or item."""
+    return refused.path.get("activity_id") or refused.path.get("item_id") or "new"
+
+
+def _keyed_errors(refused: Refused, labels: dict[str, str]) -> dict[str, list[str]]:
+    """The reasons beside the refused form; none for a closed practice (the page says why)."""
+    if isinstance(refused.error, gate.PracticeClosed):
+        return {}
+    messages = (
+        labelled_errors(refused.invalid, by_name(labels)) if refused.invalid is not None else refused.errors
     )
+    return {_form_key(refused): messages}
+
+
+def _pacing_again(refused: Refused) -> dict[str, Any]:
+    patient = access.own_patient(refused.session, refused_user(refused), resource_type="pacing_activity")
+    return _pacing_context(
+        refused.session, patient, _sent(refused.form), _keyed_errors(refused, PACING_LABELS)
+    )
+
+
+PACING_AGAIN = refusal_page("cbt/pacing.html", _pacing_again)
 
 
 @router.get("/patient/cbt/pacing", response_class=HTMLResponse)
 def pacing_page(request: Request, user: CurrentPatientUser, session: SessionDep) -> Response:
     patient = access.own_patient(session, user, resource_type="pacing_activity")
-    return _pacing_page(request, session, patient)
+    return render(request, "cbt/pacing.html", _pacing_context(session, patient, {}, {}))
 
 
-@router.post("/patient/cbt/pacing", response_class=HTMLResponse)
-async def create_pacing(request: Request, user: CurrentPatientUser, session: SessionDep) -> Response:
-    raw = await request.form()
-    patient = access.own_patient(session, user, resource_type="pacing_activity")
-    form = {k: str(raw.get(k) or "").strip() for k in raw}
+@router.post("/patient/cbt/pacing", response_class=HTMLResponse, dependencies=[PACING_AGAIN])
+def create_pacing(user: CurrentPatientUser, session: SessionDep, raw: FormDep) -> Response:
+    form = _sent(raw)
     measured = [form.get(f"day_{i}", "") for i in range(1, MEASURED_DAYS + 1)]
-    try:
-        data = PacingActivityCreate.model_validate(
-            {
-                "name": form.get("name", ""),
-                "unit": form.get("unit_other") or form.get("unit", ""),
-                "measurements": [m for m in measured if m],
-                "start_percent": form.get("start_percent") or 80,
-                "increment_percent": form.get("increment_percent") or 10,
-                "weeks": form.get("weeks") or 8,
-                "starts_on": form.get("starts_on") or None,
-                "goal": form.get("goal") or None,
-            }
-        )
-        activity = cbt.create_pacing_activity(session, user, patient.id, data)
-    except ValidationError as exc:
-        return _pacing_page(
-            request, session, patient, form, {"new": labelled_errors(exc, by_name(PACING_LABELS))}
-        )
-    except InvalidInput as exc:
-        return _pacing_page(request, session, patient, form, {"new": [exc.message]})
-    except gate.PracticeClosed:
-        return _pacing_page(request, session, patient, form, status_code=409)
+    data = PacingActivityCreate.model_validate(
+        {
+            "name": form.get("name", ""),
+            "unit": form.get("unit_other") or form.get("unit", ""),
+            "measurements": [m for m in measured if m],
+            "start_percent": form.get("start_percent") or 80,
+            "increment_percent": form.get("increment_percent") or 10,
+            "weeks": form.get("weeks") or 8,
+            "starts_on": form.get("starts_on") or None,
+            "goal": form.get("goal") or None,
+        }
+    )
+    activity = cbt.create_pacing_activity(session, user, access.own_patient_id(session, user), data)
     return redirect(f"/patient/cbt/pacing?saved={activity.id}#activity-{activity.id}")
 
 
-@router.post("/patient/cbt/pacing/{activity_id}/weeks", response_class=HTMLResponse)
-async def log_pacing(
-    activity_id: uuid.UUID, request: Request, user: CurrentPatientUser, session: SessionDep
+@router.post(
+    "/patient/cbt/pacing/{activity_id}/weeks", response_class=HTMLResponse, dependencies=[PACING_AGAIN]
+)
+def log_pacing(
+    activity_id: uuid.UUID, user: CurrentPatientUser, session: SessionDep, raw: FormDep
 ) -> Response:
-    raw = await request.form()
-    patient = access.own_patient(session, user, resource_type="pacing_activity")
-    form = {k: str(raw.get(k) or "").strip() for k in raw}
-    key = str(activity_id)
+    form = _sent(raw)
     try:
         week = int(form.get("week", ""))
-    except ValueError:
-        return _pacing_page(request, session, patient, form, {key: ["Week: choose a week of the plan."]})
-    try:
-        data = PacingWeekLog.model_validate({"actual": form.get("actual") or None})
-        cbt.log_pacing_week(session, user, patient.id, activity_id, week, data.actual)
-    except ValidationError as exc:
-        return _pacing_page(
-            request, session, patient, form, {key: labelled_errors(exc, by_name(PACING_LABELS))}
-        )
-    except InvalidInput as exc:
-        return _pacing_page(request, session, patient, form, {key: [exc.message]})
-    except gate.PracticeClosed:
-        return _pacing_page(request, session, patient, form, status_code=409)
+    except ValueError as exc:
+        raise InvalidInput("Week: choose a week of the plan.", field="week") from exc
+    data = PacingWeekLog.model_validate({"actual": form.get("actual") or None})
+    cbt.log_pacing_week(session, user, access.own_patient_id(session, user), activity_id, week, data.actual)
     return redirect(f"/patient/cbt/pacing?logged={activity_id}#activity-{activity_id}")
 
 
@@ -340,94 +356,77 @@ EXPOSURE_LABELS = {
 }
 
 
-def _exposure_page(
-    request: Request,
+def _exposure_context(
     session: Session,
     patient: Patient,
     form: dict[str, Any] | None = None,
     errors: dict[str, list[str]] | None = None,
-    status_code: int | None = None,
-) -> Response:
+) -> dict[str, Any]:
     ladder = cbt.hierarchy_for(session, patient)
-    return render(
-        request,
-        "cbt/exposure.html",
-        {
-            "ladder": ladder,
-            "chart": charts.exposure_chart(ladder.gaps, chart_id="exposure-patient"),
-            "form": form or {},
-            "errors": errors or {},
-            "practice": _practice(session, patient),
-        },
-        status_code=status_code or (422 if errors else 200),
+    return {
+        "ladder": ladder,
+        "chart": charts.exposure_chart(ladder.gaps, chart_id="exposure-patient"),
+        "form": form or {},
+        "errors": errors or {},
+        "practice": _practice(session, patient),
+    }
+
+
+def _exposure_again(refused: Refused) -> dict[str, Any]:
+    patient = access.own_patient(refused.session, refused_user(refused), resource_type="exposure_item")
+    return _exposure_context(
+        refused.session, patient, _sent(refused.form), _keyed_errors(refused, EXPOSURE_LABELS)
     )
+
+
+EXPOSURE_AGAIN = refusal_page("cbt/exposure.html", _exposure_again)
 
 
 @router.get("/patient/cbt/exposure", response_class=HTMLResponse)
 def exposure_page(request: Request, user: CurrentPatientUser, session: SessionDep) -> Response:
     patient = access.own_patient(session, user, resource_type="exposure_item")
-    return _exposure_page(request, session, patient)
+    return render(request, "cbt/exposure.html", _exposure_context(session, patient))
 
 
-@router.post("/patient/cbt/exposure", response_class=HTMLResponse)
-async def add_exposure(request: Request, user: CurrentPatientUser, session: SessionDep) -> Response:
-    raw = await request.form()
-    patient = access.own_patient(session, user, resource_type="exposure_item")
-    form = {k: str(raw.get(k) or "").strip() for k in raw}
-    try:
-        data = ExposureItemCreate.model_validate(
-            {
-                "movement": form.get("movement", ""),
-                "fear_rating": form.get("fear_rating") or None,
-                "notes": form.get("notes", ""),
-            }
-        )
-        item = cbt.add_exposure_item(session, user, patient.id, data)
-    except ValidationError as exc:
-        return _exposure_page(
-            request, session, patient, form, {"new": labelled_errors(exc, by_name(EXPOSURE_LABELS))}
-        )
+@router.post("/patient/cbt/exposure", response_class=HTMLResponse, dependencies=[EXPOSURE_AGAIN])
+def add_exposure(user: CurrentPatientUser, session: SessionDep, raw: FormDep) -> Response:
+    form = _sent(raw)
+    data = ExposureItemCreate.model_validate(
+        {
+            "movement": form.get("movement", ""),
+            "fear_rating": form.get("fear_rating") or None,
+            "notes": form.get("notes", ""),
+        }
+    )
+    item = cbt.add_exposure_item(session, user, access.own_patient_id(session, user), data)
     return redirect(f"/patient/cbt/exposure?added={item.id}#item-{item.id}")
 
 
-@router.post("/patient/cbt/exposure/{item_id}/attempts", response_class=HTMLResponse)
-async def log_exposure(
-    item_id: uuid.UUID, request: Request, user: CurrentPatientUser, session: SessionDep
-) -> Response:
-    raw = await request.form()
-    patient = access.own_patient(session, user, resource_type="exposure_item")
-    form = {k: str(raw.get(k) or "").strip() for k in raw}
-    try:
-        data = ExposureAttemptCreate.model_validate(
-            {
-                "predicted_fear": form.get("predicted_fear") or None,
-                "actual_fear": form.get("actual_fear") or None,
-                "minutes": form.get("minutes") or 5,
-                "note": form.get("note", ""),
-            }
-        )
-        cbt.log_exposure_attempt(session, user, patient.id, item_id, data)
-    except ValidationError as exc:
-        errors = {str(item_id): labelled_errors(exc, by_name(EXPOSURE_LABELS))}
-        return _exposure_page(request, session, patient, form, errors)
-    except gate.PracticeClosed:
-        return _exposure_page(request, session, patient, form, status_code=409)
+@router.post(
+    "/patient/cbt/exposure/{item_id}/attempts", response_class=HTMLResponse, dependencies=[EXPOSURE_AGAIN]
+)
+def log_exposure(item_id: uuid.UUID, user: CurrentPatientUser, session: SessionDep, raw: FormDep) -> Response:
+    form = _sent(raw)
+    data = ExposureAttemptCreate.model_validate(
+        {
+            "predicted_fear": form.get("predicted_fear") or None,
+            "actual_fear": form.get("actual_fear") or None,
+            "minutes": form.get("minutes") or 5,
+            "note": form.get("note", ""),
+        }
+    )
+    cbt.log_exposure_attempt(session, user, access.own_patient_id(session, user), item_id, data)
     return redirect(f"/patient/cbt/exposure?logged={item_id}#item-{item_id}")
 
 
-@router.post("/patient/cbt/exposure/{item_id}/rating", response_class=HTMLResponse)
-async def rerate_exposure(
-    item_id: uuid.UUID, request: Request, user: CurrentPatientUser, session: SessionDep
+@router.post(
+    "/patient/cbt/exposure/{item_id}/rating", response_class=HTMLResponse, dependencies=[EXPOSURE_AGAIN]
+)
+def rerate_exposure(
+    item_id: uuid.UUID, user: CurrentPatientUser, session: SessionDep, raw: FormDep
 ) -> Response:
-    raw = await request.form()
-    patient = access.own_patient(session, user, resource_type="exposure_item")
-    form = {k: str(raw.get(k) or "").strip() for k in raw}
-    try:
-        data = ExposureRerate.model_validate({"fear_rating": form.get("fear_rating") or None})
-        cbt.rerate_exposure_item(session, user, patient.id, item_id, data.fear_rating)
-    except ValidationError as exc:
-        errors = {str(item_id): labelled_errors(exc, by_name(EXPOSURE_LABELS))}
-        return _exposure_page(request, session, patient, form, errors)
+    data = ExposureRerate.model_validate({"fear_rating": _sent(raw).get("fear_rating") or None})
+    cbt.rerate_exposure_item(session, user, access.own_patient_id(session, user), item_id, data.fear_rating)
     return redirect(f"/patient/cbt/exposure?rerated={item_id}#item-{item_id}")
 
 

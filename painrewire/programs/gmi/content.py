@@ -8,43 +8,20 @@ ladder). Pure code: no web, database or template code.
 
 from __future__ import annotations
 
-import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, ClassVar, Literal
 
-import yaml
+from pydantic import ConfigDict, Field, PrivateAttr, StrictBool, field_validator, model_validator
 
+from painrewire.content import ContentModel, Id, Text, load_yaml, repeated
 from painrewire.programs.gmi import stimuli
 
 HERE = Path(__file__).parent
-_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
-
-class ContentError(ValueError):
-    """A GMI data file that cannot be used, naming the file and what is wrong."""
-
-
-def _load(name: str) -> dict[str, Any]:
-    data = yaml.safe_load((HERE / name).read_text(encoding="utf-8"))
-    if not isinstance(data, dict):
-        raise ContentError(f"{name}: expected a mapping at the top")
-    return data
-
-
-def _number(name: str, data: dict[str, Any], key: str, lo: float, hi: float) -> float:
-    value = data.get(key)
-    if isinstance(value, bool) or not isinstance(value, int | float) or not lo <= value <= hi:
-        raise ContentError(f"{name}: {key} must be a number from {lo:g} to {hi:g}, got {value!r}")
-    return float(value)
-
-
-def _text(name: str, data: dict[str, Any], key: str) -> str:
-    value = data.get(key)
-    if not isinstance(value, str) or not value.strip():
-        raise ContentError(f"{name}: {key} must be some text, got {value!r}")
-    return " ".join(value.split())
+Fraction = Annotated[float, Field(ge=0, le=1)]
 
 
 # --- norms ---------------------------------------------------------------------------------------------
@@ -100,42 +77,99 @@ class Norms:
         return next(s for s in self.sources if s.key == key)
 
 
+class NormEntry(ContentModel):
+    """A norm or piece of evidence: what it says, where from, whether confirmed."""
+
+    label: Text
+    source: Text
+    confirmed: StrictBool
+    pictures: Literal["photographs"] | None = None
+
+
+class OtherNorm(NormEntry):
+    """A norm shown for comparison only: its figures are not used."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class AccuracyTarget(NormEntry):
+    value: float = Field(ge=0.5, le=1.0)
+
+
+class Speed(NormEntry):
+    mean_ms: float = Field(ge=200, le=10000)
+    sd_ms: float = Field(ge=0, le=5000)
+
+
+class LeftRightFlag(NormEntry):
+    accuracy_gap: float = Field(ge=0.01, le=1.0)
+    rt_gap_ms: float = Field(ge=1, le=10000)
+    min_answers_per_side: int = Field(ge=1, le=100)
+
+
+class Anticipation(NormEntry):
+    value: float = Field(ge=0, le=1000)
+
+
+class GroupEntry(ContentModel):
+    name: str
+    accuracy: float
+    ci: tuple[float, float]
+
+
+class Groups(NormEntry):
+    values: list[GroupEntry]
+
+
+class LocalNorms(NormEntry):
+    min_participants: int = Field(ge=2, le=1000)
+
+
+class NormsFile(ContentModel):
+    """``norms.yaml``: the norms the trainer uses, and others shown to the clinician, in the file's order."""
+
+    model_config = ConfigDict(extra="allow")
+    __pydantic_extra__: dict[str, OtherNorm] = Field(init=False)
+
+    accuracy_target: AccuracyTarget
+    speed_back: Speed
+    left_right_flag: LeftRightFlag
+    anticipation_ms: Anticipation
+    groups: Groups
+    local_norms: LocalNorms
+    _order: list[str] = PrivateAttr(default_factory=list)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _keep_order(cls, data: Any, handler: Any) -> NormsFile:
+        checked: NormsFile = handler(data)
+        checked._order = [str(k) for k in data] if isinstance(data, dict) else []
+        return checked
+
+    def entries(self) -> list[tuple[str, NormEntry]]:
+        every = {name: getattr(self, name) for name in type(self).model_fields} | dict(self.model_extra or {})
+        return [(key, every[key]) for key in self._order if key in every]
+
+
 @lru_cache(maxsize=1)
 def norms() -> Norms:
-    name = "norms.yaml"
-    data = _load(name)
-    sources = []
-    for key, entry in data.items():
-        if not isinstance(entry, dict) or not isinstance(entry.get("confirmed"), bool):
-            raise ContentError(f"{name}: {key} needs a label, a source and confirmed: true or false")
-        pictures = entry.get("pictures")
-        if pictures not in (None, "photographs"):
-            raise ContentError(f"{name}: {key}: pictures must be 'photographs' or left out, got {pictures!r}")
-        sources.append(
-            NormSource(
-                key, _text(name, entry, "label"), _text(name, entry, "source"), entry["confirmed"], pictures
-            )
-        )
-    try:
-        speed, flag = data["speed_back"], data["left_right_flag"]
-        groups = tuple(
-            Group(str(g["name"]), float(g["accuracy"]), (float(g["ci"][0]), float(g["ci"][1])))
-            for g in data["groups"]["values"]
-        )
-        return Norms(
-            accuracy_target=_number(name, data["accuracy_target"], "value", 0.5, 1.0),
-            rt_mean_ms=_number(name, speed, "mean_ms", 200, 10000),
-            rt_sd_ms=_number(name, speed, "sd_ms", 0, 5000),
-            left_right_accuracy_gap=_number(name, flag, "accuracy_gap", 0.01, 1.0),
-            left_right_rt_gap_ms=_number(name, flag, "rt_gap_ms", 1, 10000),
-            left_right_min_answers=int(_number(name, flag, "min_answers_per_side", 1, 100)),
-            anticipation_ms=_number(name, data["anticipation_ms"], "value", 0, 1000),
-            groups=groups,
-            sources=tuple(sources),
-            local_min_participants=int(_number(name, data["local_norms"], "min_participants", 2, 1000)),
-        )
-    except (KeyError, TypeError, IndexError) as exc:
-        raise ContentError(f"{name}: missing or malformed entry {exc}") from exc
+    found = load_yaml(HERE / "norms.yaml", NormsFile)
+    speed, flag = found.speed_back, found.left_right_flag
+    return Norms(
+        accuracy_target=found.accuracy_target.value,
+        rt_mean_ms=speed.mean_ms,
+        rt_sd_ms=speed.sd_ms,
+        left_right_accuracy_gap=flag.accuracy_gap,
+        left_right_rt_gap_ms=flag.rt_gap_ms,
+        left_right_min_answers=flag.min_answers_per_side,
+        anticipation_ms=found.anticipation_ms.value,
+        groups=tuple(Group(g.name, g.accuracy, g.ci) for g in found.groups.values),
+        sources=tuple(
+            NormSource(key, entry.label, entry.source, entry.confirmed, entry.pictures)
+            for key, entry in found.entries()
+        ),
+        local_min_participants=found.local_norms.min_participants,
+    )
 
 
 # --- levels --------------------------------------------------------------------------------------------
@@ -181,57 +215,89 @@ class Trainer:
         return self.levels[-1].level
 
 
+class LevelEntry(ContentModel):
+    level: int
+    name: Text
+    description: Text
+    views: tuple[str, ...] = Field(min_length=1)
+    angles: tuple[str, ...] = Field(min_length=1)
+    timeout_ms: int = Field(ge=1000, le=20000)
+
+    @field_validator("views")
+    @classmethod
+    def _known_views(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if any(v not in stimuli.VIEWS for v in value):
+            raise ValueError(f"views must be from {', '.join(stimuli.VIEWS)}, got {list(value)}")
+        return value
+
+    @field_validator("angles")
+    @classmethod
+    def _known_angles(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if any(a not in stimuli.ANGLE_CLASSES for a in value):
+            raise ValueError(f"angles must be from {', '.join(stimuli.ANGLE_CLASSES)}, got {list(value)}")
+        return value
+
+
+class MoveUp(ContentModel):
+    blocks: int = Field(ge=1, le=10)
+    accuracy_at_least: Fraction
+    median_rt_at_most_ms: float = Field(ge=100, le=20000)
+
+
+class MoveDown(ContentModel):
+    accuracy_below: Fraction
+    timeouts_at_least: Fraction
+
+
+class LevelRulesEntry(ContentModel):
+    move_up: MoveUp
+    move_down: MoveDown
+
+
+class LevelsFile(ContentModel):
+    """``levels.yaml``: block sizes, the levels numbered 1, 2, 3 ... in order, and the rules between them."""
+
+    trials: int = Field(ge=4, le=200)
+    practice_trials: int = Field(ge=0, le=20)
+    allowed_trials: tuple[int, ...]
+    levels: list[LevelEntry] = Field(min_length=1)
+    rules: LevelRulesEntry
+
+    @field_validator("levels")
+    @classmethod
+    def _numbered_in_order(cls, value: list[LevelEntry]) -> list[LevelEntry]:
+        for i, entry in enumerate(value, start=1):
+            if entry.level != i:
+                raise ValueError(
+                    f"levels must be numbered 1, 2, 3 ... in order; entry {i} is {entry.level!r}"
+                )
+        return value
+
+    @model_validator(mode="after")
+    def _multiples_of_four(self) -> LevelsFile:
+        allowed = self.allowed_trials
+        if self.trials % 4 or any(n % 4 or n < 4 for n in allowed) or self.trials not in allowed:
+            raise ValueError("trials and allowed_trials must be multiples of 4, trials among the allowed")
+        return self
+
+
 @lru_cache(maxsize=1)
 def trainer() -> Trainer:
-    name = "levels.yaml"
-    data = _load(name)
-    levels = []
-    for i, entry in enumerate(data.get("levels") or [], start=1):
-        if entry.get("level") != i:
-            raise ContentError(
-                f"{name}: levels must be numbered 1, 2, 3 ... in order; entry {i} is {entry.get('level')!r}"
-            )
-        views = tuple(entry.get("views") or ())
-        angles = tuple(entry.get("angles") or ())
-        if not views or any(v not in stimuli.VIEWS for v in views):
-            raise ContentError(
-                f"{name}: level {i} views must be from {', '.join(stimuli.VIEWS)}, got {views}"
-            )
-        if not angles or any(a not in stimuli.ANGLE_CLASSES for a in angles):
-            raise ContentError(
-                f"{name}: level {i} angles must be from {', '.join(stimuli.ANGLE_CLASSES)}, got {angles}"
-            )
-        levels.append(
-            Level(
-                i,
-                _text(name, entry, "name"),
-                _text(name, entry, "description"),
-                views,
-                angles,
-                int(_number(name, entry, "timeout_ms", 1000, 20000)),
-            )
-        )
-    if not levels:
-        raise ContentError(f"{name}: no levels")
-    rules = data.get("rules") or {}
-    up, down = rules.get("move_up") or {}, rules.get("move_down") or {}
-    allowed = tuple(int(n) for n in data.get("allowed_trials") or ())
-    trials = int(_number(name, data, "trials", 4, 200))
-    if trials % 4 or any(n % 4 or n < 4 for n in allowed) or trials not in allowed:
-        raise ContentError(
-            f"{name}: trials and allowed_trials must be multiples of 4, trials among the allowed"
-        )
+    found = load_yaml(HERE / "levels.yaml", LevelsFile)
+    up, down = found.rules.move_up, found.rules.move_down
     return Trainer(
-        trials=trials,
-        practice_trials=int(_number(name, data, "practice_trials", 0, 20)),
-        allowed_trials=allowed,
-        levels=tuple(levels),
+        trials=found.trials,
+        practice_trials=found.practice_trials,
+        allowed_trials=found.allowed_trials,
+        levels=tuple(
+            Level(e.level, e.name, e.description, e.views, e.angles, e.timeout_ms) for e in found.levels
+        ),
         rules=LevelRules(
-            up_blocks=int(_number(name, up, "blocks", 1, 10)),
-            up_accuracy=_number(name, up, "accuracy_at_least", 0, 1),
-            up_rt_ms=_number(name, up, "median_rt_at_most_ms", 100, 20000),
-            down_accuracy=_number(name, down, "accuracy_below", 0, 1),
-            down_timeouts=_number(name, down, "timeouts_at_least", 0, 1),
+            up_blocks=up.blocks,
+            up_accuracy=up.accuracy_at_least,
+            up_rt_ms=up.median_rt_at_most_ms,
+            down_accuracy=down.accuracy_below,
+            down_timeouts=down.timeouts_at_least,
         ),
     )
 
@@ -278,36 +344,56 @@ class Stages:
         raise KeyError(number)
 
 
+class StageEntry(ContentModel):
+    stage: int
+    name: Text
+    summary: Text
+    href: Text
+
+
+class StageOneEntry(ContentModel):
+    sessions: int = Field(ge=1, le=20)
+    accuracy_at_least: Fraction
+    median_rt_at_most_ms: float = Field(ge=100, le=20000)
+    no_left_right_flag: StrictBool
+    min_days_in_stage: int = Field(ge=0, le=365)
+
+
+class StageTwoEntry(ContentModel):
+    exercises_at_least: int = Field(ge=1, le=500)
+    days_at_least: int = Field(ge=1, le=365)
+    recent: int = Field(ge=1, le=100)
+    mean_pain_at_most: float = Field(ge=0, le=10)
+    min_days_in_stage: int = Field(ge=0, le=365)
+
+
+class Progression(ContentModel):
+    one: StageOneEntry = Field(alias="1")
+    two: StageTwoEntry = Field(alias="2")
+
+
+class StagesFile(ContentModel):
+    """``stages.yaml``: the stages 1, 2 and 3, and when to move from one to the next."""
+
+    stages: list[StageEntry]
+    progression: Progression
+
+    @field_validator("stages")
+    @classmethod
+    def _one_two_three(cls, value: list[StageEntry]) -> list[StageEntry]:
+        if [s.stage for s in value] != [1, 2, 3]:
+            raise ValueError("stages must be 1, 2 and 3")
+        return value
+
+
 @lru_cache(maxsize=1)
 def stages() -> Stages:
-    name = "stages.yaml"
-    data = _load(name)
-    found = tuple(
-        Stage(int(s["stage"]), _text(name, s, "name"), _text(name, s, "summary"), _text(name, s, "href"))
-        for s in data.get("stages") or []
-    )
-    if [s.stage for s in found] != [1, 2, 3]:
-        raise ContentError(f"{name}: stages must be 1, 2 and 3")
-    rules = data.get("progression") or {}
-    one, two = rules.get("1") or {}, rules.get("2") or {}
-    if not isinstance(one.get("no_left_right_flag"), bool):
-        raise ContentError(f"{name}: progression 1 needs no_left_right_flag: true or false")
+    found = load_yaml(HERE / "stages.yaml", StagesFile)
+    one, two = found.progression.one, found.progression.two
     return Stages(
-        stages=found,
-        one=StageOneRule(
-            sessions=int(_number(name, one, "sessions", 1, 20)),
-            accuracy_at_least=_number(name, one, "accuracy_at_least", 0, 1),
-            median_rt_at_most_ms=_number(name, one, "median_rt_at_most_ms", 100, 20000),
-            no_left_right_flag=one["no_left_right_flag"],
-            min_days_in_stage=int(_number(name, one, "min_days_in_stage", 0, 365)),
-        ),
-        two=StageTwoRule(
-            exercises_at_least=int(_number(name, two, "exercises_at_least", 1, 500)),
-            days_at_least=int(_number(name, two, "days_at_least", 1, 365)),
-            recent=int(_number(name, two, "recent", 1, 100)),
-            mean_pain_at_most=_number(name, two, "mean_pain_at_most", 0, 10),
-            min_days_in_stage=int(_number(name, two, "min_days_in_stage", 0, 365)),
-        ),
+        stages=tuple(Stage(s.stage, s.name, s.summary, s.href) for s in found.stages),
+        one=StageOneRule(**one.model_dump()),
+        two=StageTwoRule(**two.model_dump()),
     )
 
 
@@ -333,37 +419,64 @@ class ImageryExercise:
         return sum(s.seconds for s in self.steps)
 
 
+class Picture(ContentModel):
+    movement: str
+    side: str
+    view: str
+    angle: str
+
+    @model_validator(mode="after")
+    def _exists(self) -> Picture:
+        if self.stimulus_id not in stimuli.catalogue():
+            raise ValueError(f"no picture for {self.model_dump()}")
+        return self
+
+    @property
+    def stimulus_id(self) -> str:
+        return stimuli.stimulus_id(self.movement, self.side, self.view, self.angle, 1)
+
+
+class ImageryStepEntry(ContentModel):
+    seconds: int = Field(ge=3, le=600)
+    text: Text
+    picture: Picture | None = None
+
+
+class ExerciseEntry(ContentModel):
+    id: Id
+    title: Text
+    summary: Text
+    steps: list[ImageryStepEntry] = Field(min_length=1)
+
+
+class ImageryFile(ContentModel):
+    """``imagery.yaml``: the guided imagined movements, each with its own id."""
+
+    exercises: list[ExerciseEntry] = Field(min_length=1)
+
+    @field_validator("exercises")
+    @classmethod
+    def _own_ids(cls, value: list[ExerciseEntry]) -> list[ExerciseEntry]:
+        twice = repeated([e.id for e in value])
+        if twice:
+            raise ValueError(f"each exercise needs its own id; used twice: {', '.join(twice)}")
+        return value
+
+
 @lru_cache(maxsize=1)
 def imagery() -> dict[str, ImageryExercise]:
-    name = "imagery.yaml"
-    found: dict[str, ImageryExercise] = {}
-    for entry in _load(name).get("exercises") or []:
-        ident = entry.get("id")
-        if not isinstance(ident, str) or not _ID.match(ident) or ident in found:
-            raise ContentError(f"{name}: exercise id {ident!r} must be unique lower_snake_case")
-        steps = []
-        for step in entry.get("steps") or []:
-            picture = step.get("picture")
-            picture_id = None
-            if picture is not None:
-                picture_id = stimuli.stimulus_id(
-                    picture["movement"], picture["side"], picture["view"], picture["angle"], 1
-                )
-                if picture_id not in stimuli.catalogue():
-                    raise ContentError(f"{name}: {ident}: no picture for {picture}")
-            steps.append(
-                ImageryStep(
-                    int(_number(name, step, "seconds", 3, 600)), _text(name, step, "text"), picture_id
-                )
-            )
-        if not steps:
-            raise ContentError(f"{name}: {ident} has no steps")
-        found[ident] = ImageryExercise(
-            ident, _text(name, entry, "title"), _text(name, entry, "summary"), tuple(steps)
+    found = load_yaml(HERE / "imagery.yaml", ImageryFile)
+    return {
+        e.id: ImageryExercise(
+            e.id,
+            e.title,
+            e.summary,
+            tuple(
+                ImageryStep(s.seconds, s.text, s.picture.stimulus_id if s.picture else None) for s in e.steps
+            ),
         )
-    if not found:
-        raise ContentError(f"{name}: no exercises")
-    return found
+        for e in found.exercises
+    }
 
 
 @dataclass(frozen=True)
@@ -392,24 +505,39 @@ class Ladder:
         raise KeyError(movement_id)
 
 
+class MovementEntry(ContentModel):
+    id: Id
+    title: Text
+    how: Text
+
+
+class LadderRuleEntry(ContentModel):
+    repeat: int = Field(ge=1, le=20)
+    pain_rise_at_most: int = Field(ge=0, le=10)
+    fear_after_at_most: int = Field(ge=0, le=10)
+
+
+class MovementsFile(ContentModel):
+    """``movements.yaml``: the graded movement ladder, easiest first, and when to take the next step."""
+
+    entry_names: ClassVar[Mapping[str, tuple[str, ...]]] = {"ladder": ("step",)}
+
+    rule: LadderRuleEntry
+    ladder: list[MovementEntry] = Field(min_length=1)
+
+    @field_validator("ladder")
+    @classmethod
+    def _own_ids(cls, value: list[MovementEntry]) -> list[MovementEntry]:
+        twice = repeated([m.id for m in value])
+        if twice:
+            raise ValueError(f"each movement needs its own id; used twice: {', '.join(twice)}")
+        return value
+
+
 @lru_cache(maxsize=1)
 def ladder() -> Ladder:
-    name = "movements.yaml"
-    data = _load(name)
-    steps: list[MovementStep] = []
-    for entry in data.get("ladder") or []:
-        ident = entry.get("id")
-        if not isinstance(ident, str) or not _ID.match(ident) or any(s.id == ident for s in steps):
-            raise ContentError(f"{name}: movement id {ident!r} must be unique lower_snake_case")
-        steps.append(MovementStep(ident, _text(name, entry, "title"), _text(name, entry, "how")))
-    if not steps:
-        raise ContentError(f"{name}: the ladder has no steps")
-    rule = data.get("rule") or {}
+    found = load_yaml(HERE / "movements.yaml", MovementsFile)
     return Ladder(
-        tuple(steps),
-        LadderRule(
-            repeat=int(_number(name, rule, "repeat", 1, 20)),
-            pain_rise_at_most=int(_number(name, rule, "pain_rise_at_most", 0, 10)),
-            fear_after_at_most=int(_number(name, rule, "fear_after_at_most", 0, 10)),
-        ),
+        tuple(MovementStep(m.id, m.title, m.how) for m in found.ladder),
+        LadderRule(**found.rule.model_dump()),
     )

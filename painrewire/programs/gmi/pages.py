@@ -4,17 +4,23 @@ movement ladder; the clinician's view with the manual stage move; and the route 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from painrewire.accounts.deps import CurrentClinician, CurrentPatientUser, CurrentStaff, CurrentUser
+from painrewire.accounts.deps import (
+    CurrentClinician,
+    CurrentPatientUser,
+    CurrentStaff,
+    CurrentUser,
+    refused_user,
+)
 from painrewire.accounts.models import Role, User
 from painrewire.clearance import gate
-from painrewire.errors import Conflict, InvalidInput, NotFound
+from painrewire.errors import InvalidInput, NotFound
 from painrewire.patients import access, panels
 from painrewire.patients.models import Patient
 from painrewire.practice.models import Module
@@ -23,7 +29,8 @@ from painrewire.programs.gmi import service as gmi
 from painrewire.programs.gmi.schemas import ImageryCreate, MovementBefore, MovementCreate
 from painrewire.programs.gmi.scoring import HistoryPoint
 from painrewire.web.deps import SessionDep
-from painrewire.web.errors import readable_pydantic_errors, status_for
+from painrewire.web.forms import FormDep
+from painrewire.web.refusals import OtherPage, Refused, refusal_page
 from painrewire.web.routing import page_router
 from painrewire.web.templating import redirect, register_nav, render
 
@@ -208,86 +215,74 @@ def imagery_page(request: Request, user: CurrentPatientUser, session: SessionDep
     return _imagery_page(request, session, _own(session, user, "gmi_imagery"))
 
 
-def _exercise_page(
-    request: Request,
+def _exercise_context(
     session: Session,
     patient: Patient,
-    exercise_id: str,
+    exercise: content.ImageryExercise,
     *,
-    form: dict[str, Any] | None = None,
+    form: Mapping[str, Any] | None = None,
     errors: list[str] | None = None,
-    status_code: int = 200,
-) -> Response:
+) -> dict[str, Any]:
+    state = gmi.stage_state(session, patient)
+    return {
+        "exercise": exercise,
+        "open": state.stage >= 2,
+        "stage": state,
+        "form": form or {},
+        "errors": errors or [],
+        "scales": (EFFORT_SCALE, IMAGERY_PAIN_SCALE),
+        "image_url": gmi.image_url,
+    }
+
+
+def _exercise(exercise_id: str) -> content.ImageryExercise:
     exercise = content.imagery().get(exercise_id)
     if exercise is None:
         raise NotFound("There is no such imagined movement.")
-    practice = _practice(session, patient)
-    if not practice.open:
-        return _closed(request, exercise.title, practice, status_code=409 if errors else 200)
-    state = gmi.stage_state(session, patient)
-    return render(
-        request,
-        "gmi/imagery_exercise.html",
-        {
-            "exercise": exercise,
-            "open": state.stage >= 2,
-            "stage": state,
-            "form": form or {},
-            "errors": errors or [],
-            "scales": (EFFORT_SCALE, IMAGERY_PAIN_SCALE),
-            "image_url": gmi.image_url,
-        },
-        status_code=status_code,
-    )
+    return exercise
 
 
 @router.get("/patient/gmi/imagery/{exercise_id}", response_class=HTMLResponse)
 def exercise_page(
     exercise_id: str, request: Request, user: CurrentPatientUser, session: SessionDep
 ) -> Response:
-    return _exercise_page(request, session, _own(session, user, "gmi_imagery"), exercise_id)
-
-
-@router.post("/patient/gmi/imagery/{exercise_id}", response_class=HTMLResponse)
-async def save_exercise(
-    exercise_id: str, request: Request, user: CurrentPatientUser, session: SessionDep
-) -> Response:
-    raw = await request.form()
     patient = _own(session, user, "gmi_imagery")
+    exercise = _exercise(exercise_id)
+    practice = _practice(session, patient)
+    if not practice.open:
+        return _closed(request, exercise.title, practice)
+    return render(request, "gmi/imagery_exercise.html", _exercise_context(session, patient, exercise))
+
+
+def _exercise_again(refused: Refused) -> dict[str, Any] | OtherPage:
+    """The exercise again with the ratings given, or why practice is closed now."""
+    patient = _own(refused.session, refused_user(refused), "gmi_imagery")
+    exercise = _exercise(refused.path["exercise_id"])
+    practice = _practice(refused.session, patient)
+    if not practice.open:
+        return OtherPage("programs/practice_closed.html", {"what": exercise.title, "practice": practice})
+    form = {k: refused.form.get(k) for k in ("seconds", "effort", "pain")}
+    return _exercise_context(refused.session, patient, exercise, form=form, errors=refused.errors)
+
+
+@router.post(
+    "/patient/gmi/imagery/{exercise_id}",
+    response_class=HTMLResponse,
+    dependencies=[refusal_page("gmi/imagery_exercise.html", _exercise_again)],
+)
+def save_exercise(exercise_id: str, user: CurrentPatientUser, session: SessionDep, raw: FormDep) -> Response:
     form = {k: raw.get(k) for k in ("seconds", "effort", "pain")}
-    exercise = content.imagery().get(exercise_id)
-    if exercise is None:
-        raise NotFound("There is no such imagined movement.")
-    try:
-        data = ImageryCreate.model_validate(
-            {
-                "exercise_id": exercise_id,
-                "seconds": form["seconds"] or exercise.seconds,
-                "effort": form["effort"],
-                "pain": form["pain"],
-            }
-        )
-        logged = gmi.log_imagery(session, user, patient.id, data)
-    except ValidationError as exc:
-        return _exercise_page(
-            request,
-            session,
-            patient,
-            exercise_id,
-            form=form,
-            errors=readable_pydantic_errors(exc),
-            status_code=422,
-        )
-    except (InvalidInput, gmi.StageNotOpen, gate.PracticeClosed) as exc:  # 422, or 409 (as in the API)
-        return _exercise_page(
-            request,
-            session,
-            patient,
-            exercise_id,
-            form=form,
-            errors=[exc.message],
-            status_code=status_for(exc),
-        )
+    exercise = _exercise(exercise_id)
+    data = ImageryCreate.model_validate(
+        {
+            "exercise_id": exercise_id,
+            "seconds": form["seconds"] or exercise.seconds,
+            "effort": form["effort"],
+            "pain": form["pain"],
+        }
+    )
+    # The service loads the patient and audits the log: one access, one audit row.
+    logged = gmi.log_imagery(session, user, access.own_patient_id(session, user), data)
     moved = "&moved=1" if logged.stage_change is not None else ""
     return redirect(f"/patient/gmi/imagery?saved={exercise_id}{moved}")
 
@@ -315,39 +310,32 @@ def movement_page(request: Request, user: CurrentPatientUser, session: SessionDe
     )
 
 
-def _step_page(
-    request: Request,
+def _step_context(
     session: Session,
     patient: Patient,
     movement_id: str,
     *,
     phase: str,
-    form: dict[str, Any],
+    form: Mapping[str, Any],
     errors: list[str],
-    status_code: int = 200,
-) -> Response:
+) -> dict[str, Any]:
     """One rung done in two steps: rate pain and worry, do the movement, then rate them again."""
     try:
         step = content.ladder().step(movement_id)
     except KeyError:
         raise NotFound("There is no such movement on the ladder.") from None
     before, after = MOVEMENT_SCALES[:2], MOVEMENT_SCALES[2:]
-    return render(
-        request,
-        "gmi/movement_step.html",
-        {
-            "step": step,
-            "phase": phase,
-            "scales": before if phase == "before" else after,
-            "before": {name: form.get(name) for name, *_ in before},
-            "form": form,
-            "errors": errors,
-            "status": {r.movement_id: r for r in gmi.ladder_for(session, patient)}.get(movement_id),
-            "stage": gmi.stage_state(session, patient),
-            "practice": _practice(session, patient),
-        },
-        status_code=status_code,
-    )
+    return {
+        "step": step,
+        "phase": phase,
+        "scales": before if phase == "before" else after,
+        "before": {name: form.get(name) for name, *_ in before},
+        "form": form,
+        "errors": errors,
+        "status": {r.movement_id: r for r in gmi.ladder_for(session, patient)}.get(movement_id),
+        "stage": gmi.stage_state(session, patient),
+        "practice": _practice(session, patient),
+    }
 
 
 @router.get("/patient/gmi/movement/{movement_id}", response_class=HTMLResponse)
@@ -355,57 +343,50 @@ def movement_step(
     movement_id: str, request: Request, user: CurrentPatientUser, session: SessionDep
 ) -> Response:
     patient = _own(session, user, "gmi_movement")
-    return _step_page(request, session, patient, movement_id, phase="before", form={}, errors=[])
+    context = _step_context(session, patient, movement_id, phase="before", form={}, errors=[])
+    return render(request, "gmi/movement_step.html", context)
 
 
-@router.post("/patient/gmi/movement/{movement_id}/before", response_class=HTMLResponse)
-async def movement_before(
-    movement_id: str, request: Request, user: CurrentPatientUser, session: SessionDep
+def _step_again(refused: Refused) -> dict[str, Any]:
+    """The step again: the ratings before (if those were refused), or the whole movement."""
+    patient = _own(refused.session, refused_user(refused), "gmi_movement")
+    before = refused.request.url.path.endswith("/before")
+    scales = MOVEMENT_SCALES[:2] if before else MOVEMENT_SCALES
+    form = {name: refused.form.get(name, "") for name, *_ in scales}
+    phase = "before" if before else "after"
+    return _step_context(
+        refused.session, patient, refused.path["movement_id"], phase=phase, form=form, errors=refused.errors
+    )
+
+
+STEP_AGAIN = refusal_page("gmi/movement_step.html", _step_again)
+
+
+@router.post(
+    "/patient/gmi/movement/{movement_id}/before", response_class=HTMLResponse, dependencies=[STEP_AGAIN]
+)
+def movement_before(
+    movement_id: str, request: Request, user: CurrentPatientUser, session: SessionDep, raw: FormDep
 ) -> Response:
     """The ratings before the movement are checked, then carried to the after step (nothing is stored yet)."""
-    raw = await request.form()
     patient = _own(session, user, "gmi_movement")
     form = {name: str(raw.get(name) or "") for name, *_ in MOVEMENT_SCALES[:2]}
-    try:
-        MovementBefore.model_validate(form)
-    except ValidationError as exc:
-        return _step_page(
-            request,
-            session,
-            patient,
-            movement_id,
-            phase="before",
-            form=form,
-            errors=readable_pydantic_errors(exc),
-            status_code=422,
-        )
-    return _step_page(request, session, patient, movement_id, phase="after", form=form, errors=[])
+    MovementBefore.model_validate(form)
+    context = _step_context(session, patient, movement_id, phase="after", form=form, errors=[])
+    return render(request, "gmi/movement_step.html", context)
 
 
-@router.post("/patient/gmi/movement/{movement_id}", response_class=HTMLResponse)
-async def save_movement(
-    movement_id: str, request: Request, user: CurrentPatientUser, session: SessionDep
-) -> Response:
-    raw = await request.form()
-    patient = _own(session, user, "gmi_movement")
+@router.post("/patient/gmi/movement/{movement_id}", response_class=HTMLResponse, dependencies=[STEP_AGAIN])
+def save_movement(movement_id: str, user: CurrentPatientUser, session: SessionDep, raw: FormDep) -> Response:
     try:
         content.ladder().step(movement_id)
     except KeyError:
         raise NotFound("There is no such movement on the ladder.") from None
     form = {name: str(raw.get(name) or "") for name, *_ in MOVEMENT_SCALES}
-    status = 422
-    try:
-        data = MovementCreate.model_validate({"movement_id": movement_id, **form})
-        gmi.log_movement(session, user, patient.id, data)
-    except ValidationError as exc:
-        errors = readable_pydantic_errors(exc)
-    except (InvalidInput, gmi.StageNotOpen, gate.PracticeClosed) as exc:
-        errors, status = [exc.message], status_for(exc)  # a step not open yet or practice closed: 409
-    else:
-        return redirect(f"/patient/gmi/movement?saved={movement_id}#step-{movement_id}")
-    return _step_page(
-        request, session, patient, movement_id, phase="after", form=form, errors=errors, status_code=status
-    )
+    data = MovementCreate.model_validate({"movement_id": movement_id, **form})
+    # The service loads the patient and audits the log: one access, one audit row.
+    gmi.log_movement(session, user, access.own_patient_id(session, user), data)
+    return redirect(f"/patient/gmi/movement?saved={movement_id}#step-{movement_id}")
 
 
 # --- the clinician's view ------------------------------------------------------------------------------
@@ -439,22 +420,28 @@ def clinician_block(
     )
 
 
-@router.post("/clinician/patients/{patient_id}/gmi/stage", response_class=HTMLResponse)
-async def clinician_move_stage(
-    patient_id: uuid.UUID, request: Request, user: CurrentClinician, session: SessionDep
+def _stage_again(refused: Refused) -> dict[str, Any]:
+    patient_id = uuid.UUID(refused.path["patient_id"])
+    patient = access.patient_for(
+        refused.session, refused_user(refused), patient_id, resource_type=gmi.BLOCK_RESOURCE
+    )
+    form = {"stage": refused.form.get("stage", ""), "note": refused.form.get("note", "")}
+    return {**clinician_context(refused.session, patient), "form": form}
+
+
+@router.post(
+    "/clinician/patients/{patient_id}/gmi/stage",
+    response_class=HTMLResponse,
+    dependencies=[refusal_page("gmi/clinician.html", _stage_again)],
+)
+def clinician_move_stage(
+    patient_id: uuid.UUID, user: CurrentClinician, session: SessionDep, raw: FormDep
 ) -> Response:
-    raw = await request.form()
-    form = {"stage": str(raw.get("stage") or ""), "note": str(raw.get("note") or "")}
     try:
-        stage = int(form["stage"])
+        stage = int(str(raw.get("stage") or ""))
     except ValueError:
         stage = 0
-    try:
-        gmi.move_stage(session, user, patient_id, stage=stage, note=form["note"])
-    except (InvalidInput, Conflict) as exc:
-        patient = access.patient_for(session, user, patient_id, resource_type=gmi.BLOCK_RESOURCE)
-        context = {**clinician_context(session, patient), "errors": [exc.message], "form": form}
-        return render(request, "gmi/clinician.html", context, status_code=422)
+    gmi.move_stage(session, user, patient_id, stage=stage, note=str(raw.get("note") or ""))
     return redirect(f"/clinician/patients/{patient_id}/gmi?moved={stage}#stage")
 
 
@@ -482,42 +469,31 @@ def _patient_panel(session: Session, user: User, patient: Patient) -> panels.Pan
 # --- norms for the drawn pictures: the published figures, the clinic's own, and norm blocks -------------
 
 
-def _norms_page(
-    request: Request,
-    session: Session,
-    user: User,
-    *,
-    form: dict[str, Any] | None = None,
-    errors: list[str] | None = None,
-    status_code: int = 200,
-) -> Response:
+def _norms_context(
+    session: Session, user: User, *, form: Mapping[str, Any] | None = None, errors: list[str] | None = None
+) -> dict[str, Any]:
     norms = content.norms()
     locals_ = gmi.local_norms(session)
     clinician = user.role == Role.CLINICIAN
-    return render(
-        request,
-        "gmi/norms.html",
-        {
-            "norms": norms,
-            "published": scoring.published_reference(norms),
-            "rows": [(local, scoring.choose_reference(norms, local)) for local in locals_],
-            "levels": {level.level: level for level in content.trainer().levels},
-            "photographs": [s for s in norms.sources if s.from_photographs],
-            "clinician": clinician,
-            "me": gmi.my_norm_participant(session, user) if clinician else None,
-            "recent": gmi.norm_blocks_run_by(session, user) if clinician else [],
-            "age_bands": gmi.AGE_BANDS,
-            "form": form or {},
-            "errors": errors or [],
-        },
-        status_code=status_code,
-    )
+    return {
+        "norms": norms,
+        "published": scoring.published_reference(norms),
+        "rows": [(local, scoring.choose_reference(norms, local)) for local in locals_],
+        "levels": {level.level: level for level in content.trainer().levels},
+        "photographs": [s for s in norms.sources if s.from_photographs],
+        "clinician": clinician,
+        "me": gmi.my_norm_participant(session, user) if clinician else None,
+        "recent": gmi.norm_blocks_run_by(session, user) if clinician else [],
+        "age_bands": gmi.AGE_BANDS,
+        "form": form or {},
+        "errors": errors or [],
+    }
 
 
 @router.get("/gmi/norms", response_class=HTMLResponse)
 def norms_page(request: Request, user: CurrentStaff, session: SessionDep) -> Response:
     """The published norms (from photographs) beside the clinic's own for its drawn pictures, by level."""
-    return _norms_page(request, session, user)
+    return render(request, "gmi/norms.html", _norms_context(session, user))
 
 
 def _level(raw: object) -> int:
@@ -527,23 +503,31 @@ def _level(raw: object) -> int:
         raise InvalidInput("level: choose a level.", field="level") from None
 
 
-@router.post("/gmi/norms/participants", response_class=HTMLResponse)
-async def record_norm_participant(request: Request, user: CurrentClinician, session: SessionDep) -> Response:
-    """Record who takes a norm block (the clinician, or an anonymous volunteer), then open the block."""
-    raw = await request.form()
+def _participant_form(raw: Mapping[str, Any]) -> dict[str, str]:
     form = {k: str(raw.get(k) or "") for k in ("kind", "age_band", "level")}
     form["pain_free"] = "yes" if raw.get("pain_free") else ""
-    try:
-        level = _level(form["level"])
-        if level not in {lv.level for lv in content.trainer().levels}:
-            raise InvalidInput(f"level: choose a level from 1 to {content.trainer().top}.", field="level")
-        participant = gmi.record_norm_participant(
-            session, user, kind=form["kind"], age_band=form["age_band"], pain_free=bool(form["pain_free"])
-        )
-    except (InvalidInput, Conflict) as exc:
-        return _norms_page(
-            request, session, user, form=form, errors=[exc.message], status_code=status_for(exc)
-        )
+    return form
+
+
+def _norms_again(refused: Refused) -> dict[str, Any]:
+    form = _participant_form(refused.form)
+    return _norms_context(refused.session, refused_user(refused), form=form, errors=refused.errors)
+
+
+@router.post(
+    "/gmi/norms/participants",
+    response_class=HTMLResponse,
+    dependencies=[refusal_page("gmi/norms.html", _norms_again)],
+)
+def record_norm_participant(user: CurrentClinician, session: SessionDep, raw: FormDep) -> Response:
+    """Record who takes a norm block (the clinician, or an anonymous volunteer), then open the block."""
+    form = _participant_form(raw)
+    level = _level(form["level"])
+    if level not in {lv.level for lv in content.trainer().levels}:
+        raise InvalidInput(f"level: choose a level from 1 to {content.trainer().top}.", field="level")
+    participant = gmi.record_norm_participant(
+        session, user, kind=form["kind"], age_band=form["age_band"], pain_free=bool(form["pain_free"])
+    )
     return redirect(f"/gmi/norms/participants/{participant.id}/block?level={level}")
 
 

@@ -151,7 +151,11 @@ def move_stage(
     """A clinician on the care team moves the patient to ``stage`` by hand; the note says why."""
     if actor.role != Role.CLINICIAN:
         access.patient_for(session, actor, patient_id, resource_type=STAGE_RESOURCE)  # outsiders: 404
-        raise Forbidden("Only a clinician on the care team can move a patient between GMI stages.")
+    access.require_role(
+        actor,
+        Role.CLINICIAN,
+        message="Only a clinician on the care team can move a patient between GMI stages.",
+    )
     patient = access.patient_for(
         session, actor, patient_id, action=AuditAction.UPDATE, resource_type=STAGE_RESOURCE
     )
@@ -728,8 +732,7 @@ PARTICIPANT_KINDS = ("clinician", "volunteer")
 
 
 def _collects_norms(actor: User) -> None:
-    if actor.role != Role.CLINICIAN:
-        raise Forbidden("Only clinicians collect norm blocks.")
+    access.require_role(actor, Role.CLINICIAN, message="Only clinicians collect norm blocks.")
 
 
 def record_norm_participant(

@@ -3,11 +3,12 @@ each in ``practices/`` beside this module, and the other practice tools that log
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
+from pydantic import Field, ValidationInfo, field_validator
+
+from painrewire.content import ContentModel, load_yaml
 
 PRACTICES_DIR = Path(__file__).with_name("practices")
 
@@ -17,19 +18,43 @@ MEDITATION_TIMER = "meditation_timer"
 TOOLS = {BREATHING_PACER: "Breathing pacer", MEDITATION_TIMER: "Meditation timer"}
 
 
-@dataclass(frozen=True)
-class Step:
-    seconds: int
+class Step(ContentModel):
+    seconds: int = Field(gt=0, description="How long the step lasts; more than 0 seconds.")
     text: str
 
+    @field_validator("text", mode="before")
+    @classmethod
+    def _one_line(cls, value: object) -> str:
+        return " ".join(str(value).split())
 
-@dataclass(frozen=True)
-class Practice:
+
+class Practice(ContentModel):
+    """One guided practice: a file in ``practices/``, named by its id."""
+
     id: str
     title: str
     summary: str
-    sources: tuple[str, ...]
-    steps: tuple[Step, ...]
+    order: int = 100
+    sources: tuple[str, ...] = ()
+    steps: tuple[Step, ...] = Field(min_length=1)
+
+    @field_validator("summary", mode="before")
+    @classmethod
+    def _one_line(cls, value: object) -> str:
+        return " ".join(str(value).split())
+
+    @field_validator("sources", mode="before")
+    @classmethod
+    def _none_is_empty(cls, value: object) -> object:
+        return () if value is None else value
+
+    @field_validator("id")
+    @classmethod
+    def _id_is_the_file_name(cls, value: str, info: ValidationInfo) -> str:
+        stem = (info.context or {}).get("stem")
+        if (stem is not None and value != stem) or value in TOOLS:
+            raise ValueError(f"the id must be the file's name and not a tool's ({', '.join(TOOLS)})")
+        return value
 
     @property
     def seconds(self) -> int:
@@ -40,28 +65,15 @@ class Practice:
         return self.seconds / 60
 
 
-def _load(path: Path) -> tuple[int, Practice]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    steps = tuple(Step(int(s["seconds"]), " ".join(str(s["text"]).split())) for s in data["steps"])
-    if not steps or any(s.seconds <= 0 for s in steps):
-        raise ValueError(f"{path.name}: a practice needs steps, each lasting more than 0 seconds")
-    if data["id"] != path.stem or data["id"] in TOOLS:
-        raise ValueError(f"{path.name}: the id must be the file's name and not a tool's ({', '.join(TOOLS)})")
-    practice = Practice(
-        id=data["id"],
-        title=data["title"],
-        summary=" ".join(str(data["summary"]).split()),
-        sources=tuple(data.get("sources") or ()),
-        steps=steps,
-    )
-    return int(data.get("order", 100)), practice
+def _load(path: Path) -> Practice:
+    return load_yaml(path, Practice, context={"stem": path.stem})
 
 
 @lru_cache
 def practices() -> dict[str, Practice]:
     """Practice id -> practice, in the clinic's order."""
-    loaded = sorted((_load(p) for p in PRACTICES_DIR.glob("*.yaml")), key=lambda op: (op[0], op[1].id))
-    return {p.id: p for _, p in loaded}
+    loaded = sorted((_load(p) for p in PRACTICES_DIR.glob("*.yaml")), key=lambda p: (p.order, p.id))
+    return {p.id: p for p in loaded}
 
 
 def activity_title(activity: str) -> str | None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import time
 import uuid
+from typing import Any
 
 from fastapi import Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
@@ -17,6 +17,7 @@ from painrewire.accounts.models import Role, User
 from painrewire.charts import weekly_bars
 from painrewire.clearance import gate
 from painrewire.config import Settings
+from painrewire.errors import InvalidInput
 from painrewire.patients import access, panels
 from painrewire.patients.models import Patient
 from painrewire.practice.models import Module
@@ -24,6 +25,8 @@ from painrewire.programs.mindfulness import audio, timing
 from painrewire.programs.mindfulness import service as mindfulness
 from painrewire.programs.mindfulness.content import BREATHING_PACER, MEDITATION_TIMER, practices
 from painrewire.web.deps import SessionDep, SettingsDep
+from painrewire.web.forms import FormDep
+from painrewire.web.refusals import Refused, refusal_page
 from painrewire.web.routing import page_router
 from painrewire.web.templating import redirect, register_nav, render
 
@@ -128,54 +131,52 @@ def timer_page(
 # --- The clinic's recordings ----------------------------------------------------------------------------------
 
 
-def _audio_page(
-    request: Request, session: Session, settings: Settings, errors: dict[str, str], status_code: int = 200
-) -> Response:
-    return render(
-        request,
-        "mindfulness/clinic_audio.html",
-        {
-            "practices": list(practices().values()),
-            "audio": mindfulness.current_audio(session),
-            "errors": errors,
-            "max_bytes": settings.practice_audio_max_bytes,
-            "accepted": audio.ACCEPTED,
-        },
-        status_code=status_code,
-    )
+def _audio_context(session: Session, settings: Settings, errors: dict[str, str]) -> dict[str, Any]:
+    return {
+        "practices": list(practices().values()),
+        "audio": mindfulness.current_audio(session),
+        "errors": errors,
+        "max_bytes": settings.practice_audio_max_bytes,
+        "accepted": audio.ACCEPTED,
+    }
 
 
 @router.get("/clinic/mindfulness", response_class=HTMLResponse)
 def clinic_audio(
     request: Request, user: CurrentStaff, session: SessionDep, settings: SettingsDep
 ) -> Response:
-    return _audio_page(request, session, settings, {})
+    return render(request, "mindfulness/clinic_audio.html", _audio_context(session, settings, {}))
 
 
-@router.post("/clinic/mindfulness/practices/{practice_id}/audio", response_class=HTMLResponse)
-async def upload_audio(
-    practice_id: str, request: Request, user: CurrentStaff, session: SessionDep, settings: SettingsDep
+def _audio_again(refused: Refused) -> dict[str, Any]:
+    """The recordings again, with the reason beside the practice whose upload was refused."""
+    settings: Settings = refused.request.app.state.settings
+    errors = {refused.path["practice_id"]: " ".join(refused.errors)}
+    return _audio_context(refused.session, settings, errors)
+
+
+@router.post(
+    "/clinic/mindfulness/practices/{practice_id}/audio",
+    response_class=HTMLResponse,
+    dependencies=[refusal_page("mindfulness/clinic_audio.html", _audio_again)],
+)
+def upload_audio(
+    practice_id: str, user: CurrentStaff, session: SessionDep, settings: SettingsDep, form: FormDep
 ) -> Response:
     mindfulness.practice(practice_id)
-    form = await request.form()
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
-        errors = {practice_id: "file: choose an audio recording to upload."}
-        return _audio_page(request, session, settings, errors, status_code=422)
-    data = await upload.read(settings.practice_audio_max_bytes + 1)
-    try:
-        await run_in_threadpool(
-            mindfulness.attach_audio,
-            session,
-            user,
-            practice_id,
-            filename=upload.filename,
-            data=data,
-            max_bytes=settings.practice_audio_max_bytes,
-            size=upload.size,
-        )
-    except mindfulness.AudioRefused as exc:
-        return _audio_page(request, session, settings, {practice_id: exc.message}, status_code=422)
+        raise InvalidInput("file: choose an audio recording to upload.", field="file")
+    data = upload.file.read(settings.practice_audio_max_bytes + 1)
+    mindfulness.attach_audio(
+        session,
+        user,
+        practice_id,
+        filename=upload.filename,
+        data=data,
+        max_bytes=settings.practice_audio_max_bytes,
+        size=upload.size,
+    )
     return redirect(f"/clinic/mindfulness?attached={practice_id}#practice-{practice_id}")
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, undefer
 from painrewire.accounts.models import AuditAction, Role, User
 from painrewire.clearance import gate
 from painrewire.diary.outcomes import weekly_minutes
-from painrewire.errors import Forbidden, InvalidInput, NotFound
+from painrewire.errors import InvalidInput, NotFound
 from painrewire.patients import access
 from painrewire.patients.models import Patient
 from painrewire.practice import service as practice_log
@@ -169,8 +169,9 @@ def attach_audio(
     The format is read from the file's first bytes; the browser's content type and the file name are not
     trusted. ``size`` is the upload's full size when only its first ``max_bytes + 1`` bytes were read.
     """
-    if actor.role not in (Role.CLINICIAN, Role.ADMIN):
-        raise Forbidden("Only clinic staff can attach recordings to practices.")
+    access.require_role(
+        actor, Role.CLINICIAN, Role.ADMIN, message="Only clinic staff can attach recordings to practices."
+    )
     found = practice(practice_id)
     if not data:
         raise AudioRefused("file: the file is empty; choose an audio recording.", field="file")

@@ -12,10 +12,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, ClassVar
 
 import yaml
 from markdown_it import MarkdownIt
+from pydantic import AfterValidator, Field, StrictBool, ValidationInfo, field_validator, model_validator
+
+from painrewire.content import ContentError, ContentModel, Id, read_yaml, repeated, validate
 
 HERE = Path(__file__).parent
 LESSONS_DIR = HERE / "lessons"
@@ -26,7 +29,6 @@ SOMATIC_FILE = HERE / "somatic_tracking.yaml"
 #: Checklist summary levels, from least to most evidence (the plan rules read these names).
 CHECKLIST_LEVELS: tuple[str, ...] = ("few", "some", "many")
 
-_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _FRONT_MATTER = re.compile(r"\A---\n(?P<meta>.*?)\n---\n(?P<body>.*)\Z", re.DOTALL)
 # Lesson text is written by the clinic; raw HTML in it is shown as text, never run.
 _MARKDOWN = MarkdownIt("commonmark", {"html": False})
@@ -36,10 +38,6 @@ CHECK_MARKER = re.compile(
     r"\{\{check-done\}\}(?P<done>.*?)\{\{check-pending\}\}(?P<pending>.*?)\{\{check-end\}\}", re.DOTALL
 )
 _ANY_CHECK_MARKER = re.compile(r"\{\{check-[a-z]*\}\}")
-
-
-class ContentError(ValueError):
-    """A content file that cannot be used, naming the file and what is wrong."""
 
 
 class AnswerError(ValueError):
@@ -120,15 +118,20 @@ class QuizResult:
         return self.score >= self.pass_mark
 
 
-def _require(data: Mapping[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
-    if key not in data:
-        raise ContentError(f"{where}: missing {key!r}")
-    value = data[key]
-    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-        raise ContentError(f"{where}: {key!r} has the wrong kind of value ({value!r})")
-    if isinstance(value, str) and not value.strip():
-        raise ContentError(f"{where}: {key!r} is empty")
+#: Text in a content file: not empty, surrounding spaces dropped.
+def _stripped(value: str) -> str:
+    if not value.strip():
+        raise ValueError("some text is needed here")
+    return value.strip()
+
+
+def _filled(value: str) -> str:
+    _stripped(value)
     return value
+
+
+#: Text that must not be empty, kept as written.
+Filled = Annotated[str, AfterValidator(_filled)]
 
 
 def resolve_check(text: str, *, cleared: bool) -> str:
@@ -140,13 +143,11 @@ def mentions_check(text: str) -> bool:
     return CHECK_MARKER.search(text) is not None
 
 
-def _checked_markers(text: str, where: str) -> str:
+def _checked_markers(text: str) -> str:
     """Refuse a half-written check marker (one that would show its braces to a patient)."""
     for cleared in (True, False):
         if _ANY_CHECK_MARKER.search(resolve_check(text, cleared=cleared)):
-            raise ContentError(
-                f"{where}: a check marker must read {{{{check-done}}}}...{{{{check-pending}}}}...{{{{check-end}}}}"
-            )
+            raise ValueError("a check marker must read {{check-done}}...{{check-pending}}...{{check-end}}")
     return text
 
 
@@ -168,80 +169,121 @@ def lesson_for(lesson: Lesson, *, cleared: bool) -> Lesson:
     return replace(lesson, summary=say(lesson.summary), body_markdown=say(lesson.body_markdown), quiz=quiz)
 
 
-def _parse_question(raw: Any, where: str) -> QuizQuestion:
-    if not isinstance(raw, Mapping):
-        raise ContentError(f"{where}: each quiz question is a mapping")
-    qid = _require(raw, "id", str, where)
-    if not _ID.match(qid):
-        raise ContentError(f"{where}: question id {qid!r} must be lower_case_with_underscores")
-    where = f"{where}, question {qid}"
-    options_raw = _require(raw, "options", list, where)
-    options = []
-    for option in options_raw:
-        if not isinstance(option, Mapping):
-            raise ContentError(f"{where}: each option is a mapping with text (and correct or feedback)")
-        correct = option.get("correct", False)
-        if not isinstance(correct, bool):
-            raise ContentError(f"{where}: 'correct' is true or false")
-        feedback = option.get("feedback", "")
-        if not correct and not (isinstance(feedback, str) and feedback.strip()):
-            raise ContentError(f"{where}: every wrong option needs feedback saying why it is not right")
-        options.append(
-            QuizOption(_require(option, "text", str, where).strip(), correct, str(feedback).strip())
-        )
-    if not 2 <= len(options) <= 6:
-        raise ContentError(f"{where}: a question has 2 to 6 options, got {len(options)}")
-    if sum(o.correct for o in options) != 1:
-        raise ContentError(f"{where}: exactly one option must be correct")
-    return QuizQuestion(
-        id=qid,
-        question=_require(raw, "question", str, where).strip(),
-        options=tuple(options),
-        explanation=_require(raw, "explanation", str, where).strip(),
-    )
+class QuizOptionEntry(ContentModel):
+    text: str
+    correct: StrictBool = False
+    feedback: str = ""
+
+    @field_validator("text")
+    @classmethod
+    def _some_text(cls, value: str) -> str:
+        return _stripped(value)
+
+    @model_validator(mode="after")
+    def _wrong_options_say_why(self) -> QuizOptionEntry:
+        if not self.correct and not self.feedback.strip():
+            raise ValueError("every wrong option needs feedback saying why it is not right")
+        return self
 
 
-def parse_lesson(text: str, *, origin: str = "lesson") -> Lesson:
-    """Read one lesson file: YAML front matter between ``---`` lines, then the Markdown text."""
+class QuizQuestionEntry(ContentModel):
+    id: Id
+    question: str
+    options: list[QuizOptionEntry] = Field(min_length=2, max_length=6)
+    explanation: str
+
+    @field_validator("question", "explanation")
+    @classmethod
+    def _some_text(cls, value: str) -> str:
+        return _stripped(value)
+
+    @field_validator("options")
+    @classmethod
+    def _one_right_option(cls, value: list[QuizOptionEntry]) -> list[QuizOptionEntry]:
+        if sum(o.correct for o in value) != 1:
+            raise ValueError("exactly one option must be correct")
+        return value
+
+
+class LessonMeta(ContentModel):
+    """A lesson's front matter."""
+
+    entry_names: ClassVar[Mapping[str, tuple[str, ...]]] = {"quiz": ("question",)}
+
+    id: Id
+    order: int = Field(strict=True)
+    title: str
+    minutes: int = Field(ge=1, le=60, strict=True)
+    summary: str
+    sources: list[str] = Field(min_length=1)
+    pass_mark: int = Field(strict=True)
+    quiz: list[QuizQuestionEntry] = Field(min_length=1)
+
+    @field_validator("title", "summary")
+    @classmethod
+    def _some_text(cls, value: str) -> str:
+        return _stripped(value)
+
+    @field_validator("sources")
+    @classmethod
+    def _sources_as_text(cls, value: list[str]) -> list[str]:
+        return [_stripped(s) for s in value]
+
+    @field_validator("quiz")
+    @classmethod
+    def _own_ids(cls, value: list[QuizQuestionEntry]) -> list[QuizQuestionEntry]:
+        if repeated([q.id for q in value]):
+            raise ValueError("two quiz questions share an id")
+        return value
+
+    @model_validator(mode="after")
+    def _reachable_pass_mark(self) -> LessonMeta:
+        if not 1 <= self.pass_mark <= len(self.quiz):
+            raise ValueError(f"pass_mark must be from 1 to {len(self.quiz)}, got {self.pass_mark}")
+        return self
+
+
+def parse_lesson(text: str, *, origin: str | Path = "lesson") -> Lesson:
+    """Read one lesson file: YAML front matter between ``---`` lines, then the Markdown text.
+
+    Raises
+    ------
+    painrewire.content.ContentError
+        Naming the file, the question or option, and the field.
+    """
     match = _FRONT_MATTER.match(text.replace("\r\n", "\n"))
     if match is None:
-        raise ContentError(f"{origin}: a lesson starts with YAML front matter between two '---' lines")
+        raise ContentError(origin, ["a lesson starts with YAML front matter between two '---' lines"])
     try:
         meta = yaml.safe_load(match.group("meta"))
     except yaml.YAMLError as exc:
-        raise ContentError(f"{origin}: the front matter is not valid YAML: {exc}") from None
-    if not isinstance(meta, Mapping):
-        raise ContentError(f"{origin}: the front matter must be a mapping")
-    lesson_id = _require(meta, "id", str, origin)
-    if not _ID.match(lesson_id):
-        raise ContentError(f"{origin}: lesson id {lesson_id!r} must be lower_case_with_underscores")
-    sources = _require(meta, "sources", list, origin)
-    if not sources or not all(isinstance(s, str) and s.strip() for s in sources):
-        raise ContentError(f"{origin}: list at least one source, each as text")
-    quiz = tuple(_parse_question(q, origin) for q in _require(meta, "quiz", list, origin))
-    if not quiz:
-        raise ContentError(f"{origin}: the quiz needs at least one question")
-    if len({q.id for q in quiz}) != len(quiz):
-        raise ContentError(f"{origin}: two quiz questions share an id")
-    pass_mark = _require(meta, "pass_mark", int, origin)
-    if not 1 <= pass_mark <= len(quiz):
-        raise ContentError(f"{origin}: pass_mark must be from 1 to {len(quiz)}, got {pass_mark}")
-    minutes = _require(meta, "minutes", int, origin)
-    if not 1 <= minutes <= 60:
-        raise ContentError(f"{origin}: minutes must be from 1 to 60")
+        raise ContentError(origin, [f"the front matter is not valid YAML: {exc}"]) from None
+    checked = validate(meta, LessonMeta, origin=origin)
     body = match.group("body").strip()
-    if not body:
-        raise ContentError(f"{origin}: the lesson has no text")
-    _checked_markers(text, origin)
+    problems = [] if body else ["the lesson has no text"]
+    try:
+        _checked_markers(text)
+    except ValueError as exc:
+        problems.append(str(exc))
+    if problems:
+        raise ContentError(origin, problems)
     return Lesson(
-        id=lesson_id,
-        order=_require(meta, "order", int, origin),
-        title=_require(meta, "title", str, origin).strip(),
-        minutes=minutes,
-        summary=_require(meta, "summary", str, origin).strip(),
-        sources=tuple(s.strip() for s in sources),
-        pass_mark=pass_mark,
-        quiz=quiz,
+        id=checked.id,
+        order=checked.order,
+        title=checked.title,
+        minutes=checked.minutes,
+        summary=checked.summary,
+        sources=tuple(checked.sources),
+        pass_mark=checked.pass_mark,
+        quiz=tuple(
+            QuizQuestion(
+                id=q.id,
+                question=q.question,
+                options=tuple(QuizOption(o.text, o.correct, o.feedback.strip()) for o in q.options),
+                explanation=q.explanation,
+            )
+            for q in checked.quiz
+        ),
         body_markdown=body,
     )
 
@@ -249,15 +291,13 @@ def parse_lesson(text: str, *, origin: str = "lesson") -> Lesson:
 @lru_cache
 def lessons() -> tuple[Lesson, ...]:
     """Every lesson shipped with the program, in reading order."""
-    found = [
-        parse_lesson(p.read_text(encoding="utf-8"), origin=str(p)) for p in sorted(LESSONS_DIR.glob("*.md"))
-    ]
-    ids = [lesson.id for lesson in found]
-    if len(set(ids)) != len(ids):
-        raise ContentError(f"{LESSONS_DIR}: two lessons share an id")
+    found = [parse_lesson(p.read_text(encoding="utf-8"), origin=p) for p in sorted(LESSONS_DIR.glob("*.md"))]
+    twice = repeated([lesson.id for lesson in found])
+    if twice:
+        raise ContentError(LESSONS_DIR, [f"two lessons share the id {twice[0]!r}"])
     orders = [lesson.order for lesson in found]
     if len(set(orders)) != len(orders):
-        raise ContentError(f"{LESSONS_DIR}: two lessons share an order number")
+        raise ContentError(LESSONS_DIR, ["two lessons share an order number"])
     return tuple(sorted(found, key=lambda lesson: lesson.order))
 
 
@@ -397,71 +437,97 @@ class ChecklistSummary:
     before_clearance: bool = False
 
 
-def parse_checklist(document: Any, *, origin: str = "checklist") -> Checklist:
-    if not isinstance(document, Mapping):
-        raise ContentError(f"{origin}: the file must be a mapping")
-    items = []
-    for raw in _require(document, "items", list, origin):
-        if not isinstance(raw, Mapping):
-            raise ContentError(f"{origin}: each item is a mapping with id, text and why")
-        item_id = _require(raw, "id", str, origin)
-        if not _ID.match(item_id):
-            raise ContentError(f"{origin}: item id {item_id!r} must be lower_case_with_underscores")
-        overlaps = raw.get("overlaps", [])
-        if not isinstance(overlaps, list) or any(c not in OVERLAP_CAUSES for c in overlaps):
-            raise ContentError(
-                f"{origin}: item {item_id!r} overlaps must be a list of {', '.join(OVERLAP_CAUSES)}; "
-                f"got {overlaps!r}"
-            )
-        items.append(
-            ChecklistItem(
-                item_id,
-                _require(raw, "text", str, origin).strip(),
-                _require(raw, "why", str, origin),
-                tuple(overlaps),
-            )
-        )
-    if len({i.id for i in items}) != len(items) or not items:
-        raise ContentError(f"{origin}: items must be non-empty with unique ids")
-    levels = []
-    for raw in _require(document, "levels", list, origin):
-        if not isinstance(raw, Mapping):
-            raise ContentError(f"{origin}: each level is a mapping with level, from and text")
-        level = _require(raw, "level", str, origin)
-        if level not in CHECKLIST_LEVELS:
-            raise ContentError(f"{origin}: level {level!r} is not one of {', '.join(CHECKLIST_LEVELS)}")
-        levels.append(
-            ChecklistLevel(level, _require(raw, "from", int, origin), _require(raw, "text", str, origin))
-        )
-    if [lv.level for lv in levels] != list(CHECKLIST_LEVELS):
-        raise ContentError(f"{origin}: list the levels {', '.join(CHECKLIST_LEVELS)} in that order")
-    starts = [lv.from_count for lv in levels]
-    if starts[0] != 0 or starts != sorted(set(starts)) or starts[-1] > len(items):
-        raise ContentError(f"{origin}: level 'from' counts start at 0 and rise, up to the number of items")
+class ChecklistItemEntry(ContentModel):
+    id: Id
+    text: str
+    why: Filled
+    overlaps: list[str] = Field(default_factory=list)
+
+    @field_validator("text")
+    @classmethod
+    def _some_text(cls, value: str) -> str:
+        return _stripped(value)
+
+    @field_validator("overlaps")
+    @classmethod
+    def _known_causes(cls, value: list[str]) -> list[str]:
+        if any(c not in OVERLAP_CAUSES for c in value):
+            raise ValueError(f"overlaps must be a list of {', '.join(OVERLAP_CAUSES)}; got {value!r}")
+        return value
+
+
+class ChecklistLevelEntry(ContentModel):
+    level: str
+    from_count: int = Field(alias="from", strict=True)
+    text: Filled
+
+    @field_validator("level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        if value not in CHECKLIST_LEVELS:
+            raise ValueError(f"level {value!r} is not one of {', '.join(CHECKLIST_LEVELS)}")
+        return value
+
+
+class ChecklistFile(ContentModel):
+    """``checklist.yaml``: the signs, the levels by how many are recognised, and the texts around them."""
+
+    version: str | int | float
+    intro: Filled
+    items: list[ChecklistItemEntry] = Field(min_length=1)
+    levels: list[ChecklistLevelEntry]
+    sources: list[str]
+    intro_waiting: str = ""
+    waiting: str = ""
+
+    @field_validator("items")
+    @classmethod
+    def _own_ids(cls, value: list[ChecklistItemEntry]) -> list[ChecklistItemEntry]:
+        twice = repeated([i.id for i in value])
+        if twice:
+            raise ValueError(f"each item needs its own id; used twice: {', '.join(twice)}")
+        return value
+
+    @field_validator("levels")
+    @classmethod
+    def _levels_in_order(cls, value: list[ChecklistLevelEntry]) -> list[ChecklistLevelEntry]:
+        if [lv.level for lv in value] != list(CHECKLIST_LEVELS):
+            raise ValueError(f"list the levels {', '.join(CHECKLIST_LEVELS)} in that order")
+        return value
+
+    @field_validator("intro_waiting", "waiting")
+    @classmethod
+    def _needed_when_an_item_waits(cls, value: str, info: ValidationInfo) -> str:
+        items = info.data.get("items") or []
+        if any(item.overlaps for item in items) and not value.strip():
+            raise ValueError("needed, because an item waits for a clinician (it has overlaps)")
+        return value.strip()
+
+    @model_validator(mode="after")
+    def _counts_rise(self) -> ChecklistFile:
+        starts = [lv.from_count for lv in self.levels]
+        if starts[0] != 0 or starts != sorted(set(starts)) or starts[-1] > len(self.items):
+            raise ValueError("level 'from' counts start at 0 and rise, up to the number of items")
+        return self
+
+
+def parse_checklist(document: Any, *, origin: str | Path = "checklist") -> Checklist:
+    """Check the checklist document; a problem names the file, the item or level, and the field."""
+    checked = validate(document, ChecklistFile, origin=origin)
     return Checklist(
-        version=str(_require(document, "version", (str, int, float), origin)),
-        intro=_require(document, "intro", str, origin).strip(),
-        items=tuple(items),
-        levels=tuple(levels),
-        sources=tuple(str(s) for s in _require(document, "sources", list, origin)),
-        intro_waiting=_waiting_text(document, "intro_waiting", items, origin),
-        waiting=_waiting_text(document, "waiting", items, origin),
+        version=str(checked.version),
+        intro=_stripped(checked.intro),
+        items=tuple(ChecklistItem(i.id, i.text, i.why, tuple(i.overlaps)) for i in checked.items),
+        levels=tuple(ChecklistLevel(lv.level, lv.from_count, lv.text) for lv in checked.levels),
+        sources=tuple(checked.sources),
+        intro_waiting=checked.intro_waiting,
+        waiting=checked.waiting,
     )
-
-
-def _waiting_text(document: Mapping[str, Any], key: str, items: Sequence[ChecklistItem], origin: str) -> str:
-    """A text for patients not cleared yet; needed once any item waits for a clinician."""
-    if any(item.overlaps for item in items):
-        return str(_require(document, key, str, origin)).strip()
-    value = document.get(key, "")
-    return value.strip() if isinstance(value, str) else ""
 
 
 @lru_cache
 def checklist() -> Checklist:
-    return parse_checklist(
-        yaml.safe_load(CHECKLIST_FILE.read_text(encoding="utf-8")), origin=str(CHECKLIST_FILE)
-    )
+    return parse_checklist(read_yaml(CHECKLIST_FILE), origin=CHECKLIST_FILE)
 
 
 def summarise_checklist(
@@ -535,37 +601,37 @@ class SomaticScript:
         return sum(step.seconds for step in self.steps)
 
 
-def parse_somatic_script(document: Any, *, origin: str = "somatic tracking") -> SomaticScript:
-    if not isinstance(document, Mapping):
-        raise ContentError(f"{origin}: the file must be a mapping")
-    steps = []
-    for raw in _require(document, "steps", list, origin):
-        if not isinstance(raw, Mapping):
-            raise ContentError(f"{origin}: each step is a mapping with title, seconds and text")
-        seconds = _require(raw, "seconds", int, origin)
-        if not 5 <= seconds <= 600:
-            raise ContentError(f"{origin}: a step lasts 5 to 600 seconds, got {seconds}")
-        steps.append(
-            SomaticStep(
-                _require(raw, "title", str, origin), seconds, _require(raw, "text", str, origin).strip()
-            )
-        )
-    if not steps:
-        raise ContentError(f"{origin}: list at least one step")
+class SomaticStepEntry(ContentModel):
+    title: Filled
+    seconds: int = Field(ge=5, le=600, strict=True)
+    text: Filled
+
+
+class SomaticFile(ContentModel):
+    """``somatic_tracking.yaml``: the guided somatic-tracking script."""
+
+    version: str | int | float
+    title: Filled
+    intro: Filled
+    steps: list[SomaticStepEntry] = Field(min_length=1)
+    sources: list[str]
+
+
+def parse_somatic_script(document: Any, *, origin: str | Path = "somatic tracking") -> SomaticScript:
+    """Check the somatic-tracking script; a problem names the file, the step and the field."""
+    checked = validate(document, SomaticFile, origin=origin)
     return SomaticScript(
-        version=str(_require(document, "version", (str, int, float), origin)),
-        title=_require(document, "title", str, origin),
-        intro=_require(document, "intro", str, origin).strip(),
-        steps=tuple(steps),
-        sources=tuple(str(s) for s in _require(document, "sources", list, origin)),
+        version=str(checked.version),
+        title=checked.title,
+        intro=_stripped(checked.intro),
+        steps=tuple(SomaticStep(s.title, s.seconds, _stripped(s.text)) for s in checked.steps),
+        sources=tuple(checked.sources),
     )
 
 
 @lru_cache
 def somatic_script() -> SomaticScript:
-    return parse_somatic_script(
-        yaml.safe_load(SOMATIC_FILE.read_text(encoding="utf-8")), origin=str(SOMATIC_FILE)
-    )
+    return parse_somatic_script(read_yaml(SOMATIC_FILE), origin=SOMATIC_FILE)
 
 
 # --- the 4-week course ------------------------------------------------------------------------------------
@@ -592,52 +658,59 @@ class Course:
         return max(s.week for s in self.sessions)
 
 
-def parse_course(document: Any, lesson_ids: Sequence[str], *, origin: str = "course") -> Course:
-    if not isinstance(document, Mapping):
-        raise ContentError(f"{origin}: the file must be a mapping")
-    sessions = []
-    for raw in _require(document, "sessions", list, origin):
-        if not isinstance(raw, Mapping):
-            raise ContentError(f"{origin}: each session is a mapping")
-        number = _require(raw, "number", int, origin)
-        where = f"{origin}, session {number}"
-        aims = _require(raw, "aims", list, where)
-        if not aims or not all(isinstance(a, str) and a.strip() for a in aims):
-            raise ContentError(f"{where}: list the session's aims as text")
-        linked = raw.get("lessons", [])
-        if not isinstance(linked, list):
-            raise ContentError(f"{where}: lessons is a list of lesson ids")
-        for lesson_id in linked:
-            if lesson_id not in lesson_ids:
-                raise ContentError(f"{where}: no lesson {lesson_id!r}")
-        sessions.append(
-            CourseSession(
-                number=number,
-                week=_require(raw, "week", int, where),
-                title=_require(raw, "title", str, where),
-                aims=tuple(a.strip() for a in aims),
-                lessons=tuple(linked),
-                practice=_require(raw, "practice", str, where),
-            )
-        )
-    if [s.number for s in sessions] != list(range(1, len(sessions) + 1)) or not sessions:
-        raise ContentError(f"{origin}: sessions are numbered 1, 2, 3, ... in order")
-    if [s.week for s in sessions] != sorted(s.week for s in sessions) or sessions[0].week != 1:
-        raise ContentError(f"{origin}: session weeks start at 1 and never go back")
-    appointment_type = _require(document, "appointment_type", str, origin)
-    if not _ID.match(appointment_type):
-        raise ContentError(f"{origin}: appointment_type is a key such as prt_session")
+class CourseSessionEntry(ContentModel):
+    number: int = Field(strict=True)
+    week: int = Field(strict=True)
+    title: Filled
+    aims: list[str] = Field(min_length=1)
+    lessons: list[str] = Field(default_factory=list)
+    practice: Filled
+
+    @field_validator("aims")
+    @classmethod
+    def _aims_as_text(cls, value: list[str]) -> list[str]:
+        return [_stripped(a) for a in value]
+
+    @field_validator("lessons")
+    @classmethod
+    def _known_lessons(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        known = (info.context or {}).get("lesson_ids")
+        for lesson_id in value:
+            if known is not None and lesson_id not in known:
+                raise ValueError(f"no lesson {lesson_id!r}")
+        return value
+
+
+class CourseFile(ContentModel):
+    """``course.yaml``: the course's sessions in order, each with its week, aims, lessons and practice."""
+
+    appointment_type: Id
+    sessions: list[CourseSessionEntry] = Field(min_length=1)
+    sources: list[str]
+
+    @field_validator("sessions")
+    @classmethod
+    def _in_order(cls, value: list[CourseSessionEntry]) -> list[CourseSessionEntry]:
+        if [s.number for s in value] != list(range(1, len(value) + 1)):
+            raise ValueError("sessions are numbered 1, 2, 3, ... in order")
+        if [s.week for s in value] != sorted(s.week for s in value) or value[0].week != 1:
+            raise ValueError("session weeks start at 1 and never go back")
+        return value
+
+
+def parse_course(document: Any, lesson_ids: Sequence[str], *, origin: str | Path = "course") -> Course:
+    """Check the course document against the lessons there are; a problem names the session and field."""
+    checked = validate(document, CourseFile, origin=origin, context={"lesson_ids": list(lesson_ids)})
     return Course(
-        appointment_type=appointment_type,
-        sessions=tuple(sessions),
-        sources=tuple(str(s) for s in _require(document, "sources", list, origin)),
+        appointment_type=checked.appointment_type,
+        sessions=tuple(
+            CourseSession(s.number, s.week, s.title, tuple(s.aims), tuple(s.lessons), s.practice)
+            for s in checked.sessions
+        ),
+        sources=tuple(str(s) for s in checked.sources),
     )
 
 
 @lru_cache
 def course() -> Course:
-    return parse_course(
-        yaml.safe_load(COURSE_FILE.read_text(encoding="utf-8")),
-        [lesson.id for lesson in lessons()],
-        origin=str(COURSE_FILE),
-    )
+    return parse_course(read_yaml(COURSE_FILE), [lesson.id for lesson in lessons()], origin=COURSE_FILE)

@@ -4,17 +4,16 @@ team's view of PRT progress."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from painrewire.accounts.deps import CurrentClinician, CurrentPatientUser
+from painrewire.accounts.deps import CurrentClinician, CurrentPatientUser, refused_user
 from painrewire.accounts.models import Role, User
 from painrewire.clearance import gate
-from painrewire.errors import InvalidInput
 from painrewire.patients import access, panels
 from painrewire.patients.models import Patient
 from painrewire.practice.models import Module
@@ -23,7 +22,8 @@ from painrewire.programs.prt import service as prt
 from painrewire.programs.prt.charts import before_after_chart
 from painrewire.programs.prt.schemas import JournalEntryWrite, SomaticTrackingWrite
 from painrewire.web.deps import SessionDep
-from painrewire.web.errors import readable_pydantic_errors
+from painrewire.web.forms import FormDep
+from painrewire.web.refusals import Refused, refusal_page
 from painrewire.web.routing import page_router
 from painrewire.web.templating import redirect, register_nav, render
 
@@ -103,22 +103,38 @@ def lesson_page(request: Request, lesson_id: str, user: CurrentPatientUser, sess
     return render(request, "prt/lesson.html", _lesson_context(session, patient, status))
 
 
-@router.post("/patient/prt/lessons/{lesson_id}", response_class=HTMLResponse)
-async def lesson_quiz(
-    request: Request, lesson_id: str, user: CurrentPatientUser, session: SessionDep
+def _answers(lesson_id: str, raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The quiz's answers from the form (a lesson that does not exist is the service's to refuse)."""
+    lesson = content.lesson_by_id(lesson_id)
+    return {q.id: raw.get(q.id) for q in lesson.quiz} if lesson is not None else {}
+
+
+def _lesson_again(refused: Refused) -> dict[str, Any]:
+    user = refused_user(refused)
+    lesson_id = refused.path["lesson_id"]
+    patient, status = prt.open_lesson(
+        refused.session, user, access.own_patient_id(refused.session, user), lesson_id
+    )
+    chosen = {k: str(v) for k, v in _answers(lesson_id, refused.form).items() if v is not None}
+    return _lesson_context(refused.session, patient, status, chosen=chosen, errors=refused.errors)
+
+
+@router.post(
+    "/patient/prt/lessons/{lesson_id}",
+    response_class=HTMLResponse,
+    dependencies=[refusal_page("prt/lesson.html", _lesson_again)],
+)
+def lesson_quiz(
+    request: Request, lesson_id: str, user: CurrentPatientUser, session: SessionDep, raw: FormDep
 ) -> Response:
-    raw = await request.form()
-    patient = _own(session, user, "prt_lesson")
-    _, status = prt.open_lesson(session, user, patient.id, lesson_id)
-    answers = {q.id: raw.get(q.id) for q in status.lesson.quiz}
+    answers = _answers(lesson_id, raw)
     chosen = {k: str(v) for k, v in answers.items() if v is not None}
-    try:
-        outcome = prt.submit_quiz(session, user, patient.id, lesson_id, answers)
-    except InvalidInput as exc:
-        context = _lesson_context(session, patient, status, chosen=chosen, errors=[exc.message])
-        return render(request, "prt/lesson.html", context, status_code=422)
-    status = prt.LessonStatus(status.lesson, outcome.progress)
-    context = _lesson_context(session, patient, status, chosen=chosen, result=outcome.result, outcome=outcome)
+    # The service loads the patient and audits the attempt: one access, one audit row.
+    outcome = prt.submit_quiz(session, user, access.own_patient_id(session, user), lesson_id, answers)
+    status = prt.LessonStatus(outcome.lesson, outcome.progress)
+    context = _lesson_context(
+        session, outcome.patient, status, chosen=chosen, result=outcome.result, outcome=outcome
+    )
     return render(request, "prt/lesson.html", context)
 
 
@@ -148,18 +164,25 @@ def checklist_page(request: Request, user: CurrentPatientUser, session: SessionD
     return render(request, "prt/checklist.html", _checklist_context(session, patient, {}, []))
 
 
-@router.post("/patient/prt/checklist", response_class=HTMLResponse)
-async def save_checklist(request: Request, user: CurrentPatientUser, session: SessionDep) -> Response:
-    raw = await request.form()
-    patient = _own(session, user, "prt_checklist")
-    form = {item.id: str(raw.get(item.id) or "") for item in content.checklist().items}
+def _checklist_form(raw: Mapping[str, Any]) -> dict[str, str]:
+    return {item.id: str(raw.get(item.id) or "") for item in content.checklist().items}
+
+
+def _checklist_again(refused: Refused) -> dict[str, Any]:
+    patient = _own(refused.session, refused_user(refused), "prt_checklist")
+    form = {k: v for k, v in _checklist_form(refused.form).items() if v}
+    return _checklist_context(refused.session, patient, form, refused.errors)
+
+
+@router.post(
+    "/patient/prt/checklist",
+    response_class=HTMLResponse,
+    dependencies=[refusal_page("prt/checklist.html", _checklist_again)],
+)
+def save_checklist(user: CurrentPatientUser, session: SessionDep, raw: FormDep) -> Response:
     words = {"yes": True, "no": False}
-    answers: dict[str, Any] = {k: words.get(v, v or None) for k, v in form.items()}
-    try:
-        prt.save_checklist(session, user, patient.id, answers)
-    except InvalidInput as exc:
-        context = _checklist_context(session, patient, {k: v for k, v in form.items() if v}, [exc.message])
-        return render(request, "prt/checklist.html", context, status_code=422)
+    answers: dict[str, Any] = {k: words.get(v, v or None) for k, v in _checklist_form(raw).items()}
+    prt.save_checklist(session, user, access.own_patient_id(session, user), answers)
     return redirect("/patient/prt/checklist?saved=1")
 
 
@@ -188,32 +211,26 @@ def somatic_page(request: Request, user: CurrentPatientUser, session: SessionDep
     return render(request, "prt/somatic_tracking.html", _somatic_context(session, patient, {}, []))
 
 
-@router.post("/patient/prt/somatic-tracking", response_class=HTMLResponse)
-async def log_somatic(request: Request, user: CurrentPatientUser, session: SessionDep) -> Response:
-    raw = await request.form()
-    patient = _own(session, user, "prt_somatic_tracking")
-    names = ("pain_before", "fear_before", "pain_after", "fear_after", "seconds")
-    form = {name: raw.get(name) or None for name in names}
-    try:
-        data = SomaticTrackingWrite.model_validate(
-            {**form, "seconds": form["seconds"] or content.somatic_script().total_seconds}
-        )
-        prt.log_somatic_tracking(session, user, patient.id, data)
-    except ValidationError as exc:
-        errors = readable_pydantic_errors(exc)
-        return render(
-            request,
-            "prt/somatic_tracking.html",
-            _somatic_context(session, patient, form, errors),
-            status_code=422,
-        )
-    except gate.PracticeClosed as exc:
-        return render(
-            request,
-            "prt/somatic_tracking.html",
-            _somatic_context(session, patient, form, [exc.message]),
-            status_code=409,
-        )
+SOMATIC_FIELDS = ("pain_before", "fear_before", "pain_after", "fear_after", "seconds")
+
+
+def _somatic_again(refused: Refused) -> dict[str, Any]:
+    patient = _own(refused.session, refused_user(refused), "prt_somatic_tracking")
+    form = {name: refused.form.get(name) or None for name in SOMATIC_FIELDS}
+    return _somatic_context(refused.session, patient, form, refused.errors)
+
+
+@router.post(
+    "/patient/prt/somatic-tracking",
+    response_class=HTMLResponse,
+    dependencies=[refusal_page("prt/somatic_tracking.html", _somatic_again)],
+)
+def log_somatic(user: CurrentPatientUser, session: SessionDep, raw: FormDep) -> Response:
+    form = {name: raw.get(name) or None for name in SOMATIC_FIELDS}
+    data = SomaticTrackingWrite.model_validate(
+        {**form, "seconds": form["seconds"] or content.somatic_script().total_seconds}
+    )
+    prt.log_somatic_tracking(session, user, access.own_patient_id(session, user), data)
     return redirect("/patient/prt/somatic-tracking?saved=1")
 
 
@@ -237,27 +254,26 @@ def journal_page(request: Request, user: CurrentPatientUser, session: SessionDep
     return render(request, "prt/journal.html", _journal_context(session, patient, {}, []))
 
 
-@router.post("/patient/prt/journal", response_class=HTMLResponse)
-async def add_journal_entry(request: Request, user: CurrentPatientUser, session: SessionDep) -> Response:
-    raw = await request.form()
-    patient = _own(session, user, "prt_journal")
+def _journal_form(raw: Mapping[str, Any]) -> dict[str, Any]:
     texts = ("pain_moment", "danger_message", "safety_message")
     form: dict[str, Any] = {name: str(raw.get(name) or "") for name in texts}
     form.update({name: raw.get(name) or None for name in ("pain_before", "pain_after")})
-    try:
-        prt.add_journal_entry(session, user, patient.id, JournalEntryWrite.model_validate(form))
-    except ValidationError as exc:
-        errors = readable_pydantic_errors(exc)
-        return render(
-            request, "prt/journal.html", _journal_context(session, patient, form, errors), status_code=422
-        )
-    except gate.PracticeClosed as exc:
-        return render(
-            request,
-            "prt/journal.html",
-            _journal_context(session, patient, form, [exc.message]),
-            status_code=409,
-        )
+    return form
+
+
+def _journal_again(refused: Refused) -> dict[str, Any]:
+    patient = _own(refused.session, refused_user(refused), "prt_journal")
+    return _journal_context(refused.session, patient, _journal_form(refused.form), refused.errors)
+
+
+@router.post(
+    "/patient/prt/journal",
+    response_class=HTMLResponse,
+    dependencies=[refusal_page("prt/journal.html", _journal_again)],
+)
+def add_journal_entry(user: CurrentPatientUser, session: SessionDep, raw: FormDep) -> Response:
+    data = JournalEntryWrite.model_validate(_journal_form(raw))
+    prt.add_journal_entry(session, user, access.own_patient_id(session, user), data)
     return redirect("/patient/prt/journal?saved=1")
 
 

@@ -24,7 +24,7 @@ from painrewire.accounts.models import AuditAction, Role, User
 from painrewire.clearance import gate
 from painrewire.clearance import service as clearance
 from painrewire.db import utcnow
-from painrewire.errors import Forbidden, InvalidInput, NotFound
+from painrewire.errors import InvalidInput, NotFound
 from painrewire.patients import access
 from painrewire.patients.models import Patient
 from painrewire.practice import service as practice_log
@@ -45,8 +45,9 @@ BOOKING_HREF = "/book"
 
 
 def _patient_only(actor: User, what: str) -> None:
-    if actor.role != Role.PATIENT:
-        raise Forbidden(f"Only the patient can {what}; the care team can read it.")
+    access.require_role(
+        actor, Role.PATIENT, message=f"Only the patient can {what}; the care team can read it."
+    )
 
 
 # --- lessons and quizzes ----------------------------------------------------------------------------------
@@ -145,6 +146,9 @@ class QuizOutcome:
     result: content.QuizResult
     progress: LessonProgress
     first_pass: bool
+    patient: Patient
+    """The patient the service loaded and audited, for the page that shows the outcome."""
+    lesson: content.Lesson
 
 
 def submit_quiz(
@@ -191,7 +195,9 @@ def submit_quiz(
             now=when,
         )
     session.flush()
-    return QuizOutcome(result=result, progress=progress, first_pass=first_pass)
+    return QuizOutcome(
+        result=result, progress=progress, first_pass=first_pass, patient=patient, lesson=lesson
+    )
 
 
 # --- the neuroplastic-pain checklist ----------------------------------------------------------------------

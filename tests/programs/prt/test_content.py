@@ -167,8 +167,11 @@ class TestChecklist:
                 {"level": "many", "from": 1, "text": "t"},
             ],
         }
-        with pytest.raises(ContentError, match="list the levels few, some, many in that order"):
-            content.parse_checklist(document)
+        with pytest.raises(
+            ContentError,
+            match=re.escape("checklist.yaml: field 'levels': list the levels few, some, many in that order"),
+        ):
+            content.parse_checklist(document, origin="checklist.yaml")
 
 
 def test_the_course_is_eight_sessions_two_a_week_for_four_weeks_with_aims() -> None:
@@ -189,8 +192,10 @@ def test_a_course_linking_a_lesson_that_does_not_exist_is_refused() -> None:
             {"number": 1, "week": 1, "title": "t", "aims": ["a"], "lessons": ["nope"], "practice": "p"}
         ],
     }
-    with pytest.raises(ContentError, match="session 1: no lesson 'nope'"):
-        content.parse_course(document, ["sensitisation"])
+    with pytest.raises(
+        ContentError, match=re.escape("course.yaml: session 1, field 'lessons': no lesson 'nope'")
+    ):
+        content.parse_course(document, ["sensitisation"], origin="course.yaml")
 
 
 def test_somatic_tracking_runs_about_five_minutes_in_timed_steps() -> None:
@@ -219,3 +224,29 @@ class TestBeforeAfterChart:
     def test_a_rating_off_the_scale_is_refused(self) -> None:
         with pytest.raises(ValueError, match="ratings are 0 to 10, got 11"):
             before_after_chart([RatedPractice(date(2026, 3, 2), 11, 4, 5, 2)])
+
+
+def test_a_lesson_with_a_wrong_option_without_feedback_names_the_file_question_and_option() -> None:
+    text = (
+        "---\nid: x\norder: 99\ntitle: X\nminutes: 1\nsummary: s\nsources: [s]\npass_mark: 1\nquiz:\n"
+        "  - id: q\n    question: q?\n    options:\n      - text: a\n        correct: true\n"
+        "      - text: b\n    explanation: e\n---\nText.\n"
+    )
+    with pytest.raises(
+        ContentError,
+        match=re.escape(
+            "prt/lessons/x.md: question 'q', option 2: every wrong option needs feedback saying why it is not right"
+        ),
+    ):
+        content.parse_lesson(text, origin="prt/lessons/x.md")
+
+
+def test_a_lesson_longer_than_an_hour_is_refused_naming_the_field() -> None:
+    text = (
+        "---\nid: x\norder: 99\ntitle: X\nminutes: 90\nsummary: s\nsources: [s]\npass_mark: 2\nquiz:\n"
+        "  - id: q\n    question: q?\n    options:\n      - text: a\n        correct: true\n"
+        "      - text: b\n        feedback: Not this.\n    explanation: e\n---\nText.\n"
+    )
+    with pytest.raises(ContentError) as caught:
+        content.parse_lesson(text, origin="x.md")
+    assert caught.value.problems == ("field 'minutes': input should be less than or equal to 60, got 90",)
