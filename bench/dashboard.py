@@ -51,7 +51,7 @@ from painrewire.db import get_engine, session_scope
 from painrewire.diary import service as diary
 from painrewire.diary.models import DiaryEntry, PainBaseline
 from painrewire.patients.models import CareTeamMember, Patient
-from painrewire.programs.models import Module, PracticeLog
+from painrewire.practice.models import Module, PracticeLog
 from painrewire.web.deps import CSRF_COOKIE, SESSION_COOKIE
 
 #: The clinic's time zone, as the server reads it (PAINREWIRE_CLINIC_TIMEZONE).

@@ -205,7 +205,7 @@ def _clear_for_practice(session: Any, patient: Any) -> None:
     from painrewire.assessments.models import Intake
     from painrewire.clearance.models import Cause, Clearance
     from painrewire.db import utcnow
-    from painrewire.programs.models import Module
+    from painrewire.practice.models import Module
 
     intake = Intake(
         patient_id=patient.id,

@@ -11,8 +11,6 @@ from painrewire.assessments import alerts, due_reminders
 from painrewire.config import Settings
 from painrewire.db import get_engine
 from painrewire.diary import reminders as diary_reminders
-from painrewire.notifications.in_app import InAppSource
-from painrewire.notifications.models import ReminderKind
 from painrewire.notifications.worker import BackgroundWorker, JobHandler, Sweep, Worker
 from painrewire.plans import follow_ups
 from painrewire.scheduling import email_reminders as appointment_reminders
@@ -36,15 +34,6 @@ def sweeps() -> list[Sweep]:
         due_reminders.plan_questionnaire_reminders,
         password_reset.forget_sent_links,
     ]
-
-
-def in_app_reminders() -> dict[ReminderKind, InAppSource]:
-    """What each reminder kind shows on the home page of a patient who keeps it in the app instead of email."""
-    return {
-        ReminderKind.APPOINTMENT: appointment_reminders.in_app,
-        ReminderKind.DIARY: diary_reminders.in_app,
-        ReminderKind.QUESTIONNAIRE: due_reminders.in_app,
-    }
 
 
 def build_worker(settings: Settings) -> Worker:

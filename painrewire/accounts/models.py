@@ -9,29 +9,10 @@ from datetime import datetime
 from sqlalchemy import Enum, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from painrewire.accounts.roles import Discipline, Role
 from painrewire.db import Base, IdMixin, TimestampMixin, utcnow
 
-
-class Role(enum.StrEnum):
-    PATIENT = "patient"
-    CLINICIAN = "clinician"
-    ADMIN = "admin"
-
-
-class Discipline(enum.StrEnum):
-    PAIN_SPECIALIST = "pain_specialist"
-    PHYSICAL_THERAPIST = "physical_therapist"
-    PSYCHOLOGIST = "psychologist"
-    NEUROFEEDBACK_PRACTITIONER = "neurofeedback_practitioner"
-
-    @property
-    def label(self) -> str:
-        return {
-            Discipline.PAIN_SPECIALIST: "Pain specialist",
-            Discipline.PHYSICAL_THERAPIST: "Physical therapist",
-            Discipline.PSYCHOLOGIST: "Psychologist",
-            Discipline.NEUROFEEDBACK_PRACTITIONER: "Neurofeedback practitioner",
-        }[self]
+__all__ = ["Discipline", "Role"]
 
 
 def _enum(cls: type[enum.Enum], name: str) -> Enum:

@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import uuid
-from datetime import datetime
 from typing import Annotated
 
-from fastapi import Form, Query, Request
+from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from painrewire.accounts import audit, password_reset
+from painrewire.accounts import password_reset
 from painrewire.accounts import service as accounts
 from painrewire.accounts.deps import CurrentAdmin, CurrentUser, OptionalUser
-from painrewire.accounts.models import AuditAction, Discipline, Role, User
+from painrewire.accounts.models import Discipline, Role, User
 from painrewire.accounts.schemas import PasswordResetRequest, PasswordResetSet, UserCreate
 from painrewire.accounts.security import MIN_PASSWORD_LENGTH
 from painrewire.config import Settings
 from painrewire.errors import Unauthenticated
-from painrewire.patients import service as patients
-from painrewire.web import panels
 from painrewire.web.deps import CSRF_COOKIE, SESSION_COOKIE, SessionDep, SettingsDep, client_address
 from painrewire.web.refusals import OtherPage, Refused, refusal_page
 from painrewire.web.routing import page_router
@@ -192,20 +188,6 @@ def reset_password(
     return response
 
 
-@router.get("/admin", response_class=HTMLResponse)
-def admin_home(request: Request, admin: CurrentAdmin, session: SessionDep) -> Response:
-    return render(
-        request,
-        "accounts/admin_home.html",
-        {
-            "users": accounts.list_users(session),
-            "unassigned": patients.patients_without_care_team(session, admin),
-            "clinicians": accounts.list_clinicians(session),
-            "panels": panels.admin_home_panels(session, admin),
-        },
-    )
-
-
 @router.get("/admin/clinicians/new", response_class=HTMLResponse)
 def new_clinician_form(request: Request, admin: CurrentAdmin) -> Response:
     return render(request, "accounts/new_clinician.html", {"disciplines": list(Discipline), "form": {}})
@@ -235,61 +217,6 @@ def create_clinician(
     data = UserCreate.model_validate({**form, "password": password, "discipline": discipline or None})
     user = accounts.create_user(session, admin, data)
     return redirect(f"/admin?created={user.id}")
-
-
-@router.get("/admin/audit", response_class=HTMLResponse)
-def audit_page(
-    request: Request,
-    admin: CurrentAdmin,
-    session: SessionDep,
-    patient_id: Annotated[uuid.UUID | None, Query()] = None,
-    actor_id: Annotated[uuid.UUID | None, Query()] = None,
-    patient: Annotated[str, Query(max_length=200)] = "",
-    who: Annotated[str, Query(max_length=200)] = "",
-    action: Annotated[AuditAction | None, Query()] = None,
-    since: Annotated[datetime | None, Query()] = None,
-    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
-) -> Response:
-    per_page = 100
-    users = accounts.list_users(session)
-    matched_patients = patients.names_for_audit(session, admin, matching=patient) if patient.strip() else None
-    needle = who.strip().lower()
-    matched_actors = (
-        {u.id for u in users if needle in u.full_name.lower() or needle in u.email.lower()}
-        if needle
-        else None
-    )
-    events = audit.search(
-        session,
-        patient_id=patient_id,
-        actor_id=actor_id,
-        patient_ids=matched_patients.keys() if matched_patients is not None else None,
-        actor_ids=matched_actors,
-        action=action,
-        since=since,
-        limit=per_page,
-        offset=(page - 1) * per_page,
-    )
-    names = {u.id: u.full_name for u in users}
-    shown = {e.patient_id for e in events if e.patient_id is not None}
-    return render(
-        request,
-        "accounts/audit.html",
-        {
-            "events": events,
-            "names": names,
-            "patient_names": patients.names_for_audit(session, admin, ids=shown),
-            "actions": list(AuditAction),
-            "page": page,
-            "filters": {
-                "patient_id": patient_id or "",
-                "actor_id": actor_id or "",
-                "patient": patient,
-                "who": who,
-                "action": action or "",
-            },
-        },
-    )
 
 
 def user_label(user: User) -> str:

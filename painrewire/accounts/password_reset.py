@@ -31,8 +31,8 @@ from painrewire.accounts.service import end_all_sessions, normalise_email
 from painrewire.config import Settings
 from painrewire.db import utcnow
 from painrewire.errors import NotFound
-from painrewire.notifications.models import Category, OutboundEmail, OutboxStatus
-from painrewire.notifications.service import message_id_for
+from painrewire.outbox.models import Category, OutboundEmail, OutboxStatus
+from painrewire.outbox.service import message_id_for
 
 KIND = "password_reset"
 LINK_PREFIX = "/reset-password/"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 import threading
 from collections.abc import Iterable
@@ -71,7 +70,3 @@ def new_token() -> str:
 
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def tokens_match(a: str, b: str) -> bool:
-    return hmac.compare_digest(a.encode(), b.encode())

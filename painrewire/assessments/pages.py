@@ -30,15 +30,15 @@ from painrewire.assessments import service as assessments
 from painrewire.assessments.instruments import Instrument, list_instruments
 from painrewire.assessments.models import QuestionnaireResponse, SafetyAlert
 from painrewire.assessments.schemas import IntakeCreate, IntakeWords, Onset, PainLocation
+from painrewire.charts import score_chart
 from painrewire.config import Settings, get_settings
 from painrewire.content import load_yaml
 from painrewire.db import utcnow
 from painrewire.errors import InvalidInput, NotFound
-from painrewire.patients import access
+from painrewire.patients import access, panels
 from painrewire.patients import service as patients
 from painrewire.patients.models import Patient
 from painrewire.risk import service as risk
-from painrewire.web import panels
 from painrewire.web.deps import SessionDep, SettingsDep
 from painrewire.web.errors import readable_pydantic_errors
 from painrewire.web.forms import FormDep
@@ -370,8 +370,6 @@ def submit_questionnaire(
 
 def _chart(instrument: Instrument, responses: list[QuestionnaireResponse]) -> Markup | None:
     """The total over time on the instrument's bands, or None with fewer than two valid totals."""
-    from painrewire.reports.charts import score_chart
-
     points = [(r.completed_at.date(), float(r.total)) for r in responses if r.total is not None and r.valid]
     if len(points) < 2 or instrument.min_total is None or instrument.max_total is None:
         return None

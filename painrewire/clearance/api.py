@@ -6,6 +6,7 @@ import uuid
 
 from painrewire.accounts.deps import CurrentUser
 from painrewire.accounts.models import Role, User
+from painrewire.clearance import gate
 from painrewire.clearance import service as clearance
 from painrewire.clearance.models import Cause, Clearance, Finding
 from painrewire.clearance.schemas import (
@@ -16,7 +17,6 @@ from painrewire.clearance.schemas import (
     ClearanceWithdraw,
     ModuleStatusRead,
 )
-from painrewire.programs import gate
 from painrewire.web.deps import SessionDep, SettingsDep
 from painrewire.web.routing import api_router, error_responses
 

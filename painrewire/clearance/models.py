@@ -60,7 +60,7 @@ class Clearance(IdMixin, Base):
     """One version of a patient's clearance for practice: causes considered, the intake read, the modules opened.
 
     ``causes`` maps every `Cause` value to ``{"finding": <Finding value>, "note": str}`` (``other`` also has
-    ``"text"``, naming the cause); ``modules`` lists the `painrewire.programs.models.Module` values it opens.
+    ``"text"``, naming the cause); ``modules`` lists the `painrewire.practice.models.Module` values it opens.
     """
 
     __tablename__ = "clearances"

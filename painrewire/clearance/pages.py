@@ -14,15 +14,14 @@ from sqlalchemy.orm import Session
 
 from painrewire.accounts.deps import CurrentClinician, refused_user
 from painrewire.accounts.models import User
+from painrewire.clearance import gate
 from painrewire.clearance import service as clearance
 from painrewire.clearance.models import Cause, Clearance, Finding
 from painrewire.clearance.schemas import ClearanceCreate
 from painrewire.errors import Forbidden
-from painrewire.patients import access
+from painrewire.patients import access, panels
 from painrewire.patients.models import Patient
-from painrewire.programs import gate
-from painrewire.programs.models import Module
-from painrewire.web import panels
+from painrewire.practice.models import Module
 from painrewire.web.deps import SessionDep, SettingsDep
 from painrewire.web.forms import FormDep
 from painrewire.web.refusals import Refused, refusal_page

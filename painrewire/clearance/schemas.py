@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from painrewire.clearance.models import Cause, Finding
-from painrewire.programs.models import Module
+from painrewire.practice.models import Module
 
 
 class CauseAssessment(BaseModel):

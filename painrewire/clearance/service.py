@@ -4,7 +4,7 @@ Brain-centred practice (somatic tracking, exposure, graded motor imagery, neurof
 has no specific cause that needs other care. Before it starts, a clinician whose discipline is in
 ``settings.medically_qualified_disciplines`` reads the patient's intake and records which causes were
 considered and ruled out (NICE NG59; inflammatory back pain by the ASAS criteria, Sieper J et al. Ann Rheum Dis
-2009;68:784-8) and which practice modules that opens. `painrewire.programs.gate` reads the current clearance.
+2009;68:784-8) and which practice modules that opens. `painrewire.clearance.gate` reads the current clearance.
 
 * A clearance is refused while the patient has no intake, or while a red-flag alert is open (close it first).
 * Each clearance is the patient's next version; none is edited. The newest is the current one; withdrawing it

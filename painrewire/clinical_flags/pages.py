@@ -16,9 +16,8 @@ from painrewire.accounts.models import Role, User
 from painrewire.clinical_flags import service as flags
 from painrewire.clinical_flags.models import FlagKind
 from painrewire.clinical_flags.schemas import MAX_NOTE, MIN_NOTE, FlagClear, FlagCreate
-from painrewire.patients import access
+from painrewire.patients import access, panels
 from painrewire.patients.models import Patient
-from painrewire.web import panels
 from painrewire.web.deps import SessionDep
 from painrewire.web.forms import FormDep
 from painrewire.web.refusals import Refused, refusal_page

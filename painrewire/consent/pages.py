@@ -16,9 +16,8 @@ from painrewire.accounts.models import Role, User
 from painrewire.consent import service as consent
 from painrewire.consent.models import ConsentKind, ConsentMethod
 from painrewire.errors import Forbidden, InvalidInput, NotFound
-from painrewire.patients import access
+from painrewire.patients import access, panels
 from painrewire.patients.models import Patient
-from painrewire.web import panels
 from painrewire.web.deps import SessionDep
 from painrewire.web.refusals import Refused, refusal_page
 from painrewire.web.routing import page_router

@@ -40,7 +40,7 @@ from painrewire.patients import access
 from painrewire.patients.models import CareTeamMember, Patient
 from painrewire.plans import course as courses
 from painrewire.plans.models import PlanVersion, VersionStatus
-from painrewire.programs.models import Module, PracticeLog
+from painrewire.practice.models import Module, PracticeLog
 from painrewire.validation import check_day
 
 

@@ -16,8 +16,8 @@ from painrewire.accounts.models import Discipline, Role, User
 from painrewire.dashboard import cohort as cohorts
 from painrewire.dashboard import service as dashboard
 from painrewire.db import utcnow
-from painrewire.programs.models import Module
-from painrewire.web import panels
+from painrewire.patients import panels
+from painrewire.practice.models import Module
 from painrewire.web.deps import SessionDep, SettingsDep
 from painrewire.web.refusals import Refused, refusal_page
 from painrewire.web.routing import page_router

@@ -32,7 +32,7 @@ from painrewire.diary.trends import MEAN_DAYS_AFTER, RecentDiary
 from painrewire.errors import InvalidInput, NotFound
 from painrewire.patients import access
 from painrewire.patients.models import Patient
-from painrewire.programs.models import PracticeLog
+from painrewire.practice.models import PracticeLog
 
 URGENCY_RANK = {"emergency": 0, "urgent": 1}
 WORSE_POINTS = 2.0

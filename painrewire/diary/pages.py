@@ -15,9 +15,9 @@ from painrewire.diary import service as diary
 from painrewire.diary.progress import progress_for
 from painrewire.diary.schemas import DiaryEntryWrite, trigger_labels
 from painrewire.errors import InvalidInput
-from painrewire.patients import access
+from painrewire.patients import access, panels
 from painrewire.patients.models import Patient
-from painrewire.web import panels
+from painrewire.practice import service as practice_log
 from painrewire.web.deps import SessionDep
 from painrewire.web.forms import FormDep
 from painrewire.web.refusals import Refused, refusal_page
@@ -41,11 +41,11 @@ def _context(
 ) -> dict[str, Any]:
     start, end = diary.recent_window(patient, 14)
     entries = diary.entries_for(session, patient, start=start, end=end)
-    practice = diary.practice_by_day(session, patient, start=start, end=end)
+    practice = practice_log.practice_by_day(session, patient, start=start, end=end)
     return {
         "progress": progress_for(session, patient),
         "day": day,
-        "today": diary.local_today(patient),
+        "today": patient.local_today(),
         "form": form,
         "errors": errors,
         "scales": SCALES,
@@ -67,7 +67,7 @@ def diary_page(
     request: Request, user: CurrentPatientUser, session: SessionDep, day: date | None = None
 ) -> Response:
     patient = access.own_patient(session, user, resource_type="diary_entry")
-    today = diary.local_today(patient)
+    today = patient.local_today()
     chosen = diary.check_diary_day(patient, day, today=today) if day is not None else today
     form = _form_of(diary.entry_for_day(session, patient, chosen))
     return render(request, "diary/diary.html", _context(session, patient, chosen, form, []))
@@ -91,7 +91,7 @@ def _diary_again(refused: Refused) -> dict[str, Any]:
     try:
         day = _sent_day(refused.form.get("day")) or diary.local_today(patient)
     except InvalidInput:
-        day = diary.local_today(patient)
+        day = patient.local_today()
     form: dict[str, Any] = {**refused.form, "triggers": refused.lists.get("triggers", [])}
     return _context(refused.session, patient, day, form, refused.errors)
 
@@ -118,7 +118,7 @@ def save(user: CurrentPatientUser, session: SessionDep, raw: FormDep) -> Respons
 
 @panels.patient_home_panel
 def _reminder(session: Session, user: User, patient: Patient) -> panels.Panel:
-    today = diary.local_today(patient)
+    today = patient.local_today()
     entry = diary.entry_for_day(session, patient, today)
     week = diary.entries_for(session, patient, start=today - timedelta(days=6), end=today)
     return panels.Panel(

@@ -6,7 +6,6 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -21,7 +20,8 @@ from painrewire.diary.trends import RECENT_DAYS, RecentDiary
 from painrewire.errors import Conflict, InvalidInput, NotFound
 from painrewire.patients import access
 from painrewire.patients.models import Patient
-from painrewire.programs.models import PracticeLog
+from painrewire.practice.models import PracticeLog
+from painrewire.practice.service import practice_by_day
 from painrewire.validation import EARLIEST_DAY, check_day
 
 FIELDS = (
@@ -35,11 +35,6 @@ FIELDS = (
     "note",
 )
 MAX_RANGE_DAYS = 731
-
-
-def local_today(patient: Patient, now: datetime | None = None) -> date:
-    """The calendar day where the patient lives: a diary day is the patient's day, not the server's."""
-    return (now or utcnow()).astimezone(ZoneInfo(patient.timezone)).date()
 
 
 def check_diary_day(patient: Patient, day: date, *, today: date) -> date:
@@ -80,7 +75,7 @@ def save_entry(
         resource_type="diary_entry",
         resource_id=day.isoformat() if day is not None else None,
     )
-    today = local_today(patient, now)
+    today = patient.local_today(now)
     day = today if day is None else day
     check_diary_day(patient, day, today=today)
     entry = session.scalar(
@@ -295,25 +290,15 @@ def revisions(session: Session, entry: DiaryEntry) -> list[DiaryEntryRevision]:
     )
 
 
-def practice_by_day(
-    session: Session, patient: Patient, *, start: date, end: date
-) -> dict[date, list[PracticeLog]]:
-    """Practice logged by the programs, grouped by day: the diary shows it without the patient typing it."""
-    logs = session.scalars(
-        select(PracticeLog)
-        .where(PracticeLog.patient_id == patient.id, PracticeLog.day >= start, PracticeLog.day <= end)
-        .order_by(PracticeLog.completed_at)
-    )
-    grouped: dict[date, list[PracticeLog]] = defaultdict(list)
-    for log in logs:
-        grouped[log.day].append(log)
-    return dict(grouped)
-
-
 def missing_today(session: Session, patient: Patient, *, now: datetime | None = None) -> bool:
-    return entry_for_day(session, patient, local_today(patient, now)) is None
+    return entry_for_day(session, patient, patient.local_today(now)) is None
 
 
 def recent_window(patient: Patient, days: int = 14, *, now: datetime | None = None) -> tuple[date, date]:
-    end = local_today(patient, now)
+    end = patient.local_today(now)
     return end - timedelta(days=days - 1), end
+
+
+def local_today(patient: Patient, now: datetime | None = None) -> date:
+    """The patient's own calendar day (`Patient.local_today`), for callers not yet moved to it."""
+    return patient.local_today(now)

@@ -20,8 +20,8 @@ from painrewire.db import utcnow
 from painrewire.errors import InvalidInput, NotFound
 from painrewire.interop import erasure, personal_data, research
 from painrewire.neurofeedback.live import hub as live
+from painrewire.patients import panels
 from painrewire.patients.models import Patient
-from painrewire.web import panels
 from painrewire.web.deps import SessionDep, SettingsDep
 from painrewire.web.refusals import Refused, refusal_page
 from painrewire.web.routing import page_router

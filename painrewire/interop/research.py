@@ -29,10 +29,7 @@ agreement.
 from __future__ import annotations
 
 import csv
-import hashlib
-import hmac
 import io
-import uuid
 from collections.abc import Sequence
 from datetime import date, timedelta
 from functools import lru_cache
@@ -47,8 +44,10 @@ from painrewire.consent.service import consented_patient_ids
 from painrewire.dashboard import cohort as cohorts
 from painrewire.dashboard.cohort import CohortMember, Score
 from painrewire.diary.outcomes import PainMeasure, TimePoint
+from painrewire.patients.pseudonyms import MAX_SHIFT_DAYS, date_shift, research_id
 
-MAX_SHIFT_DAYS = 182
+__all__ = ["MAX_SHIFT_DAYS", "date_shift", "research_id"]
+
 OUTCOME_FIELDS = (
     "outcome_status",
     "responder_30",
@@ -57,22 +56,6 @@ OUTCOME_FIELDS = (
     "worsening",
 )
 FOLLOW_UP_FIELDS = ("due", "status", "pain", "source", "responder_30", "responder_50", "pain_free_or_nearly")
-
-
-def _digest(secret: str, purpose: str, patient_id: uuid.UUID) -> bytes:
-    return hmac.new(secret.encode(), f"{purpose}:{patient_id}".encode(), hashlib.sha256).digest()
-
-
-def research_id(secret: str, patient_id: uuid.UUID) -> str:
-    """The patient's stable pseudonym: not reversible without the clinic's secret key."""
-    return "R-" + _digest(secret, "research-id", patient_id).hex()[:16]
-
-
-def date_shift(secret: str, patient_id: uuid.UUID) -> timedelta:
-    """The patient's secret date shift: 1 to 182 days earlier or later, never 0, the same every export."""
-    value = int.from_bytes(_digest(secret, "date-shift", patient_id)[:8], "big") % (2 * MAX_SHIFT_DAYS)
-    days = value - MAX_SHIFT_DAYS if value < MAX_SHIFT_DAYS else value - MAX_SHIFT_DAYS + 1
-    return timedelta(days=days)
 
 
 def shifted(day: date | None, shift: timedelta) -> str:

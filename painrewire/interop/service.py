@@ -16,11 +16,11 @@ from sqlalchemy.orm import Session
 from painrewire.accounts.models import AuditAction, Role, User
 from painrewire.assessments.models import Intake, QuestionnaireResponse, SafetyAlert
 from painrewire.db import utcnow
-from painrewire.diary.service import local_today
 from painrewire.errors import NotFound
 from painrewire.interop import fhir
 from painrewire.patients import access
 from painrewire.patients.models import Patient
+from painrewire.plans import service as plans
 from painrewire.reports import records
 from painrewire.risk import service as risk
 from painrewire.scheduling.core.catalogue import catalogue
@@ -100,9 +100,9 @@ def record_bundle(session: Session, patient: Patient, *, base_url: str) -> dict[
     builder.add(fhir.patient_resource(patient, systems))
     responses = records.responses(session, patient)
     builder.extend(fhir.questionnaire_resources(responses, patient, systems))
-    plan = records.signed_plan(session, patient)
+    plan = plans.signed_plan(session, patient)
     if plan is not None:
-        builder.add(fhir.care_plan_resource(plan, patient, systems, today=local_today(patient)))
+        builder.add(fhir.care_plan_resource(plan, patient, systems, today=patient.local_today()))
     appointments = appointments_of(session, patient)
     for appointment in appointments:
         builder.add(

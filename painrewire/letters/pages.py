@@ -18,11 +18,10 @@ from painrewire.errors import InvalidInput
 from painrewire.letters import service as letters
 from painrewire.letters.models import LetterKind
 from painrewire.letters.schemas import LetterCreate
-from painrewire.patients import access
+from painrewire.patients import access, panels
 from painrewire.patients.models import Patient
-from painrewire.reports.pages import pdf_download
-from painrewire.web import panels
 from painrewire.web.deps import SessionDep, SettingsDep
+from painrewire.web.downloads import pdf_download
 from painrewire.web.forms import FormDep
 from painrewire.web.refusals import Refused, refusal_page
 from painrewire.web.routing import page_router

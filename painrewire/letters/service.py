@@ -41,7 +41,6 @@ from painrewire.config import Settings
 from painrewire.db import utcnow
 from painrewire.diary.outcomes import PatientOutcome
 from painrewire.diary.progress import progress_for
-from painrewire.diary.service import local_today
 from painrewire.directory import service as directory
 from painrewire.directory.models import ClinicianProfile, ExternalService
 from painrewire.errors import Conflict, InvalidInput, NotFound
@@ -53,7 +52,8 @@ from painrewire.patients import access
 from painrewire.patients.models import Patient
 from painrewire.physicians import service as physicians
 from painrewire.physicians.models import PatientPhysician, PhysicianRole
-from painrewire.programs.models import Module
+from painrewire.plans import service as plans
+from painrewire.practice.models import Module
 from painrewire.referrals.models import Referral, ReferralStatus
 from painrewire.reports import records
 from painrewire.reports.service import InstrumentScores, instrument_scores
@@ -225,8 +225,8 @@ def _facts(
 ) -> LetterFacts:
     zone = settings.clinic_timezone
     profile = session.get(ClinicianProfile, author.id)
-    version = records.signed_plan(session, patient)
-    today = local_today(patient, now)
+    version = plans.signed_plan(session, patient)
+    today = patient.local_today(now)
     return LetterFacts(
         clinic_name=settings.clinic_name,
         clinic_phone=settings.clinic_phone,

@@ -21,9 +21,8 @@ from painrewire.config import Settings, get_settings
 from painrewire.errors import InvalidInput, NotFound
 from painrewire.messages import service as messages
 from painrewire.messages.schemas import HARD_CAP, MAX_BODY, MAX_SUBJECT, MessageCreate, ThreadCreate
-from painrewire.patients import access
+from painrewire.patients import access, panels
 from painrewire.patients.models import Patient
-from painrewire.web import panels
 from painrewire.web.deps import SessionDep, SettingsDep
 from painrewire.web.refusals import Refused, refusal_page
 from painrewire.web.routing import page_router

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from painrewire.accounts.deps import CurrentClinician, CurrentPatientUser, refused_user
 from painrewire.accounts.models import Role, User
+from painrewire.clearance import gate
 from painrewire.errors import Conflict, InvalidInput
 from painrewire.neurofeedback import api, ratings, series, service
 from painrewire.neurofeedback.live.hub import hub_of
@@ -29,11 +30,9 @@ from painrewire.neurofeedback.models import (
 )
 from painrewire.neurofeedback.schemas import SeriesCreate, SessionCreate, SourceKind, blind_summary
 from painrewire.neurofeedback.signal.protocols import PROTOCOLS, Purpose
-from painrewire.patients import access
+from painrewire.patients import access, panels
 from painrewire.patients.models import Patient
-from painrewire.programs import gate
-from painrewire.programs.models import Module
-from painrewire.web import panels
+from painrewire.practice.models import Module
 from painrewire.web.deps import SessionDep
 from painrewire.web.errors import status_for
 from painrewire.web.forms import FormDep

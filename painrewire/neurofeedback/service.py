@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from painrewire.accounts import audit
 from painrewire.accounts.models import AuditAction, Role, User
+from painrewire.clearance import gate
 from painrewire.consent import service as consent
 from painrewire.consent.models import ConsentKind
 from painrewire.db import utcnow
@@ -39,9 +40,8 @@ from painrewire.neurofeedback.schemas import SessionCreate, SourceKind
 from painrewire.neurofeedback.signal.protocols import PROTOCOLS, get_protocol
 from painrewire.patients import access
 from painrewire.patients.models import CareTeamMember, Patient
-from painrewire.programs import gate
-from painrewire.programs.models import Module
-from painrewire.programs.service import log_practice
+from painrewire.practice.models import Module
+from painrewire.practice.service import log_practice
 
 ACTIVE = (SessionStatus.PLANNED, SessionStatus.CHECKING, SessionStatus.RUNNING)
 #: The live loop's process refreshes ``heartbeat_at`` this often ...
@@ -144,7 +144,7 @@ def create_session(
     A sham session needs the patient's current consent to blinded sessions. A session of an n-of-1 series
     (``series``, set by ``series.start_session``) is blinded: the care team is not told whether it is sham.
 
-    Refused while practice is closed for the patient (`painrewire.programs.gate`: no intake, an open safety
+    Refused while practice is closed for the patient (`painrewire.clearance.gate`: no intake, an open safety
     alert, or no clearance that opens neurofeedback), or while the patient has a session set up or running
     already (the database settles two practitioners starting at once).
     """
@@ -546,8 +546,8 @@ def bids_research_zip(
     code and the events no free text (notes are left out; an override keeps only that it happened).
     ``dataset_description.json`` names the clinic as author and the terms it is shared under.
     """
-    from painrewire.interop.research import date_shift, research_id
     from painrewire.neurofeedback.recording.bids import DatasetDescription, deidentified_edf, export_bids
+    from painrewire.patients.pseudonyms import date_shift, research_id
 
     _clinician(actor)
     row = get_session(session, actor, session_id, action=AuditAction.EXPORT, resource_type="nfb_recording")

@@ -14,8 +14,8 @@ from painrewire.accounts.deps import CurrentClinician, refused_user
 from painrewire.accounts.models import Role, User
 from painrewire.notes import service as notes
 from painrewire.notes.schemas import MAX_NOTE_LENGTH, NoteCreate
+from painrewire.patients import panels
 from painrewire.patients.models import Patient
-from painrewire.web import panels
 from painrewire.web.deps import SessionDep
 from painrewire.web.refusals import Refused, refusal_page
 from painrewire.web.routing import page_router

@@ -11,20 +11,17 @@ from sqlalchemy.orm import Session
 
 from painrewire.accounts.deps import CurrentAdmin, CurrentUser, refused_user
 from painrewire.accounts.models import Role, User
-from painrewire.config import Settings, get_settings
-from painrewire.db import utcnow
+from painrewire.config import Settings
 from painrewire.errors import NotFound
-from painrewire.notifications import in_app, preferences
+from painrewire.notifications import preferences
 from painrewire.notifications import service as notifications
 from painrewire.notifications.models import ReminderChannel, ReminderKind
 from painrewire.notifications.schemas import PreferencesUpdate
-from painrewire.patients.models import Patient
-from painrewire.web import panels
+from painrewire.patients import panels
 from painrewire.web.deps import SESSION_COOKIE, SessionDep, SettingsDep, verify_csrf
 from painrewire.web.refusals import Refused, refusal_page
 from painrewire.web.routing import page_router
 from painrewire.web.templating import redirect, register_nav, render
-from painrewire.worker import in_app_reminders
 
 register_nav(Role.PATIENT, "/account/notifications", "Reminders")
 register_nav(Role.CLINICIAN, "/account/notifications", "Notifications")
@@ -162,19 +159,6 @@ def retry_email(email_id: uuid.UUID, admin: CurrentAdmin, session: SessionDep) -
 
 
 # --- home-page panels -------------------------------------------------------------------------------------
-
-
-@panels.patient_home_panel
-def _reminders(session: Session, user: User, patient: Patient) -> panels.Panel | None:
-    current = in_app.current_reminders(session, patient, get_settings(), utcnow(), in_app_reminders())
-    if not current:
-        return None
-    return panels.Panel(
-        title="Reminders",
-        template="notifications/_reminders_panel.html",
-        context={"reminders": current},
-        order=0,
-    )
 
 
 @panels.admin_home_panel

@@ -29,16 +29,10 @@ from painrewire.notifications.models import (
     OutboxStatus,
     ScheduledJob,
 )
+from painrewire.outbox.service import MAX_BODY, MAX_SUBJECT, message_id_for, queue_email
 from painrewire.patients import access
 
-#: Longest subject and body a notification may have: a notification says that something is waiting, no more.
-MAX_SUBJECT = 200
-MAX_BODY = 4000
-
-
-def message_id_for(email_id: uuid.UUID) -> str:
-    """The Message-ID of a queued email: fixed when it is queued, so every try of it carries the same one."""
-    return f"<{email_id.hex}@painrewire.outbox>"
+__all__ = ["MAX_BODY", "MAX_SUBJECT", "enqueue_email", "enqueue_for_users", "message_id_for"]
 
 
 def enqueue_email(
@@ -74,29 +68,19 @@ def enqueue_email(
         if chosen is None:
             return None
         send_after = chosen
-    email_id = uuid.uuid4()
-    email = OutboundEmail(
-        id=email_id,
-        dedupe_key=dedupe_key,
+    return queue_email(
+        session,
         kind=kind,
         category=category,
-        recipient_id=recipient.id if recipient is not None else None,
-        to_address=recipient.email if recipient is not None else str(to_address),
+        dedupe_key=dedupe_key,
         subject=subject,
-        body_text=body,
+        body=body,
         link_path=link_path,
-        message_id=message_id_for(email_id),
+        to_address=recipient.email if recipient is not None else str(to_address),
+        recipient_id=recipient.id if recipient is not None else None,
         urgent=urgent,
-        status=OutboxStatus.PENDING,
         send_after=send_after,
-        attempts=0,
     )
-    try:
-        with session.begin_nested():
-            session.add(email)
-    except IntegrityError:
-        return None
-    return email
 
 
 def enqueue_for_users(

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from painrewire.accounts.models import User
-from painrewire.db import Base, IdMixin, TimestampMixin
+from painrewire.db import Base, IdMixin, TimestampMixin, utcnow
+
+
+def local_day(zone: str, instant: datetime) -> date:
+    """The calendar day of an instant in the IANA time zone ``zone`` (a patient's, a clinic's)."""
+    return instant.astimezone(ZoneInfo(zone)).date()
 
 
 class Patient(IdMixin, TimestampMixin, Base):
@@ -28,6 +34,10 @@ class Patient(IdMixin, TimestampMixin, Base):
     care_team: Mapped[list[CareTeamMember]] = relationship(
         back_populates="patient", lazy="raise", cascade="all, delete-orphan"
     )
+
+    def local_today(self, now: datetime | None = None) -> date:
+        """The calendar day where the patient lives: a diary day is the patient's day, not the server's."""
+        return local_day(self.timezone, now or utcnow())
 
 
 class CareTeamMember(IdMixin, TimestampMixin, Base):

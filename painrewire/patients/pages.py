@@ -1,22 +1,25 @@
-"""Pages: sign-up, the patient's home and record, the clinician's caseload and patient overview."""
+"""Pages: sign-up, the patient's home and record, the clinician's caseload and patient overview, and the
+front desk's home and audit log (they name patients)."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import Form, Request
+from fastapi import Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from painrewire.accounts import audit
 from painrewire.accounts import pages as accounts_pages
 from painrewire.accounts import service as accounts
 from painrewire.accounts.deps import CurrentAdmin, CurrentClinician, CurrentPatientUser, OptionalUser
+from painrewire.accounts.models import AuditAction
 from painrewire.accounts.pages import set_login_cookies
-from painrewire.patients import access
+from painrewire.patients import access, panels
 from painrewire.patients import service as patients
 from painrewire.patients import signup as signups
 from painrewire.patients.schemas import PatientCreate, SignUp
-from painrewire.web import panels
 from painrewire.web.deps import SessionDep, SettingsDep, client_address
 from painrewire.web.refusals import Refused, refusal_page
 from painrewire.web.routing import page_router
@@ -213,3 +216,75 @@ def admin_assign_care_team(
 ) -> Response:
     patients.add_to_care_team(session, admin, patient_id, clinician_id)
     return redirect("/admin")
+
+
+# --- the front desk: its home page and the audit log (both name patients) -----------------------------
+
+
+@router.get("/admin", response_class=HTMLResponse)
+def admin_home(request: Request, admin: CurrentAdmin, session: SessionDep) -> Response:
+    return render(
+        request,
+        "accounts/admin_home.html",
+        {
+            "users": accounts.list_users(session),
+            "unassigned": patients.patients_without_care_team(session, admin),
+            "clinicians": accounts.list_clinicians(session),
+            "panels": panels.admin_home_panels(session, admin),
+        },
+    )
+
+
+@router.get("/admin/audit", response_class=HTMLResponse)
+def audit_page(
+    request: Request,
+    admin: CurrentAdmin,
+    session: SessionDep,
+    patient_id: Annotated[uuid.UUID | None, Query()] = None,
+    actor_id: Annotated[uuid.UUID | None, Query()] = None,
+    patient: Annotated[str, Query(max_length=200)] = "",
+    who: Annotated[str, Query(max_length=200)] = "",
+    action: Annotated[AuditAction | None, Query()] = None,
+    since: Annotated[datetime | None, Query()] = None,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+) -> Response:
+    per_page = 100
+    users = accounts.list_users(session)
+    matched_patients = patients.names_for_audit(session, admin, matching=patient) if patient.strip() else None
+    needle = who.strip().lower()
+    matched_actors = (
+        {u.id for u in users if needle in u.full_name.lower() or needle in u.email.lower()}
+        if needle
+        else None
+    )
+    events = audit.search(
+        session,
+        patient_id=patient_id,
+        actor_id=actor_id,
+        patient_ids=matched_patients.keys() if matched_patients is not None else None,
+        actor_ids=matched_actors,
+        action=action,
+        since=since,
+        limit=per_page,
+        offset=(page - 1) * per_page,
+    )
+    names = {u.id: u.full_name for u in users}
+    shown = {e.patient_id for e in events if e.patient_id is not None}
+    return render(
+        request,
+        "accounts/audit.html",
+        {
+            "events": events,
+            "names": names,
+            "patient_names": patients.names_for_audit(session, admin, ids=shown),
+            "actions": list(AuditAction),
+            "page": page,
+            "filters": {
+                "patient_id": patient_id or "",
+                "actor_id": actor_id or "",
+                "patient": patient,
+                "who": who,
+                "action": action or "",
+            },
+        },
+    )

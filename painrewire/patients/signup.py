@@ -35,8 +35,8 @@ from painrewire.accounts.security import hash_password
 from painrewire.config import Settings
 from painrewire.db import utcnow
 from painrewire.errors import Conflict, NotFound
-from painrewire.notifications.models import Category
-from painrewire.notifications.service import enqueue_email
+from painrewire.outbox.models import Category
+from painrewire.outbox.service import queue_email
 from painrewire.patients.models import Patient
 from painrewire.patients.schemas import SignUp
 
@@ -135,7 +135,7 @@ def _send_link(session: Session, settings: Settings, user: User, next_path: str 
     hours = int(settings.signup_confirm_hours)
     expires = int((utcnow() + timedelta(hours=settings.signup_confirm_hours)).timestamp())
     token = confirmation_token(settings, user, expires=expires)
-    enqueue_email(
+    queue_email(
         session,
         kind=CONFIRM_KIND,
         category=Category.ACCOUNT,
@@ -147,7 +147,8 @@ def _send_link(session: Session, settings: Settings, user: User, next_path: str 
             "If you did not ask, you can ignore this email: no account is opened."
         ),
         link_path=_with_next(LINK_PREFIX + token, next_path),
-        recipient=user,
+        to_address=user.email,
+        recipient_id=user.id,
         urgent=True,
     )
 
@@ -155,7 +156,7 @@ def _send_link(session: Session, settings: Settings, user: User, next_path: str 
 def _tell_the_owner(session: Session, user: User, next_path: str | None) -> None:
     """Tell an account's owner that their address was used to sign up (at most one such email an hour)."""
     now = utcnow()
-    enqueue_email(
+    queue_email(
         session,
         kind=EXISTING_KIND,
         category=Category.ACCOUNT,
@@ -169,7 +170,8 @@ def _tell_the_owner(session: Session, user: User, next_path: str | None) -> None
             "If it was not you, you can ignore this email."
         ),
         link_path=_with_next("/login", next_path),
-        recipient=user,
+        to_address=user.email,
+        recipient_id=user.id,
         urgent=True,
     )
 

@@ -14,12 +14,11 @@ from starlette.datastructures import FormData
 from painrewire.accounts.deps import CurrentClinician, CurrentPatientUser, refused_user
 from painrewire.accounts.models import AuditAction, Role, User
 from painrewire.errors import InvalidInput
-from painrewire.patients import access
+from painrewire.patients import access, panels
 from painrewire.patients.models import Patient
 from painrewire.physicians import service as physicians
 from painrewire.physicians.models import PhysicianRole
 from painrewire.physicians.schemas import PhysicianSave
-from painrewire.web import panels
 from painrewire.web.deps import SessionDep
 from painrewire.web.forms import FormDep
 from painrewire.web.refusals import Refused, refusal_page

@@ -20,7 +20,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
@@ -31,21 +30,15 @@ from painrewire.assessments.models import Intake, QuestionnaireResponse
 from painrewire.db import utcnow
 from painrewire.diary.models import DiaryEntry
 from painrewire.diary.outcomes import DiaryPoint, PegPoint, StartSource, TreatmentStart, treatment_start
-from painrewire.diary.service import local_today
+from painrewire.diary.progress import PEG_AVERAGE_PAIN_ITEM
 from painrewire.errors import Conflict, InvalidInput
 from painrewire.patients import access
-from painrewire.patients.models import Patient
-from painrewire.plans.models import EndReason, PlanVersion, TreatmentCourse, VersionStatus
-from painrewire.programs.models import PracticeLog
+from painrewire.patients.models import Patient, local_day
+from painrewire.plans.models import EndReason, PlanVersion, TreatmentCourse
+from painrewire.plans.repository import signed_plan, signed_plans
+from painrewire.practice.models import PracticeLog
 
-#: PEG item 1: "What number best describes your pain on average in the past week?" (Krebs 2009).
-PEG_AVERAGE_PAIN_ITEM = 1
 MAX_NOTE_CHARS = 2000
-
-
-def local_day(zone: str, instant: datetime) -> date:
-    """The calendar day of an instant where the patient lives."""
-    return instant.astimezone(ZoneInfo(zone)).date()
 
 
 # --- start ---------------------------------------------------------------------------------------------------
@@ -136,17 +129,9 @@ class CourseView:
         return self.ended_on is not None
 
 
-def _signed_plan(session: Session, patient_id: uuid.UUID) -> PlanVersion | None:
-    return session.scalar(
-        select(PlanVersion).where(
-            PlanVersion.patient_id == patient_id, PlanVersion.status == VersionStatus.SIGNED
-        )
-    )
-
-
 def course_for(session: Session, patient: Patient) -> CourseView:
     """Start, recorded course and planned end of a patient whose access was already checked."""
-    signed = _signed_plan(session, patient.id)
+    signed = signed_plan(session, patient)
     return CourseView(
         start=start_for(session, patient),
         course=session.get(TreatmentCourse, patient.id),
@@ -180,7 +165,7 @@ def end_treatment(
     note = note.strip()
     if len(note) > MAX_NOTE_CHARS:
         raise InvalidInput(f"The note is {len(note)} characters; at most {MAX_NOTE_CHARS}.", field="note")
-    today = local_today(patient, now)
+    today = patient.local_today(now)
     if ended_on > today:
         raise InvalidInput(
             f"{ended_on.isoformat()} is in the future; record the end of treatment on the day it ends.",
@@ -207,43 +192,6 @@ def end_treatment(
 
 
 # --- pain measures ---------------------------------------------------------------------------------------------
-
-
-def pain_data(session: Session, patient: Patient) -> tuple[list[DiaryPoint], list[PegPoint]]:
-    """The patient's diary and their PEG item 1 answers (valid PEGs, oldest first), on their calendar days."""
-    points = [
-        DiaryPoint(day, float(pain))
-        for day, pain in session.execute(
-            select(DiaryEntry.day, DiaryEntry.average_pain)
-            .where(DiaryEntry.patient_id == patient.id)
-            .order_by(DiaryEntry.day)
-        )
-    ]
-    pegs = [
-        PegPoint(local_day(patient.timezone, completed), float(item))
-        for completed, answers in session.execute(
-            select(QuestionnaireResponse.completed_at, QuestionnaireResponse.answers)
-            .where(
-                QuestionnaireResponse.patient_id == patient.id,
-                QuestionnaireResponse.instrument_id == "peg",
-                QuestionnaireResponse.valid.is_(True),
-            )
-            .order_by(QuestionnaireResponse.completed_at)
-        )
-        if answers and (item := answers[PEG_AVERAGE_PAIN_ITEM - 1]) is not None
-    ]
-    return points, pegs
-
-
-def pain_duration_weeks(session: Session, patient: Patient) -> int | None:
-    """The pain's duration in weeks as the latest intake gave it."""
-    weeks: int | None = session.scalar(
-        select(Intake.pain_duration_weeks)
-        .where(Intake.patient_id == patient.id)
-        .order_by(Intake.created_at.desc())
-        .limit(1)
-    )
-    return weeks
 
 
 # --- a whole cohort in a fixed number of queries -------------------------------------------------------------
@@ -295,14 +243,7 @@ def cohort_courses(
     for pid, course in found.items():
         if pid not in stored:
             course.start = treatment_start(signed_on=signed.get(pid), first_practice=practised.get(pid))
-    for pid, version in (
-        (v.patient_id, v)
-        for v in session.scalars(
-            select(PlanVersion).where(
-                PlanVersion.patient_id.in_(ids), PlanVersion.status == VersionStatus.SIGNED
-            )
-        )
-    ):
+    for pid, version in signed_plans(session, ids).items():
         if not found[pid].end_recorded:
             found[pid].end = planned_end(version)
     latest: dict[uuid.UUID, datetime] = {}

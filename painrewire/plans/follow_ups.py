@@ -29,8 +29,8 @@ from painrewire.assessments import service as assessments
 from painrewire.config import Settings
 from painrewire.diary.outcomes import TimePoint, follow_up_due, follow_up_window
 from painrewire.errors import NotFound
-from painrewire.patients.models import Patient
-from painrewire.plans.course import local_day, planned_end_of
+from painrewire.patients.models import Patient, local_day
+from painrewire.plans.course import planned_end_of
 from painrewire.plans.models import FollowUpRequest, PlanVersion, TreatmentCourse, VersionStatus
 
 #: Always asked at a follow-up: its first item is the pain measure the outcome is judged on.

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-MODULE_LABELS: dict[str, str] = {
-    "prt": "Pain reprocessing therapy",
-    "gmi": "Graded motor imagery",
-    "cbt": "CBT for pain",
-    "mindfulness": "Mindfulness",
-    "neurofeedback": "Neurofeedback",
-}
+from painrewire.accounts.roles import Discipline
+from painrewire.practice.modules import Module
+
+MODULE_LABELS: dict[str, str] = {m.value: m.label for m in Module}
 FOCUS_LABELS: dict[str, str] = {
     "pain_education": "pain education",
     "neuroplastic_checklist": "neuroplastic pain checklist",
@@ -24,12 +21,7 @@ FOCUS_LABELS: dict[str, str] = {
     "body_scan": "body scan",
     "breathing_practice": "breathing practice",
 }
-DISCIPLINE_LABELS: dict[str, str] = {
-    "pain_specialist": "Pain specialist",
-    "physical_therapist": "Physical therapist",
-    "psychologist": "Psychologist",
-    "neurofeedback_practitioner": "Neurofeedback practitioner",
-}
+DISCIPLINE_LABELS: dict[str, str] = {d.value: d.label for d in Discipline}
 INSTRUMENT_LABELS: dict[str, str] = {
     "peg": "PEG",
     "bpi": "Brief Pain Inventory",

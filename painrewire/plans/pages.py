@@ -14,8 +14,7 @@ from painrewire.accounts.deps import CurrentClinician, CurrentPatientUser, refus
 from painrewire.accounts.models import Role, User
 from painrewire.db import utcnow
 from painrewire.diary.outcomes import TimePoint, follow_up_due
-from painrewire.diary.service import local_today
-from painrewire.patients import access
+from painrewire.patients import access, panels
 from painrewire.patients.models import Patient
 from painrewire.plans import course as courses
 from painrewire.plans import labels
@@ -32,7 +31,6 @@ from painrewire.plans.rules import (
 )
 from painrewire.plans.schemas import PlanEdit, TreatmentEnd
 from painrewire.programs.prt import service as prt
-from painrewire.web import panels
 from painrewire.web.deps import SessionDep
 from painrewire.web.forms import FormDep
 from painrewire.web.refusals import Refused, refusal_page
@@ -115,7 +113,7 @@ def _plan_context(
         "end_reasons": list(EndReason),
         "end_form": end_form,
         "end_errors": end_errors or [],
-        "today": local_today(patient, utcnow()),
+        "today": patient.local_today(utcnow()),
         "patient": patient,
         "state": state,
         "sources": plans.rule_sources(),

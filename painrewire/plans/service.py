@@ -33,16 +33,17 @@ from painrewire.clearance import service as clearance
 from painrewire.clinical_flags import service as clinical_flags
 from painrewire.consent import service as consents
 from painrewire.db import utcnow
+from painrewire.diary import progress
 from painrewire.diary.models import DiaryEntry
 from painrewire.diary.outcomes import BASELINE_PEG_DAYS, baseline_measure
-from painrewire.diary.service import local_today
 from painrewire.errors import Conflict, InvalidInput, NotFound
 from painrewire.patients import access
-from painrewire.patients.models import CareTeamMember, Patient
+from painrewire.patients.models import CareTeamMember, Patient, local_day
 from painrewire.plans import course as courses
 from painrewire.plans.changes import describe_changes
 from painrewire.plans.labels import INSTRUMENT_LABELS
 from painrewire.plans.models import PlanVersion, VersionStatus
+from painrewire.plans.repository import signed_plan
 from painrewire.plans.rules import (
     CHECKLIST_LEVELS,
     CONSENT_KINDS,
@@ -72,7 +73,7 @@ from painrewire.plans.rules import (
 from painrewire.plans.schedule import DueStatus, Occurrence, occurrences, plan_week, week_dates
 from painrewire.plans.schemas import PlanEdit
 from painrewire.plans.tasks import Task, next_task, task_catalogue, weekly_tasks
-from painrewire.programs.models import PracticeLog
+from painrewire.practice.models import PracticeLog
 from painrewire.programs.prt.models import ChecklistResponse
 from painrewire.therapy_preferences import service as therapy_preferences
 from painrewire.treatment_history import service as treatment_history
@@ -197,16 +198,16 @@ def _pain_before_treatment(
     Before the first plan the intake's "average pain over the last week" is often the only rating, so it
     stands in when it is no older than the baseline's PEG lookback; nothing older is used.
     """
-    today = local_today(patient, now)
+    today = patient.local_today(now)
     start = courses.start_for(session, patient)
     day = start.day if start is not None and start.day <= today else today
-    points, pegs = courses.pain_data(session, patient)
+    points, pegs = progress.pain_data(session, patient)
     measure = baseline_measure(
         [p for p in points if p.day <= day], [p for p in pegs if p.day <= day], start=day
     )
     if measure is not None:
         return measure.value
-    if courses.local_day(patient.timezone, intake.created_at) >= day - timedelta(days=BASELINE_PEG_DAYS):
+    if local_day(patient.timezone, intake.created_at) >= day - timedelta(days=BASELINE_PEG_DAYS):
         return float(intake.average_pain_last_week)
     return None
 
@@ -229,7 +230,7 @@ def _clinician_notes(session: Session, patient: Patient) -> dict[str, ClinicianN
     return {
         flag.kind.value: ClinicianNote(
             by=flag.recorded_by.full_name if flag.recorded_by else "A former clinician",
-            on=local_today(patient, flag.recorded_at),
+            on=patient.local_today(flag.recorded_at),
             note=flag.note,
         )
         for flag in clinical_flags.standing_for(session, patient)
@@ -287,7 +288,7 @@ def _neurofeedback(session: Session, patient: Patient) -> NeurofeedbackResult | 
 
 
 def _sleep_problems(session: Session, patient: Patient, *, now: datetime | None = None) -> bool | None:
-    today = local_today(patient, now)
+    today = patient.local_today(now)
     values = list(
         session.scalars(
             select(DiaryEntry.sleep_quality).where(
@@ -400,15 +401,6 @@ def _latest(session: Session, patient_id: uuid.UUID) -> PlanVersion | None:
     )
 
 
-def current_plan(session: Session, patient: Patient) -> PlanVersion | None:
-    """The signed version the patient follows (access already checked)."""
-    return session.scalar(
-        select(PlanVersion)
-        .where(PlanVersion.patient_id == patient.id, PlanVersion.status == VersionStatus.SIGNED)
-        .options(joinedload(PlanVersion.created_by), joinedload(PlanVersion.signed_by))
-    )
-
-
 def _add_version(
     session: Session,
     actor: User,
@@ -456,8 +448,8 @@ def propose(
     patient = access.patient_for(session, actor, patient_id, action=AuditAction.CREATE, resource_type="plan")
     _require_clinician(actor, "propose a plan")
     proposal = evaluate_rules(build_profile(session, patient, now=now), clinic_rules())
-    signed = current_plan(session, patient)
-    starts_on = signed.starts_on if signed is not None else local_today(patient, now)
+    signed = signed_plan(session, patient)
+    starts_on = signed.starts_on if signed is not None else patient.local_today(now)
     reason = (
         "Proposed by the clinic's rules (version " + proposal.rules_version + ") from the current assessment."
     )
@@ -527,7 +519,7 @@ def edit(session: Session, actor: User, patient_id: uuid.UUID, data: PlanEdit) -
     )
     starts_on = data.starts_on or latest.starts_on
     if data.starts_on is not None:
-        today = local_today(patient)
+        today = patient.local_today()
         validation.check_day(
             data.starts_on,
             field="starts_on",
@@ -706,9 +698,9 @@ def questionnaire_schedule(
     """Each questionnaire the signed plan repeats, with whether it is done, due, missed or still to come."""
     completed: dict[str, list[date]] = defaultdict(list)
     for response in assessments.history(session, patient):
-        completed[response.instrument_id].append(local_today(patient, response.completed_at))
+        completed[response.instrument_id].append(patient.local_today(response.completed_at))
     return occurrences(
-        plan.proposal.questionnaires, plan.version.starts_on, completed, local_today(patient, now)
+        plan.proposal.questionnaires, plan.version.starts_on, completed, patient.local_today(now)
     )
 
 
@@ -739,7 +731,7 @@ def assign_due_questionnaires(
         session, actor, patient_id, action=AuditAction.CREATE, resource_type="questionnaire_assignment"
     )
     _require_clinician(actor, "assign questionnaires")
-    plan = current_plan(session, patient)
+    plan = signed_plan(session, patient)
     if plan is None:
         raise Conflict("There is no signed plan yet, so no questionnaire is due by the plan.")
     if holds(session, patient):
@@ -827,8 +819,8 @@ def _counts(
 
 def this_week_for(session: Session, patient: Patient, *, now: datetime | None = None) -> WeekView:
     """The patient's tasks this plan week, done counts, next task, due questionnaires and streak."""
-    today = local_today(patient, now)
-    signed = current_plan(session, patient)
+    today = patient.local_today(now)
+    signed = signed_plan(session, patient)
     latest = _latest(session, patient.id)
     plan = _views([signed])[0] if signed is not None else None
     view = WeekView(

@@ -19,12 +19,12 @@ from painrewire.accounts.models import Role, User
 from painrewire.clearance.models import Cause
 from painrewire.config import Settings
 from painrewire.errors import InvalidInput
+from painrewire.patients import panels
 from painrewire.referrals import service as referrals
 from painrewire.referrals.models import ReferralStatus, Urgency
 from painrewire.referrals.schemas import NextStep, ReferralAccept, ReferralCreate, ReferralDecline
-from painrewire.reports.pages import pdf_download
-from painrewire.web import panels
 from painrewire.web.deps import SessionDep, SettingsDep, client_address
+from painrewire.web.downloads import pdf_download
 from painrewire.web.forms import FormDep
 from painrewire.web.refusals import Refused, refusal_page
 from painrewire.web.routing import page_router

@@ -9,30 +9,22 @@ from sqlalchemy.orm import Session
 
 from painrewire.accounts.deps import CurrentClinician, CurrentPatientUser
 from painrewire.accounts.models import Role, User
+from painrewire.patients import panels
 from painrewire.patients.models import Patient
 from painrewire.reports import service as reports
-from painrewire.web import panels
 from painrewire.web.deps import SessionDep, SettingsDep
+from painrewire.web.downloads import pdf_headers
 from painrewire.web.responses import MadeAfterCommit
 from painrewire.web.routing import page_router
 
 router = page_router()
 
 
-def _pdf_headers(filename: str) -> dict[str, str]:
-    return {"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store, private"}
-
-
-def pdf_download(content: bytes, filename: str) -> Response:
-    """A PDF attachment that no shared cache keeps (it holds health data)."""
-    return Response(content, media_type="application/pdf", headers=_pdf_headers(filename))
-
-
 def report_download(html: str, filename: str) -> Response:
     """A report's PDF attachment, laid out from ``html`` once the request's unit of work has committed: the
     slow layout holds no database turn, so other requests do not wait behind it."""
     return MadeAfterCommit(
-        lambda: reports.html_to_pdf(html), media_type="application/pdf", headers=_pdf_headers(filename)
+        lambda: reports.html_to_pdf(html), media_type="application/pdf", headers=pdf_headers(filename)
     )
 
 

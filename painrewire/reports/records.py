@@ -15,20 +15,9 @@ from sqlalchemy.orm import Session, joinedload
 from painrewire.accounts.models import Discipline, User
 from painrewire.assessments.models import AlertKind, QuestionnaireResponse, SafetyAlert
 from painrewire.patients.models import CareTeamMember, Patient
-from painrewire.plans.models import PlanVersion, VersionStatus
+from painrewire.plans.models import PlanVersion
 from painrewire.plans.rules import PlanProposal
-from painrewire.programs.models import Module
-
-
-def signed_plan(session: Session, patient: Patient) -> PlanVersion | None:
-    """The newest signed plan version: the plan the patient follows now."""
-    return session.scalar(
-        select(PlanVersion)
-        .where(PlanVersion.patient_id == patient.id, PlanVersion.status == VersionStatus.SIGNED)
-        .options(joinedload(PlanVersion.signed_by))
-        .order_by(PlanVersion.number.desc())
-        .limit(1)
-    )
+from painrewire.practice.models import Module
 
 
 def responses(session: Session, patient: Patient) -> list[QuestionnaireResponse]:

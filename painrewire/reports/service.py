@@ -23,17 +23,16 @@ from sqlalchemy.orm import Session
 from painrewire.accounts.models import AuditAction, User
 from painrewire.assessments import alerts as safety_alerts
 from painrewire.assessments.models import QuestionnaireResponse, SafetyAlert
+from painrewire.charts import score_chart
 from painrewire.db import utcnow
 from painrewire.diary.outcomes import MCID_TABLE, QuestionnaireChange, questionnaire_change
 from painrewire.diary.progress import Progress, progress_for
-from painrewire.diary.service import local_today
 from painrewire.patients import access
 from painrewire.patients.models import Patient
 from painrewire.plans import service as plans
 from painrewire.plans.models import PlanVersion
 from painrewire.plans.rules import PlanProposal
 from painrewire.reports import records
-from painrewire.reports.charts import score_chart
 from painrewire.reports.instruments import InstrumentFacts, ScoreBand, instrument_facts
 from painrewire.treatment_history import service as treatment_history
 
@@ -219,11 +218,11 @@ def build_report(
 ) -> ProgressReport:
     """Everything the report shows, for a patient whose access was already checked and audited."""
     now = now or utcnow()
-    today = local_today(patient, now)
+    today = patient.local_today(now)
     progress = progress_for(session, patient, today=today)
     since = today - timedelta(days=27)
     recent = [(d, m) for d, m in progress.daily_practice if since <= d <= today]
-    version = records.signed_plan(session, patient)
+    version = plans.signed_plan(session, patient)
     return ProgressReport(
         clinic_name=clinic_name,
         patient_name=patient.user.full_name,

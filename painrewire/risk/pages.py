@@ -21,12 +21,11 @@ from painrewire.assessments.models import SafetyAlert
 from painrewire.config import Settings, get_settings
 from painrewire.db import utcnow
 from painrewire.errors import InvalidInput
-from painrewire.patients import access
+from painrewire.patients import access, panels
 from painrewire.patients.models import Patient
 from painrewire.risk import service as risk
 from painrewire.risk.models import SafetyPlan
 from painrewire.risk.schemas import RiskAssessmentCreate, SafetyPlanCreate
-from painrewire.web import panels
 from painrewire.web.deps import SessionDep, SettingsDep
 from painrewire.web.forms import FormDep
 from painrewire.web.refusals import FormInvalid, Refused, refusal_page

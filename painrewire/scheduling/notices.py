@@ -13,11 +13,10 @@ from sqlalchemy.orm import Session
 from painrewire.accounts.models import User
 from painrewire.assessments.service import safety_hold
 from painrewire.db import utcnow
-from painrewire.diary.service import local_today
 from painrewire.errors import NotFound
 from painrewire.patients.models import Patient
 from painrewire.plans.models import PlanVersion, VersionStatus
-from painrewire.programs.models import PracticeLog
+from painrewire.practice.models import PracticeLog
 from painrewire.scheduling.appointments import (
     AppointmentView,
     appointments_for,
@@ -87,7 +86,7 @@ def home_reminders(session: Session, patient: Patient, *, now: datetime | None =
         if nxt
         else None
     )
-    today = local_today(patient, when)
+    today = patient.local_today(when)
     practised = session.scalar(
         select(func.count())
         .select_from(PracticeLog)

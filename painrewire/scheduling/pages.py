@@ -30,7 +30,7 @@ from painrewire.accounts.models import Discipline, Role, User
 from painrewire.config import Settings, get_settings
 from painrewire.db import utcnow
 from painrewire.errors import InvalidInput, NotFound
-from painrewire.patients import access
+from painrewire.patients import access, panels
 from painrewire.patients.models import Patient
 from painrewire.patients.schemas import SignUp
 from painrewire.scheduling import forms
@@ -38,7 +38,6 @@ from painrewire.scheduling import service as scheduling
 from painrewire.scheduling.core.catalogue import AppointmentType, catalogue
 from painrewire.scheduling.errors import SlotTaken
 from painrewire.scheduling.models import AppointmentStatus, AvailabilityMode, ExceptionKind
-from painrewire.web import panels
 from painrewire.web.deps import SessionDep, SettingsDep, client_address, get_settings_dep
 from painrewire.web.refusals import Refused, refusal_page
 from painrewire.web.routing import page_router

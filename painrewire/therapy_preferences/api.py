@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from painrewire.accounts.deps import CurrentUser
 from painrewire.accounts.models import User
-from painrewire.programs.models import Module
+from painrewire.practice.models import Module
 from painrewire.therapy_preferences import service as preferences
 from painrewire.therapy_preferences.models import Choice, Goal, TherapyPreferences
 from painrewire.therapy_preferences.schemas import PreferencesRead, PreferencesUpdate

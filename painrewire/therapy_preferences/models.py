@@ -1,6 +1,6 @@
 """Therapy preferences: one row per saved version, never changed, so the history shows every change of mind.
 
-The newest row is what holds now. ``choices`` maps a therapy module (``programs.models.Module``) to
+The newest row is what holds now. ``choices`` maps a therapy module (``practice.models.Module``) to
 ``want``, ``unsure`` or ``decline``; a module not in it was never asked about.
 """
 

@@ -16,13 +16,12 @@ from painrewire.accounts.deps import CurrentClinician, CurrentPatientUser, refus
 from painrewire.accounts.models import AuditAction, Role, User
 from painrewire.consent import service as consent
 from painrewire.consent.models import ConsentKind
-from painrewire.patients import access
+from painrewire.patients import access, panels
 from painrewire.patients.models import Patient
-from painrewire.programs.models import Module
+from painrewire.practice.models import Module
 from painrewire.therapy_preferences import service as preferences
 from painrewire.therapy_preferences.models import Choice, Goal
 from painrewire.therapy_preferences.schemas import MAX_OTHER_GOAL, PreferencesUpdate
-from painrewire.web import panels
 from painrewire.web.deps import SessionDep
 from painrewire.web.forms import FormDep
 from painrewire.web.refusals import Refused, refusal_page

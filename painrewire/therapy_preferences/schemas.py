@@ -7,7 +7,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field, field_validator
 
-from painrewire.programs.models import Module
+from painrewire.practice.models import Module
 from painrewire.therapy_preferences.models import Choice, Goal
 
 MAX_OTHER_GOAL = 500

@@ -17,7 +17,7 @@ from painrewire.accounts.models import AuditAction, User
 from painrewire.errors import InvalidInput
 from painrewire.patients import access
 from painrewire.patients.models import Patient
-from painrewire.programs.models import Module
+from painrewire.practice.models import Module
 from painrewire.therapy_preferences.models import Choice, Goal, TherapyPreferences
 from painrewire.therapy_preferences.schemas import PreferencesUpdate
 

@@ -15,7 +15,7 @@ from starlette.datastructures import FormData
 from painrewire.accounts.deps import CurrentClinician, CurrentPatientUser, refused_user
 from painrewire.accounts.models import AuditAction, Role, User
 from painrewire.consent import service as consent
-from painrewire.patients import access
+from painrewire.patients import access, panels
 from painrewire.patients.models import Patient
 from painrewire.physicians import service as physicians
 from painrewire.physicians.models import PhysicianRole
@@ -23,7 +23,6 @@ from painrewire.therapy_preferences import service as preferences
 from painrewire.treatment_history import service as history
 from painrewire.treatment_history.models import Category, Effect, MedicineClass, TreatmentEntry
 from painrewire.treatment_history.schemas import TreatmentCreate, TreatmentUpdate
-from painrewire.web import panels
 from painrewire.web.deps import SessionDep
 from painrewire.web.forms import FormDep
 from painrewire.web.refusals import Refused, refusal_page

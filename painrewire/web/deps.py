@@ -5,6 +5,7 @@ Who is logged in is the accounts domain's to say (``painrewire.accounts.deps``).
 from __future__ import annotations
 
 import asyncio
+import hmac
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -15,8 +16,6 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 from starlette.requests import HTTPConnection
 
-from painrewire.accounts.models import Discipline, Role
-from painrewire.accounts.security import tokens_match
 from painrewire.config import Settings
 from painrewire.db import finish_failed_unit
 from painrewire.errors import Forbidden
@@ -107,12 +106,14 @@ def client_address(request: Request) -> str | None:
 
 @dataclass(frozen=True)
 class Viewer:
-    """What the page layout shows of the logged-in user; a plain copy, still readable after a rollback."""
+    """What the page layout shows of the logged-in user; a plain copy, still readable after a rollback.
+
+    ``role`` and ``discipline`` hold the accounts domain's ``Role`` and ``Discipline`` (string enums)."""
 
     id: uuid.UUID
     full_name: str
-    role: Role
-    discipline: Discipline | None
+    role: str
+    discipline: str | None
     discipline_label: str
 
 
@@ -139,7 +140,7 @@ async def verify_csrf(connection: HTTPConnection) -> None:
         form = await request.form()
         value = form.get(CSRF_FIELD)
         given = value if isinstance(value, str) else None
-    if not expected or not given or not tokens_match(expected, given):
+    if not expected or not given or not hmac.compare_digest(expected.encode(), given.encode()):
         raise Forbidden(
             "This form has expired or was not sent from PainRewire. Reload the page and try again."
         )

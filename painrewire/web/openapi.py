@@ -18,8 +18,6 @@ from fastapi import FastAPI, routing
 from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
 
-from painrewire.accounts.deps import current_user, optional_user
-
 BEARER = "bearerAuth"
 JSON = "application/json"
 
@@ -31,11 +29,13 @@ def _calls(dependant: Dependant) -> Iterator[Callable[..., Any]]:
         yield from _calls(sub)
 
 
-def _security(dependant: Dependant) -> list[dict[str, list[str]]] | None:
+def _security(
+    dependant: Dependant, login: Callable[..., Any], optional_login: Callable[..., Any]
+) -> list[dict[str, list[str]]] | None:
     calls = set(_calls(dependant))
-    if current_user in calls:
+    if login in calls:
         return [{BEARER: []}]
-    if optional_user in calls:
+    if optional_login in calls:
         return [{BEARER: []}, {}]
     return None
 
@@ -51,7 +51,11 @@ def _downloads_without_json(operation: dict[str, Any]) -> None:
             media.pop("schema", None)
 
 
-def build_openapi(app: FastAPI) -> dict[str, Any]:
+def build_openapi(
+    app: FastAPI, *, login: Callable[..., Any], optional_login: Callable[..., Any]
+) -> dict[str, Any]:
+    """The document, with the bearer scheme on each operation depending on ``login`` (required) or
+    ``optional_login`` (optional): the dependencies that say who is logged in."""
     if app.openapi_schema:
         return app.openapi_schema
     schema = get_openapi(
@@ -71,7 +75,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
         if not isinstance(route.original_route, routing.APIRoute) or not route.include_in_schema:
             continue
         operations = schema.get("paths", {}).get(route.path_format, {})
-        security = _security(route.dependant)
+        security = _security(route.dependant, login, optional_login)
         for method in route.methods or ():
             operation = operations.get(method.lower())
             if operation is None:
@@ -83,6 +87,8 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     return schema
 
 
-def install(app: FastAPI) -> None:
+def install(app: FastAPI, *, login: Callable[..., Any], optional_login: Callable[..., Any]) -> None:
     """Serve the completed document at ``app.openapi_url``."""
-    app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
+    app.openapi = lambda: build_openapi(  # type: ignore[method-assign]
+        app, login=login, optional_login=optional_login
+    )

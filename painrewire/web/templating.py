@@ -11,16 +11,16 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
-from painrewire.accounts.models import Role
 from painrewire.web.deps import CSRF_FIELD, Viewer
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
-NAV: dict[Role | None, list[tuple[str, str]]] = {
+#: Each role's menu, keyed by the role's name (``accounts.models.Role`` values), None for visitors.
+NAV: dict[str | None, list[tuple[str, str]]] = {
     None: [("/", "Home"), ("/book", "Book now"), ("/login", "Log in"), ("/signup", "Sign up")],
-    Role.PATIENT: [("/patient", "Home"), ("/patient/record", "My record")],
-    Role.CLINICIAN: [("/clinician", "Caseload"), ("/clinician/patients/new", "New patient")],
-    Role.ADMIN: [
+    "patient": [("/patient", "Home"), ("/patient/record", "My record")],
+    "clinician": [("/clinician", "Caseload"), ("/clinician/patients/new", "New patient")],
+    "admin": [
         ("/admin", "Accounts"),
         ("/admin/clinicians/new", "New clinician"),
         ("/admin/audit", "Audit log"),
@@ -33,16 +33,16 @@ NAV: dict[Role | None, list[tuple[str, str]]] = {
 PATIENT_MENU = ("/patient", "/patient/today", "/patient/diary", "/patient/messages", "/patient/appointments")
 
 
-def menus(role: Role | None) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+def menus(role: str | None) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """The role's menu, and what sits under "More" (only patients have a "More")."""
     entries = NAV.get(role, [])
-    if role != Role.PATIENT:
+    if role != "patient":
         return entries, []
     short = sorted((e for e in entries if e[0] in PATIENT_MENU), key=lambda e: PATIENT_MENU.index(e[0]))
     return short, [e for e in entries if e[0] not in PATIENT_MENU]
 
 
-def register_nav(role: Role | None, href: str, label: str) -> None:
+def register_nav(role: str | None, href: str, label: str) -> None:
     """A module adds its entry to a role's navigation when the app is built."""
     entries = NAV.setdefault(role, [])
     if (href, label) not in entries:

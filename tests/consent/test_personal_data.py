@@ -13,7 +13,7 @@ from painrewire.patients.models import Patient
 from painrewire.physicians import service as physicians
 from painrewire.physicians.models import PatientPhysician, PhysicianRole
 from painrewire.physicians.schemas import PhysicianSave
-from painrewire.programs.models import Module
+from painrewire.practice.models import Module
 from painrewire.therapy_preferences import service as preferences
 from painrewire.therapy_preferences.models import Choice, TherapyPreferences
 from painrewire.therapy_preferences.schemas import PreferencesUpdate

@@ -25,7 +25,7 @@ from painrewire.diary.schemas import DiaryEntryWrite
 from painrewire.errors import NotFound
 from painrewire.patients import access
 from painrewire.patients.models import Patient
-from painrewire.programs.models import Module, PracticeLog
+from painrewire.practice.models import Module, PracticeLog
 from painrewire.scheduling.service import next_appointments
 from tests.fixtures.factories import create_patient
 from tests.plans.demo_clinic import demo_session

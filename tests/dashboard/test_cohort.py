@@ -19,7 +19,7 @@ from painrewire.errors import InvalidInput
 from painrewire.patients.models import Patient
 from painrewire.plans.models import PlanVersion, VersionStatus
 from painrewire.plans.rules import PlannedModule, PlanProposal
-from painrewire.programs.models import Module, PracticeLog
+from painrewire.practice.models import Module, PracticeLog
 from tests.fixtures.factories import create_intake, create_patient, create_user
 
 AS_OF = date(2026, 6, 30)

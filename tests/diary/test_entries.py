@@ -15,7 +15,7 @@ from painrewire.diary import service as diary
 from painrewire.diary.models import DiaryEntry, DiaryEntryRevision
 from painrewire.diary.schemas import DiaryEntryWrite
 from painrewire.patients.models import Patient
-from painrewire.programs.models import Module, PracticeLog
+from painrewire.practice.models import Module, PracticeLog
 from tests.fixtures.factories import CSRF
 
 
@@ -41,7 +41,7 @@ class TestSaveEntry:
     def test_patient_cannot_write_another_patients_diary(
         self, as_user: Callable[..., TestClient], patient: Patient, other_patient: Patient, session: Session
     ) -> None:
-        day = diary.local_today(other_patient).isoformat()
+        day = other_patient.local_today().isoformat()
         response = as_user(patient.user).put(f"/api/v1/patients/{other_patient.id}/diary/{day}", json=entry())
         assert response.status_code == 404
         assert session.scalar(select(func.count()).select_from(DiaryEntry)) == 0
@@ -57,7 +57,7 @@ class TestSaveEntry:
     def test_today_is_saved_and_the_write_audited(
         self, as_user: Callable[..., TestClient], patient: Patient, session: Session
     ) -> None:
-        day = diary.local_today(patient).isoformat()
+        day = patient.local_today().isoformat()
         response = as_user(patient.user).put(f"/api/v1/patients/{patient.id}/diary/{day}", json=entry())
         assert response.status_code == 200, response.text
         assert response.json()["average_pain"] == 6
@@ -72,7 +72,7 @@ class TestSaveEntry:
     def test_a_second_save_changes_the_same_day_and_keeps_the_old_values(
         self, as_user: Callable[..., TestClient], patient: Patient, session: Session
     ) -> None:
-        day = diary.local_today(patient).isoformat()
+        day = patient.local_today().isoformat()
         api = as_user(patient.user)
         api.put(f"/api/v1/patients/{patient.id}/diary/{day}", json=entry(average_pain=6))
         response = api.put(f"/api/v1/patients/{patient.id}/diary/{day}", json=entry(average_pain=3))
@@ -84,7 +84,7 @@ class TestSaveEntry:
     def test_a_later_edit_of_an_earlier_day_is_allowed_and_marked(
         self, as_user: Callable[..., TestClient], patient: Patient, session: Session
     ) -> None:
-        day = (diary.local_today(patient) - timedelta(days=3)).isoformat()
+        day = (patient.local_today() - timedelta(days=3)).isoformat()
         api = as_user(patient.user)
         api.put(f"/api/v1/patients/{patient.id}/diary/{day}", json=entry())
         assert api.put(f"/api/v1/patients/{patient.id}/diary/{day}", json=entry(mood=2)).status_code == 200
@@ -92,7 +92,7 @@ class TestSaveEntry:
         assert kept is not None and kept.same_day is False
 
     def test_future_days_are_refused(self, as_user: Callable[..., TestClient], patient: Patient) -> None:
-        day = (diary.local_today(patient) + timedelta(days=1)).isoformat()
+        day = (patient.local_today() + timedelta(days=1)).isoformat()
         response = as_user(patient.user).put(f"/api/v1/patients/{patient.id}/diary/{day}", json=entry())
         assert response.status_code == 422
         assert "future" in response.json()["detail"]
@@ -100,7 +100,7 @@ class TestSaveEntry:
     def test_out_of_range_values_and_unknown_triggers_are_refused_by_name(
         self, as_user: Callable[..., TestClient], patient: Patient
     ) -> None:
-        day = diary.local_today(patient).isoformat()
+        day = patient.local_today().isoformat()
         api = as_user(patient.user)
         bad = api.put(f"/api/v1/patients/{patient.id}/diary/{day}", json=entry(average_pain=12))
         assert bad.status_code == 422 and any(m.startswith("average_pain:") for m in bad.json()["detail"])
@@ -114,15 +114,13 @@ class TestLocalDay:
     ) -> None:
         patient.timezone = "America/Los_Angeles"
         late_evening_in_la = datetime(2026, 3, 3, 5, 30, tzinfo=UTC)  # 21:30 on 2 March in Los Angeles
-        assert diary.local_today(patient, late_evening_in_la) == date(2026, 3, 2)
+        assert patient.local_today(late_evening_in_la) == date(2026, 3, 2)
         patient.timezone = "Asia/Tokyo"
-        assert diary.local_today(patient, late_evening_in_la) == date(2026, 3, 3)
+        assert patient.local_today(late_evening_in_la) == date(2026, 3, 3)
 
     def test_missing_today_turns_false_once_filled(self, session: Session, patient: Patient) -> None:
         assert diary.missing_today(session, patient) is True
-        diary.save_entry(
-            session, patient.user, patient.id, diary.local_today(patient), DiaryEntryWrite(**entry())
-        )
+        diary.save_entry(session, patient.user, patient.id, patient.local_today(), DiaryEntryWrite(**entry()))
         assert diary.missing_today(session, patient) is False
 
 
@@ -130,7 +128,7 @@ class TestReadRange:
     def test_practice_logged_by_programs_appears_on_its_day(
         self, as_user: Callable[..., TestClient], patient: Patient, clinician: User, session: Session
     ) -> None:
-        today = diary.local_today(patient)
+        today = patient.local_today()
         diary.save_entry(session, patient.user, patient.id, today, DiaryEntryWrite(**entry()))
         session.add(
             PracticeLog(
@@ -205,9 +203,7 @@ class TestDiaryPage:
     ) -> None:
         browser = as_user(patient.user, browser=True)
         assert "You have not filled in today's diary yet" in browser.get("/patient").text
-        diary.save_entry(
-            session, patient.user, patient.id, diary.local_today(patient), DiaryEntryWrite(**entry())
-        )
+        diary.save_entry(session, patient.user, patient.id, patient.local_today(), DiaryEntryWrite(**entry()))
         session.commit()
         assert "Done for today" in browser.get("/patient").text
 
@@ -230,7 +226,7 @@ class TestProgressOnPages:
     def fill_fortnight(self, session: Session, patient: Patient) -> None:
         """First week average pain 6, then treatment starts and the second week is 2: baseline 6.0 (the week
         before the start), last 7 days 2.0, change -4.00 (-66.7%)."""
-        today = diary.local_today(patient)
+        today = patient.local_today()
         for back in range(14):
             pain = 2 if back < 7 else 6
             data = DiaryEntryWrite(**entry(average_pain=pain, pain_now=pain))
@@ -260,7 +256,7 @@ class TestProgressOnPages:
     ) -> None:
         browser = as_user(patient.user, browser=True)
         assert "Treatment has not started yet" in browser.get("/patient/diary").text
-        self.start_treatment(session, patient, diary.local_today(patient))
+        self.start_treatment(session, patient, patient.local_today())
         session.commit()
         assert "no baseline" in browser.get("/patient/diary").text
 
@@ -269,7 +265,7 @@ class TestHistory:
     def test_every_change_of_a_day_is_kept_with_who_and_when_and_the_writes_are_audited(
         self, as_user: Callable[..., TestClient], patient: Patient, clinician: User, session: Session
     ) -> None:
-        today = diary.local_today(patient)
+        today = patient.local_today()
         earlier = (today - timedelta(days=2)).isoformat()
         api = as_user(patient.user)
         api.put(f"/api/v1/patients/{patient.id}/diary/{today.isoformat()}", json=entry(average_pain=6))
@@ -294,7 +290,7 @@ class TestHistory:
     def test_outsiders_cannot_read_a_days_history(
         self, as_user: Callable[..., TestClient], patient: Patient, other_clinician: User
     ) -> None:
-        day = diary.local_today(patient).isoformat()
+        day = patient.local_today().isoformat()
         as_user(patient.user).put(f"/api/v1/patients/{patient.id}/diary/{day}", json=entry())
         response = as_user(other_clinician).get(f"/api/v1/patients/{patient.id}/diary/{day}/revisions")
         assert response.status_code == 404

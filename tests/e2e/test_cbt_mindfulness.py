@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from painrewire.db import get_engine, session_scope
-from painrewire.programs.models import PracticeLog
+from painrewire.practice.models import PracticeLog
 from tests.e2e.conftest import LiveServer, log_in
 
 pytestmark = pytest.mark.e2e

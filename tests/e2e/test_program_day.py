@@ -27,7 +27,7 @@ from painrewire.patients import service as patients
 from painrewire.patients.models import Patient
 from painrewire.plans import service as plans
 from painrewire.plans.schemas import PlanEdit
-from painrewire.programs.models import Module, PracticeLog
+from painrewire.practice.models import Module, PracticeLog
 from tests.e2e.conftest import LiveServer, confirm_email
 from tests.fixtures.factories import create_clearance
 
@@ -76,7 +76,7 @@ def _arrange_signed_plan(server: LiveServer, email: str) -> uuid.UUID:
                 red_flags={q.id: "no" for q in red_flags.questions()},
             ),
         )
-        # Practice opens once a pain specialist has cleared the patient (painrewire.programs.gate).
+        # Practice opens once a pain specialist has cleared the patient (painrewire.clearance.gate).
         create_clearance(session, patient, by=lead, days_ago=0)
         plans.propose(session, lead, patient.id)
         proposal = plans.versions_for(session, patient)[0].proposal

@@ -31,7 +31,7 @@ def test_the_download_holds_the_patients_data_and_never_another_patients(
 ) -> None:
     mine = seed_patient(session, clinician, name="Mina Mine")
     theirs = seed_patient(session, other_clinician, name="Theo Theirs")
-    today = diary.local_today(mine.patient)
+    today = mine.patient.local_today()
     values = DiaryEntryWrite(
         pain_now=2, average_pain=2, interference=1, mood=7, sleep_quality=7, note="edited"
     )

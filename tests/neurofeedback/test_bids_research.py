@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 
 from painrewire.accounts.models import User
 from painrewire.config import Settings
-from painrewire.interop.research import date_shift, research_id
 from painrewire.neurofeedback.models import NeurofeedbackSession
 from painrewire.patients.models import Patient
+from painrewire.patients.pseudonyms import date_shift, research_id
 from tests.neurofeedback.conftest import finished_session
 
 Client = Callable[..., TestClient]

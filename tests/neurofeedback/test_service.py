@@ -19,7 +19,7 @@ from painrewire.neurofeedback import service
 from painrewire.neurofeedback.models import SessionStatus
 from painrewire.neurofeedback.schemas import SessionCreate
 from painrewire.patients.models import Patient
-from painrewire.programs.models import Module, PracticeLog
+from painrewire.practice.models import Module, PracticeLog
 
 from .conftest import finished_session
 

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from painrewire.accounts.models import User
 from painrewire.notifications import service as notifications
-from painrewire.notifications.models import Category, OutboundEmail, OutboxStatus
 from painrewire.notifications.worker import Worker, wait_until_idle
+from painrewire.outbox.models import Category, OutboundEmail, OutboxStatus
 from painrewire.patients.models import Patient
 from tests.fixtures.factories import CSRF
 from tests.fixtures.smtp import SmtpServer

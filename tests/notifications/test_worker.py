@@ -22,8 +22,8 @@ from painrewire.config import Settings
 from painrewire.db import get_engine, session_scope, utcnow
 from painrewire.errors import Forbidden
 from painrewire.notifications import service as notifications
-from painrewire.notifications.models import Category, OutboundEmail, OutboxStatus
 from painrewire.notifications.worker import Worker, wait_until_idle
+from painrewire.outbox.models import Category, OutboundEmail, OutboxStatus
 from tests.fixtures.factories import create_user
 from tests.fixtures.smtp import SmtpServer, running_smtp_server
 

@@ -18,8 +18,8 @@ from painrewire.config import Settings
 from painrewire.consent import service as consent
 from painrewire.consent.models import ConsentKind, ConsentMethod
 from painrewire.patients.models import Patient
-from painrewire.programs import service as programs
-from painrewire.programs.models import Module, PracticeLog
+from painrewire.practice import service as practice_log
+from painrewire.practice.models import Module, PracticeLog
 from painrewire.therapy_preferences import service as preferences
 from painrewire.therapy_preferences.models import Choice, Goal
 from painrewire.therapy_preferences.schemas import PreferencesUpdate
@@ -145,6 +145,6 @@ def judge(session: Session, clinician: User, patient: Patient, kind: FlagKind, n
 def practise(
     session: Session, patient: Patient, module: Module, activity: str, *, at: datetime, minutes: float = 5
 ) -> PracticeLog:
-    return programs.log_practice(
+    return practice_log.log_practice(
         session, patient, module=module, activity=activity, title=activity, minutes=minutes, now=at
     )

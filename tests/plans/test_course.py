@@ -15,13 +15,12 @@ from painrewire.accounts.models import User
 from painrewire.clearance.models import Clearance
 from painrewire.db import utcnow
 from painrewire.diary.outcomes import StartSource, TreatmentStart
-from painrewire.diary.service import local_today
 from painrewire.errors import Conflict, Forbidden, InvalidInput, NotFound
 from painrewire.patients.models import Patient
 from painrewire.plans import course as courses
 from painrewire.plans import service as plans
 from painrewire.plans.models import EndReason, TreatmentCourse
-from painrewire.programs.models import Module, PracticeLog
+from painrewire.practice.models import Module, PracticeLog
 from painrewire.reports import service as reports
 from tests.fixtures.factories import CSRF
 from tests.plans import builders
@@ -60,18 +59,18 @@ class TestStart:
         course = session.get(TreatmentCourse, patient.id)
         assert course is not None
         assert (course.treatment_started_on, course.start_source) == (
-            local_today(patient, ten_days_ago),
+            patient.local_today(ten_days_ago),
             StartSource.PLAN_SIGNED,
         )
         again = plans.propose(session, clinician, patient.id)
         plans.sign(session, clinician, patient.id, again.id)
         course = session.get(TreatmentCourse, patient.id)
-        assert course is not None and course.treatment_started_on == local_today(patient, ten_days_ago)
+        assert course is not None and course.treatment_started_on == patient.local_today(ten_days_ago)
 
     def test_a_practice_session_before_the_signature_is_the_start(
         self, session: Session, patient: Patient, clinician: User
     ) -> None:
-        today = local_today(patient)
+        today = patient.local_today()
         practise(session, patient, today - timedelta(days=5))
         signed_plan(session, patient, clinician)
         course = session.get(TreatmentCourse, patient.id)
@@ -85,7 +84,7 @@ class TestStart:
         self, session: Session, patient: Patient
     ) -> None:
         assert courses.course_for(session, patient).start is None
-        day = local_today(patient) - timedelta(days=3)
+        day = patient.local_today() - timedelta(days=3)
         practise(session, patient, day)
         view = courses.course_for(session, patient)
         assert view.start == TreatmentStart(day, StartSource.FIRST_PRACTICE)
@@ -98,8 +97,8 @@ class TestEnd:
     ) -> None:
         signed_plan(session, patient, clinician, at=utcnow() - timedelta(days=20))
         planned = courses.course_for(session, patient).planned_end
-        assert planned is not None and planned > local_today(patient)  # the rules' plan runs several weeks
-        ended_on = local_today(patient) - timedelta(days=1)
+        assert planned is not None and planned > patient.local_today()  # the rules' plan runs several weeks
+        ended_on = patient.local_today() - timedelta(days=1)
         courses.end_treatment(
             session, clinician, patient.id, ended_on=ended_on, reason=EndReason.STOPPED_EARLY, note=" Moved. "
         )
@@ -117,7 +116,7 @@ class TestEnd:
         self, session: Session, patient: Patient, clinician: User
     ) -> None:
         signed_plan(session, patient, clinician)
-        today = local_today(patient)
+        today = patient.local_today()
         for day, message in (
             (today + timedelta(days=1), "is in the future"),
             (today - timedelta(days=1), f"Treatment started on {today.isoformat()}"),
@@ -132,7 +131,7 @@ class TestEnd:
     def test_only_a_care_team_clinician_ends_a_started_treatment(
         self, session: Session, patient: Patient, clinician: User, other_clinician: User
     ) -> None:
-        today = local_today(patient)
+        today = patient.local_today()
         with pytest.raises(Conflict, match="Treatment has not started"):
             courses.end_treatment(session, clinician, patient.id, ended_on=today, reason=EndReason.COMPLETED)
         signed_plan(session, patient, clinician)
@@ -156,7 +155,7 @@ class TestEnd:
         bad = api.post(f"{url}/end", json={"ended_on": "2026-02-30", "reason": "completed"})
         assert bad.status_code == 422 and "ended_on" in bad.text
         assert api.post(f"{url}/end", json={"ended_on": "2020-01-01", "reason": "bored"}).status_code == 422
-        today = local_today(patient)
+        today = patient.local_today()
         ended = api.post(f"{url}/end", json={"ended_on": today.isoformat(), "reason": "completed"})
         assert ended.status_code == 200, ended.text
         body = ended.json()
@@ -172,7 +171,7 @@ class TestEnd:
         browser = as_user(clinician, browser=True)
         page = browser.get(f"/clinician/patients/{patient.id}/plan").text
         assert "Course of treatment" in page and "Planned end" in page
-        future = (local_today(patient) + timedelta(days=2)).isoformat()
+        future = (patient.local_today() + timedelta(days=2)).isoformat()
         refused = browser.post(
             f"/clinician/patients/{patient.id}/plan/end",
             data={"csrf_token": CSRF, "ended_on": future, "reason": "completed"},
@@ -181,7 +180,7 @@ class TestEnd:
         assert "The end of treatment was not recorded" in refused.text and "is in the future" in refused.text
         done = browser.post(
             f"/clinician/patients/{patient.id}/plan/end",
-            data={"csrf_token": CSRF, "ended_on": local_today(patient).isoformat(), "reason": "completed"},
+            data={"csrf_token": CSRF, "ended_on": patient.local_today().isoformat(), "reason": "completed"},
             follow_redirects=False,
         )
         assert done.status_code == 303, done.text

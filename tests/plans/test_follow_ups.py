@@ -14,7 +14,6 @@ from painrewire.config import Settings
 from painrewire.db import utcnow
 from painrewire.diary.outcomes import FollowUpStatus, StartSource, TimePoint, follow_up_due
 from painrewire.diary.progress import progress_for
-from painrewire.diary.service import local_today
 from painrewire.notifications.worker import Worker
 from painrewire.patients.models import Patient
 from painrewire.plans import course as courses
@@ -72,13 +71,13 @@ class TestAsking:
         plans.sign(session, clinician, patient.id, version.id, now=utcnow() - timedelta(days=40))
         for waiting in session.scalars(select(QuestionnaireAssignment)):  # the baseline requests, answered
             waiting.status = AssignmentStatus.COMPLETED
-        today = local_today(patient)
+        today = patient.local_today()
         courses.end_treatment(session, clinician, patient.id, ended_on=today, reason=EndReason.COMPLETED)
         session.commit()
 
         now = utcnow()
         asked = follow_ups.assign_follow_ups(session, settings, now)
-        signed = plans.current_plan(session, patient)
+        signed = plans.signed_plan(session, patient)
         assert signed is not None
         plan_questionnaires = [q.instrument for q in PlanProposal.from_dict(signed.content).questionnaires]
         expected = ["peg", *[i for i in plan_questionnaires if i != "peg"]]
@@ -93,7 +92,7 @@ class TestAsking:
     def test_an_open_request_for_the_same_questionnaire_stands_for_the_follow_up(
         self, session: Session, settings: Settings, patient: Patient, clinician: User
     ) -> None:
-        today = local_today(patient)
+        today = patient.local_today()
         waiting = QuestionnaireAssignment(
             patient_id=patient.id,
             instrument_id="peg",
@@ -135,7 +134,7 @@ class TestAsking:
     def test_the_answer_completes_the_follow_up_and_the_outcome_counts_it(
         self, session: Session, settings: Settings, patient: Patient, clinician: User
     ) -> None:
-        today = local_today(patient)
+        today = patient.local_today()
         baseline = builders.answer(session, patient, "peg", [6, 5, 5]).response
         assert baseline is not None
         baseline.completed_at = utcnow() - timedelta(days=31)  # the day before treatment started

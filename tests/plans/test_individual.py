@@ -643,7 +643,7 @@ def test_the_rules_know_the_same_words_as_the_modules_they_read() -> None:
     """The pure core cannot import the database models, so its vocabularies are checked against them here."""
     from painrewire.clinical_flags.models import FlagKind
     from painrewire.consent.models import ConsentKind
-    from painrewire.programs.models import Module
+    from painrewire.practice.models import Module
     from painrewire.therapy_preferences.models import Choice, Goal
     from painrewire.treatment_history.models import Category, MedicineClass
 

@@ -17,7 +17,7 @@ from painrewire.consent.models import ConsentKind
 from painrewire.patients.models import Patient
 from painrewire.plans import service as plans
 from painrewire.plans.models import PlanVersion
-from painrewire.programs.models import Module
+from painrewire.practice.models import Module
 from painrewire.therapy_preferences.models import Choice, Goal
 from painrewire.treatment_history.models import Category, Effect, MedicineClass
 from tests.plans import builders

@@ -13,7 +13,7 @@ from painrewire.accounts.models import User
 from painrewire.patients.models import Patient
 from painrewire.plans import service as plans
 from painrewire.plans.models import VersionStatus
-from painrewire.programs.models import Module
+from painrewire.practice.models import Module
 from tests.fixtures.factories import CSRF
 from tests.plans import builders
 

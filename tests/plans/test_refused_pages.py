@@ -8,7 +8,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from painrewire.accounts.models import User
-from painrewire.diary.service import local_today
 from painrewire.patients.models import Patient
 from tests.fixtures.factories import CSRF
 from tests.fixtures.refusals import reads_audited, writes_audited
@@ -20,7 +19,7 @@ def test_ending_a_treatment_that_never_started_keeps_no_update_audit_row(
     browser = as_user(clinician, browser=True)
     response = browser.post(
         f"/clinician/patients/{new_patient.id}/plan/end",
-        data={"csrf_token": CSRF, "ended_on": local_today(new_patient).isoformat(), "reason": "completed"},
+        data={"csrf_token": CSRF, "ended_on": new_patient.local_today().isoformat(), "reason": "completed"},
     )
 
     assert response.status_code == 409

@@ -20,7 +20,7 @@ from painrewire.patients.models import Patient
 from painrewire.plans import service as plans
 from painrewire.plans.models import PlanVersion, VersionStatus
 from painrewire.plans.schemas import PlanEdit
-from painrewire.programs.models import Module
+from painrewire.practice.models import Module
 from painrewire.programs.prt import content
 from painrewire.programs.prt import service as prt
 from tests.fixtures.factories import create_patient, create_user
@@ -115,7 +115,7 @@ class TestPropose:
         self, session: Session, patient: Patient, clinician: User
     ) -> None:
         builders.intake(session, patient, weeks=40)
-        today = diary.local_today(patient)
+        today = patient.local_today()
         for back in range(6):
             diary.save_entry(
                 session,
@@ -241,7 +241,7 @@ class TestSign:
         )
         plans.sign(session, clinician, patient.id, second.id)
         assert (first.status, second.status) == (VersionStatus.SUPERSEDED, VersionStatus.SIGNED)
-        assert plans.current_plan(session, patient) is second
+        assert plans.signed_plan(session, patient) is second
 
     def test_only_the_newest_proposed_version_can_be_signed(
         self, session: Session, patient: Patient, clinician: User
@@ -449,7 +449,7 @@ class TestThisWeek:
             builders.practise(session, patient, Module.PRT, activity, at=NOW - timedelta(days=days_ago))
         week = plans.this_week_for(session, patient, now=NOW)
         assert week.week == 3 and not week.paused
-        assert week.week_starts == diary.local_today(patient, NOW) - timedelta(days=1)
+        assert week.week_starts == patient.local_today(NOW) - timedelta(days=1)
         tasks = {t.id: (t.done, t.target, t.done_today) for t in week.tasks}
         # the checklist is a week 1 task; the day-3-ago lesson falls in week 2
         assert tasks == {"prt_lesson": (1, 2, 1), "prt_somatic_tracking": (2, 5, 1), "prt_journal": (0, 3, 0)}

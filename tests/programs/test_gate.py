@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session
 
 from painrewire.accounts.models import User
 from painrewire.assessments.models import AlertKind, SafetyAlert
+from painrewire.clearance import gate
 from painrewire.patients.models import Patient
-from painrewire.programs import gate
+from painrewire.practice.models import Module, PracticeLog
 from painrewire.programs.cbt import service as cbt
 from painrewire.programs.cbt.schemas import ExposureItemCreate
-from painrewire.programs.models import Module, PracticeLog
 from tests.fixtures.factories import CSRF, create_clearance, create_intake
 
 THOUGHT_RECORD = {

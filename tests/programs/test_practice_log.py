@@ -9,13 +9,13 @@ from sqlalchemy.orm import Session
 
 from painrewire.errors import InvalidInput
 from painrewire.patients.models import Patient
-from painrewire.programs import service as programs
-from painrewire.programs.models import Module
+from painrewire.practice import service as practice_log
+from painrewire.practice.models import Module
 
 
 def test_practice_lands_on_the_patients_local_day(session: Session, patient: Patient) -> None:
     patient.timezone = "Pacific/Auckland"  # UTC+13 in December: 20:00 UTC is already the next morning there
-    log = programs.log_practice(
+    log = practice_log.log_practice(
         session,
         patient,
         module=Module.PRT,
@@ -39,7 +39,7 @@ def test_out_of_range_practice_is_refused_naming_the_field(
 ) -> None:
     values: dict[str, float] = {"minutes": 5, **kwargs}
     with pytest.raises(InvalidInput) as caught:
-        programs.log_practice(
+        practice_log.log_practice(
             session, patient, module=Module.CBT, activity="thought_record", title="Thought record", **values
         )
     assert caught.value.field == field

@@ -20,12 +20,12 @@ from painrewire.accounts.models import User
 from painrewire.assessments import red_flags
 from painrewire.assessments.models import Intake, QuestionnaireResponse
 from painrewire.diary.models import DiaryEntry
-from painrewire.diary.service import local_today, refresh_baseline
+from painrewire.diary.service import refresh_baseline
 from painrewire.notes.models import ClinicalNote
 from painrewire.patients.models import Patient
 from painrewire.plans.models import PlanVersion, VersionStatus
 from painrewire.plans.rules import FiredRule, PlannedModule, PlanProposal, QuestionnaireSchedule
-from painrewire.programs.models import Module, PracticeLog
+from painrewire.practice.models import Module, PracticeLog
 from painrewire.scheduling.models import Appointment, AppointmentStatus
 from tests.fixtures.factories import create_patient
 
@@ -86,7 +86,7 @@ def seed_patient(session: Session, clinician: User, *, name: str | None = None) 
     born = date(1980, 2, 29)
     patient = create_patient(session, care_team=[clinician], full_name=name, date_of_birth=born)
     patient.phone = f"+44 7700 9{tag[:5].translate(str.maketrans('abcdef', '123456'))}"
-    today = local_today(patient)
+    today = patient.local_today()
     diary_note = f"Walked to the bakery on Quillfeather Lane {tag}"
     for back in range(14):
         day = today - timedelta(days=back)

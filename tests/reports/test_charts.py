@@ -11,8 +11,8 @@ from datetime import date
 
 import pytest
 
+from painrewire.charts import pain_chart, score_chart, weekly_bars
 from painrewire.diary.outcomes import DiaryPoint, RollingPoint
-from painrewire.reports.charts import pain_chart, score_chart, weekly_bars
 
 SVG = "{http://www.w3.org/2000/svg}"
 PHQ9_BANDS = [

@@ -17,7 +17,7 @@ from painrewire.errors import Forbidden, InvalidInput, NotFound
 from painrewire.patients import access
 from painrewire.patients.models import Patient
 from painrewire.plans import service as plans
-from painrewire.programs.models import Module
+from painrewire.practice.models import Module
 from painrewire.scheduling import service as scheduling
 from painrewire.scheduling.errors import AppointmentClosed, NotBookable, NoticePeriodPassed, SlotTaken
 from painrewire.scheduling.models import (

@@ -82,7 +82,7 @@ def victim(session: Session, clinician: User) -> Victim:
         session,
         patient.user,
         patient.id,
-        diary.local_today(patient),
+        patient.local_today(),
         DiaryEntryWrite(pain_now=3, average_pain=4, interference=2, mood=6, sleep_quality=5, note=health),
     )
     session.commit()

@@ -23,8 +23,8 @@ from painrewire.consent.models import ConsentKind
 from painrewire.diary.models import DiaryEntry
 from painrewire.diary.service import refresh_baseline
 from painrewire.patients.models import Patient
+from painrewire.practice.models import Module, PracticeLog
 from painrewire.programs.cbt.models import PacingActivity, ThoughtRecord
-from painrewire.programs.models import Module, PracticeLog
 from painrewire.scheduling.models import Appointment, AppointmentStatus
 from painrewire.treatment_history.models import Category, TreatmentEntry
 from tests.reports.seed import seed_patient

@@ -21,7 +21,6 @@ from painrewire import validation
 from painrewire.accounts.models import User
 from painrewire.config import Settings
 from painrewire.diary.models import DiaryEntry
-from painrewire.diary.service import local_today
 from painrewire.errors import InvalidInput
 from painrewire.patients.models import Patient
 from painrewire.plans import service as plans
@@ -72,7 +71,7 @@ class TestDiaryDays:
         form = {**{k: str(v) for k, v in DIARY.items()}, "day": "0001-01-01", "csrf_token": CSRF}
         assert names_field(browser.post("/patient/diary", data=form), "day")
         assert diary_rows(session, patient) == 0
-        today = local_today(patient).isoformat()
+        today = patient.local_today().isoformat()
         assert browser.get("/patient/diary", params={"day": today}).status_code == 200
 
 

@@ -13,7 +13,7 @@ from painrewire.accounts.models import AuditAction, AuditEvent, User
 from painrewire.consent import service as consent
 from painrewire.consent.models import ConsentKind
 from painrewire.patients.models import Patient
-from painrewire.programs.models import Module
+from painrewire.practice.models import Module
 from painrewire.therapy_preferences import service as preferences
 from painrewire.therapy_preferences.models import Choice, Goal, TherapyPreferences
 from painrewire.therapy_preferences.schemas import PreferencesUpdate

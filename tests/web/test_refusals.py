@@ -10,7 +10,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from painrewire.accounts.models import AuditAction, AuditEvent
-from painrewire.diary import service as diary
 from painrewire.diary.models import DiaryEntry
 from painrewire.patients.models import Patient
 from tests.fixtures.factories import CSRF
@@ -29,7 +28,7 @@ def test_a_refused_diary_day_shows_the_form_again_and_stores_no_trace(
     as_user: Callable[..., TestClient], patient: Patient, session: Session
 ) -> None:
     browser = as_user(patient.user, browser=True)
-    tomorrow = diary.local_today(patient) + timedelta(days=1)
+    tomorrow = patient.local_today() + timedelta(days=1)
 
     response = _post_entry(browser, tomorrow.isoformat(), triggers=["stress", "poor_sleep"])
 
@@ -53,7 +52,7 @@ def test_a_form_that_fails_validation_names_the_field_and_keeps_what_was_typed(
     as_user: Callable[..., TestClient], patient: Patient
 ) -> None:
     browser = as_user(patient.user, browser=True)
-    response = _post_entry(browser, diary.local_today(patient).isoformat(), average_pain="14", note="stiff")
+    response = _post_entry(browser, patient.local_today().isoformat(), average_pain="14", note="stiff")
 
     assert response.status_code == 422  # type: ignore[attr-defined]
     page = response.text  # type: ignore[attr-defined]

@@ -1,6 +1,6 @@
 """SVG charts for CBT: thinking traps per week, a pacing plan against what was done, fear predicted vs felt.
 
-Built on the geometry and conventions of `painrewire.reports.charts` (one self-contained ``<svg>`` with a
+Built on the geometry and conventions of `painrewire.charts` (one self-contained ``<svg>`` with a
 ``<title>`` and a ``<desc>`` saying in words what it shows; presentation attributes only, so the strict CSP
 and WeasyPrint both accept it; "No data yet" for an empty series).
 """
@@ -10,9 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from painrewire.programs.cbt.pacing import WeekProgress
-from painrewire.programs.cbt.trends import ExposureGap, WeekCounts
-from painrewire.reports.charts import (
+from painrewire.charts import (
     _MONTHS,
     AXIS_COLOUR,
     _check_size,
@@ -29,6 +27,8 @@ from painrewire.reports.charts import (
     _value,
     _value_axis,
 )
+from painrewire.programs.cbt.pacing import WeekProgress
+from painrewire.programs.cbt.trends import ExposureGap, WeekCounts
 
 #: Colour-blind-safe palette (Okabe & Ito, 2008) for the thinking traps shown; the rest are "other".
 TRAP_COLOURS = ("#d55e00", "#0072b2", "#009e73", "#cc79a7")

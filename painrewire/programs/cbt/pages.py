@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session
 
 from painrewire.accounts.deps import CurrentClinician, CurrentPatientUser, refused_user
 from painrewire.accounts.models import Role, User
-from painrewire.diary.service import local_today
+from painrewire.clearance import gate
 from painrewire.errors import InvalidInput
-from painrewire.patients import access
+from painrewire.patients import access, panels
 from painrewire.patients.models import Patient
-from painrewire.programs import gate
+from painrewire.practice.models import Module
 from painrewire.programs.cbt import charts, trends
 from painrewire.programs.cbt import service as cbt
 from painrewire.programs.cbt.content import distortion_label, distortions
@@ -30,8 +30,6 @@ from painrewire.programs.cbt.schemas import (
     PacingWeekLog,
     ThoughtRecordCreate,
 )
-from painrewire.programs.models import Module
-from painrewire.web import panels
 from painrewire.web.deps import SessionDep
 from painrewire.web.forms import FormDep
 from painrewire.web.refusals import OtherPage, Refused, refusal_page
@@ -118,7 +116,7 @@ def _records_context(
         "form": form,
         "errors": errors,
         "rows": range(1, FEELING_ROWS + 1),
-        "today": local_today(patient),
+        "today": patient.local_today(),
         "opened_at": int(time.time()),
     }
 
@@ -269,7 +267,7 @@ def _pacing_context(
         "errors": errors,
         "units": UNITS,
         "measured_days": range(1, MEASURED_DAYS + 1),
-        "today": local_today(patient),
+        "today": patient.local_today(),
         "practice": _practice(session, patient),
     }
 

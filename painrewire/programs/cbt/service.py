@@ -2,9 +2,9 @@
 
 Every function that takes an ``actor`` checks access (and audits it) through `painrewire.patients.access`;
 the ``*_for`` functions are for a patient whose access the caller has already checked. Practice (a thought
-record written, an exposure done) is logged through `painrewire.programs.service.log_practice`, so the diary,
+record written, an exposure done) is logged through `painrewire.practice.service.log_practice`, so the diary,
 plan tasks and the clinician's dashboard see it. Thought records, exposure tries and pacing are practice:
-`painrewire.programs.gate` decides whether the patient may do them now.
+`painrewire.clearance.gate` decides whether the patient may do them now.
 """
 
 from __future__ import annotations
@@ -18,13 +18,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from painrewire.accounts.models import AuditAction, User
+from painrewire.clearance import gate
 from painrewire.db import utcnow
-from painrewire.diary.service import local_today
 from painrewire.errors import Conflict, InvalidInput, NotFound
 from painrewire.patients import access
 from painrewire.patients.models import Patient
-from painrewire.programs import gate
-from painrewire.programs import service as programs
+from painrewire.practice import service as practice_log
+from painrewire.practice.models import Module
 from painrewire.programs.cbt import pacing, trends
 from painrewire.programs.cbt.models import (
     ExposureAttempt,
@@ -39,7 +39,6 @@ from painrewire.programs.cbt.schemas import (
     PacingActivityCreate,
     ThoughtRecordCreate,
 )
-from painrewire.programs.models import Module
 
 #: How far back a thought record may be dated: a situation from last week is fine, one from years ago is a typo.
 MAX_DAYS_BACK = 366
@@ -62,7 +61,7 @@ def create_thought_record(
     )
     gate.ensure_practice_open(session, actor, patient, Module.CBT)
     when = now or utcnow()
-    today = local_today(patient, when)
+    today = patient.local_today(when)
     day = data.day or today
     if day > today:
         raise InvalidInput(
@@ -85,7 +84,7 @@ def create_thought_record(
     )
     session.add(record)
     session.flush()
-    programs.log_practice(
+    practice_log.log_practice(
         session,
         patient,
         module=Module.CBT,
@@ -150,7 +149,7 @@ def distortion_trend_for(
         select(ThoughtRecord.day, ThoughtRecord.distortions).where(ThoughtRecord.patient_id == patient.id)
     ).all()
     return trends.distortions_by_week(
-        [(day, list(tags or [])) for day, tags in rows], until=today or local_today(patient)
+        [(day, list(tags or [])) for day, tags in rows], until=today or patient.local_today()
     )
 
 
@@ -191,7 +190,7 @@ def create_pacing_activity(
         session, actor, patient_id, action=AuditAction.CREATE, resource_type="pacing_activity"
     )
     gate.ensure_practice_open(session, actor, patient, Module.CBT)
-    today = local_today(patient, now)
+    today = patient.local_today(now)
     starts_on = data.starts_on or today
     if abs((starts_on - today).days) > 366:
         raise InvalidInput("Start: choose a start within a year of today.", field="starts_on")
@@ -248,7 +247,7 @@ def log_pacing_week(
     )
     activity = _activity(session, patient, activity_id)
     gate.ensure_practice_open(session, actor, patient, Module.CBT)
-    current = pacing.plan_week(activity.starts_on, local_today(patient, now))
+    current = pacing.plan_week(activity.starts_on, patient.local_today(now))
     if not 1 <= week <= activity.weeks:
         raise InvalidInput(
             f"Week: the plan runs from week 1 to week {activity.weeks}; got {week}.", field="week"
@@ -278,7 +277,7 @@ def log_pacing_week(
 
 def pacing_plans_for(session: Session, patient: Patient, *, today: date | None = None) -> list[PacingPlan]:
     """Every paced activity of a patient, oldest first, with its plan against what was logged."""
-    today = today or local_today(patient)
+    today = today or patient.local_today()
     activities = list(
         session.scalars(
             select(PacingActivity)
@@ -445,7 +444,7 @@ def log_exposure_attempt(
     )
     session.add(attempt)
     session.flush()
-    programs.log_practice(
+    practice_log.log_practice(
         session,
         patient,
         module=Module.CBT,

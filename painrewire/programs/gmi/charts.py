@@ -1,7 +1,7 @@
 """SVG trend charts of left/right judgement: accuracy and median time per block, left and right apart, over the
 norm's band.
 
-Built on the conventions of `painrewire.reports.charts` (one self-contained ``<svg>`` with a ``<title>`` and a
+Built on the conventions of `painrewire.charts` (one self-contained ``<svg>`` with a ``<title>`` and a
 ``<desc>`` saying in words what it shows; presentation attributes only, so the strict CSP and WeasyPrint both
 accept it; "No data yet" for an empty series). Blocks are spaced evenly in the order they were done (several
 blocks can share a day); the x axis names the date of every few blocks.
@@ -15,8 +15,7 @@ import math
 from collections.abc import Sequence
 from typing import Literal
 
-from painrewire.programs.gmi.scoring import HistoryPoint
-from painrewire.reports.charts import (
+from painrewire.charts import (
     _MONTHS,
     AXIS_COLOUR,
     _check_size,
@@ -28,6 +27,7 @@ from painrewire.reports.charts import (
     _open,
     _value_axis,
 )
+from painrewire.programs.gmi.scoring import HistoryPoint
 
 #: Colour-blind-safe pair (Okabe & Ito, 2008): left blue, right vermilion; the norm band is green.
 LEFT_COLOUR = "#0072b2"

@@ -19,16 +19,15 @@ from painrewire.accounts.deps import (
     refused_user,
 )
 from painrewire.accounts.models import Role, User
+from painrewire.clearance import gate
 from painrewire.errors import InvalidInput, NotFound
-from painrewire.patients import access
+from painrewire.patients import access, panels
 from painrewire.patients.models import Patient
-from painrewire.programs import gate
+from painrewire.practice.models import Module
 from painrewire.programs.gmi import charts, content, scoring, stimuli
 from painrewire.programs.gmi import service as gmi
 from painrewire.programs.gmi.schemas import ImageryCreate, MovementBefore, MovementCreate
 from painrewire.programs.gmi.scoring import HistoryPoint
-from painrewire.programs.models import Module
-from painrewire.web import panels
 from painrewire.web.deps import SessionDep
 from painrewire.web.forms import FormDep
 from painrewire.web.refusals import OtherPage, Refused, refusal_page

@@ -20,13 +20,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from painrewire.accounts.models import AuditAction, Role, User
+from painrewire.clearance import gate
 from painrewire.db import utcnow
-from painrewire.diary.service import local_today
 from painrewire.errors import Conflict, Forbidden, InvalidInput, NotFound
 from painrewire.patients import access
 from painrewire.patients.models import Patient
-from painrewire.programs import gate
-from painrewire.programs import service as programs
+from painrewire.practice import service as practice_log
+from painrewire.practice.models import Module
 from painrewire.programs.gmi import content, progression, scoring, stimuli
 from painrewire.programs.gmi.models import (
     ImageryLog,
@@ -37,7 +37,6 @@ from painrewire.programs.gmi.models import (
     StageChange,
 )
 from painrewire.programs.gmi.schemas import BlockResults, ImageryCreate, MovementCreate
-from painrewire.programs.models import Module
 
 #: A block's answers are accepted for this long after it was started; later, start a new block.
 BLOCK_EXPIRY = timedelta(hours=6)
@@ -104,8 +103,8 @@ def readiness_for(
 ) -> progression.Readiness | None:
     """How far the patient is from moving on from their current stage (None at the last stage)."""
     rules = content.stages()
-    today = local_today(patient, now)
-    since_day = local_today(patient, state.since)
+    today = patient.local_today(now)
+    since_day = patient.local_today(state.since)
     if state.stage == 1:
         summaries = [
             s
@@ -116,7 +115,7 @@ def readiness_for(
     if state.stage == 2:
         logs = imagery_for(session, patient)
         entries = [
-            progression.ImageryEntry(local_today(patient, log.done_at), log.pain, log.effort) for log in logs
+            progression.ImageryEntry(patient.local_today(log.done_at), log.pain, log.effort) for log in logs
         ]
         return progression.stage_two_ready(entries, in_stage_since=since_day, today=today, rule=rules.two)
     return None
@@ -207,7 +206,7 @@ def _summary(
 ) -> progression.BlockSummary:
     overall = scores.overall
     return progression.BlockSummary(
-        day=local_today(patient, block.finished_at),
+        day=patient.local_today(block.finished_at),
         level=block.level,
         accuracy=overall.accuracy,
         left_accuracy=scores.left.accuracy,
@@ -484,7 +483,7 @@ def submit_results(
     cap = pictures * (block.timeout_ms / 1000 + SECONDS_PER_PICTURE_BEYOND_TIMEOUT) / 60
     minutes = min(max((when - block.started_at).total_seconds() / 60, 0.0), cap)
     level = content.trainer().level(block.level)
-    programs.log_practice(
+    practice_log.log_practice(
         session,
         patient,
         module=Module.GMI,
@@ -592,7 +591,7 @@ def log_imagery(
     )
     session.add(log)
     session.flush()
-    programs.log_practice(
+    practice_log.log_practice(
         session,
         patient,
         module=Module.GMI,
@@ -640,7 +639,7 @@ def log_movement(
     )
     session.add(log)
     session.flush()
-    programs.log_practice(
+    practice_log.log_practice(
         session,
         patient,
         module=Module.GMI,

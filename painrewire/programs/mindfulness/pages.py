@@ -14,17 +14,16 @@ from starlette.datastructures import UploadFile
 
 from painrewire.accounts.deps import CurrentPatientUser, CurrentStaff, CurrentUser
 from painrewire.accounts.models import Role, User
+from painrewire.charts import weekly_bars
+from painrewire.clearance import gate
 from painrewire.config import Settings
 from painrewire.errors import InvalidInput
-from painrewire.patients import access
+from painrewire.patients import access, panels
 from painrewire.patients.models import Patient
-from painrewire.programs import gate
+from painrewire.practice.models import Module
 from painrewire.programs.mindfulness import audio, timing
 from painrewire.programs.mindfulness import service as mindfulness
 from painrewire.programs.mindfulness.content import BREATHING_PACER, MEDITATION_TIMER, practices
-from painrewire.programs.models import Module
-from painrewire.reports.charts import weekly_bars
-from painrewire.web import panels
 from painrewire.web.deps import SessionDep, SettingsDep
 from painrewire.web.forms import FormDep
 from painrewire.web.refusals import Refused, refusal_page

@@ -2,7 +2,7 @@
 clinic's own audio recordings of its practices.
 
 Minutes are `PracticeLog` rows (module ``mindfulness``, activity = the practice id, ``breathing_pacer`` or
-``meditation_timer``) written through `painrewire.programs.service.log_practice`. Audio is clinic content,
+``meditation_timer``) written through `painrewire.practice.service.log_practice`. Audio is clinic content,
 not patient data: any member of the clinic (staff or patient) may play it; only staff may attach it.
 """
 
@@ -17,13 +17,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, undefer
 
 from painrewire.accounts.models import AuditAction, Role, User
+from painrewire.clearance import gate
 from painrewire.diary.outcomes import weekly_minutes
-from painrewire.diary.service import local_today
 from painrewire.errors import InvalidInput, NotFound
 from painrewire.patients import access
 from painrewire.patients.models import Patient
-from painrewire.programs import gate
-from painrewire.programs import service as programs
+from painrewire.practice import service as practice_log
+from painrewire.practice.models import Module, PracticeLog
 from painrewire.programs.mindfulness import audio, timing
 from painrewire.programs.mindfulness.content import (
     BREATHING_PACER,
@@ -34,7 +34,6 @@ from painrewire.programs.mindfulness.content import (
 )
 from painrewire.programs.mindfulness.models import PracticeAudio
 from painrewire.programs.mindfulness.schemas import SessionCreate
-from painrewire.programs.models import Module, PracticeLog
 
 #: The most minutes one sitting of each tool can log; a guided practice may take up to twice its script.
 MAX_MINUTES = {BREATHING_PACER: 60.0, MEDITATION_TIMER: 180.0}
@@ -113,7 +112,7 @@ def log_session(
                 f"minutes: {data.minutes:g} minutes is more than the time since the practice began.",
                 field="minutes",
             )
-    return programs.log_practice(
+    return practice_log.log_practice(
         session,
         patient,
         module=Module.MINDFULNESS,
@@ -133,7 +132,7 @@ def weekly_minutes_for(
             PracticeLog.patient_id == patient.id, PracticeLog.module == Module.MINDFULNESS
         )
     ).all()
-    return weekly_minutes([(d, float(m)) for d, m in rows], until=today or local_today(patient))
+    return weekly_minutes([(d, float(m)) for d, m in rows], until=today or patient.local_today())
 
 
 def weekly(session: Session, actor: User, patient_id: uuid.UUID) -> list[tuple[date, float]]:

@@ -1,6 +1,6 @@
 """A server-side SVG of somatic-tracking ratings: pain and fear before and after each practice.
 
-Like `painrewire.reports.charts`, the chart is one self-contained ``<svg>`` string with a ``<title>`` and a
+Like `painrewire.charts`, the chart is one self-contained ``<svg>`` string with a ``<title>`` and a
 ``<desc>`` saying in words what it shows, colours as presentation attributes and every text escaped, so it is
 allowed by the page's CSP and readable by screen readers. This module is a pure core.
 """

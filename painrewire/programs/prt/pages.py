@@ -13,15 +13,14 @@ from sqlalchemy.orm import Session
 
 from painrewire.accounts.deps import CurrentClinician, CurrentPatientUser, refused_user
 from painrewire.accounts.models import Role, User
-from painrewire.patients import access
+from painrewire.clearance import gate
+from painrewire.patients import access, panels
 from painrewire.patients.models import Patient
-from painrewire.programs import gate
-from painrewire.programs.models import Module
+from painrewire.practice.models import Module
 from painrewire.programs.prt import content
 from painrewire.programs.prt import service as prt
 from painrewire.programs.prt.charts import before_after_chart
 from painrewire.programs.prt.schemas import JournalEntryWrite, SomaticTrackingWrite
-from painrewire.web import panels
 from painrewire.web.deps import SessionDep
 from painrewire.web.forms import FormDep
 from painrewire.web.refusals import Refused, refusal_page

@@ -1,8 +1,8 @@
 """Pain reprocessing therapy: lessons with quizzes, the neuroplastic-pain checklist, guided somatic tracking,
 the reappraisal journal, and the 4-week course session by session with its booked appointments.
 
-Practice is logged through `painrewire.programs.service.log_practice`, so the plan's tasks, streaks, the
-diary and the dashboard see it. Somatic tracking and journal entries are practice: `painrewire.programs.gate`
+Practice is logged through `painrewire.practice.service.log_practice`, so the plan's tasks, streaks, the
+diary and the dashboard see it. Somatic tracking and journal entries are practice: `painrewire.clearance.gate`
 refuses them, saying why and what to do, until the patient has an intake, no open alert holds them and a
 medically qualified clinician has cleared them. Lessons, quizzes and the checklist stay open.
 """
@@ -10,7 +10,7 @@ medically qualified clinician has cleared them. Lessons, quizzes and the checkli
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from statistics import mean
@@ -21,21 +21,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from painrewire.accounts.models import AuditAction, Role, User
+from painrewire.clearance import gate
 from painrewire.clearance import service as clearance
 from painrewire.db import utcnow
-from painrewire.diary.service import local_today
 from painrewire.errors import InvalidInput, NotFound
 from painrewire.patients import access
 from painrewire.patients.models import Patient
-from painrewire.plans.models import PlanVersion, VersionStatus
-from painrewire.programs import gate
-from painrewire.programs import service as programs
-from painrewire.programs.models import Module, PracticeLog
+from painrewire.practice import service as practice_log
+from painrewire.practice.models import Module, PracticeLog
 from painrewire.programs.prt import content
 from painrewire.programs.prt.charts import RatedPractice
 from painrewire.programs.prt.models import ChecklistResponse, LessonProgress, ReappraisalEntry
 from painrewire.programs.prt.schemas import JournalEntryWrite, SomaticTrackingWrite
-from painrewire.scheduling.models import Appointment, AppointmentStatus
 
 SOMATIC_ACTIVITY = "somatic_tracking"
 JOURNAL_ACTIVITY = "reappraisal"
@@ -187,7 +184,7 @@ def submit_quiz(
     first_pass = result.passed and progress.passed_at is None
     if first_pass:
         progress.passed_at = when
-        programs.log_practice(
+        practice_log.log_practice(
             session,
             patient,
             module=Module.PRT,
@@ -270,7 +267,7 @@ def save_checklist(
     )
     session.add(response)
     session.flush()
-    programs.log_practice(
+    practice_log.log_practice(
         session,
         patient,
         module=Module.PRT,
@@ -331,7 +328,7 @@ def add_journal_entry(
     )
     session.add(entry)
     session.flush()
-    programs.log_practice(
+    practice_log.log_practice(
         session,
         patient,
         module=Module.PRT,
@@ -384,7 +381,7 @@ def log_somatic_tracking(
     )
     _patient_only(actor, "log somatic tracking")
     gate.ensure_practice_open(session, actor, patient, Module.PRT)
-    return programs.log_practice(
+    return practice_log.log_practice(
         session,
         patient,
         module=Module.PRT,
@@ -462,7 +459,7 @@ class CourseSessionView:
         """not_booked, booked (still to come), held (its time has passed), or attended (marked so)."""
         if self.appointment is None:
             return "not_booked"
-        if self.appointment.status == AppointmentStatus.COMPLETED.value:
+        if self.appointment.status == "completed":
             return "attended"
         return "held" if self.appointment.ends_at <= self.now else "booked"
 
@@ -478,17 +475,35 @@ class CourseView:
     timezone: str = "UTC"  # the patient's: session times are shown on their own clock
 
 
+#: When the patient's signed plan started PRT (None: no signed plan, or one without PRT).
+PlanStart = Callable[[Session, Patient], date | None]
+#: The patient's appointments of a type that deliver a session (not cancelled or missed), oldest first.
+Bookings = Callable[[Session, Patient, str], list[BookedSession]]
+
+
+@dataclass
+class _CourseSources:
+    plan_start: PlanStart | None = None
+    bookings: Bookings | None = None
+
+
+_sources = _CourseSources()
+
+
+def provide_course_sources(*, plan_start: PlanStart, bookings: Bookings) -> None:
+    """Say where the course finds the plan's start and the booked sessions.
+
+    The plan and the clinic's calendar sit above the programs, so the composition that builds the app
+    (``painrewire.courses``) passes them in rather than this module reading their tables.
+    """
+    _sources.plan_start, _sources.bookings = plan_start, bookings
+
+
 def prt_start(session: Session, patient: Patient) -> date | None:
     """The first day of the PRT course: the start of the signed plan, when that plan includes PRT."""
-    plan = session.scalar(
-        select(PlanVersion)
-        .where(PlanVersion.patient_id == patient.id, PlanVersion.status == VersionStatus.SIGNED)
-        .order_by(PlanVersion.number.desc())
-        .limit(1)
-    )
-    if plan is None or not any(m.get("id") == "prt" for m in plan.content.get("modules", [])):
-        return None
-    return plan.starts_on
+    if _sources.plan_start is None:
+        raise RuntimeError("the PRT course has no plan source: import painrewire.courses")
+    return _sources.plan_start(session, patient)
 
 
 def booked_sessions(session: Session, patient: Patient, appointment_type: str) -> list[BookedSession]:
@@ -497,20 +512,9 @@ def booked_sessions(session: Session, patient: Patient, appointment_type: str) -
     Cancelled and missed (no-show) appointments are left out, so the next appointment booked takes their
     place in the course.
     """
-    rows = session.execute(
-        select(Appointment, User.full_name)
-        .join(User, User.id == Appointment.clinician_id)
-        .where(
-            Appointment.patient_id == patient.id,
-            Appointment.appointment_type == appointment_type,
-            Appointment.status.not_in([AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW]),
-        )
-        .order_by(Appointment.starts_at)
-    ).all()
-    return [
-        BookedSession(a.id, a.starts_at, a.ends_at, a.status.value, clinician_name)
-        for a, clinician_name in rows
-    ]
+    if _sources.bookings is None:
+        raise RuntimeError("the PRT course has no booking source: import painrewire.courses")
+    return _sources.bookings(session, patient, appointment_type)
 
 
 def course_view(session: Session, patient: Patient, *, now: datetime | None = None) -> CourseView:
@@ -529,7 +533,7 @@ def course_view(session: Session, patient: Patient, *, now: datetime | None = No
     started = prt_start(session, patient)
     week = None
     if started is not None:
-        days = (local_today(patient, when) - started).days
+        days = (patient.local_today(when) - started).days
         if 0 <= days < course.weeks * 7:
             week = days // 7 + 1
     view = CourseView(course=course, sessions=views, started_on=started, week=week, timezone=patient.timezone)
@@ -573,7 +577,7 @@ def progress_for(session: Session, patient: Patient, *, now: datetime | None = N
     """Lessons, quiz scores, checklist, somatic-tracking ratings and journal (access already checked)."""
     when = now or utcnow()
     somatic = somatic_history(session, patient)
-    recent_from = local_today(patient, when) - timedelta(days=13)
+    recent_from = patient.local_today(when) - timedelta(days=13)
     return PrtProgress(
         lessons=lesson_statuses(session, patient),
         checklist=latest_checklist(session, patient),

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from painrewire.accounts.models import User
 from painrewire.patients.models import Patient
+from painrewire.practice.models import PracticeLog
 from painrewire.programs.cbt.models import ExposureAttempt, PacingActivity, ThoughtRecord
-from painrewire.programs.models import PracticeLog
 from tests.fixtures.factories import CSRF
 from tests.programs.cbt.conftest import open_safety_alert
 

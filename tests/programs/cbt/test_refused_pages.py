@@ -8,7 +8,6 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from painrewire.diary.service import local_today
 from painrewire.patients.models import Patient
 from tests.fixtures.factories import CSRF
 from tests.fixtures.refusals import writes_audited
@@ -17,7 +16,7 @@ from tests.fixtures.refusals import writes_audited
 def test_a_record_for_tomorrow_is_refused_on_the_form_and_keeps_no_create_audit_row(
     as_user: Callable[..., TestClient], session: Session, patient: Patient
 ) -> None:
-    tomorrow = local_today(patient) + timedelta(days=1)
+    tomorrow = patient.local_today() + timedelta(days=1)
     response = as_user(patient.user, browser=True).post(
         "/patient/cbt/thought-records",
         data={

@@ -9,8 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from painrewire.accounts.models import AuditEvent, User
+from painrewire.clearance.gate import PracticeClosed
 from painrewire.errors import InvalidInput, NotFound
 from painrewire.patients.models import Patient
+from painrewire.practice.models import Module, PracticeLog
 from painrewire.programs.cbt import service as cbt
 from painrewire.programs.cbt.schemas import (
     ExposureAttemptCreate,
@@ -18,8 +20,6 @@ from painrewire.programs.cbt.schemas import (
     PacingActivityCreate,
     ThoughtRecordCreate,
 )
-from painrewire.programs.gate import PracticeClosed
-from painrewire.programs.models import Module, PracticeLog
 from tests.programs.cbt.conftest import open_safety_alert
 
 NOW = datetime(2026, 3, 4, 18, 0, tzinfo=UTC)  # a Wednesday

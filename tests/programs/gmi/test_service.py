@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 from painrewire.accounts.models import User
 from painrewire.errors import Conflict, Forbidden, InvalidInput, NotFound
 from painrewire.patients.models import Patient
+from painrewire.practice.models import PracticeLog
 from painrewire.programs.gmi import service as gmi
 from painrewire.programs.gmi.models import LateralityTrial, StageChange
 from painrewire.programs.gmi.schemas import BlockResults, ImageryCreate, MovementCreate
-from painrewire.programs.models import PracticeLog
 from tests.programs.gmi.helpers import answers
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

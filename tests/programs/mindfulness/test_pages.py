@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 from painrewire.accounts.models import User
 from painrewire.config import Settings
 from painrewire.patients.models import Patient
-from painrewire.programs import service as programs
+from painrewire.practice import service as practice_log
+from painrewire.practice.models import Module
 from painrewire.programs.mindfulness import timing
 from painrewire.programs.mindfulness.content import practices
-from painrewire.programs.models import Module
 from tests.programs.cbt.conftest import open_safety_alert
 
 
@@ -83,7 +83,7 @@ def test_only_staff_open_the_practice_audio_page(
 def test_the_clinician_sees_minutes_per_week(
     as_user: Callable[..., TestClient], patient: Patient, clinician: User, session: Session
 ) -> None:
-    programs.log_practice(
+    practice_log.log_practice(
         session, patient, module=Module.MINDFULNESS, activity="noting", title="Noting", minutes=8.5
     )
     session.commit()

@@ -12,13 +12,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from painrewire.accounts.models import User
+from painrewire.clearance.gate import PracticeClosed
 from painrewire.errors import InvalidInput, NotFound
 from painrewire.patients.models import Patient
-from painrewire.programs.gate import PracticeClosed
+from painrewire.practice.models import Module, PracticeLog
 from painrewire.programs.mindfulness import service as mindfulness
 from painrewire.programs.mindfulness import timing
 from painrewire.programs.mindfulness.schemas import SessionCreate
-from painrewire.programs.models import Module, PracticeLog
 from tests.fixtures.factories import CSRF
 from tests.programs.cbt.conftest import open_safety_alert
 

@@ -11,11 +11,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from painrewire.accounts.models import User
+from painrewire.clearance.gate import PracticeClosed
 from painrewire.errors import Forbidden, InvalidInput, NotFound
 from painrewire.patients.models import Patient
 from painrewire.plans import service as plans
-from painrewire.programs.gate import PracticeClosed
-from painrewire.programs.models import Module, PracticeLog
+from painrewire.practice.models import Module, PracticeLog
 from painrewire.programs.prt import content
 from painrewire.programs.prt import service as prt
 from painrewire.programs.prt.models import LessonProgress, ReappraisalEntry

@@ -1,7 +1,7 @@
 """Demo history for clearance: Dr Amara Okafor, the demo pain specialist, cleared Maria, James and Aisha for
 practice soon after their intakes; Noah has done his intake and filled in the checklist, and waits for her.
 
-Runs after the assessments demo (ORDER 20) has entered the intakes and before the programs log practice, which
+Runs after the assessments step has entered the intakes and before the programs log practice, which
 the practice gate would refuse without a clearance. Clearances go through the same service a clinician uses,
 dated a day after each intake. Noah's intake is stored as the table keeps one (no red flag): his history has
 features of inflammatory back pain (young, insidious onset, morning stiffness easing with movement) that the
@@ -22,13 +22,11 @@ from painrewire.clearance.models import Cause, Finding
 from painrewire.clearance.schemas import ClearanceCreate
 from painrewire.config import get_settings
 from painrewire.db import utcnow
-from painrewire.demo import DemoClinic
+from painrewire.demo.clinic import DemoClinic
 from painrewire.patients.models import Patient
-from painrewire.programs.models import Module
+from painrewire.practice.models import Module
 from painrewire.programs.prt import content
 from painrewire.programs.prt import service as prt
-
-ORDER = 25
 
 WAITING = "noah"
 #: Days after which each demo patient was cleared, counted back from today (a day after their intake).

@@ -7,12 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from painrewire.demo import DemoClinic
+from painrewire.demo.clinic import DemoClinic
 from painrewire.diary.models import DiaryEntry
-from painrewire.diary.service import local_today, refresh_trends
-from painrewire.programs.models import Module, PracticeLog
-
-ORDER = 40
+from painrewire.diary.service import refresh_trends
+from painrewire.practice.models import Module, PracticeLog
 
 PRACTICE = [
     (Module.PRT, "somatic_tracking", "Somatic tracking", 8.0),
@@ -38,7 +36,7 @@ def add_demo_history(session: Session, clinic: DemoClinic) -> None:
     spans = {"maria": 56, "aisha": 35, "james": 5}
     for key, days in spans.items():
         patient = clinic.patients[key]
-        today = local_today(patient)
+        today = patient.local_today()
         for i, value in enumerate(_pain_course(key, days, rng)):
             day = today - timedelta(days=days - 1 - i)
             if key == "maria" and i == days - 1:

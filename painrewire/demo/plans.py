@@ -2,7 +2,7 @@
 signature, and Aisha's signed plan is held by the safety alert the assessments demo opens for her.
 
 Plans are made by the same rules and service a clinician uses, from the assessment history the assessments
-demo (ORDER 20) entered. Aisha's plan was signed five weeks ago, before her alert: since the service rightly
+step entered. Aisha's plan was signed five weeks ago, before her alert: since the service rightly
 refuses to sign a held plan, her version is rebuilt as it was then (the rules run on her assessment without
 the alert) and stored as signed on that day.
 """
@@ -17,14 +17,11 @@ from sqlalchemy.orm import Session
 
 from painrewire.accounts.models import Discipline
 from painrewire.db import utcnow
-from painrewire.demo import DemoClinic
-from painrewire.diary.service import local_today
+from painrewire.demo.clinic import DemoClinic
 from painrewire.plans import service as plans
 from painrewire.plans.models import PlanVersion, VersionStatus
 from painrewire.plans.rules import evaluate_rules
 from painrewire.plans.schemas import PlanEdit
-
-ORDER = 50
 
 #: Maria's plan started this many days ago: day 16 is in its third week.
 MARIA_STARTED_DAYS_AGO = 16
@@ -67,7 +64,7 @@ def add_demo_history(session: Session, clinic: DemoClinic) -> None:
                 else {"instrument": q.instrument, "schedule": ["baseline", "end"]}
                 for q in proposed.questionnaires
             ],
-            "starts_on": local_today(maria, started).isoformat(),
+            "starts_on": maria.local_today(started).isoformat(),
         }
     )
     second = plans.edit(session, psychologist, maria.id, edit)
@@ -98,7 +95,7 @@ def add_demo_history(session: Session, clinic: DemoClinic) -> None:
             created_at=then - timedelta(days=1),
             created_by_id=lead.id,
             change_reason="Proposed by the clinic's rules from the assessment.",
-            starts_on=local_today(aisha, then),
+            starts_on=aisha.local_today(then),
             signed_at=then,
             signed_by_id=lead.id,
             sign_note="Agreed at the first visit.",

@@ -1,5 +1,6 @@
 """Demo clinical judgement: James's physical therapist saw fear of movement at his first visit. The clinic has no
-licence for the TSK-11, so this is what opens graded exposure in the plan proposed for him (plans, ORDER 50)."""
+licence for the TSK-11, so this is what opens graded exposure in the plan proposed for him (the plans step,
+after this one)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,7 @@ from painrewire.clinical_flags import service as flags
 from painrewire.clinical_flags.models import FlagKind
 from painrewire.clinical_flags.schemas import FlagCreate
 from painrewire.db import utcnow
-from painrewire.demo import DemoClinic
-
-ORDER = 45
+from painrewire.demo.clinic import DemoClinic
 
 
 def add_demo_history(session: Session, clinic: DemoClinic) -> None:

@@ -9,10 +9,8 @@ from sqlalchemy.orm import Session
 
 from painrewire.accounts.models import Discipline
 from painrewire.db import utcnow
-from painrewire.demo import DemoClinic
+from painrewire.demo.clinic import DemoClinic
 from painrewire.messages.models import Message, MessageReadState, MessageThread
-
-ORDER = 130
 
 
 def add_demo_history(session: Session, clinic: DemoClinic) -> None:

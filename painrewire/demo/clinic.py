@@ -1,21 +1,16 @@
-"""A demo clinic: one admin, one clinician of each discipline, and patients with some history."""
+"""The demo clinic's people: one admin, one clinician of each discipline, and the patients, with their care teams."""
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy.orm import Session
 
-import painrewire
 from painrewire.accounts import service as accounts
 from painrewire.accounts.models import Discipline, Role, User
 from painrewire.accounts.schemas import UserCreate
 from painrewire.config import get_settings
-from painrewire.db import get_engine, session_scope
 from painrewire.patients import service as patients
 from painrewire.patients.models import Patient
 from painrewire.patients.schemas import PatientCreate, SignUp
@@ -61,7 +56,7 @@ SELF_REGISTERED = "li"
 
 
 def build_demo_clinic(session: Session) -> DemoClinic:
-    """Accounts and care teams; each module's demo history is added by `create_demo_clinic`."""
+    """Accounts and care teams; each domain's demo history is added by the steps of `painrewire.demo`."""
     admin = accounts.create_user(
         session,
         None,
@@ -109,29 +104,3 @@ def build_demo_clinic(session: Session) -> DemoClinic:
             clinic_timezone=zone,
         )
     return DemoClinic(admin=admin, clinicians=clinicians, patients=demo_patients)
-
-
-def domain_demo_steps() -> list[Callable[[Session, DemoClinic], None]]:
-    """Each domain adds its demo history in ``painrewire.<domain>.demo_data.add_demo_history(session, clinic)``.
-
-    Steps run in the order of their module's ``ORDER`` (default 100), so assessments come before plans.
-    """
-    steps: list[tuple[int, str, Callable[[Session, DemoClinic], None]]] = []
-    for module in pkgutil.walk_packages(painrewire.__path__, prefix="painrewire."):
-        if module.name.endswith(".demo_data"):
-            loaded = importlib.import_module(module.name)
-            steps.append((getattr(loaded, "ORDER", 100), module.name, loaded.add_demo_history))
-    return [step for _, _, step in sorted(steps, key=lambda s: (s[0], s[1]))]
-
-
-def create_demo_clinic(database_url: str) -> list[DemoLogin]:
-    """Fill an empty, migrated database with the demo clinic and return the logins to print."""
-    with session_scope(get_engine(database_url)) as session:
-        clinic = build_demo_clinic(session)
-        for step in domain_demo_steps():
-            step(session, clinic)
-            session.flush()
-    logins = [DemoLogin("admin", f"admin@{DOMAIN}", "front desk: accounts, care teams, audit log")]
-    logins += [DemoLogin("clinician", f"{slug}@{DOMAIN}", d.label) for d, _, slug in CLINICIANS]
-    logins += [DemoLogin("patient", f"{key}@{DOMAIN}", story) for key, _, _, story in PATIENTS]
-    return logins

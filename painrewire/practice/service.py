@@ -1,4 +1,4 @@
-"""The one way any program records practice: a `PracticeLog` row on the patient's own calendar day.
+"""The one way any program records practice, and reads it back: `PracticeLog` rows on the patient's own day.
 
 Diary, plan tasks, streaks and the clinician dashboard all read these rows, so every module (PRT, GMI, CBT,
 mindfulness, neurofeedback) logs through :func:`log_practice` and nothing else.
@@ -7,15 +7,16 @@ mindfulness, neurofeedback) logs through :func:`log_practice` and nothing else.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from collections import defaultdict
+from datetime import date, datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from painrewire.db import utcnow
-from painrewire.diary.service import local_today
 from painrewire.errors import InvalidInput
 from painrewire.patients.models import Patient
-from painrewire.programs.models import Module, PracticeLog
+from painrewire.practice.models import Module, PracticeLog
 
 MAX_MINUTES = 24 * 60
 
@@ -51,7 +52,7 @@ def log_practice(
     when = now or utcnow()
     log = PracticeLog(
         patient_id=patient.id,
-        day=local_today(patient, when),
+        day=patient.local_today(when),
         completed_at=when,
         module=module,
         activity=activity[:64],
@@ -66,3 +67,18 @@ def log_practice(
     session.add(log)
     session.flush()
     return log
+
+
+def practice_by_day(
+    session: Session, patient: Patient, *, start: date, end: date
+) -> dict[date, list[PracticeLog]]:
+    """Practice logged by the programs, grouped by day: the diary shows it without the patient typing it."""
+    logs = session.scalars(
+        select(PracticeLog)
+        .where(PracticeLog.patient_id == patient.id, PracticeLog.day >= start, PracticeLog.day <= end)
+        .order_by(PracticeLog.completed_at)
+    )
+    grouped: dict[date, list[PracticeLog]] = defaultdict(list)
+    for log in logs:
+        grouped[log.day].append(log)
+    return dict(grouped)

@@ -12,11 +12,9 @@ from sqlalchemy.orm import Session
 
 from painrewire.accounts.models import Discipline
 from painrewire.db import utcnow
-from painrewire.demo import DemoClinic
+from painrewire.demo.clinic import DemoClinic
 from painrewire.treatment_history import service as history
 from painrewire.treatment_history.schemas import TreatmentCreate
-
-ORDER = 25
 
 
 def _maria(year: int) -> list[dict[str, Any]]:

@@ -37,7 +37,7 @@ from painrewire.clearance import service as clearance
 from painrewire.clearance.models import Clearance
 from painrewire.errors import Conflict
 from painrewire.patients.models import Patient
-from painrewire.programs.models import Module
+from painrewire.practice.models import Module
 
 #: Practice a clinician runs with the patient: the gate holds the clinician too.
 RUN_BY_STAFF = frozenset({Module.NEUROFEEDBACK})

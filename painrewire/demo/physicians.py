@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from painrewire.demo import DemoClinic
+from painrewire.demo.clinic import DemoClinic
 from painrewire.physicians import service as physicians
 from painrewire.physicians.models import PhysicianRole
 from painrewire.physicians.schemas import PhysicianSave
-
-ORDER = 25
 
 DOCTORS = {
     "maria": [

@@ -9,19 +9,16 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from painrewire.demo import DemoClinic
-from painrewire.diary.service import local_today
+from painrewire.demo.clinic import DemoClinic
 from painrewire.patients.models import Patient
-from painrewire.programs import service as programs
+from painrewire.practice import service as practice_log
+from painrewire.practice.models import Module
 from painrewire.programs.mindfulness.content import BREATHING_PACER, MEDITATION_TIMER, practices
-from painrewire.programs.models import Module
-
-ORDER = 60
 
 
 def _sessions(session: Session, patient: Patient, days: list[int], rng: random.Random) -> None:
     scripts = practices()
-    today = local_today(patient)
+    today = patient.local_today()
     for ago in days:
         choice = rng.choice([*scripts, BREATHING_PACER, MEDITATION_TIMER])
         if choice == BREATHING_PACER:
@@ -32,7 +29,7 @@ def _sessions(session: Session, patient: Patient, days: list[int], rng: random.R
             title, minutes = scripts[choice].title, round(scripts[choice].minutes, 2)
         day = today - timedelta(days=ago)
         when = datetime.combine(day, time(7, 30), tzinfo=ZoneInfo(patient.timezone))
-        programs.log_practice(
+        practice_log.log_practice(
             session,
             patient,
             module=Module.MINDFULNESS,

@@ -15,15 +15,13 @@ from sqlalchemy.orm import Session
 from painrewire.accounts.models import Discipline, User
 from painrewire.assessments import red_flags
 from painrewire.assessments import service as assessments
-from painrewire.assessments.instruments import get_instrument
+from painrewire.assessments.instruments import INSTRUMENT_IDS, get_instrument
 from painrewire.assessments.schemas import IntakeCreate, Onset, PainLocation
 from painrewire.db import utcnow
-from painrewire.demo import DemoClinic
+from painrewire.demo.clinic import DemoClinic
 from painrewire.patients.models import Patient
 
-ORDER = 20
-
-BASELINE = ("peg", "bpi", "odi", "rmdq", "pcs", "tsk11", "phq9", "gad7", "startback", "pseq", "csi")
+BASELINE = INSTRUMENT_IDS
 REPEATED = ("peg", "odi", "pcs", "phq9", "gad7")
 
 

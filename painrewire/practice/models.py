@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import uuid
 from datetime import date, datetime
 
@@ -10,24 +9,9 @@ from sqlalchemy import Enum, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from painrewire.db import Base, IdMixin, utcnow
+from painrewire.practice.modules import Module
 
-
-class Module(enum.StrEnum):
-    PRT = "prt"
-    GMI = "gmi"
-    CBT = "cbt"
-    MINDFULNESS = "mindfulness"
-    NEUROFEEDBACK = "neurofeedback"
-
-    @property
-    def label(self) -> str:
-        return {
-            Module.PRT: "Pain reprocessing therapy",
-            Module.GMI: "Graded motor imagery",
-            Module.CBT: "CBT for pain",
-            Module.MINDFULNESS: "Mindfulness",
-            Module.NEUROFEEDBACK: "Neurofeedback",
-        }[self]
+__all__ = ["Module", "PracticeLog"]
 
 
 class PracticeLog(IdMixin, Base):

@@ -9,13 +9,11 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from painrewire.db import utcnow
-from painrewire.demo import DemoClinic
-from painrewire.programs.models import Module
+from painrewire.demo.clinic import DemoClinic
+from painrewire.practice.models import Module
 from painrewire.therapy_preferences import service as preferences
 from painrewire.therapy_preferences.models import Choice, Goal
 from painrewire.therapy_preferences.schemas import PreferencesUpdate
-
-ORDER = 25
 
 W, U, D = Choice.WANT, Choice.UNSURE, Choice.DECLINE
 PREFERENCES = {

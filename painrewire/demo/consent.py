@@ -11,9 +11,7 @@ from painrewire.accounts.models import Discipline
 from painrewire.consent import service as consent
 from painrewire.consent.models import ConsentKind, ConsentMethod
 from painrewire.db import utcnow
-from painrewire.demo import DemoClinic
-
-ORDER = 15
+from painrewire.demo.clinic import DemoClinic
 
 #: patient -> (kind, days ago, how, who recorded it: a discipline, or None for the patient online)
 CONSENTS: dict[str, list[tuple[ConsentKind, int, ConsentMethod, Discipline | None]]] = {

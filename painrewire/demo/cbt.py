@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from painrewire.demo import DemoClinic
-from painrewire.diary.service import local_today
+from painrewire.demo.clinic import DemoClinic
 from painrewire.patients.models import Patient
-from painrewire.programs import service as programs
+from painrewire.practice import service as practice_log
+from painrewire.practice.models import Module
 from painrewire.programs.cbt import pacing
 from painrewire.programs.cbt.models import (
     ExposureAttempt,
@@ -20,9 +20,6 @@ from painrewire.programs.cbt.models import (
     PacingLog,
     ThoughtRecord,
 )
-from painrewire.programs.models import Module
-
-ORDER = 60
 
 Record = tuple[int, str, str, list[tuple[str, int]], list[str], str, str, str, list[tuple[str, int]]]
 
@@ -225,7 +222,7 @@ def _thought_records(session: Session, patient: Patient, records: list[Record], 
         )
         session.add(record)
         session.flush()
-        programs.log_practice(
+        practice_log.log_practice(
             session,
             patient,
             module=Module.CBT,
@@ -278,7 +275,7 @@ def _ladder(session: Session, patient: Patient, today: date) -> None:
             )
             session.add(attempt)
             session.flush()
-            programs.log_practice(
+            practice_log.log_practice(
                 session,
                 patient,
                 module=Module.CBT,
@@ -292,9 +289,9 @@ def _ladder(session: Session, patient: Patient, today: date) -> None:
 
 def add_demo_history(session: Session, clinic: DemoClinic) -> None:
     maria, aisha = clinic.patients["maria"], clinic.patients["aisha"]
-    today = local_today(maria)
+    today = maria.local_today()
     _thought_records(session, maria, MARIA_RECORDS, today)
     _walking_plan(session, maria, today)
     _ladder(session, maria, today)
-    _thought_records(session, aisha, AISHA_RECORDS, local_today(aisha))
+    _thought_records(session, aisha, AISHA_RECORDS, aisha.local_today())
     session.flush()

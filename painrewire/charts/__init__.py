@@ -21,8 +21,28 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Protocol
 
-from painrewire.diary.outcomes import DiaryPoint, RollingPoint
+
+class DiaryPoint(Protocol):
+    """A diary day's average pain on the 0-10 scale (`painrewire.diary.outcomes.DiaryPoint` is one)."""
+
+    @property
+    def day(self) -> date: ...
+
+    @property
+    def average_pain(self) -> float: ...
+
+
+class RollingPoint(Protocol):
+    """A 7-day mean ending on ``day``, None when too few days (`painrewire.diary.outcomes.RollingPoint`)."""
+
+    @property
+    def day(self) -> date: ...
+
+    @property
+    def mean(self) -> float | None: ...
+
 
 MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 48, 16, 36, 40
 

@@ -14,17 +14,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from painrewire.demo import DemoClinic
-from painrewire.diary.service import local_today
+from painrewire.demo.clinic import DemoClinic
 from painrewire.patients.models import Patient
-from painrewire.programs import service as programs
-from painrewire.programs.models import Module
+from painrewire.practice import service as practice_log
+from painrewire.practice.models import Module
 from painrewire.programs.prt import content
 from painrewire.programs.prt import service as prt
 from painrewire.programs.prt.models import LessonProgress, ReappraisalEntry
 from painrewire.programs.prt.schemas import JournalEntryWrite, SomaticTrackingWrite
-
-ORDER = 60
 
 # (days ago, pain before, fear before, pain after, fear after, seconds)
 MARIA_TRACKING = [
@@ -79,7 +76,7 @@ MARIA_LESSONS = [(15, 0), (13, 1), (9, 2), (7, 3), (2, 4)]
 
 def _at(patient: Patient, days_ago: int, hour: int) -> datetime:
     """A moment on the patient's own calendar, ``days_ago`` days back."""
-    day = local_today(patient) - timedelta(days=days_ago)
+    day = patient.local_today() - timedelta(days=days_ago)
     return datetime.combine(day, time(hour, 15), tzinfo=ZoneInfo(patient.timezone))
 
 
@@ -157,7 +154,7 @@ def _aisha(session: Session, aisha: Patient) -> None:
                 passed_at=when,
             )
         )
-        programs.log_practice(
+        practice_log.log_practice(
             session,
             aisha,
             module=Module.PRT,
@@ -172,7 +169,7 @@ def _aisha(session: Session, aisha: Patient) -> None:
         (22, 6, 5, 5, 4),
         (12, 8, 8, 7, 7),
     ):
-        programs.log_practice(
+        practice_log.log_practice(
             session,
             aisha,
             module=Module.PRT,

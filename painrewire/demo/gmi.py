@@ -18,12 +18,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from painrewire.accounts.models import Discipline
-from painrewire.demo import DemoClinic
-from painrewire.diary.service import local_today
+from painrewire.demo.clinic import DemoClinic
 from painrewire.programs.gmi import service as gmi
 from painrewire.programs.gmi.schemas import BlockResults, ImageryCreate, MovementCreate
-
-ORDER = 65
 
 # (days ago, accuracy left, accuracy right, median ms left, median ms right)
 MARIA_BLOCKS = [
@@ -98,7 +95,7 @@ def add_demo_history(session: Session, clinic: DemoClinic) -> None:
     maria = clinic.patients["maria"]
     physio = clinic.clinicians[Discipline.PHYSICAL_THERAPIST]
     zone = ZoneInfo(maria.timezone)
-    today = local_today(maria)
+    today = maria.local_today()
     rng = random.Random(5)
 
     def at(days_ago: int, hour: int) -> datetime:

@@ -8,12 +8,10 @@ from sqlalchemy.orm import Session
 
 from painrewire.clearance.models import Cause
 from painrewire.config import get_settings
-from painrewire.demo import DemoClinic
+from painrewire.demo.clinic import DemoClinic
 from painrewire.referrals import service as referrals
 from painrewire.referrals.models import Urgency
 from painrewire.referrals.schemas import ReferralCreate
-
-ORDER = 90
 
 REFERRAL = ReferralCreate(
     referrer_name="Dr Helen Marsh",

@@ -8,10 +8,8 @@ from sqlalchemy.orm import Session
 
 from painrewire.accounts.models import Discipline
 from painrewire.db import utcnow
-from painrewire.demo import DemoClinic
+from painrewire.demo.clinic import DemoClinic
 from painrewire.notes.models import ClinicalNote
-
-ORDER = 120
 
 NOTES = {
     "maria": [

@@ -5,12 +5,10 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from painrewire.accounts.models import Discipline
-from painrewire.demo import DemoClinic
+from painrewire.demo.clinic import DemoClinic
 from painrewire.directory import service as directory
 from painrewire.directory.models import Modality, ServiceKind
 from painrewire.directory.schemas import ExternalServiceCreate, ProfileUpdate
-
-ORDER = 35
 
 PROFILES: dict[Discipline, ProfileUpdate] = {
     Discipline.PAIN_SPECIALIST: ProfileUpdate(

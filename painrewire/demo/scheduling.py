@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from painrewire.accounts.models import Discipline, User
 from painrewire.config import get_settings
 from painrewire.db import utcnow
-from painrewire.demo import DemoClinic
+from painrewire.demo.clinic import DemoClinic
 from painrewire.patients.models import Patient
 from painrewire.scheduling.core import slots as core
 from painrewire.scheduling.core.catalogue import catalogue
@@ -29,8 +29,6 @@ from painrewire.scheduling.models import (
     ExceptionKind,
     WorkingHours,
 )
-
-ORDER = 30
 
 EITHER, IN_PERSON, VIDEO = AvailabilityMode.EITHER, AvailabilityMode.IN_PERSON, AvailabilityMode.VIDEO
 

@@ -12,14 +12,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from painrewire.accounts.models import Discipline
-from painrewire.demo import DemoClinic
-from painrewire.diary.service import local_today
+from painrewire.demo.clinic import DemoClinic
 from painrewire.neurofeedback import service
 from painrewire.neurofeedback.models import NeurofeedbackNote, NeurofeedbackSession, SessionStatus
 from painrewire.neurofeedback.signal.protocols import get_protocol
 from painrewire.neurofeedback.sources.synthetic import DEMO_CHANNELS, eeg_like, offline_session
 
-ORDER = 70
 SFREQ = 256.0
 #: Short sessions keep `painrewire demo` fast; real ones run 20-30 minutes.
 TRAINING_SECONDS = 150.0
@@ -36,7 +34,7 @@ def add_demo_history(session: Session, clinic: DemoClinic) -> None:
     practitioner = clinic.clinicians[Discipline.NEUROFEEDBACK_PRACTITIONER]
     zone = ZoneInfo(maria.timezone)
     protocol = get_protocol("alpha")
-    today = local_today(maria)
+    today = maria.local_today()
     with tempfile.TemporaryDirectory(prefix="painrewire-demo-nfb-") as folder:
         for ago, seed, alpha, (note_at, note) in SESSIONS:
             start = datetime.combine(today - timedelta(days=ago), time(10, 0), tzinfo=zone)
