@@ -166,9 +166,25 @@ class Worker:
 
     def _send_one(self, transport: Transport, token: str, email_id: uuid.UUID, result: TickResult) -> None:
         with self._unit() as session:
+            # Renew the lease before each send, and only while it still holds: a worker slowed past its lease
+            # finds the message taken over by another and leaves it, instead of both sending it.
+            now = self.clock()
+            renewed = session.execute(
+                update(OutboundEmail)
+                .where(
+                    OutboundEmail.id == email_id,
+                    OutboundEmail.claimed_by == token,
+                    OutboundEmail.status == OutboxStatus.PENDING,
+                    OutboundEmail.claimed_until > now,
+                )
+                .values(claimed_until=now + timedelta(seconds=self.settings.worker_lease_seconds))
+                .execution_options(synchronize_session=False)
+            )
+            if not renewed.rowcount:  # type: ignore[attr-defined]
+                return  # taken over, erased with its recipient, or cancelled since it was claimed
             email = session.get(OutboundEmail, email_id)
-            if email is None or email.claimed_by != token or email.status != OutboxStatus.PENDING:
-                return  # erased with its recipient, or cancelled, since it was claimed
+            if email is None:
+                return
             message = compose(email, self.settings)
         try:
             transport.send(message)

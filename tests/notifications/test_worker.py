@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import subprocess
@@ -22,7 +23,7 @@ from painrewire.config import Settings
 from painrewire.db import get_engine, session_scope, utcnow
 from painrewire.errors import Forbidden
 from painrewire.notifications import service as notifications
-from painrewire.notifications.worker import Worker, wait_until_idle
+from painrewire.notifications.worker import TickResult, Worker, wait_until_idle
 from painrewire.outbox.models import Category, OutboundEmail, OutboxStatus
 from tests.fixtures.factories import create_user
 from tests.fixtures.smtp import SmtpServer, running_smtp_server
@@ -296,3 +297,28 @@ def test_a_sender_that_is_not_an_address_is_refused_naming_the_setting(bad: str)
 
     with pytest.raises(ValidationError, match="mail_from must be an email address"):
         Settings(mail_from=bad)
+
+
+class TestLeases:
+    def test_a_worker_slowed_past_its_lease_sends_nothing_more_and_another_sends_it_once(
+        self, session: Session, worker: Worker, smtp_server: SmtpServer
+    ) -> None:
+        [email] = queue(session, 1)
+        start = email.send_after
+        lease = timedelta(seconds=worker.settings.worker_lease_seconds)
+        slow = dataclasses.replace(worker, clock=lambda: start, worker_id="slow")
+        token, claimed = slow._claim(OutboundEmail, start)
+        assert claimed == [email.id]
+
+        # The slow worker reaches this message of its batch after its lease ran out. Another worker may take
+        # the message over at any moment now, so the slow one must not send it.
+        later = start + lease + timedelta(seconds=1)
+        slow_back = dataclasses.replace(slow, clock=lambda: later)
+        result = TickResult()
+        with slow_back.transport_factory(slow_back.settings) as transport:
+            slow_back._send_one(transport, token, email.id, result)
+        assert result.sent == 0 and smtp_server.mailbox.received == []
+
+        other = dataclasses.replace(worker, clock=lambda: later, worker_id="other")
+        assert wait_until_idle(other).sent == 1
+        assert len(smtp_server.mailbox.received) == 1
