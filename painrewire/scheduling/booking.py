@@ -452,6 +452,17 @@ def _check_staff_may_change(actor: User, appointment: Appointment) -> None:
         raise Forbidden("Only the clinician of this appointment, or the front desk, can change it.")
 
 
+def _changeable(
+    session: Session, actor: User, settings: Settings, appointment_id: uuid.UUID, when: datetime
+) -> AppointmentView:
+    """The appointment ``actor`` may move or cancel now: still open, theirs to change, outside the notice period."""
+    view = load_appointment(session, actor, appointment_id, AuditAction.UPDATE)
+    _check_open(view.appointment, settings.clinic_timezone)
+    _check_staff_may_change(actor, view.appointment)
+    _check_notice(actor, view.appointment, settings, when)
+    return view
+
+
 def reschedule(
     session: Session,
     actor: User,
@@ -464,11 +475,8 @@ def reschedule(
 ) -> AppointmentView:
     """Move an appointment to another free time of the same clinician (the calendar event keeps its UID)."""
     when = now or utcnow()
-    view = load_appointment(session, actor, appointment_id, AuditAction.UPDATE)
+    view = _changeable(session, actor, settings, appointment_id, when)
     appointment = view.appointment
-    _check_open(appointment, settings.clinic_timezone)
-    _check_staff_may_change(actor, appointment)
-    _check_notice(actor, appointment, settings, when)
     if view.kind is None:
         raise AppointmentClosed(
             "This kind of appointment is no longer offered; please call the clinic to move it."
@@ -543,11 +551,8 @@ def cancel(
 ) -> AppointmentView:
     """Cancel: the patient within the notice period, the clinician or front desk at any time before it."""
     when = now or utcnow()
-    view = load_appointment(session, actor, appointment_id, AuditAction.UPDATE)
+    view = _changeable(session, actor, settings, appointment_id, when)
     appointment = view.appointment
-    _check_open(appointment, settings.clinic_timezone)
-    _check_staff_may_change(actor, appointment)
-    _check_notice(actor, appointment, settings, when)
     if appointment.starts_at <= when:
         raise AppointmentClosed("This appointment has already started; mark it attended or missed instead.")
     reason = reason.strip()[:500]
